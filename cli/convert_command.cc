@@ -1,0 +1,137 @@
+// `onnxsmith convert`: load a TF model, convert it, validate it, write it
+// atomically, and print a short report.
+#include <chrono>
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "converter/handlers/registry.h"
+#include "converter/io_spec.h"
+#include "converter/tf/graphdef_reader.h"
+#include "converter/tf_converter.h"
+#include "ir/model_io.h"
+#include "ir/onnx_proto.h"
+
+ABSL_FLAG(std::string, graphdef, "", "frozen TF GraphDef (.pb binary or .pbtxt text)");
+ABSL_FLAG(std::string, saved_model, "", "TF SavedModel directory");
+ABSL_FLAG(std::string, keras, "", "Keras model (.h5 or .keras)");
+ABSL_FLAG(std::string, output, "", "ONNX file to write");
+ABSL_FLAG(int, opset, onnxsmith::converter::kDefaultOpset, "ai.onnx opset to emit (13..21)");
+ABSL_FLAG(std::string, inputs, "",
+          "input tensors, e.g. x:0 or x:0[1,224,224,3] (default: the graph's placeholders)");
+ABSL_FLAG(std::string, outputs, "", "output tensors, e.g. y:0 (default: the graph's sinks)");
+ABSL_FLAG(std::string, inputs_as_nchw, "", "inputs to expose as NCHW (TF side is NHWC)");
+ABSL_FLAG(std::string, outputs_as_nchw, "", "outputs to expose as NCHW (TF side is NHWC)");
+ABSL_FLAG(bool, check, true, "validate with the ONNX checker before writing (turn off only to debug)");
+ABSL_FLAG(std::string, custom_ops, "",
+          "TF ops to pass through unconverted: Op[:domain],... (default domain "
+          "ai.onnx.converters.tensorflow)");
+
+namespace onnxsmith::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseCustomOps(const std::string& text) {
+  std::map<std::string, std::string> ops;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::vector<std::string> parts = absl::StrSplit(item, ':');
+    if (parts.size() > 2 || parts[0].empty() || (parts.size() == 2 && parts[1].empty())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--custom-ops: bad entry '", item, "', expected Op or Op:domain"));
+    }
+    ops[parts[0]] = parts.size() == 2 ? parts[1] : converter::kDefaultCustomDomain;
+  }
+  return ops;
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  return converter::SplitTopLevel(text);
+}
+
+}  // namespace
+
+absl::Status RunConvert(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0], "'"));
+  }
+  const std::string graphdef = absl::GetFlag(FLAGS_graphdef);
+  const std::string saved_model = absl::GetFlag(FLAGS_saved_model);
+  const std::string keras = absl::GetFlag(FLAGS_keras);
+  const std::string output = absl::GetFlag(FLAGS_output);
+  const int sources = !graphdef.empty() + !saved_model.empty() + !keras.empty();
+  if (sources != 1) {
+    return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
+  }
+  if (output.empty()) return absl::InvalidArgumentError("--output is required");
+  if (IsDirectory(output)) {
+    return absl::InvalidArgumentError(absl::StrCat("--output ", output, " is a directory"));
+  }
+
+  converter::ConvertOptions options;
+  options.opset = absl::GetFlag(FLAGS_opset);
+  if (options.opset < converter::kMinOpset || options.opset > converter::kMaxOpset) {
+    return absl::InvalidArgumentError(absl::StrCat("--opset ", options.opset,
+                                                   " is out of range: onnxsmith emits opsets ",
+                                                   converter::kMinOpset, " to ",
+                                                   converter::kMaxOpset));
+  }
+  ASSIGN_OR_RETURN(options.inputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_inputs)));
+  ASSIGN_OR_RETURN(options.outputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_outputs)));
+  options.inputs_as_nchw = SplitList(absl::GetFlag(FLAGS_inputs_as_nchw));
+  options.outputs_as_nchw = SplitList(absl::GetFlag(FLAGS_outputs_as_nchw));
+  ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(absl::GetFlag(FLAGS_custom_ops)));
+
+  if (!saved_model.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        saved_model, ": --saved-model is not supported yet; freeze the model to a GraphDef "
+                     "(convert_variables_to_constants_v2) and use --graphdef"));
+  }
+  if (!keras.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        keras, ": --keras is not supported yet; freeze the model to a GraphDef and use --graphdef"));
+  }
+
+  PhaseTimes times;
+  auto start = Clock::now();
+  ASSIGN_OR_RETURN(tf::GraphDef graph, converter::ReadGraphDef(graphdef));
+  times.push_back({"load", MsSince(start)});
+  options.source = graphdef;
+
+  auto converted = converter::ConvertGraphDef(graph, options);
+  if (!converted.ok()) {
+    return absl::Status(converted.status().code(),
+                        absl::StrCat(graphdef, ": ", converted.status().message()));
+  }
+  times.push_back({"prune", converted->stats.prune_ms});
+  times.push_back({"convert", converted->stats.convert_ms});
+
+  start = Clock::now();
+  onnx::ModelProto proto = ir::ToModelProto(converted->model);
+  ir::ValidationReport validation;
+  if (absl::GetFlag(FLAGS_check)) {
+    ASSIGN_OR_RETURN(validation, ir::ValidateModel(&proto));
+  } else {
+    validation.skipped_reason = "--check=false";
+  }
+  times.push_back({"check", MsSince(start)});
+
+  start = Clock::now();
+  RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
+  times.push_back({"write", MsSince(start)});
+
+  PrintConvertReport(graphdef, output, *converted, validation, times);
+  return absl::OkStatus();
+}
+
+}  // namespace onnxsmith::cli

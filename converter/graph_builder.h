@@ -1,0 +1,53 @@
+// Builds the ONNX graph while handlers run: unique value names, the map from
+// TF tensors ("node:k") to ONNX values, and the types known for each value
+// (seeded by inputs and constants, extended by ONNX's per-node inference).
+#ifndef ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
+#define ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "ir/graph.h"
+#include "ir/shape_inference.h"
+
+namespace onnxsmith::converter {
+
+class GraphBuilder {
+ public:
+  GraphBuilder(ir::Graph* graph, int opset);
+
+  ir::Graph& graph() { return *graph_; }
+  int opset() const { return opset_; }
+
+  // A value name not used yet, derived from `hint`.
+  std::string UniqueName(const std::string& hint);
+
+  std::vector<std::string> AddNode(const std::string& name_hint, const std::string& op_type,
+                                   const std::string& domain, std::vector<std::string> inputs,
+                                   int num_outputs, std::vector<ir::Attribute> attrs);
+  std::string AddConst(ir::Tensor value, const std::string& hint);
+  void AddGraphInput(const std::string& name, ir::ValueType type);
+
+  const ir::Tensor* FindConst(const std::string& value) const;
+  ir::ValueType TypeOf(const std::string& value) const;
+  void SetType(const std::string& value, ir::ValueType type);
+
+  // TF tensor name ("node:k") -> ONNX value.
+  void BindTfOutput(const std::string& tf_tensor, const std::string& value);
+  const std::string* FindTfOutput(const std::string& tf_tensor) const;
+
+ private:
+  ir::Graph* graph_;
+  int opset_;
+  absl::flat_hash_set<std::string> used_names_;
+  absl::flat_hash_map<std::string, std::string> tf_outputs_;
+  ir::ShapeInferencer inferencer_;
+};
+
+}  // namespace onnxsmith::converter
+
+#endif  // ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_

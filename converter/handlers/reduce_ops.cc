@@ -1,0 +1,154 @@
+// Reductions over an axes input (Sum, Mean, Max, Min, Prod, EuclideanNorm,
+// All, Any) and ArgMax/ArgMin. Registered through RegisterMathOps.
+//
+// ONNX moved reduction axes from an attribute to an input: ReduceSum at
+// opset 13, the others at opset 18. Before that, the axes must be constant.
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "converter/handlers/node_context.h"
+#include "converter/handlers/registry.h"
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace onnxsmith::converter {
+
+void RegisterReduceOps(HandlerRegistry& r);
+
+namespace {
+
+using ir::Attribute;
+using ir::DataType;
+
+struct ReduceOp {
+  const char* tf_op;
+  const char* onnx_op;
+  int axes_input_since;  // first opset where ONNX takes axes as an input
+  bool is_logical;       // bool in and out; ONNX reduces numbers, so cast around it
+};
+
+// All is "every element true" = min over {0, 1}; Any is the max.
+constexpr ReduceOp kReduceOps[] = {
+    {"Sum", "ReduceSum", 13, false},     {"Mean", "ReduceMean", 18, false},
+    {"Max", "ReduceMax", 18, false},     {"Min", "ReduceMin", 18, false},
+    {"Prod", "ReduceProd", 18, false},   {"EuclideanNorm", "ReduceL2", 18, false},
+    {"All", "ReduceMin", 18, true},      {"Any", "ReduceMax", 18, true},
+};
+
+const ReduceOp* FindReduceOp(const std::string& tf_op) {
+  for (const ReduceOp& op : kReduceOps) {
+    if (tf_op == op.tf_op) return &op;
+  }
+  return nullptr;
+}
+
+absl::Status ExpectInputs(const NodeContext& ctx, int n) {
+  if (ctx.num_inputs() == n) return absl::OkStatus();
+  return ctx.Error(absl::StrCat("expects ", n, " inputs, got ", ctx.num_inputs()));
+}
+
+// Run-time axes as the 1-D int64 tensor ONNX wants (TF allows int32 and a
+// scalar).
+std::string AxesAsInt64Vector(NodeContext& ctx, int i) {
+  std::string axes = ctx.input(i);
+  DataType index_type = ctx.input_dtype(i);
+  if (ctx.has_attr("Tidx")) {
+    auto t = ctx.attr_type("Tidx");
+    if (t.ok()) index_type = *t;
+  }
+  if (index_type != DataType::kInt64) {
+    axes = ctx.AddNode("Cast", {axes}, {Attribute::Int("to", static_cast<int64_t>(DataType::kInt64))});
+  }
+  if (ctx.input_rank(i) != 1) axes = ctx.AddNode("Reshape", {axes, ctx.ConstInt64s({-1}, "flat")});
+  return axes;
+}
+
+// TF reduces over no axes as an elementwise identity; for the L2 norm that
+// is |x|.
+absl::Status ReduceNothing(NodeContext& ctx, const ReduceOp& op) {
+  if (std::string(op.tf_op) == "EuclideanNorm") {
+    ctx.SetOutput(0, ctx.AddNode("Abs", {ctx.input(0)}));
+  } else {
+    ctx.SetOutputAlias(0, ctx.input(0));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
+  const ReduceOp* op = FindReduceOp(ctx.op_type());
+  if (op == nullptr) return ctx.Error("registered as a reduction but missing from the table");
+  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
+  std::string x = ctx.input(0);
+  std::vector<Attribute> attrs = {Attribute::Int("keepdims", ctx.attr_bool("keep_dims", false))};
+  std::string axes_input;
+  if (ctx.const_input(1) != nullptr) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.const_ints(1));
+    if (axes.empty()) return ReduceNothing(ctx, *op);
+    if (axes_as_input) {
+      axes_input = ctx.ConstInt64s(axes, "axes");
+    } else {
+      attrs.push_back(Attribute::Ints("axes", axes));
+    }
+  } else {
+    if (!axes_as_input) {
+      return ctx.Unsupported(
+          absl::StrCat("non-constant reduction axes before opset ", op->axes_input_since));
+    }
+    axes_input = AxesAsInt64Vector(ctx, 1);
+    // Empty run-time axes must mean "reduce nothing", as in TF.
+    attrs.push_back(Attribute::Int("noop_with_empty_axes", 1));
+  }
+  if (op->is_logical) x = ctx.Cast(x, DataType::kFloat);
+  std::vector<std::string> inputs = {x};
+  if (!axes_input.empty()) inputs.push_back(axes_input);
+  std::string reduced = ctx.AddNode(op->onnx_op, std::move(inputs), std::move(attrs));
+  if (op->is_logical) reduced = ctx.Cast(reduced, DataType::kBool);
+  ctx.SetOutput(0, reduced);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertReduceAxesAttr(NodeContext& ctx) { return EmitReduce(ctx, false); }
+absl::Status ConvertReduceAxesInput(NodeContext& ctx) { return EmitReduce(ctx, true); }
+
+// ArgMax / ArgMin: ONNX takes the axis as an attribute and always yields
+// int64; TF's tie-break (first index) is ONNX's default.
+absl::Status ConvertArgMinMax(NodeContext& ctx) {
+  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axis, ctx.const_ints(1));
+  if (axis.size() != 1) {
+    return ctx.Error(absl::StrCat("axis must hold one value, got ", axis.size()));
+  }
+  std::string x = ctx.input(0);
+  DataType in_type = ctx.input_dtype(0);
+  if (ctx.has_attr("T")) {
+    auto t = ctx.attr_type("T");
+    if (t.ok()) in_type = *t;
+  }
+  // ONNX ArgMax/ArgMin have no bool kernel.
+  if (in_type == DataType::kBool) x = ctx.Cast(x, DataType::kInt32);
+  const char* onnx_op = ctx.op_type() == "ArgMax" ? "ArgMax" : "ArgMin";
+  std::string index = ctx.AddNode(
+      onnx_op, {x}, {Attribute::Int("axis", axis[0]), Attribute::Int("keepdims", 0)});
+  DataType out_type = DataType::kInt64;
+  if (ctx.has_attr("output_type")) {
+    ASSIGN_OR_RETURN(out_type, ctx.attr_type("output_type"));
+  }
+  if (out_type != DataType::kInt64) index = ctx.Cast(index, out_type);
+  ctx.SetOutput(0, index);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterReduceOps(HandlerRegistry& r) {
+  for (const ReduceOp& op : kReduceOps) {
+    if (op.axes_input_since > kMinOpset) r.Register({op.tf_op}, kMinOpset, ConvertReduceAxesAttr);
+    r.Register({op.tf_op}, op.axes_input_since, ConvertReduceAxesInput);
+  }
+  r.Register({"ArgMax", "ArgMin"}, kMinOpset, ConvertArgMinMax);
+}
+
+}  // namespace onnxsmith::converter

@@ -1,0 +1,132 @@
+#include "converter/tf/tensor_convert.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace onnxsmith::converter {
+
+absl::StatusOr<ir::DataType> ToOnnxType(tf::DataType dtype) {
+  int base = static_cast<int>(dtype);
+  if (base > 100) base -= 100;  // reference types
+  switch (static_cast<tf::DataType>(base)) {
+    case tf::DT_FLOAT: return ir::DataType::kFloat;
+    case tf::DT_DOUBLE: return ir::DataType::kDouble;
+    case tf::DT_INT32: return ir::DataType::kInt32;
+    case tf::DT_UINT8: return ir::DataType::kUint8;
+    case tf::DT_INT16: return ir::DataType::kInt16;
+    case tf::DT_INT8: return ir::DataType::kInt8;
+    case tf::DT_STRING: return ir::DataType::kString;
+    case tf::DT_INT64: return ir::DataType::kInt64;
+    case tf::DT_BOOL: return ir::DataType::kBool;
+    case tf::DT_BFLOAT16: return ir::DataType::kBfloat16;
+    case tf::DT_UINT16: return ir::DataType::kUint16;
+    case tf::DT_HALF: return ir::DataType::kFloat16;
+    case tf::DT_UINT32: return ir::DataType::kUint32;
+    case tf::DT_UINT64: return ir::DataType::kUint64;
+    case tf::DT_COMPLEX64: return ir::DataType::kComplex64;
+    case tf::DT_COMPLEX128: return ir::DataType::kComplex128;
+    default: break;
+  }
+  return absl::UnimplementedError(
+      absl::StrCat("TensorFlow type ", TfTypeName(dtype), " has no ONNX equivalent"));
+}
+
+const char* TfTypeName(tf::DataType dtype) {
+  const std::string& name = tf::DataType_Name(dtype);
+  if (name.empty()) return "unknown dtype";
+  return name.c_str();
+}
+
+std::optional<std::vector<int64_t>> ToDims(const tf::TensorShapeProto& shape) {
+  if (shape.unknown_rank()) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto& d : shape.dim()) dims.push_back(d.size() < 0 ? -1 : d.size());
+  return dims;
+}
+
+ir::ValueType ToValueType(ir::DataType dtype, const std::optional<std::vector<int64_t>>& dims) {
+  ir::ValueType t;
+  t.dtype = dtype;
+  if (dims) {
+    std::vector<ir::Dim> out;
+    for (int64_t d : *dims) out.push_back(ir::Dim{d, ""});
+    t.shape = std::move(out);
+  }
+  return t;
+}
+
+namespace {
+
+// Fills `n` elements of T from a repeated field: all given values, the last
+// one repeated (TF's splat encoding), or zeros when the field is empty.
+template <typename T, typename Field>
+std::string FillFrom(const Field& field, int64_t n) {
+  std::string raw(static_cast<size_t>(n) * sizeof(T), '\0');
+  T* out = reinterpret_cast<T*>(raw.data());
+  const int given = field.size();
+  for (int64_t i = 0; i < n && given > 0; ++i) {
+    out[i] = static_cast<T>(field.Get(i < given ? static_cast<int>(i) : given - 1));
+  }
+  return raw;
+}
+
+}  // namespace
+
+absl::StatusOr<ir::Tensor> ToIrTensor(const tf::TensorProto& proto) {
+  auto dtype = ToOnnxType(proto.dtype());
+  if (!dtype.ok()) return dtype.status();
+  auto dims_opt = ToDims(proto.tensor_shape());
+  if (!dims_opt) return absl::InvalidArgumentError("constant with unknown rank");
+  std::vector<int64_t> dims = *dims_opt;
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return absl::InvalidArgumentError("constant with a negative dimension");
+    if (d != 0 && n > kMaxConstElements / d) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("constant with more than ", kMaxConstElements, " elements"));
+    }
+    n *= d;
+  }
+  if (*dtype == ir::DataType::kString) {
+    std::vector<std::string> values;
+    const int given = proto.string_val_size();
+    if (given != n && given != 1 && n != 0) {
+      return absl::InvalidArgumentError("string constant has the wrong number of values");
+    }
+    for (int64_t i = 0; i < n; ++i) values.push_back(proto.string_val(given == 1 ? 0 : i));
+    return ir::Tensor::FromStrings(dims, std::move(values));
+  }
+  const int esize = ir::ElementSize(*dtype);
+  if (!proto.tensor_content().empty()) {
+    if (static_cast<int64_t>(proto.tensor_content().size()) != n * esize) {
+      return absl::InvalidArgumentError(absl::StrCat("constant has ",
+                                                     proto.tensor_content().size(),
+                                                     " bytes of content, its shape needs ",
+                                                     n * esize));
+    }
+    return ir::Tensor::FromRaw(*dtype, dims, proto.tensor_content());
+  }
+  std::string raw;
+  switch (*dtype) {
+    case ir::DataType::kFloat: raw = FillFrom<float>(proto.float_val(), n); break;
+    case ir::DataType::kDouble: raw = FillFrom<double>(proto.double_val(), n); break;
+    case ir::DataType::kInt32: raw = FillFrom<int32_t>(proto.int_val(), n); break;
+    case ir::DataType::kInt16: raw = FillFrom<int16_t>(proto.int_val(), n); break;
+    case ir::DataType::kInt8: raw = FillFrom<int8_t>(proto.int_val(), n); break;
+    case ir::DataType::kUint8: raw = FillFrom<uint8_t>(proto.int_val(), n); break;
+    case ir::DataType::kUint16: raw = FillFrom<uint16_t>(proto.int_val(), n); break;
+    case ir::DataType::kInt64: raw = FillFrom<int64_t>(proto.int64_val(), n); break;
+    case ir::DataType::kBool: raw = FillFrom<uint8_t>(proto.bool_val(), n); break;
+    case ir::DataType::kFloat16:
+    case ir::DataType::kBfloat16: raw = FillFrom<uint16_t>(proto.half_val(), n); break;
+    case ir::DataType::kUint32: raw = FillFrom<uint32_t>(proto.uint32_val(), n); break;
+    case ir::DataType::kUint64: raw = FillFrom<uint64_t>(proto.uint64_val(), n); break;
+    default:
+      return absl::UnimplementedError(
+          absl::StrCat("constants of type ", TfTypeName(proto.dtype()), " are not supported"));
+  }
+  return ir::Tensor::FromRaw(*dtype, dims, std::move(raw));
+}
+
+}  // namespace onnxsmith::converter

@@ -1,0 +1,382 @@
+#include "converter/tf_converter.h"
+
+#include <chrono>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "converter/graph_builder.h"
+#include "converter/handlers/node_context.h"
+#include "converter/handlers/registry.h"
+#include "converter/tf/tensor_convert.h"
+#include "converter/tf/tf_graph.h"
+
+namespace onnxsmith::converter {
+namespace {
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+TensorRef ToRef(const TensorSpec& spec) { return TensorRef{spec.node, spec.output}; }
+
+// The dtype of output `k` of a node that is cut to become a graph input.
+absl::StatusOr<ir::DataType> OutputDtype(const tf::NodeDef& node, int k) {
+  for (const char* attr : {"dtype", "T", "out_type", "output_type", "DstT", "Tout"}) {
+    auto it = node.attr().find(attr);
+    if (it != node.attr().end() && it->second.value_case() == tf::AttrValue::kType) {
+      return ToOnnxType(it->second.type());
+    }
+  }
+  auto it = node.attr().find("_output_types");
+  if (it != node.attr().end() && it->second.list().type_size() > k) {
+    return ToOnnxType(it->second.list().type(k));
+  }
+  // Ops without a type attribute (e.g. Mfcc) produce float.
+  return ir::DataType::kFloat;
+}
+
+std::optional<std::vector<int64_t>> OutputShapeHint(const tf::NodeDef& node, int k) {
+  if (node.op() == "Placeholder" || node.op() == "PlaceholderWithDefault") {
+    auto it = node.attr().find("shape");
+    if (it != node.attr().end() && it->second.has_shape()) return ToDims(it->second.shape());
+  }
+  auto it = node.attr().find("_output_shapes");
+  if (it != node.attr().end() && it->second.list().shape_size() > k) {
+    return ToDims(it->second.list().shape(k));
+  }
+  return std::nullopt;
+}
+
+std::vector<int64_t> Permute(const std::vector<int64_t>& dims, const std::vector<int64_t>& perm) {
+  std::vector<int64_t> out;
+  for (int64_t p : perm) out.push_back(dims[p]);
+  return out;
+}
+
+absl::Status CheckSupported(const std::vector<const tf::NodeDef*>& nodes,
+                            const ConvertOptions& options) {
+  const HandlerRegistry& registry = HandlerRegistry::Global();
+  std::map<std::string, std::vector<std::string>> missing;
+  for (const tf::NodeDef* n : nodes) {
+    if (options.custom_ops.count(n->op())) continue;
+    if (registry.Find(n->op(), options.opset) == nullptr) missing[n->op()].push_back(n->name());
+  }
+  if (missing.empty()) return absl::OkStatus();
+  std::vector<std::string> parts;
+  std::vector<std::string> op_names;
+  for (const auto& [op, names] : missing) {
+    std::vector<std::string> shown(names.begin(), names.begin() + std::min<size_t>(names.size(), 3));
+    parts.push_back(absl::StrCat("  ", op, " x", names.size(), " (", absl::StrJoin(shown, ", "),
+                                 names.size() > 3 ? ", ..." : "", ")"));
+    op_names.push_back(op);
+  }
+  std::string opset_note;
+  for (const auto& op : op_names) {
+    if (registry.Has(op)) {
+      opset_note = absl::StrCat("\nsome of these convert at other opsets: see docs/support_status.md");
+      break;
+    }
+  }
+  return absl::UnimplementedError(absl::StrCat(
+      missing.size(), " unsupported TensorFlow op type", missing.size() == 1 ? "" : "s",
+      " at opset ", options.opset, ":\n", absl::StrJoin(parts, "\n"), opset_note,
+      "\nto pass them through unconverted into a custom ONNX domain, use --custom-ops ",
+      absl::StrJoin(op_names, ",")));
+}
+
+// Copies the attributes ONNX can carry, for a passed-through custom op.
+std::vector<ir::Attribute> CustomOpAttributes(const tf::NodeDef& node) {
+  std::vector<ir::Attribute> attrs;
+  for (const auto& [name, value] : node.attr()) {
+    if (!name.empty() && name[0] == '_') continue;
+    switch (value.value_case()) {
+      case tf::AttrValue::kI: attrs.push_back(ir::Attribute::Int(name, value.i())); break;
+      case tf::AttrValue::kF: attrs.push_back(ir::Attribute::Float(name, value.f())); break;
+      case tf::AttrValue::kB: attrs.push_back(ir::Attribute::Int(name, value.b())); break;
+      case tf::AttrValue::kS: attrs.push_back(ir::Attribute::String(name, value.s())); break;
+      case tf::AttrValue::kType: {
+        auto t = ToOnnxType(value.type());
+        if (t.ok()) attrs.push_back(ir::Attribute::Int(name, static_cast<int64_t>(*t)));
+        break;
+      }
+      case tf::AttrValue::kList:
+        if (value.list().i_size() > 0) {
+          attrs.push_back(ir::Attribute::Ints(
+              name, {value.list().i().begin(), value.list().i().end()}));
+        } else if (value.list().f_size() > 0) {
+          attrs.push_back(ir::Attribute::Floats(
+              name, {value.list().f().begin(), value.list().f().end()}));
+        }
+        break;
+      default: break;
+    }
+  }
+  std::sort(attrs.begin(), attrs.end(),
+            [](const ir::Attribute& a, const ir::Attribute& b) { return a.name < b.name; });
+  return attrs;
+}
+
+class Converter {
+ public:
+  Converter(const tf::GraphDef& graph_def, const ConvertOptions& options, ConversionResult* result)
+      : graph_def_(graph_def), options_(options), result_(result),
+        builder_(&result->model.graph, options.opset) {}
+
+  absl::Status Run() {
+    auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(TfGraph graph, TfGraph::Build(graph_def_));
+    graph_ = &graph;
+    RETURN_IF_ERROR(ResolveOutputs());
+    RETURN_IF_ERROR(ResolveInputs());
+    absl::flat_hash_set<std::string> cut;
+    for (const TensorSpec& in : inputs_) cut.insert(in.tensor_name());
+    std::vector<TensorRef> out_refs;
+    for (const TensorSpec& out : outputs_) out_refs.push_back(ToRef(out));
+    std::vector<const tf::NodeDef*> needed = graph.Needed(out_refs, cut);
+    // A chosen input whose node is otherwise unneeded must not be converted.
+    std::vector<const tf::NodeDef*> to_convert;
+    for (const tf::NodeDef* n : needed) {
+      bool is_input_node = false;
+      for (const TensorSpec& in : inputs_) is_input_node |= in.node == n->name();
+      if (!(is_input_node && (n->op() == "Placeholder" || n->op() == "PlaceholderWithDefault"))) {
+        to_convert.push_back(n);
+      }
+    }
+    RETURN_IF_ERROR(CheckUnfedPlaceholders(to_convert));
+    RETURN_IF_ERROR(CheckSupported(to_convert, options_));
+    ASSIGN_OR_RETURN(std::vector<const tf::NodeDef*> order, graph.TopologicalOrder(to_convert, cut));
+    auto& stats = result_->stats;
+    stats.tf_nodes = graph_def_.node_size();
+    stats.tf_nodes_used = static_cast<int>(order.size());
+    for (const tf::NodeDef* n : order) ++stats.tf_ops[n->op()];
+    stats.prune_ms = MsSince(start);
+
+    start = std::chrono::steady_clock::now();
+    // Output names are the TF tensor names; keep generated values off them.
+    for (const TensorSpec& out : outputs_) {
+      if (!cut.count(out.tensor_name())) builder_.UniqueName(out.tensor_name());
+    }
+    RETURN_IF_ERROR(AddInputs());
+    for (const tf::NodeDef* n : order) RETURN_IF_ERROR(ConvertNode(*n));
+    RETURN_IF_ERROR(AddOutputs());
+    ir::Model& model = result_->model;
+    model.graph.RemoveDeadNodes();
+    RETURN_IF_ERROR(model.graph.TopologicalSort());
+    model.opset_imports[""] = options_.opset;
+    for (const std::string& op : stats.custom_ops) {
+      model.opset_imports[options_.custom_ops.at(op)] = 1;
+    }
+    model.ir_version = ir::IrVersionForOpset(options_.opset);
+    model.graph.name = "tf2onnx";
+    if (!options_.source.empty()) model.metadata["source"] = options_.source;
+    stats.convert_ms = MsSince(start);
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status ResolveOutputs() {
+    outputs_ = options_.outputs;
+    if (outputs_.empty()) {
+      for (const tf::NodeDef* n : graph_->Sinks()) outputs_.push_back(TensorSpec{n->name(), 0, {}});
+      if (outputs_.empty()) {
+        return absl::InvalidArgumentError("the graph has no output node; name one with --outputs");
+      }
+    }
+    for (const TensorSpec& out : outputs_) {
+      if (graph_->Find(out.node) == nullptr) {
+        return absl::NotFoundError(absl::StrCat("output '", out.tensor_name(),
+                                                "': no node named '", out.node, "' in the graph"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ResolveInputs() {
+    inputs_ = options_.inputs;
+    for (const TensorSpec& in : inputs_) {
+      if (graph_->Find(in.node) == nullptr) {
+        return absl::NotFoundError(absl::StrCat("input '", in.tensor_name(),
+                                                "': no node named '", in.node, "' in the graph"));
+      }
+    }
+    if (!inputs_.empty()) return absl::OkStatus();
+    std::vector<TensorRef> out_refs;
+    for (const TensorSpec& out : outputs_) out_refs.push_back(ToRef(out));
+    for (const tf::NodeDef* n : graph_->Needed(out_refs, {})) {
+      if (n->op() == "Placeholder") inputs_.push_back(TensorSpec{n->name(), 0, {}});
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckUnfedPlaceholders(const std::vector<const tf::NodeDef*>& nodes) {
+    for (const tf::NodeDef* n : nodes) {
+      if (n->op() == "Placeholder") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "placeholder '", n->name(), "' is needed by the outputs but is not among --inputs"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  bool IsNchw(const std::vector<std::string>& list, const std::string& tensor) const {
+    for (const std::string& s : list) {
+      auto ref = ParseTensorRef(s);
+      if (ref && ref->name() == tensor) return true;
+    }
+    return false;
+  }
+
+  absl::Status AddInputs() {
+    for (const TensorSpec& in : inputs_) {
+      const tf::NodeDef& node = *graph_->Find(in.node);
+      auto dtype = OutputDtype(node, in.output);
+      if (!dtype.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("input '", in.tensor_name(), "': ", dtype.status().message()));
+      }
+      std::optional<std::vector<int64_t>> dims = in.shape ? in.shape : OutputShapeHint(node, in.output);
+      const std::string name = in.tensor_name();
+      if (!IsNchw(options_.inputs_as_nchw, name)) {
+        builder_.AddGraphInput(name, ToValueType(*dtype, dims));
+        builder_.BindTfOutput(name, name);
+        continue;
+      }
+      if (!dims || dims->size() < 3) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--inputs-as-nchw: input '", name, "' needs a known rank >= 3 (give its shape)"));
+      }
+      const int rank = static_cast<int>(dims->size());
+      builder_.AddGraphInput(name, ToValueType(*dtype, Permute(*dims, NhwcToNchwPerm(rank))));
+      std::string nhwc = builder_.AddNode(name + "/to_nhwc", "Transpose", "", {name}, 1,
+                                          {ir::Attribute::Ints("perm", NchwToNhwcPerm(rank))})[0];
+      builder_.BindTfOutput(name, nhwc);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvertNode(const tf::NodeDef& node) {
+    std::vector<std::string> inputs;
+    for (const TensorRef& in : graph_->DataInputs(&node)) {
+      const std::string* value = builder_.FindTfOutput(in.name());
+      if (value == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "node '", node.name(), "' (", node.op(), ") reads '", in.name(),
+            "', which its producer does not output"));
+      }
+      inputs.push_back(*value);
+    }
+    auto custom = options_.custom_ops.find(node.op());
+    if (custom != options_.custom_ops.end()) {
+      if (std::find(result_->stats.custom_ops.begin(), result_->stats.custom_ops.end(),
+                    node.op()) == result_->stats.custom_ops.end()) {
+        result_->stats.custom_ops.push_back(node.op());
+      }
+      const int num_outputs = graph_->MaxOutputRead(node.name()) + 1;
+      auto outs = builder_.AddNode(node.name(), node.op(), custom->second, std::move(inputs),
+                                   num_outputs, CustomOpAttributes(node));
+      for (int k = 0; k < num_outputs; ++k) builder_.BindTfOutput(absl::StrCat(node.name(), ":", k), outs[k]);
+      return absl::OkStatus();
+    }
+    ConvertFn fn = HandlerRegistry::Global().Find(node.op(), options_.opset);
+    NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
+    RETURN_IF_ERROR(fn(ctx));
+    ApplyShapeHints(node);
+    return absl::OkStatus();
+  }
+
+  // _output_shapes (when the exporter added them) fill gaps inference left.
+  void ApplyShapeHints(const tf::NodeDef& node) {
+    auto it = node.attr().find("_output_shapes");
+    if (it == node.attr().end()) return;
+    const auto& shapes = it->second.list().shape();
+    for (int k = 0; k < shapes.size(); ++k) {
+      const std::string* value = builder_.FindTfOutput(absl::StrCat(node.name(), ":", k));
+      if (value == nullptr) continue;
+      ir::ValueType type = builder_.TypeOf(*value);
+      if (type.dtype == ir::DataType::kUndefined || type.shape) continue;
+      type.shape = ToValueType(type.dtype, ToDims(shapes[k])).shape;
+      builder_.SetType(*value, type);
+    }
+  }
+
+  absl::Status AddOutputs() {
+    ir::Graph& g = builder_.graph();
+    absl::flat_hash_map<std::string, std::string> rename;
+    for (const TensorSpec& out : outputs_) {
+      const std::string name = out.tensor_name();
+      const std::string* value = builder_.FindTfOutput(name);
+      if (value == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("output '", name, "' is not produced by node '", out.node, "'"));
+      }
+      std::string v = *value;
+      if (IsNchw(options_.outputs_as_nchw, name)) {
+        auto rank = builder_.TypeOf(v).rank();
+        if (!rank || *rank < 3) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--outputs-as-nchw: output '", name, "' needs a known rank >= 3"));
+        }
+        v = builder_.AddNode(name + "/to_nchw", "Transpose", "", {v}, 1,
+                             {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+      }
+      const bool produced_by_node = !g.IsInitializer(v) && !g.IsGraphInput(v);
+      if (produced_by_node && !rename.count(v) && v != name) {
+        rename[v] = name;
+      } else if (v != name) {
+        builder_.AddNode(name + "/output", "Identity", "", {v}, 1, {});
+        v = g.nodes.back()->outputs[0];
+        rename[v] = name;
+      }
+      g.outputs.push_back({name, builder_.TypeOf(v)});
+    }
+    // Types known for intermediate values go out as value_info.
+    for (const auto& node : g.nodes) {
+      for (const std::string& o : node->outputs) {
+        ir::ValueType t = builder_.TypeOf(o);
+        if (t.dtype == ir::DataType::kUndefined) continue;
+        auto it = rename.find(o);
+        g.value_types[it == rename.end() ? o : it->second] = std::move(t);
+      }
+    }
+    // Name the produced values after the TF tensors the user asked for.
+    for (auto& node : g.nodes) {
+      for (auto& in : node->inputs) {
+        auto it = rename.find(in);
+        if (it != rename.end()) in = it->second;
+      }
+      for (auto& o : node->outputs) {
+        auto it = rename.find(o);
+        if (it != rename.end()) o = it->second;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const tf::GraphDef& graph_def_;
+  const ConvertOptions& options_;
+  ConversionResult* result_;
+  GraphBuilder builder_;
+  const TfGraph* graph_ = nullptr;
+  std::vector<TensorSpec> inputs_;
+  std::vector<TensorSpec> outputs_;
+};
+
+}  // namespace
+
+absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
+                                                 const ConvertOptions& options) {
+  if (options.opset < kMinOpset || options.opset > kMaxOpset) {
+    return absl::InvalidArgumentError(absl::StrCat("opset ", options.opset,
+                                                   " is out of range: onnxsmith emits opsets ",
+                                                   kMinOpset, " to ", kMaxOpset));
+  }
+  ConversionResult result;
+  Converter converter(graph, options, &result);
+  RETURN_IF_ERROR(converter.Run());
+  return result;
+}
+
+}  // namespace onnxsmith::converter

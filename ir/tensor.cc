@@ -1,0 +1,314 @@
+#include "ir/tensor.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace onnxsmith::ir {
+
+int ElementSize(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+    case DataType::kInt8:
+    case DataType::kUint8: return 1;
+    case DataType::kInt16:
+    case DataType::kUint16:
+    case DataType::kFloat16:
+    case DataType::kBfloat16: return 2;
+    case DataType::kInt32:
+    case DataType::kUint32:
+    case DataType::kFloat: return 4;
+    case DataType::kInt64:
+    case DataType::kUint64:
+    case DataType::kDouble:
+    case DataType::kComplex64: return 8;
+    case DataType::kComplex128: return 16;
+    case DataType::kString:
+    case DataType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+const char* DataTypeName(DataType t) {
+  switch (t) {
+    case DataType::kUndefined: return "undefined";
+    case DataType::kFloat: return "float32";
+    case DataType::kUint8: return "uint8";
+    case DataType::kInt8: return "int8";
+    case DataType::kUint16: return "uint16";
+    case DataType::kInt16: return "int16";
+    case DataType::kInt32: return "int32";
+    case DataType::kInt64: return "int64";
+    case DataType::kString: return "string";
+    case DataType::kBool: return "bool";
+    case DataType::kFloat16: return "float16";
+    case DataType::kDouble: return "float64";
+    case DataType::kUint32: return "uint32";
+    case DataType::kUint64: return "uint64";
+    case DataType::kComplex64: return "complex64";
+    case DataType::kComplex128: return "complex128";
+    case DataType::kBfloat16: return "bfloat16";
+  }
+  return "?";
+}
+
+bool IsFloating(DataType t) {
+  return t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16 ||
+         t == DataType::kBfloat16;
+}
+
+bool IsInteger(DataType t) {
+  switch (t) {
+    case DataType::kInt8:
+    case DataType::kUint8:
+    case DataType::kInt16:
+    case DataType::kUint16:
+    case DataType::kInt32:
+    case DataType::kUint32:
+    case DataType::kInt64:
+    case DataType::kUint64: return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+absl::StatusOr<int64_t> CountElements(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return absl::InvalidArgumentError(absl::StrCat("negative dimension ", d));
+    if (d != 0 && n > (int64_t{1} << 40) / d) {
+      return absl::InvalidArgumentError("tensor has more than 2^40 elements");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+const std::string& EmptyString() {
+  static const std::string* empty = new std::string();
+  return *empty;
+}
+
+// Half/bfloat16 to float for the widening accessors.
+float HalfToFloat(uint16_t h) {
+  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  float v;
+  if (exp == 0) {
+    v = std::ldexp(static_cast<float>(mant), -24);
+  } else if (exp == 31) {
+    v = mant ? NAN : INFINITY;
+  } else {
+    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  }
+  return sign ? -v : v;
+}
+
+template <typename T>
+void WidenTo(const std::string& raw, std::vector<double>* out) {
+  const T* p = reinterpret_cast<const T*>(raw.data());
+  size_t n = raw.size() / sizeof(T);
+  out->reserve(n);
+  for (size_t i = 0; i < n; ++i) out->push_back(static_cast<double>(p[i]));
+}
+
+template <typename T>
+std::string NarrowFrom(const std::vector<double>& values) {
+  std::string raw(values.size() * sizeof(T), '\0');
+  T* p = reinterpret_cast<T*>(raw.data());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if constexpr (std::is_same_v<T, bool>) {
+      p[i] = values[i] != 0;
+    } else {
+      p[i] = static_cast<T>(values[i]);
+    }
+  }
+  return raw;
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> Tensor::FromRaw(DataType dtype, std::vector<int64_t> dims,
+                                       std::string raw) {
+  auto n = CountElements(dims);
+  if (!n.ok()) return n.status();
+  int size = ElementSize(dtype);
+  if (size == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no raw layout for element type ", DataTypeName(dtype)));
+  }
+  if (static_cast<int64_t>(raw.size()) != *n * size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tensor of shape [", absl::StrJoin(dims, ","), "] and type ", DataTypeName(dtype),
+        " needs ", *n * size, " bytes, has ", raw.size()));
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.raw_ = std::make_shared<const std::string>(std::move(raw));
+  return t;
+}
+
+Tensor Tensor::FromStrings(std::vector<int64_t> dims, std::vector<std::string> values) {
+  Tensor t;
+  t.dtype_ = DataType::kString;
+  t.dims_ = std::move(dims);
+  t.strings_ = std::make_shared<const std::vector<std::string>>(std::move(values));
+  return t;
+}
+
+int64_t Tensor::num_elements() const {
+  int64_t n = 1;
+  for (int64_t d : dims_) n *= d;
+  return n;
+}
+
+const std::string& Tensor::raw() const { return raw_ ? *raw_ : EmptyString(); }
+
+const std::vector<std::string>& Tensor::strings() const {
+  static const std::vector<std::string>* empty = new std::vector<std::string>();
+  return strings_ ? *strings_ : *empty;
+}
+
+absl::StatusOr<std::vector<int64_t>> Tensor::ToInt64s() const {
+  std::vector<int64_t> out;
+  const std::string& r = raw();
+  auto widen = [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = reinterpret_cast<const T*>(r.data());
+    for (size_t i = 0; i < r.size() / sizeof(T); ++i) out.push_back(static_cast<int64_t>(p[i]));
+  };
+  switch (dtype_) {
+    case DataType::kInt8: widen(int8_t{}); break;
+    case DataType::kUint8: widen(uint8_t{}); break;
+    case DataType::kBool: widen(uint8_t{}); break;
+    case DataType::kInt16: widen(int16_t{}); break;
+    case DataType::kUint16: widen(uint16_t{}); break;
+    case DataType::kInt32: widen(int32_t{}); break;
+    case DataType::kUint32: widen(uint32_t{}); break;
+    case DataType::kInt64: widen(int64_t{}); break;
+    case DataType::kUint64: widen(uint64_t{}); break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("expected an integer tensor, got ", DataTypeName(dtype_)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<double>> Tensor::ToDoubles() const {
+  std::vector<double> out;
+  const std::string& r = raw();
+  switch (dtype_) {
+    case DataType::kFloat: WidenTo<float>(r, &out); break;
+    case DataType::kDouble: WidenTo<double>(r, &out); break;
+    case DataType::kFloat16: {
+      const uint16_t* p = reinterpret_cast<const uint16_t*>(r.data());
+      for (size_t i = 0; i < r.size() / 2; ++i) out.push_back(HalfToFloat(p[i]));
+      break;
+    }
+    case DataType::kBfloat16: {
+      const uint16_t* p = reinterpret_cast<const uint16_t*>(r.data());
+      for (size_t i = 0; i < r.size() / 2; ++i) {
+        uint32_t bits = static_cast<uint32_t>(p[i]) << 16;
+        float f;
+        std::memcpy(&f, &bits, 4);
+        out.push_back(f);
+      }
+      break;
+    }
+    default: {
+      auto ints = ToInt64s();
+      if (!ints.ok()) return ints.status();
+      out.assign(ints->begin(), ints->end());
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
+  auto n = CountElements(dims);
+  if (!n.ok()) return n.status();
+  if (*n != num_elements()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot reshape ", num_elements(),
+                                                   " elements to [", absl::StrJoin(dims, ","),
+                                                   "]"));
+  }
+  Tensor t = *this;
+  t.dims_ = std::move(dims);
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::CastTo(DataType to) const {
+  if (to == dtype_) return *this;
+  auto values = ToDoubles();
+  if (!values.ok()) return values.status();
+  std::string raw;
+  switch (to) {
+    case DataType::kFloat: raw = NarrowFrom<float>(*values); break;
+    case DataType::kDouble: raw = NarrowFrom<double>(*values); break;
+    case DataType::kInt8: raw = NarrowFrom<int8_t>(*values); break;
+    case DataType::kUint8: raw = NarrowFrom<uint8_t>(*values); break;
+    case DataType::kInt16: raw = NarrowFrom<int16_t>(*values); break;
+    case DataType::kUint16: raw = NarrowFrom<uint16_t>(*values); break;
+    case DataType::kInt32: raw = NarrowFrom<int32_t>(*values); break;
+    case DataType::kUint32: raw = NarrowFrom<uint32_t>(*values); break;
+    case DataType::kInt64: {
+      // Through double would lose precision past 2^53.
+      if (IsInteger(dtype_) || dtype_ == DataType::kBool) {
+        auto ints = ToInt64s();
+        if (!ints.ok()) return ints.status();
+        return FromRaw(to, dims_,
+                       std::string(reinterpret_cast<const char*>(ints->data()),
+                                   ints->size() * sizeof(int64_t)));
+      }
+      raw = NarrowFrom<int64_t>(*values);
+      break;
+    }
+    case DataType::kUint64: raw = NarrowFrom<uint64_t>(*values); break;
+    case DataType::kBool: raw = NarrowFrom<bool>(*values); break;
+    default:
+      return absl::UnimplementedError(absl::StrCat("cannot cast a constant from ",
+                                                   DataTypeName(dtype_), " to ",
+                                                   DataTypeName(to)));
+  }
+  return FromRaw(to, dims_, std::move(raw));
+}
+
+absl::StatusOr<Tensor> Tensor::Transposed(const std::vector<int64_t>& perm) const {
+  const int r = rank();
+  if (static_cast<int>(perm.size()) != r) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("permutation of rank ", perm.size(), " for a tensor of rank ", r));
+  }
+  std::vector<int64_t> out_dims(r);
+  std::vector<bool> seen(r, false);
+  for (int i = 0; i < r; ++i) {
+    if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]) {
+      return absl::InvalidArgumentError("invalid permutation");
+    }
+    seen[perm[i]] = true;
+    out_dims[i] = dims_[perm[i]];
+  }
+  const int esize = ElementSize(dtype_);
+  if (esize == 0) return absl::UnimplementedError("cannot transpose a string constant");
+  // Strides of the input, visited in output order.
+  std::vector<int64_t> in_strides(r, 1);
+  for (int i = r - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * dims_[i + 1];
+  const int64_t n = num_elements();
+  std::string out(static_cast<size_t>(n * esize), '\0');
+  const char* src = raw().data();
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t o = 0; o < n; ++o) {
+    int64_t offset = 0;
+    for (int i = 0; i < r; ++i) offset += idx[i] * in_strides[perm[i]];
+    std::memcpy(&out[o * esize], src + offset * esize, esize);
+    for (int i = r - 1; i >= 0; --i) {
+      if (++idx[i] < out_dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return FromRaw(dtype_, std::move(out_dims), std::move(out));
+}
+
+}  // namespace onnxsmith::ir

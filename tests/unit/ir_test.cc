@@ -1,0 +1,186 @@
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "ir/graph.h"
+#include "ir/model_io.h"
+#include "ir/onnx_proto.h"
+#include "ir/shape_inference.h"
+
+namespace onnxsmith::ir {
+namespace {
+
+TEST(TensorTest, TransposeHwioToOihw) {
+  // 1x2 spatial, 2 in, 3 out: values are their own flat index.
+  std::vector<float> v(12);
+  for (int i = 0; i < 12; ++i) v[i] = static_cast<float>(i);
+  Tensor t = Tensor::FromVector<float>({1, 2, 2, 3}, v);
+  auto oihw = t.Transposed({3, 2, 0, 1});
+  ASSERT_TRUE(oihw.ok());
+  EXPECT_EQ(oihw->dims(), (std::vector<int64_t>{3, 2, 1, 2}));
+  auto d = oihw->data<float>();
+  // out[o][i][0][w] = in[0][w][i][o] = w*6 + i*3 + o
+  EXPECT_EQ(d[0], 0);   // o0 i0 w0
+  EXPECT_EQ(d[1], 6);   // o0 i0 w1
+  EXPECT_EQ(d[2], 3);   // o0 i1 w0
+  EXPECT_EQ(d[4], 1);   // o1 i0 w0
+}
+
+TEST(TensorTest, FromRawRejectsSizeMismatch) {
+  auto t = Tensor::FromRaw(DataType::kFloat, {2, 2}, std::string(12, '\0'));
+  EXPECT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("needs 16 bytes"), std::string::npos);
+}
+
+TEST(TensorTest, CastAndWiden) {
+  Tensor t = Tensor::Vector1D<int32_t>({1, -2, 3});
+  auto f = t.CastTo(DataType::kFloat);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->data<float>()[1], -2.0f);
+  auto ints = t.ToInt64s();
+  ASSERT_TRUE(ints.ok());
+  EXPECT_EQ((*ints)[2], 3);
+  EXPECT_FALSE(Tensor::Vector1D<float>({1.5f}).ToInt64s().ok());
+}
+
+TEST(TensorTest, SharedBufferNotCopied) {
+  Tensor a = Tensor::Vector1D<float>(std::vector<float>(1000, 1.0f));
+  Tensor b = a;
+  auto c = a.Reshaped({10, 100});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(a.raw().data(), b.raw().data());
+  EXPECT_EQ(a.raw().data(), c->raw().data());
+}
+
+Graph TwoNodeGraph() {
+  Graph g;
+  g.inputs.push_back({"x", {DataType::kFloat, std::vector<Dim>{{2, ""}, {3, ""}}}});
+  g.initializers["w"] = Tensor::FromVector<float>({2, 3}, std::vector<float>(6, 0.5f));
+  Node add;
+  add.name = "add";
+  add.op_type = "Add";
+  add.inputs = {"x", "w"};
+  add.outputs = {"sum"};
+  Node relu;
+  relu.name = "relu";
+  relu.op_type = "Relu";
+  relu.inputs = {"sum"};
+  relu.outputs = {"y"};
+  // Out of order on purpose.
+  g.AddNode(relu);
+  g.AddNode(add);
+  g.outputs.push_back({"y", {DataType::kFloat, std::nullopt}});
+  return g;
+}
+
+TEST(GraphTest, TopologicalSortAndIndex) {
+  Graph g = TwoNodeGraph();
+  ASSERT_TRUE(g.TopologicalSort().ok());
+  EXPECT_EQ(g.nodes[0]->op_type, "Add");
+  auto index = g.BuildIndex();
+  EXPECT_EQ(index.producer.at("sum")->name, "add");
+  EXPECT_EQ(index.consumers.at("sum").size(), 1u);
+}
+
+TEST(GraphTest, CycleIsAnError) {
+  Graph g = TwoNodeGraph();
+  g.nodes[1]->inputs[0] = "y";  // add reads relu's output: a cycle
+  auto s = g.TopologicalSort();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cycle"), std::string::npos);
+}
+
+TEST(GraphTest, UndefinedInputIsAnError) {
+  Graph g = TwoNodeGraph();
+  g.nodes[0]->inputs[0] = "nowhere";
+  auto s = g.TopologicalSort();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("nowhere"), std::string::npos);
+}
+
+TEST(GraphTest, RemoveDeadNodesDropsUnusedInitializers) {
+  Graph g = TwoNodeGraph();
+  g.initializers["unused"] = Tensor::Scalar<float>(1.0f);
+  Node dead;
+  dead.name = "dead";
+  dead.op_type = "Neg";
+  dead.inputs = {"x"};
+  dead.outputs = {"z"};
+  g.AddNode(dead);
+  g.RemoveDeadNodes();
+  EXPECT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.initializers.count("unused"), 0u);
+  EXPECT_EQ(g.initializers.count("w"), 1u);
+}
+
+TEST(ModelTest, ProtoRoundTripAndChecker) {
+  Model m;
+  m.opset_imports[""] = 17;
+  m.graph = TwoNodeGraph();
+  ASSERT_TRUE(m.graph.TopologicalSort().ok());
+  onnx::ModelProto proto = ToModelProto(m);
+  auto report = ValidateModel(&proto);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->checked);
+  auto back = FromModelProto(proto);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->graph.nodes.size(), 2u);
+  EXPECT_EQ(back->graph.initializers.at("w").data<float>()[5], 0.5f);
+}
+
+TEST(ModelTest, CheckerSkippedPastOpset17) {
+  Model m;
+  m.opset_imports[""] = 21;
+  m.ir_version = 10;
+  m.graph = TwoNodeGraph();
+  onnx::ModelProto proto = ToModelProto(m);
+  auto report = ValidateModel(&proto);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->checked);
+  EXPECT_NE(report->skipped_reason.find("opset 21"), std::string::npos);
+}
+
+TEST(ModelTest, CheckerRejectsBadModel) {
+  Model m;
+  m.opset_imports[""] = 17;
+  m.graph = TwoNodeGraph();
+  m.graph.nodes[0]->op_type = "NoSuchOp";
+  onnx::ModelProto proto = ToModelProto(m);
+  EXPECT_FALSE(ValidateModel(&proto).ok());
+}
+
+TEST(ModelIoTest, WriteIsAtomicAndReadable) {
+  const std::string dir = ::testing::TempDir();
+  const std::string path = dir + "/model_io_test.onnx";
+  Model m;
+  m.opset_imports[""] = 17;
+  m.graph = TwoNodeGraph();
+  ASSERT_TRUE(WriteModelProto(ToModelProto(m), path).ok());
+  auto back = ReadModelProto(path);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->graph().node_size(), 2);
+  // Writing into a missing directory fails and leaves nothing behind.
+  auto s = WriteModelProto(ToModelProto(m), dir + "/no/such/dir/m.onnx");
+  EXPECT_FALSE(s.ok());
+}
+
+TEST(ShapeInferenceTest, InfersThroughSchemas) {
+  ShapeInferencer inf(17);
+  ValueType x{DataType::kFloat, std::vector<Dim>{{1, ""}, {3, ""}, {8, ""}, {8, ""}}};
+  inf.SetType("x", x);
+  inf.SetConstant("w", Tensor::FromVector<float>({4, 3, 3, 3}, std::vector<float>(108, 0)));
+  Node conv;
+  conv.op_type = "Conv";
+  conv.inputs = {"x", "w"};
+  conv.outputs = {"y"};
+  conv.attributes.push_back(Attribute::Ints("pads", {1, 1, 1, 1}));
+  inf.InferNode(conv);
+  ValueType y = inf.TypeOf("y");
+  EXPECT_EQ(y.dtype, DataType::kFloat);
+  ASSERT_TRUE(y.shape.has_value());
+  EXPECT_EQ((*y.shape)[1].size, 4);
+  EXPECT_EQ((*y.shape)[3].size, 8);
+}
+
+}  // namespace
+}  // namespace onnxsmith::ir

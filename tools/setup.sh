@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what onnxsmith needs and is missing; safe to run again (it only
+# installs what is absent). With --venv it also makes the Python venv used by
+# the oracle tests and benchmarks, cached by the requirements file's hash,
+# and prints nothing else on stdout but the venv's path.
+#
+#   tools/setup.sh           Debian packages for building and running
+#   tools/setup.sh --venv    ... plus the test venv (prints its path)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+want_venv=0
+[[ "${1:-}" == "--venv" ]] && want_venv=1
+
+log() { echo "setup: $*" >&2; }
+
+# Build: Bazel and its rule sets from Debian, and the C++ libraries we wrap in
+# third_party/. Runtime of the binary needs only the shared libraries among them.
+packages=(
+  bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-rules-proto bazel-skylib
+  bazel-platforms g++ libprotobuf-dev protobuf-compiler libabsl-dev libtbb-dev
+  libonnx-dev libgtest-dev libgmock-dev libeigen3-dev nlohmann-json3-dev
+  libhdf5-dev libzip-dev
+)
+if (( want_venv )); then
+  packages+=(python3 python3-venv)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if (( ${#missing[@]} )); then
+  sudo=""
+  (( EUID != 0 )) && sudo="sudo"
+  log "installing ${missing[*]}"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2
+fi
+
+if (( want_venv )); then
+  req="$repo/tests/oracle/requirements.txt"
+  key="$(sha256sum "$req" | cut -c1-16)"
+  venv="${ONNXSMITH_VENV_CACHE:-$HOME/.cache/onnxsmith}/venv-$key"
+  # The marker is written last, so an interrupted install is redone.
+  if [[ ! -f "$venv/.complete" ]]; then
+    log "creating the test venv in $venv (tensorflow-cpu, onnxruntime, onnx, ...)"
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q --upgrade pip >&2
+    "$venv/bin/pip" install -q -r "$req" >&2
+    touch "$venv/.complete"
+  fi
+  echo "$venv"
+fi
