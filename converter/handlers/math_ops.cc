@@ -50,6 +50,34 @@ bool IsUnsigned(DataType t) {
          t == DataType::kUint64;
 }
 
+// The inputs of an arithmetic op, in the type the ONNX graph computes in.
+// Add, Sub, Mul and Div take 8- and 16-bit integers only from opset 14, so
+// below that those are computed in int32 and narrowed back at the end, which
+// wraps around as TF does.
+struct Operands {
+  std::vector<std::string> values;
+  DataType compute_type;
+  DataType tf_type;
+};
+
+Operands ArithmeticOperands(NodeContext& ctx, DataType tf_type) {
+  Operands operands{{}, tf_type, tf_type};
+  const bool narrow_int = tf_type == DataType::kInt8 || tf_type == DataType::kUint8 ||
+                          tf_type == DataType::kInt16 || tf_type == DataType::kUint16;
+  if (ctx.opset() < 14 && narrow_int) operands.compute_type = DataType::kInt32;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    operands.values.push_back(operands.compute_type == tf_type
+                                  ? ctx.input(i)
+                                  : ctx.Cast(ctx.input(i), operands.compute_type));
+  }
+  return operands;
+}
+
+void SetArithmeticOutput(NodeContext& ctx, const Operands& operands, std::string value) {
+  if (operands.compute_type != operands.tf_type) value = ctx.Cast(value, operands.tf_type);
+  ctx.SetOutput(0, value);
+}
+
 // ---------------------------------------------------------------------------
 // Ops that map one-to-one onto an ONNX op with the same inputs.
 
@@ -60,13 +88,7 @@ struct DirectOp {
 };
 
 constexpr DirectOp kDirectOps[] = {
-    {"Add", "Add", 2},
-    {"AddV2", "Add", 2},
-    {"Sub", "Sub", 2},
-    {"Mul", "Mul", 2},
     {"RealDiv", "Div", 2},
-    // TF's Div truncates integers, as ONNX's Div does.
-    {"Div", "Div", 2},
     {"Maximum", "Max", 2},
     {"Minimum", "Min", 2},
     {"Pow", "Pow", 2},
@@ -123,6 +145,30 @@ absl::Status ConvertDirect(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Add, Sub, Mul, Div: direct but for narrow integers before opset 14.
+struct ArithmeticOp {
+  const char* tf_op;
+  const char* onnx_op;
+};
+
+constexpr ArithmeticOp kArithmeticOps[] = {
+    {"Add", "Add"}, {"AddV2", "Add"}, {"Sub", "Sub"}, {"Mul", "Mul"},
+    // TF's Div truncates integers, as ONNX's Div does.
+    {"Div", "Div"},
+};
+
+absl::Status ConvertArithmetic(NodeContext& ctx) {
+  const ArithmeticOp* op = nullptr;
+  for (const ArithmeticOp& candidate : kArithmeticOps) {
+    if (ctx.op_type() == candidate.tf_op) op = &candidate;
+  }
+  if (op == nullptr) return ctx.Error("registered as arithmetic but missing from the table");
+  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
+  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  SetArithmeticOutput(ctx, in, ctx.AddNode(op->onnx_op, {in.values[0], in.values[1]}));
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------
 // Unary ops that need a small composition.
 
@@ -139,7 +185,8 @@ absl::Status ConvertRound(NodeContext& ctx) {
 
 absl::Status ConvertSquare(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 1));
-  ctx.SetOutput(0, ctx.AddNode("Mul", {ctx.input(0), ctx.input(0)}));
+  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Mul", {in.values[0], in.values[0]}));
   return absl::OkStatus();
 }
 
@@ -156,8 +203,9 @@ absl::Status ConvertReciprocal(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   if (ir::IsInteger(dtype)) {
-    std::string one = ctx.ConstScalar(dtype, 1, "one");
-    ctx.SetOutput(0, ctx.AddNode("Div", {one, ctx.input(0)}));
+    Operands in = ArithmeticOperands(ctx, dtype);
+    std::string one = ctx.ConstScalar(in.compute_type, 1, "one");
+    SetArithmeticOutput(ctx, in, ctx.AddNode("Div", {one, in.values[0]}));
   } else {
     ctx.SetOutput(0, ctx.AddNode("Reciprocal", {ctx.input(0)}));
   }
@@ -187,8 +235,9 @@ absl::Status ConvertExpm1(NodeContext& ctx) {
 
 absl::Status ConvertSquaredDifference(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
-  std::string diff = ctx.AddNode("Sub", {ctx.input(0), ctx.input(1)});
-  ctx.SetOutput(0, ctx.AddNode("Mul", {diff, diff}));
+  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  std::string diff = ctx.AddNode("Sub", {in.values[0], in.values[1]});
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Mul", {diff, diff}));
   return absl::OkStatus();
 }
 
@@ -216,27 +265,28 @@ std::string FloorDiffersFromTrunc(NodeContext& ctx, const std::string& r, const 
 // where the remainder's sign disagrees with the divisor's.
 absl::Status ConvertFloorDiv(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
-  ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
-  const std::string& x = ctx.input(0);
-  const std::string& y = ctx.input(1);
+  ASSIGN_OR_RETURN(DataType tf_type, KnownElementType(ctx));
+  if (!ir::IsFloating(tf_type) && !ir::IsInteger(tf_type)) {
+    return ctx.Unsupported(absl::StrCat("FloorDiv on ", ir::DataTypeName(tf_type)));
+  }
+  Operands in = ArithmeticOperands(ctx, tf_type);
+  const std::string& x = in.values[0];
+  const std::string& y = in.values[1];
   std::string quotient = ctx.AddNode("Div", {x, y});
-  if (ir::IsFloating(dtype)) {
+  if (ir::IsFloating(tf_type)) {
     ctx.SetOutput(0, ctx.AddNode("Floor", {quotient}));
     return absl::OkStatus();
   }
-  if (IsUnsigned(dtype)) {
-    ctx.SetOutput(0, quotient);
+  if (IsUnsigned(tf_type)) {
+    SetArithmeticOutput(ctx, in, quotient);
     return absl::OkStatus();
-  }
-  if (!ir::IsInteger(dtype)) {
-    return ctx.Unsupported(absl::StrCat("FloorDiv on ", ir::DataTypeName(dtype)));
   }
   std::string product = ctx.AddNode("Mul", {quotient, y});
   std::string remainder = ctx.AddNode("Sub", {x, product});
-  std::string needs_step = FloorDiffersFromTrunc(ctx, remainder, y, dtype);
-  std::string one = ctx.ConstScalar(dtype, 1, "one");
+  std::string needs_step = FloorDiffersFromTrunc(ctx, remainder, y, in.compute_type);
+  std::string one = ctx.ConstScalar(in.compute_type, 1, "one");
   std::string stepped = ctx.AddNode("Sub", {quotient, one});
-  ctx.SetOutput(0, ctx.AddNode("Where", {needs_step, stepped, quotient}));
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Where", {needs_step, stepped, quotient}));
   return absl::OkStatus();
 }
 
@@ -263,9 +313,10 @@ absl::Status ConvertFloorMod(NodeContext& ctx) {
 absl::Status ConvertTruncateDiv(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
-  std::string quotient = ctx.AddNode("Div", {ctx.input(0), ctx.input(1)});
+  Operands in = ArithmeticOperands(ctx, dtype);
+  std::string quotient = ctx.AddNode("Div", {in.values[0], in.values[1]});
   if (!ir::IsFloating(dtype)) {
-    ctx.SetOutput(0, quotient);
+    SetArithmeticOutput(ctx, in, quotient);
     return absl::OkStatus();
   }
   std::string zero = ctx.ConstScalar(dtype, 0, "zero");
@@ -288,12 +339,13 @@ absl::Status ConvertTruncateMod(NodeContext& ctx) {
 absl::Status ConvertDivNoNan(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
-  std::string zero = ctx.ConstScalar(dtype, 0, "zero");
-  std::string one = ctx.ConstScalar(dtype, 1, "one");
-  std::string y_is_zero = ctx.AddNode("Equal", {ctx.input(1), zero});
-  std::string safe_y = ctx.AddNode("Where", {y_is_zero, one, ctx.input(1)});
-  std::string quotient = ctx.AddNode("Div", {ctx.input(0), safe_y});
-  ctx.SetOutput(0, ctx.AddNode("Where", {y_is_zero, zero, quotient}));
+  Operands in = ArithmeticOperands(ctx, dtype);
+  std::string zero = ctx.ConstScalar(in.compute_type, 0, "zero");
+  std::string one = ctx.ConstScalar(in.compute_type, 1, "one");
+  std::string y_is_zero = ctx.AddNode("Equal", {in.values[1], zero});
+  std::string safe_y = ctx.AddNode("Where", {y_is_zero, one, in.values[1]});
+  std::string quotient = ctx.AddNode("Div", {in.values[0], safe_y});
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Where", {y_is_zero, zero, quotient}));
   return absl::OkStatus();
 }
 
@@ -301,10 +353,11 @@ absl::Status ConvertDivNoNan(NodeContext& ctx) {
 absl::Status ConvertMulNoNan(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
-  std::string zero = ctx.ConstScalar(dtype, 0, "zero");
-  std::string y_is_zero = ctx.AddNode("Equal", {ctx.input(1), zero});
-  std::string product = ctx.AddNode("Mul", {ctx.input(0), ctx.input(1)});
-  ctx.SetOutput(0, ctx.AddNode("Where", {y_is_zero, zero, product}));
+  Operands in = ArithmeticOperands(ctx, dtype);
+  std::string zero = ctx.ConstScalar(in.compute_type, 0, "zero");
+  std::string y_is_zero = ctx.AddNode("Equal", {in.values[1], zero});
+  std::string product = ctx.AddNode("Mul", {in.values[0], in.values[1]});
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Where", {y_is_zero, zero, product}));
   return absl::OkStatus();
 }
 
@@ -315,15 +368,14 @@ absl::Status ConvertAddN(NodeContext& ctx) {
     ctx.SetOutputAlias(0, ctx.input(0));
     return absl::OkStatus();
   }
-  std::vector<std::string> inputs;
-  for (int i = 0; i < ctx.num_inputs(); ++i) inputs.push_back(ctx.input(i));
-  if (ir::IsFloating(ElementType(ctx))) {
-    ctx.SetOutput(0, ctx.AddNode("Sum", std::move(inputs)));
+  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  if (ir::IsFloating(in.compute_type)) {
+    ctx.SetOutput(0, ctx.AddNode("Sum", in.values));
     return absl::OkStatus();
   }
-  std::string total = inputs[0];
-  for (size_t i = 1; i < inputs.size(); ++i) total = ctx.AddNode("Add", {total, inputs[i]});
-  ctx.SetOutput(0, total);
+  std::string total = in.values[0];
+  for (size_t i = 1; i < in.values.size(); ++i) total = ctx.AddNode("Add", {total, in.values[i]});
+  SetArithmeticOutput(ctx, in, total);
   return absl::OkStatus();
 }
 
@@ -464,6 +516,9 @@ void RegisterMathOps(HandlerRegistry& r) {
   std::vector<std::string> direct_ops;
   for (const DirectOp& op : kDirectOps) direct_ops.push_back(op.tf_op);
   r.Register(direct_ops, kMinOpset, ConvertDirect);
+  std::vector<std::string> arithmetic_ops;
+  for (const ArithmeticOp& op : kArithmeticOps) arithmetic_ops.push_back(op.tf_op);
+  r.Register(arithmetic_ops, kMinOpset, ConvertArithmetic);
 
   r.Register({"Round"}, kMinOpset, ConvertRound);
   r.Register({"Square"}, kMinOpset, ConvertSquare);

@@ -50,6 +50,21 @@ absl::Status ExpectInputs(const NodeContext& ctx, int n) {
   return ctx.Error(absl::StrCat("expects ", n, " inputs, got ", ctx.num_inputs()));
 }
 
+// TF's "T" when present (known even where ONNX inference is not), else the
+// inferred type of input 0.
+DataType ElementType(const NodeContext& ctx) {
+  if (ctx.has_attr("T")) {
+    auto t = ctx.attr_type("T");
+    if (t.ok()) return *t;
+  }
+  return ctx.input_dtype(0);
+}
+
+bool IsNarrowInt(DataType t) {
+  return t == DataType::kInt8 || t == DataType::kUint8 || t == DataType::kInt16 ||
+         t == DataType::kUint16;
+}
+
 // Run-time axes as the 1-D int64 tensor ONNX wants (TF allows int32 and a
 // scalar).
 std::string AxesAsInt64Vector(NodeContext& ctx, int i) {
@@ -101,11 +116,17 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
     // Empty run-time axes must mean "reduce nothing", as in TF.
     attrs.push_back(Attribute::Int("noop_with_empty_axes", 1));
   }
-  if (op->is_logical) x = ctx.Cast(x, DataType::kFloat);
+  // ONNX reductions have no 8/16-bit integer kernels (Max/Min only some);
+  // int32 gives the same results, wrapping back as TF's do.
+  const DataType tf_type = op->is_logical ? DataType::kBool : ElementType(ctx);
+  DataType compute_type = tf_type;
+  if (op->is_logical) compute_type = DataType::kFloat;
+  if (IsNarrowInt(tf_type)) compute_type = DataType::kInt32;
+  if (compute_type != tf_type) x = ctx.Cast(x, compute_type);
   std::vector<std::string> inputs = {x};
   if (!axes_input.empty()) inputs.push_back(axes_input);
   std::string reduced = ctx.AddNode(op->onnx_op, std::move(inputs), std::move(attrs));
-  if (op->is_logical) reduced = ctx.Cast(reduced, DataType::kBool);
+  if (compute_type != tf_type) reduced = ctx.Cast(reduced, tf_type);
   ctx.SetOutput(0, reduced);
   return absl::OkStatus();
 }
@@ -122,13 +143,8 @@ absl::Status ConvertArgMinMax(NodeContext& ctx) {
     return ctx.Error(absl::StrCat("axis must hold one value, got ", axis.size()));
   }
   std::string x = ctx.input(0);
-  DataType in_type = ctx.input_dtype(0);
-  if (ctx.has_attr("T")) {
-    auto t = ctx.attr_type("T");
-    if (t.ok()) in_type = *t;
-  }
   // ONNX ArgMax/ArgMin have no bool kernel.
-  if (in_type == DataType::kBool) x = ctx.Cast(x, DataType::kInt32);
+  if (ElementType(ctx) == DataType::kBool) x = ctx.Cast(x, DataType::kInt32);
   const char* onnx_op = ctx.op_type() == "ArgMax" ? "ArgMax" : "ArgMin";
   std::string index = ctx.AddNode(
       onnx_op, {x}, {Attribute::Int("axis", axis[0]), Attribute::Int("keepdims", 0)});

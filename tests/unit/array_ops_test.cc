@@ -453,3 +453,32 @@ TEST(Pad, PaddingsBecomeBeginsThenEnds) {
 
 }  // namespace
 }  // namespace onnxsmith::converter
+// TEMP-DEBUG
+namespace onnxsmith::converter {
+TEST(Debug, ReshapeDynamic) {
+  for (int opset : {13, 17}) {
+  TestGraph g;
+  g.Placeholder("x", std::vector<int64_t>{-1, 2, 4});
+  tf::NodeDef* sh = g.Node("Shape", "Shape", {"x"});
+  (*sh->mutable_attr())["out_type"].set_type(tf::DT_INT32);
+  g.IntConst("b", {0}); g.IntConst("e", {1}); g.IntConst("s", {1});
+  tf::NodeDef* ss = g.Node("ss", "StridedSlice", {"Shape", "b", "e", "s"});
+  (*ss->mutable_attr())["T"].set_type(tf::DT_INT32);
+  TestGraph::SetInt(ss, "shrink_axis_mask", 1);
+  g.IntScalar("m1", -1);
+  tf::NodeDef* pk = g.Node("stack", "Pack", {"ss", "m1"});
+  (*pk->mutable_attr())["T"].set_type(tf::DT_INT32);
+  g.Node("Reshape", "Reshape", {"x", "stack"});
+  auto result = Convert(g, opset);
+  if (!result.ok()) { std::cerr << result.status() << "\n"; continue; }
+  const ir::Graph& graph = result->model.graph;
+  for (const auto& n : graph.nodes) {
+    std::cerr << n->op_type << " -> " << n->outputs[0];
+    auto it = graph.value_types.find(n->outputs[0]);
+    if (it != graph.value_types.end()) std::cerr << " dtype " << int(it->second.dtype) << " rank " << (it->second.shape ? int(it->second.shape->size()) : -1);
+    std::cerr << "\n";
+  }
+  for (auto& o : graph.outputs) std::cerr << "out " << o.name << " rank " << (o.type.shape ? int(o.type.shape->size()) : -1) << "\n";
+  }
+}
+}

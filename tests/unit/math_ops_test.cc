@@ -180,6 +180,28 @@ TEST(MathOps, DirectBinaryAndUnaryOps) {
   }
 }
 
+// Add/Sub/Mul/Div accept 8- and 16-bit integers only from opset 14.
+TEST(MathOps, NarrowIntegerArithmeticIsWidenedBeforeOpset14) {
+  TestGraph g;
+  g.Placeholder("x", {3}, tf::DT_UINT8).Placeholder("y", {3}, tf::DT_UINT8);
+  g.Op("sub", "Sub", {"x", "y"}, tf::DT_UINT8);
+  auto r13 = g.Convert("sub", 13);
+  ASSERT_TRUE(r13.ok()) << r13.status();
+  EXPECT_EQ(OpTypes(r13->model.graph), (Ops{"Cast", "Cast", "Sub", "Cast"}));
+  auto r14 = g.Convert("sub", 14);
+  ASSERT_TRUE(r14.ok()) << r14.status();
+  EXPECT_EQ(OpTypes(r14->model.graph), (Ops{"Sub"}));
+}
+
+TEST(ReduceOps, NarrowIntegerSumIsWidened) {
+  TestGraph g;
+  g.Placeholder("x", {2, 3}, tf::DT_INT8).IntConst("axes", {1});
+  g.Op("s", "Sum", {"x", "axes"}, tf::DT_INT8);
+  auto r = g.Convert("s", 17);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(OpTypes(r->model.graph), (Ops{"Cast", "ReduceSum", "Cast"}));
+}
+
 TEST(MathOps, ComposedUnaryOps) {
   TestGraph g;
   g.Placeholder("x", {4});
