@@ -239,12 +239,18 @@ class Converter {
       }
       std::optional<std::vector<int64_t>> dims = in.shape ? in.shape : OutputShapeHint(node, in.output);
       const std::string name = in.tensor_name();
+      if (!dims) {
+        // ONNX graph inputs must have a rank (the checker enforces it).
+        return absl::InvalidArgumentError(absl::StrCat(
+            "input '", name, "' has unknown rank; give its shape, e.g. --inputs ", name,
+            "[1,-1]"));
+      }
       if (!IsNchw(options_.inputs_as_nchw, name)) {
         builder_.AddGraphInput(name, ToValueType(*dtype, dims));
         builder_.BindTfOutput(name, name);
         continue;
       }
-      if (!dims || dims->size() < 3) {
+      if (dims->size() < 3) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--inputs-as-nchw: input '", name, "' needs a known rank >= 3 (give its shape)"));
       }

@@ -38,6 +38,13 @@ absl::StatusOr<ValidationReport> ValidateModel(onnx::ModelProto* proto) {
   } catch (const std::exception&) {
     // The strict pass below reports the problem.
   }
+  for (const auto& out : proto->graph().output()) {
+    if (!out.type().tensor_type().has_shape()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output '", out.name(), "' has an unknown rank after conversion, and ONNX needs one "
+          "on graph outputs; give the input shapes with --inputs"));
+    }
+  }
   try {
     onnx::checker::check_model(*proto);
     report.checked = true;

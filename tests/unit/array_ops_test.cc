@@ -454,7 +454,24 @@ TEST(Pad, PaddingsBecomeBeginsThenEnds) {
 }  // namespace
 }  // namespace onnxsmith::converter
 // TEMP-DEBUG
+}  // namespace onnxsmith::converter
+#include "converter/tf/graphdef_reader.h"
 namespace onnxsmith::converter {
+TEST(Debug, ReshapeDynamicFile) {
+  auto gd = ReadGraphDef("/tmp/arrayops_check/rd.pb");
+  ASSERT_TRUE(gd.ok());
+  ConvertOptions options;
+  options.opset = 17;
+  auto result = ConvertGraphDef(*gd, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const ir::Graph& graph = result->model.graph;
+  for (const auto& n : graph.nodes) {
+    std::cerr << n->op_type << " -> " << n->outputs[0];
+    auto it = graph.value_types.find(n->outputs[0]);
+    if (it != graph.value_types.end()) std::cerr << " dtype " << int(it->second.dtype) << " rank " << (it->second.shape ? int(it->second.shape->size()) : -1);
+    std::cerr << "\n";
+  }
+}
 TEST(Debug, ReshapeDynamic) {
   for (int opset : {13, 17}) {
   TestGraph g;
@@ -469,6 +486,7 @@ TEST(Debug, ReshapeDynamic) {
   tf::NodeDef* pk = g.Node("stack", "Pack", {"ss", "m1"});
   (*pk->mutable_attr())["T"].set_type(tf::DT_INT32);
   g.Node("Reshape", "Reshape", {"x", "stack"});
+  g.Node("Identity", "Identity", {"Reshape"});
   auto result = Convert(g, opset);
   if (!result.ok()) { std::cerr << result.status() << "\n"; continue; }
   const ir::Graph& graph = result->model.graph;
