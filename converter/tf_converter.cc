@@ -237,7 +237,9 @@ class Converter {
         return absl::InvalidArgumentError(
             absl::StrCat("input '", in.tensor_name(), "': ", dtype.status().message()));
       }
-      std::optional<std::vector<int64_t>> dims = in.shape ? in.shape : OutputShapeHint(node, in.output);
+      std::optional<std::vector<int64_t>> hint = OutputShapeHint(node, in.output);
+      if (in.shape && hint) RETURN_IF_ERROR(CheckOverride(in, *hint));
+      std::optional<std::vector<int64_t>> dims = in.shape ? in.shape : hint;
       const std::string name = in.tensor_name();
       if (!dims) {
         // ONNX graph inputs must have a rank (the checker enforces it).
@@ -263,6 +265,21 @@ class Converter {
     return absl::OkStatus();
   }
 
+  // An override may refine unknown dims, never contradict the graph.
+  static absl::Status CheckOverride(const TensorSpec& spec, const std::vector<int64_t>& declared) {
+    bool ok = spec.shape->size() == declared.size();
+    for (size_t k = 0; ok && k < declared.size(); ++k) {
+      const int64_t want = (*spec.shape)[k];
+      ok = declared[k] < 0 || want < 0 || want == declared[k];
+    }
+    if (ok) return absl::OkStatus();
+    std::vector<std::string> dims;
+    for (int64_t d : declared) dims.push_back(d < 0 ? "?" : absl::StrCat(d));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shape override for '", spec.tensor_name(), "' does not fit the graph's shape [",
+        absl::StrJoin(dims, ","), "]"));
+  }
+
   absl::Status ConvertNode(const tf::NodeDef& node) {
     std::vector<std::string> inputs;
     for (const TensorRef& in : graph_->DataInputs(&node)) {
@@ -283,7 +300,12 @@ class Converter {
       const int num_outputs = graph_->MaxOutputRead(node.name()) + 1;
       auto outs = builder_.AddNode(node.name(), node.op(), custom->second, std::move(inputs),
                                    num_outputs, CustomOpAttributes(node));
-      for (int k = 0; k < num_outputs; ++k) builder_.BindTfOutput(absl::StrCat(node.name(), ":", k), outs[k]);
+      for (int k = 0; k < num_outputs; ++k) {
+        builder_.BindTfOutput(absl::StrCat(node.name(), ":", k), outs[k]);
+        // What TF's attributes tell of a custom op's outputs is all we know.
+        auto dtype = OutputDtype(node, k);
+        if (dtype.ok()) builder_.SetType(outs[k], ToValueType(*dtype, OutputShapeHint(node, k)));
+      }
       return absl::OkStatus();
     }
     ConvertFn fn = HandlerRegistry::Global().Find(node.op(), options_.opset);
@@ -327,6 +349,22 @@ class Converter {
         }
         v = builder_.AddNode(name + "/to_nchw", "Transpose", "", {v}, 1,
                              {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+      }
+      if (out.shape) {
+        // --outputs y:0[...] declares a shape inference could not find.
+        ir::ValueType type = builder_.TypeOf(v);
+        if (type.dtype == ir::DataType::kUndefined) {
+          auto dtype = OutputDtype(*graph_->Find(out.node), out.output);
+          if (dtype.ok()) type.dtype = *dtype;
+        }
+        if (type.shape && type.rank() != static_cast<int>(out.shape->size())) {
+          return absl::InvalidArgumentError(absl::StrCat("shape given for output '", name,
+                                                         "' has rank ", out.shape->size(),
+                                                         ", the converted value has rank ",
+                                                         *type.rank()));
+        }
+        if (!type.shape) type.shape = ToValueType(type.dtype, out.shape).shape;
+        builder_.SetType(v, type);
       }
       const bool produced_by_node = !g.IsInitializer(v) && !g.IsGraphInput(v);
       if (produced_by_node && !rename.count(v) && v != name) {

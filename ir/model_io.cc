@@ -10,6 +10,24 @@
 
 namespace onnxsmith::ir {
 
+namespace {
+
+// ONNX needs a type and a rank on every graph output (the checker enforces
+// it); say which output lacks one rather than the checker's generic message.
+absl::Status CheckOutputsTyped(const onnx::ModelProto& proto) {
+  for (const auto& out : proto.graph().output()) {
+    if (!out.type().tensor_type().has_shape()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output '", out.name(), "' has an unknown type or rank after conversion, and ONNX "
+          "needs both on graph outputs; give the input shapes with --inputs, or the output's "
+          "shape with --outputs ", out.name(), "[d0,d1,...] (-1 for unknown dims)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<ValidationReport> ValidateModel(onnx::ModelProto* proto) {
   ValidationReport report;
   int64_t opset = 0;
@@ -17,6 +35,7 @@ absl::StatusOr<ValidationReport> ValidateModel(onnx::ModelProto* proto) {
     if (op.domain().empty() || op.domain() == "ai.onnx") opset = op.version();
   }
   if (opset > kMaxCheckerOpset) {
+    if (absl::Status s = CheckOutputsTyped(*proto); !s.ok()) return s;
     report.skipped_reason = absl::StrCat("opset ", opset, " is past libonnx's checker (max ",
                                          kMaxCheckerOpset, "); validate with a newer onnx");
     return report;
@@ -38,13 +57,7 @@ absl::StatusOr<ValidationReport> ValidateModel(onnx::ModelProto* proto) {
   } catch (const std::exception&) {
     // The strict pass below reports the problem.
   }
-  for (const auto& out : proto->graph().output()) {
-    if (!out.type().tensor_type().has_shape()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output '", out.name(), "' has an unknown rank after conversion, and ONNX needs one "
-          "on graph outputs; give the input shapes with --inputs"));
-    }
-  }
+  if (absl::Status s = CheckOutputsTyped(*proto); !s.ok()) return s;
   try {
     onnx::checker::check_model(*proto);
     report.checked = true;

@@ -12,15 +12,28 @@ namespace onnxsmith::ir {
 
 namespace {
 
-// libonnx 1.12 knows schemas up to opset 17. Above it, ops whose inputs or
-// attributes changed meaning after 17 must not be inferred with the old
-// schema (e.g. ReduceMean-18 takes axes as an input, not an attribute).
-const absl::flat_hash_set<std::string>& ChangedAfter17() {
+// libonnx 1.12 knows schemas up to opset 17. Most ops changed after 17 only
+// gained types or optional inputs/attributes we do not emit, so the opset-17
+// schema infers them correctly. Reductions other than ReduceSum moved axes
+// from an attribute to an input at 18: they are rewritten back for inference.
+bool IsAxesInputReduction(const std::string& op) {
   static const auto* ops = new absl::flat_hash_set<std::string>{
       "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "Split", "Pad", "Resize",
-      "ScatterElements", "ScatterND", "Col2Im", "AveragePool", "LpPool"};
-  return *ops;
+      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"};
+  return ops->count(op) > 0;
+}
+
+// Whether the opset-17 schema describes `node` as emitted at a later opset.
+bool Opset17SchemaFits(const Node& node) {
+  if (node.op_type == "Pad") return node.inputs.size() <= 3;  // 18 added 'axes'
+  if (node.op_type == "Resize") {
+    return !node.FindAttr("antialias") && !node.FindAttr("axes") &&
+           !node.FindAttr("keep_aspect_ratio_policy");
+  }
+  if (node.op_type == "AveragePool" || node.op_type == "LpPool") {
+    return !node.FindAttr("dilations");  // 19/18 added dilations
+  }
+  return true;
 }
 
 constexpr int kMaxSchemaOpset = 17;
@@ -66,11 +79,20 @@ ValueType ShapeInferencer::TypeOf(const std::string& value) const {
 
 void ShapeInferencer::InferNode(const Node& node) {
   if (!node.domain.empty()) return;
-  if (state_->opset > kMaxSchemaOpset && ChangedAfter17().count(node.op_type)) return;
+  if (state_->opset > kMaxSchemaOpset) {
+    if (!Opset17SchemaFits(node)) return;
+    if (IsAxesInputReduction(node.op_type) && node.inputs.size() >= 2) {
+      InferReductionWithAxesInput(node);
+      return;
+    }
+  }
   const int schema_opset = std::min(state_->opset, kMaxSchemaOpset);
   const onnx::OpSchema* schema =
       onnx::OpSchemaRegistry::Schema(node.op_type, schema_opset, onnx::ONNX_DOMAIN);
-  if (schema == nullptr || !schema->has_type_and_shape_inference_function()) return;
+  if (schema == nullptr || !schema->has_type_and_shape_inference_function()) {
+    InferBroadcastComparison(node);
+    return;
+  }
 
   onnx::NodeProto proto;
   proto.set_op_type(node.op_type);
@@ -111,6 +133,68 @@ void ShapeInferencer::InferNode(const Node& node) {
     // Leave the outputs unknown; the checker run on the final model decides.
   }
   InferReshapeRank(node);
+}
+
+// Opset-18 reductions: with constant axes, infer as the opset-17 form (axes
+// as an attribute); otherwise keepdims=1 still fixes the rank.
+void ShapeInferencer::InferReductionWithAxesInput(const Node& node) {
+  auto it = state_->data.find(node.inputs[1]);
+  if (it != state_->data.end()) {
+    auto axes = FromTensorProto(it->second);
+    if (axes.ok()) {
+      auto values = axes->ToInt64s();
+      if (values.ok()) {
+        Node old_form = node;
+        old_form.inputs.resize(1);
+        if (!values->empty()) old_form.attributes.push_back(Attribute::Ints("axes", *values));
+        const int saved = state_->opset;
+        state_->opset = kMaxSchemaOpset;
+        InferNode(old_form);
+        state_->opset = saved;
+        return;
+      }
+    }
+  }
+  ValueType in = TypeOf(node.inputs[0]);
+  if (in.dtype == DataType::kUndefined || node.GetInt("keepdims", 1) != 1 || !in.shape) return;
+  ValueType out;
+  out.dtype = in.dtype;
+  out.shape = std::vector<Dim>(in.shape->size());
+  SetType(node.outputs[0], out);
+}
+
+// GreaterOrEqual/LessOrEqual are function ops in libonnx 1.12, without an
+// inference function: bool, broadcast of the inputs.
+void ShapeInferencer::InferBroadcastComparison(const Node& node) {
+  if ((node.op_type != "GreaterOrEqual" && node.op_type != "LessOrEqual") ||
+      node.inputs.size() != 2) {
+    return;
+  }
+  ValueType a = TypeOf(node.inputs[0]);
+  ValueType b = TypeOf(node.inputs[1]);
+  ValueType out;
+  out.dtype = DataType::kBool;
+  if (a.shape && b.shape) {
+    const size_t rank = std::max(a.shape->size(), b.shape->size());
+    std::vector<Dim> dims(rank);
+    for (size_t k = 0; k < rank; ++k) {
+      const Dim* da = k + a.shape->size() >= rank ? &(*a.shape)[k + a.shape->size() - rank] : nullptr;
+      const Dim* db = k + b.shape->size() >= rank ? &(*b.shape)[k + b.shape->size() - rank] : nullptr;
+      if (da && db && da->known() && db->known()) {
+        dims[k].size = da->size == 1 ? db->size : da->size;
+      } else if (da && !db) {
+        dims[k] = *da;
+      } else if (db && !da) {
+        dims[k] = *db;
+      } else if (da && da->known() && da->size != 1) {
+        dims[k] = *da;
+      } else if (db && db->known() && db->size != 1) {
+        dims[k] = *db;
+      }
+    }
+    out.shape = std::move(dims);
+  }
+  SetType(node.outputs[0], out);
 }
 
 // libonnx 1.12 gives up on Reshape when the target shape is computed at run

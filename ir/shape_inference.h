@@ -28,6 +28,8 @@ class ShapeInferencer {
 
  private:
   void InferReshapeRank(const Node& node);
+  void InferReductionWithAxesInput(const Node& node);
+  void InferBroadcastComparison(const Node& node);
 
   struct State;
   std::unique_ptr<State> state_;

@@ -3,7 +3,6 @@
 // Slicing (StridedSlice, Slice, Reverse) lives in slice_ops.cc.
 #include <cstdint>
 #include <limits>
-#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,10 +76,18 @@ void RecordType(NodeContext& ctx, const std::string& value, DataType dtype,
 // Types ConstantOfShape can fill (bfloat16 joined at opset 20; never strings).
 bool ConstantOfShapeSupports(DataType t, int opset) {
   switch (t) {
-    case DataType::kFloat16: case DataType::kFloat: case DataType::kDouble:
-    case DataType::kInt8: case DataType::kInt16: case DataType::kInt32: case DataType::kInt64:
-    case DataType::kUint8: case DataType::kUint16: case DataType::kUint32:
-    case DataType::kUint64: case DataType::kBool:
+    case DataType::kFloat16:
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
+    case DataType::kUint8:
+    case DataType::kUint16:
+    case DataType::kUint32:
+    case DataType::kUint64:
+    case DataType::kBool:
       return true;
     case DataType::kBfloat16:
       return opset >= 20;
@@ -188,10 +195,57 @@ absl::Status ConvertReshape14(NodeContext& ctx) { return ConvertReshapeImpl(ctx,
 // ---------------------------------------------------------------------------
 // Joining and splitting
 
+// Joins constant inputs [first, first + count) along their first axis
+// (`stack`: along a new first axis), or nullopt if any is not a constant of
+// the same type and shape. TF builds StridedSlice's begin/end/strides with
+// Pack even when every element is a constant, and that handler needs them
+// as constants.
+std::optional<ir::Tensor> JoinConstants(const NodeContext& ctx, int first, int count, bool stack) {
+  std::vector<const ir::Tensor*> parts;
+  for (int k = first; k < first + count; ++k) {
+    const ir::Tensor* t = ctx.const_input(k);
+    if (t == nullptr || t->dtype() == DataType::kString) return std::nullopt;
+    if (!parts.empty()) {
+      const ir::Tensor& p = *parts[0];
+      if (t->dtype() != p.dtype() || t->rank() != p.rank()) return std::nullopt;
+      // Stacking needs equal shapes; concatenating equal trailing dims.
+      for (int d = stack ? 0 : 1; d < t->rank(); ++d) {
+        if (t->dims()[d] != p.dims()[d]) return std::nullopt;
+      }
+    }
+    if (!stack && t->rank() == 0) return std::nullopt;
+    parts.push_back(t);
+  }
+  if (parts.empty()) return std::nullopt;
+  std::vector<int64_t> dims = parts[0]->dims();
+  std::string raw;
+  int64_t joined = 0;
+  for (const ir::Tensor* t : parts) {
+    raw += t->raw();
+    joined += stack ? 1 : t->dims()[0];
+  }
+  if (stack) {
+    dims.insert(dims.begin(), joined);
+  } else {
+    dims[0] = joined;
+  }
+  auto tensor = ir::Tensor::FromRaw(parts[0]->dtype(), std::move(dims), std::move(raw));
+  if (!tensor.ok()) return std::nullopt;
+  return *std::move(tensor);
+}
+
 // TF's Pack/ExpandDims axis counts from the output rank when negative, and so
 // does ONNX Unsqueeze's (and Concat's on the unsqueezed inputs).
 absl::Status ConvertPack(NodeContext& ctx) {
   const int64_t axis = ctx.attr_int("axis", 0);
+  // Constants of rank 0 stack along axis 0 or -1 alike.
+  const std::optional<int> rank = ctx.input_rank(0);
+  if (axis == 0 || (axis == -1 && rank == 0)) {
+    if (auto joined = JoinConstants(ctx, 0, ctx.num_inputs(), /*stack=*/true)) {
+      ctx.SetOutput(0, ctx.AddConst(*std::move(joined), "packed"));
+      return absl::OkStatus();
+    }
+  }
   std::vector<std::string> expanded;
   for (int k = 0; k < ctx.num_inputs(); ++k) {
     expanded.push_back(ctx.Unsqueeze(ctx.input(k), {axis}));
@@ -208,6 +262,12 @@ absl::Status ConcatInputs(NodeContext& ctx, int axis_input, int first, int count
   auto axis = ConstScalarInt(ctx, axis_input, "axis");
   if (!axis.ok()) return axis.status();
   if (count < 1) return ctx.Error("needs at least one input to concatenate");
+  if (*axis == 0 && count > 1) {
+    if (auto joined = JoinConstants(ctx, first, count, /*stack=*/false)) {
+      ctx.SetOutput(0, ctx.AddConst(*std::move(joined), "concat"));
+      return absl::OkStatus();
+    }
+  }
   std::vector<std::string> inputs;
   for (int k = first; k < first + count; ++k) inputs.push_back(ctx.input(k));
   if (count == 1) {
@@ -263,8 +323,8 @@ std::vector<std::string> SplitEqual(NodeContext& ctx, int x_input, int64_t axis,
 std::vector<std::string> SplitSizes(NodeContext& ctx, int x_input, int64_t axis,
                                     const std::string& sizes, int num,
                                     const std::vector<int64_t>& known_sizes) {
-  std::vector<std::string> pieces = ctx.AddNodeMulti("Split", {ctx.input(x_input), sizes}, num,
-                                                     {Attribute::Int("axis", axis)});
+  std::vector<std::string> pieces =
+      ctx.AddNodeMulti("Split", {ctx.input(x_input), sizes}, num, {Attribute::Int("axis", axis)});
   for (int k = 0; k < num; ++k) {
     const int64_t size = k < static_cast<int>(known_sizes.size()) ? known_sizes[k] : -1;
     RecordType(ctx, pieces[k], ctx.input_dtype(x_input), PieceDims(ctx, x_input, axis, size));
@@ -325,9 +385,9 @@ absl::Status ConvertSplitV(NodeContext& ctx) {  // value, size_splits, axis
       (*sizes)[infer_at] = *whole - known_sum;
     } else {
       // The dim is known only at run time: rest = dim - sum(known sizes).
-      std::string dim = ctx.AddNode("Gather", {ctx.AddNode("Shape", {ctx.input(0)}),
-                                               ctx.ConstInt64s({*axis}, "axis")},
-                                    {Attribute::Int("axis", 0)});
+      std::string dim = ctx.AddNode(
+          "Gather", {ctx.AddNode("Shape", {ctx.input(0)}), ctx.ConstInt64s({*axis}, "axis")},
+          {Attribute::Int("axis", 0)});
       std::string rest = ctx.AddNode("Sub", {dim, ctx.ConstInt64s({known_sum}, "known")});
       std::vector<int64_t> before(sizes->begin(), sizes->begin() + infer_at);
       std::vector<int64_t> after(sizes->begin() + infer_at + 1, sizes->end());
@@ -335,9 +395,8 @@ absl::Status ConvertSplitV(NodeContext& ctx) {  // value, size_splits, axis
       if (!before.empty()) parts.push_back(ctx.ConstInt64s(before, "sizes"));
       parts.push_back(rest);
       if (!after.empty()) parts.push_back(ctx.ConstInt64s(after, "sizes"));
-      sizes_value = parts.size() == 1
-                        ? rest
-                        : ctx.AddNode("Concat", parts, {Attribute::Int("axis", 0)});
+      sizes_value =
+          parts.size() == 1 ? rest : ctx.AddNode("Concat", parts, {Attribute::Int("axis", 0)});
       (*sizes)[infer_at] = -1;
     }
   }
@@ -365,7 +424,6 @@ absl::Status ConvertUnpack(NodeContext& ctx) {
 
 absl::Status ConvertSqueeze(NodeContext& ctx) {
   std::vector<int64_t> axes = ctx.attr_ints("squeeze_dims");
-  if (axes.empty()) axes = ctx.attr_ints("axis");
   if (axes.empty()) {
     // Squeeze all size-1 dims: name them when the shape is static, else let
     // ONNX Squeeze without axes find them at run time (same meaning).
@@ -533,7 +591,8 @@ absl::Status ConvertFill(NodeContext& ctx) {  // dims, value
 
 absl::Status FillLike(NodeContext& ctx, bool one) {
   const DataType dtype = InputDType(ctx, 0);
-  const bool via_float = dtype == DataType::kBfloat16 && !ConstantOfShapeSupports(dtype, ctx.opset());
+  const bool via_float =
+      dtype == DataType::kBfloat16 && !ConstantOfShapeSupports(dtype, ctx.opset());
   const DataType fill_type = via_float ? DataType::kFloat : dtype;
   if (!ConstantOfShapeSupports(fill_type, ctx.opset())) {
     return ctx.Unsupported(absl::StrCat("dtype ", ir::DataTypeName(dtype)));
@@ -556,13 +615,19 @@ absl::Status ConvertRange(NodeContext& ctx) {  // start, limit, delta
   // the nearest of those and back.
   DataType compute = dtype;
   switch (dtype) {
-    case DataType::kFloat: case DataType::kDouble: case DataType::kInt16:
-    case DataType::kInt32: case DataType::kInt64:
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
       break;
-    case DataType::kFloat16: case DataType::kBfloat16:
+    case DataType::kFloat16:
+    case DataType::kBfloat16:
       compute = DataType::kFloat;
       break;
-    case DataType::kInt8: case DataType::kUint8: case DataType::kUint16:
+    case DataType::kInt8:
+    case DataType::kUint8:
+    case DataType::kUint16:
     case DataType::kUint32:
       compute = DataType::kInt64;
       break;
@@ -598,8 +663,8 @@ absl::Status EmitGather(NodeContext& ctx, int64_t axis, int64_t batch_dims) {
     batch_dims += *indices_rank;
   }
   if (batch_dims == 0) {
-    ctx.SetOutput(0, ctx.AddNode("Gather", {ctx.input(0), ctx.input(1)},
-                                 {Attribute::Int("axis", axis)}));
+    ctx.SetOutput(
+        0, ctx.AddNode("Gather", {ctx.input(0), ctx.input(1)}, {Attribute::Int("axis", axis)}));
     return absl::OkStatus();
   }
   // With the gather axis right after the batch dims, GatherV2 is GatherND
@@ -610,8 +675,8 @@ absl::Status EmitGather(NodeContext& ctx, int64_t axis, int64_t batch_dims) {
     axis += *params_rank;
   }
   if (axis != batch_dims) {
-    return ctx.Unsupported(absl::StrCat("batch_dims ", batch_dims, " with axis ", axis,
-                                        " (only axis == batch_dims)"));
+    return ctx.Unsupported(
+        absl::StrCat("batch_dims ", batch_dims, " with axis ", axis, " (only axis == batch_dims)"));
   }
   std::string tuples = ctx.Unsqueeze(Int64Input(ctx, 1), {-1});
   ctx.SetOutput(0, ctx.AddNode("GatherND", {ctx.input(0), tuples},
@@ -656,8 +721,7 @@ absl::Status ConvertOneHot(NodeContext& ctx) {  // indices, depth, on_value, off
       }
     }
     if (may_be_negative) {
-      std::string negative =
-          ctx.AddNode("Less", {indices, ctx.ConstScalar(index_type, 0, "zero")});
+      std::string negative = ctx.AddNode("Less", {indices, ctx.ConstScalar(index_type, 0, "zero")});
       indices = ctx.AddNode("Where", {negative, ctx.Cast(ctx.input(1), index_type), indices});
     }
   }
@@ -670,8 +734,9 @@ absl::Status ConvertOneHot(NodeContext& ctx) {  // indices, depth, on_value, off
     if (!pair.ok()) return ctx.Error(std::string(pair.status().message()));
     values = ctx.AddConst(*std::move(pair), "off_on");
   } else {
-    values = ctx.AddNode("Concat", {ctx.Unsqueeze(ctx.input(3), {0}), ctx.Unsqueeze(ctx.input(2), {0})},
-                         {Attribute::Int("axis", 0)});
+    values =
+        ctx.AddNode("Concat", {ctx.Unsqueeze(ctx.input(3), {0}), ctx.Unsqueeze(ctx.input(2), {0})},
+                    {Attribute::Int("axis", 0)});
   }
   ctx.SetOutput(0, ctx.AddNode("OneHot", {indices, ctx.input(1), values},
                                {Attribute::Int("axis", ctx.attr_int("axis", -1))}));
@@ -750,17 +815,19 @@ absl::Status EmitResize(NodeContext& ctx, bool bilinear) {
   std::vector<Attribute> attrs;
   if (bilinear) {
     attrs.push_back(Attribute::String("mode", "linear"));
-    attrs.push_back(Attribute::String(
-        "coordinate_transformation_mode",
-        align_corners ? "align_corners" : half_pixel ? "half_pixel" : "asymmetric"));
+    attrs.push_back(
+        Attribute::String("coordinate_transformation_mode", align_corners ? "align_corners"
+                                                            : half_pixel  ? "half_pixel"
+                                                                          : "asymmetric"));
   } else {
     // TF nearest: align_corners rounds (half up) x*(in-1)/(out-1); half-pixel
     // takes floor((x+0.5)*scale), which is half_pixel with round-half-up
     // (tf_half_pixel_for_nn left ONNX at opset 13); else floor(x*scale).
     attrs.push_back(Attribute::String("mode", "nearest"));
-    attrs.push_back(Attribute::String(
-        "coordinate_transformation_mode",
-        align_corners ? "align_corners" : half_pixel ? "half_pixel" : "asymmetric"));
+    attrs.push_back(
+        Attribute::String("coordinate_transformation_mode", align_corners ? "align_corners"
+                                                            : half_pixel  ? "half_pixel"
+                                                                          : "asymmetric"));
     attrs.push_back(Attribute::String("nearest_mode",
                                       align_corners || half_pixel ? "round_prefer_ceil" : "floor"));
   }
@@ -771,9 +838,9 @@ absl::Status EmitResize(NodeContext& ctx, bool bilinear) {
   std::string image = bilinear ? ctx.Cast(ctx.input(0), DataType::kFloat) : ctx.input(0);
   std::string nchw = ctx.Transpose(image, NhwcToNchwPerm(4));
   // sizes = [N, C, new_h, new_w]; 'sizes' needs every axis before opset 18.
-  std::string batch_channels =
-      ctx.AddNode("Slice", {ctx.AddNode("Shape", {nchw}), ctx.ConstInt64s({0}, "starts"),
-                            ctx.ConstInt64s({2}, "ends")});
+  std::string batch_channels = ctx.AddNode(
+      "Slice",
+      {ctx.AddNode("Shape", {nchw}), ctx.ConstInt64s({0}, "starts"), ctx.ConstInt64s({2}, "ends")});
   std::string sizes =
       ctx.AddNode("Concat", {batch_channels, Int64Input(ctx, 1)}, {Attribute::Int("axis", 0)});
   std::string resized = ctx.AddNode("Resize", {nchw, "", "", sizes}, std::move(attrs));

@@ -284,9 +284,11 @@ absl::Status ConvertFloorDiv(NodeContext& ctx) {
   std::string product = ctx.AddNode("Mul", {quotient, y});
   std::string remainder = ctx.AddNode("Sub", {x, product});
   std::string needs_step = FloorDiffersFromTrunc(ctx, remainder, y, in.compute_type);
-  std::string one = ctx.ConstScalar(in.compute_type, 1, "one");
-  std::string stepped = ctx.AddNode("Sub", {quotient, one});
-  SetArithmeticOutput(ctx, in, ctx.AddNode("Where", {needs_step, stepped, quotient}));
+  // Subtracting the step as a number, not through Where: ONNX Runtime has no
+  // int16 Where kernel.
+  std::string step = ctx.AddNode(
+      "Cast", {needs_step}, {Attribute::Int("to", static_cast<int64_t>(in.compute_type))});
+  SetArithmeticOutput(ctx, in, ctx.AddNode("Sub", {quotient, step}));
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 //
 // ONNX moved reduction axes from an attribute to an input: ReduceSum at
 // opset 13, the others at opset 18. Before that, the axes must be constant.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,27 @@ std::string AxesAsInt64Vector(NodeContext& ctx, int i) {
   return axes;
 }
 
+// ONNX inference cannot see the output rank through run-time axes, but TF's
+// rule gives it when the number of axes is static (TF rejects duplicates).
+void RecordReducedRank(NodeContext& ctx, const std::string& value, DataType dtype,
+                       bool keepdims) {
+  std::optional<int> rank = ctx.input_rank(0);
+  if (!rank || dtype == DataType::kUndefined) return;
+  if (!keepdims) {
+    std::optional<std::vector<int64_t>> axes_dims = ctx.input_dims(1);
+    if (!axes_dims || axes_dims->size() > 1) return;
+    const int64_t num_axes = axes_dims->empty() ? 1 : (*axes_dims)[0];
+    // Zero axes reduce nothing; an unknown count leaves the rank unknown.
+    if (num_axes < 0) return;
+    rank = *rank - static_cast<int>(num_axes);
+    if (*rank < 0) return;
+  }
+  ir::ValueType type;
+  type.dtype = dtype;
+  type.shape = std::vector<ir::Dim>(*rank);
+  ctx.SetType(value, type);
+}
+
 // TF reduces over no axes as an elementwise identity; for the L2 norm that
 // is |x|.
 absl::Status ReduceNothing(NodeContext& ctx, const ReduceOp& op) {
@@ -97,9 +119,11 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   if (op == nullptr) return ctx.Error("registered as a reduction but missing from the table");
   RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   std::string x = ctx.input(0);
-  std::vector<Attribute> attrs = {Attribute::Int("keepdims", ctx.attr_bool("keep_dims", false))};
+  const bool keepdims = ctx.attr_bool("keep_dims", false);
+  std::vector<Attribute> attrs = {Attribute::Int("keepdims", keepdims)};
   std::string axes_input;
-  if (ctx.const_input(1) != nullptr) {
+  const bool runtime_axes = ctx.const_input(1) == nullptr;
+  if (!runtime_axes) {
     ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.const_ints(1));
     if (axes.empty()) return ReduceNothing(ctx, *op);
     if (axes_as_input) {
@@ -113,8 +137,10 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
           absl::StrCat("non-constant reduction axes before opset ", op->axes_input_since));
     }
     axes_input = AxesAsInt64Vector(ctx, 1);
-    // Empty run-time axes must mean "reduce nothing", as in TF.
+    // Empty run-time axes must mean "reduce nothing", as in TF, which for
+    // the L2 norm is |x| (and |x| leaves the norm itself unchanged).
     attrs.push_back(Attribute::Int("noop_with_empty_axes", 1));
+    if (std::string(op->tf_op) == "EuclideanNorm") x = ctx.AddNode("Abs", {x});
   }
   // ONNX reductions have no 8/16-bit integer kernels (Max/Min only some);
   // int32 gives the same results, wrapping back as TF's do.
@@ -127,6 +153,7 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   if (!axes_input.empty()) inputs.push_back(axes_input);
   std::string reduced = ctx.AddNode(op->onnx_op, std::move(inputs), std::move(attrs));
   if (compute_type != tf_type) reduced = ctx.Cast(reduced, tf_type);
+  if (runtime_axes) RecordReducedRank(ctx, reduced, tf_type, keepdims);
   ctx.SetOutput(0, reduced);
   return absl::OkStatus();
 }

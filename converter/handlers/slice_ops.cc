@@ -25,10 +25,10 @@ constexpr int64_t kToStart = std::numeric_limits<int64_t>::min();
 // Where one Slice start or end comes from.
 struct Bound {
   enum class Source {
-    kConst,          // `value`
-    kBegin,          // begin[sparse_index]
-    kEnd,            // end[sparse_index]
-    kBeginPlusOne,   // the end of a single-element (shrunk) range at begin[sparse_index]
+    kConst,         // `value`
+    kBegin,         // begin[sparse_index]
+    kEnd,           // end[sparse_index]
+    kBeginPlusOne,  // the end of a single-element (shrunk) range at begin[sparse_index]
   };
   Source source = Source::kConst;
   int64_t value = 0;
@@ -83,9 +83,9 @@ class BoundsBuilder {
       }
       if (!any) continue;
       const int input = source == Bound::Source::kEnd ? 2 : 1;
-      std::string gathered = ctx_.AddNode(
-          "Gather", {Input64(input), ctx_.ConstInt64s(gather_at, "gather_at")},
-          {Attribute::Int("axis", 0)});
+      std::string gathered =
+          ctx_.AddNode("Gather", {Input64(input), ctx_.ConstInt64s(gather_at, "gather_at")},
+                       {Attribute::Int("axis", 0)});
       if (source == Bound::Source::kBeginPlusOne) {
         std::string is_last =
             ctx_.AddNode("Equal", {gathered, ctx_.ConstInt64s({-1}, "minus_one")});
@@ -253,11 +253,11 @@ absl::Status ConvertStridedSlice(NodeContext& ctx) {
   // With a known rank, check the spec fits and make every axis positive.
   if (std::optional<int> rank = ctx.input_rank(0)) {
     if (used_dims > *rank) {
-      return ctx.Error(absl::StrCat("the slice spec indexes ", used_dims,
-                                    " dims of a rank-", *rank, " input"));
+      return ctx.Error(
+          absl::StrCat("the slice spec indexes ", used_dims, " dims of a rank-", *rank, " input"));
     }
-    const int64_t out_rank = *rank - static_cast<int64_t>(shrink_axes.size()) +
-                             static_cast<int64_t>(new_axes.size());
+    const int64_t out_rank =
+        *rank - static_cast<int64_t>(shrink_axes.size()) + static_cast<int64_t>(new_axes.size());
     for (int64_t& a : slice.axes) a += a < 0 ? *rank : 0;
     for (int64_t& a : shrink_axes) a += a < 0 ? *rank : 0;
     for (int64_t& a : new_axes) a += a < 0 ? out_rank : 0;
@@ -266,9 +266,9 @@ absl::Status ConvertStridedSlice(NodeContext& ctx) {
   std::string x = ctx.input(0);
   if (!slice.axes.empty()) {
     BoundsBuilder bounds(ctx, *begin, *end);
-    x = ctx.AddNode("Slice", {x, bounds.Build(slice.starts, "starts"),
-                              bounds.Build(slice.ends, "ends"), ctx.ConstInt64s(slice.axes, "axes"),
-                              ctx.ConstInt64s(slice.steps, "steps")});
+    x = ctx.AddNode("Slice",
+                    {x, bounds.Build(slice.starts, "starts"), bounds.Build(slice.ends, "ends"),
+                     ctx.ConstInt64s(slice.axes, "axes"), ctx.ConstInt64s(slice.steps, "steps")});
     if (!*begin || !*end) RecordRunTimeSliceType(ctx, x, slice.axes);
   }
   if (!shrink_axes.empty()) x = ctx.Squeeze(x, shrink_axes);
@@ -302,18 +302,18 @@ absl::Status ConvertSlice(NodeContext& ctx) {
       ctx.SetOutputAlias(0, ctx.input(0));
       return absl::OkStatus();
     }
-    ctx.SetOutput(0, ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(starts, "starts"),
-                                           ctx.ConstInt64s(ends, "ends"),
-                                           ctx.ConstInt64s(axes, "axes")}));
+    ctx.SetOutput(
+        0, ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(starts, "starts"),
+                                 ctx.ConstInt64s(ends, "ends"), ctx.ConstInt64s(axes, "axes")}));
     return absl::OkStatus();
   }
 
   // Run-time bounds: ends = begin + size, or "to the end" where size is -1.
   // Without axes, ONNX Slice covers dims 0..len(starts)-1, like TF.
-  std::string starts = *begin ? ctx.ConstInt64s(**begin, "starts")
-                              : ctx.Cast(ctx.input(1), DataType::kInt64);
-  std::string sizes = *size ? ctx.ConstInt64s(**size, "sizes")
-                            : ctx.Cast(ctx.input(2), DataType::kInt64);
+  std::string starts =
+      *begin ? ctx.ConstInt64s(**begin, "starts") : ctx.Cast(ctx.input(1), DataType::kInt64);
+  std::string sizes =
+      *size ? ctx.ConstInt64s(**size, "sizes") : ctx.Cast(ctx.input(2), DataType::kInt64);
   std::string ends = ctx.AddNode("Add", {starts, sizes});
   bool may_have_to_end = true;
   if (*size) {
@@ -343,10 +343,10 @@ absl::Status EmitReverse(NodeContext& ctx, const std::vector<int64_t>& axes) {
   const std::vector<int64_t> starts(axes.size(), -1);
   const std::vector<int64_t> ends(axes.size(), kToStart);
   const std::vector<int64_t> steps(axes.size(), -1);
-  ctx.SetOutput(0, ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(starts, "starts"),
-                                         ctx.ConstInt64s(ends, "ends"),
-                                         ctx.ConstInt64s(axes, "axes"),
-                                         ctx.ConstInt64s(steps, "steps")}));
+  ctx.SetOutput(0,
+                ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(starts, "starts"),
+                                      ctx.ConstInt64s(ends, "ends"), ctx.ConstInt64s(axes, "axes"),
+                                      ctx.ConstInt64s(steps, "steps")}));
   return absl::OkStatus();
 }
 

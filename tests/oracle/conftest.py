@@ -6,7 +6,8 @@ checker, run it in ONNX Runtime and compare with TensorFlow's own outputs.
 
 Environment:
   ONNXSMITH_BIN      path of the onnxsmith binary
-                     (default: <repo>/bazel-bin/cli/onnxsmith, then <repo>/bazel-bin/onnxsmith)
+                     (default: <repo>/bazel-bin/onnxsmith, the //:onnxsmith target,
+                     then <repo>/bazel-bin/cli/onnxsmith)
   ONNXSMITH_CORPUS   path of the shared model corpus (default: <repo>/../shared/corpus)
 
 Every fixture that needs the binary skips (with the reason) when it is absent.
@@ -15,6 +16,7 @@ Generated files go to pytest's tmp_path_factory, never into the repository.
 
 import os
 import pathlib
+import shutil
 from typing import Callable, Dict
 
 import pytest
@@ -45,8 +47,13 @@ def tf():
 
 
 @pytest.fixture(scope="session")
-def onnxsmith_bin() -> pathlib.Path:
-    return oracle_lib.binary_or_skip()
+def onnxsmith_bin(tmp_path_factory) -> pathlib.Path:
+    """The binary, copied once per session: a rebuild during the run must not swap it."""
+    binary = oracle_lib.binary_or_skip()
+    snapshot = tmp_path_factory.mktemp("bin") / "onnxsmith"
+    shutil.copy2(binary, snapshot)
+    snapshot.chmod(0o755)
+    return snapshot
 
 
 @pytest.fixture
@@ -156,3 +163,10 @@ def _seeded():
     """Every test starts from the same seeds, whatever ran before it."""
     seed_everything()
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    if oracle_lib.CORPUS_RESULTS:
+        terminalreporter.section("corpus models that converted and matched")
+        for name, file, abs_err, rel_err in oracle_lib.CORPUS_RESULTS:
+            terminalreporter.write_line(f"{name:45s} {file:28s} max abs err {abs_err:.3g}  max rel err {rel_err:.3g}")

@@ -22,6 +22,10 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import pytest
 
+# (model, file, max abs err, max rel err) of every corpus model that converted and matched;
+# printed at the end of the session by conftest.pytest_terminal_summary.
+CORPUS_RESULTS: List[tuple] = []
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEED = 1234
 
@@ -114,11 +118,13 @@ class Frozen:
         return [np.asarray(t) for t in tf.nest.flatten(res)]
 
 
-def freeze(model_or_fn, input_signature: Sequence, path) -> Frozen:
+def freeze(model_or_fn, input_signature: Sequence, path, add_shapes: bool = False) -> Frozen:
     """Freeze a Keras model or a tf.function to a binary GraphDef at `path`.
 
     `input_signature` is a list of tf.TensorSpec; give them names, they become the placeholder
     names (unnamed specs are called x, x_1, ...). Uses convert_variables_to_constants_v2.
+    add_shapes=True writes TF's `_output_shapes` attributes (as TF1 exports often carry them);
+    by default the converter must infer shapes itself.
     """
     tf = get_tf()
     from tensorflow.python.framework.convert_to_constants import (
@@ -142,7 +148,7 @@ def freeze(model_or_fn, input_signature: Sequence, path) -> Frozen:
             fn = tf.function(model)
     concrete = fn.get_concrete_function(*specs)
     frozen_func = convert_variables_to_constants_v2(concrete)
-    graph_def = frozen_func.graph.as_graph_def()
+    graph_def = frozen_func.graph.as_graph_def(add_shapes=add_shapes)
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(graph_def.SerializeToString())
@@ -179,7 +185,8 @@ def find_binary() -> Optional[pathlib.Path]:
     if env:
         p = pathlib.Path(env)
         return p if p.is_file() and os.access(p, os.X_OK) else None
-    for cand in (REPO_ROOT / "bazel-bin" / "cli" / "onnxsmith", REPO_ROOT / "bazel-bin" / "onnxsmith"):
+    # //:onnxsmith lands in bazel-bin/onnxsmith; bazel-bin/cli/onnxsmith if it is built in cli/.
+    for cand in (REPO_ROOT / "bazel-bin" / "onnxsmith", REPO_ROOT / "bazel-bin" / "cli" / "onnxsmith"):
         if cand.is_file() and os.access(cand, os.X_OK):
             return cand
     return None
@@ -188,7 +195,8 @@ def find_binary() -> Optional[pathlib.Path]:
 def binary_or_skip() -> pathlib.Path:
     binary = find_binary()
     if binary is None:
-        where = os.environ.get("ONNXSMITH_BIN") or f"{REPO_ROOT}/bazel-bin/cli/onnxsmith"
+        where = os.environ.get("ONNXSMITH_BIN") or (
+            f"{REPO_ROOT}/bazel-bin/onnxsmith or {REPO_ROOT}/bazel-bin/cli/onnxsmith")
         pytest.skip(
             f"onnxsmith binary not found at {where} "
             "(build it with `bazel build //:onnxsmith` or set ONNXSMITH_BIN)"
@@ -222,12 +230,9 @@ def check_onnx(path) -> "object":
     return model
 
 
-_ORT_SESSIONS: Dict[str, object] = {}
-
-
 def run_onnx(path, feeds: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """Run an ONNX model with onnxruntime (CPU, single thread, no graph optimizations that
-    could hide converter mistakes). Returns {output name: array} in graph output order."""
+    """Run an ONNX model with onnxruntime (CPU, single thread, graph optimizations off so that
+    ORT runs exactly what onnxsmith wrote). Returns {output name: array} in graph output order."""
     import onnxruntime as ort
 
     path = str(path)
@@ -235,6 +240,7 @@ def run_onnx(path, feeds: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     values = sess.run(names, {k: np.asarray(v) for k, v in feeds.items()})

@@ -23,6 +23,7 @@ namespace {
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 
+// clang-format off
 const std::vector<std::string> kArrayOps = {
     "Shape",        "ShapeN",       "Size",         "Rank",          "Reshape",
     "StridedSlice", "Slice",        "Pack",         "Unpack",        "ConcatV2",
@@ -32,6 +33,7 @@ const std::vector<std::string> kArrayOps = {
     "Gather",       "GatherNd",     "BroadcastTo",  "Reverse",       "ReverseV2",
     "OneHot",       "Cumsum",       "TopKV2",       "SpaceToDepth",  "DepthToSpace",
     "ResizeBilinear", "ResizeNearestNeighbor"};
+// clang-format on
 
 TEST(ArrayOpsRegistry, EveryOpConvertsAtEveryOpset) {
   HandlerRegistry registry;
@@ -219,19 +221,23 @@ TEST(StridedSlice, EllipsisExpandsToTheInputRank) {
 }
 
 TEST(StridedSlice, EllipsisOnUnknownRankUsesAxesFromTheEnd) {
-  TestGraph g;  // x[..., 0, tf.newaxis, 1:]
-  g.Placeholder("x", std::nullopt);
+  TestGraph g;  // squeeze(x)[..., 0, tf.newaxis, 1:], flattened
+  g.Placeholder("x0", std::vector<int64_t>{-1, 3, -1});
+  g.Node("x", "Squeeze", {"x0"});  // unknown dims: the rank is known at run time only
   g.StridedSlice({0, 0, 0, 1}, {0, 0, 0, 0}, {1, 1, 1, 1}, 0, /*end=*/8, /*ellipsis=*/1,
                  /*new_axis=*/4, /*shrink=*/2);
+  g.IntConst("flat", {-1});
+  g.Node("out", "Reshape", {"ss", "flat"});
   auto result = Convert(g);
   ASSERT_TRUE(result.ok()) << result.status();
   const ir::Graph& graph = result->model.graph;
-  EXPECT_EQ(OpTypes(graph), (std::vector<std::string>{"Slice", "Squeeze", "Unsqueeze"}));
+  EXPECT_EQ(OpTypes(graph),
+            (std::vector<std::string>{"Squeeze", "Slice", "Squeeze", "Unsqueeze", "Reshape"}));
   SliceSeen s = SliceOf(graph);
   EXPECT_EQ(s.axes, (std::vector<int64_t>{-2, -1}));
   EXPECT_EQ(s.starts, (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(s.ends, (std::vector<int64_t>{1, kMax}));
-  EXPECT_EQ(ConstInput(graph, *FindNode(graph, "Squeeze"), 1), (std::vector<int64_t>{-2}));
+  EXPECT_EQ(ConstInput(graph, *graph.nodes[2], 1), (std::vector<int64_t>{-2}));
   // Output ends [..., 1, n-1]: the new axis is second from the end.
   EXPECT_EQ(ConstInput(graph, *FindNode(graph, "Unsqueeze"), 1), (std::vector<int64_t>{-2}));
 }
@@ -298,6 +304,37 @@ TEST(StridedSlice, RunTimeBeginIsGatheredIntoStarts) {
   EXPECT_NE(FindNode(graph, "Gather"), nullptr);
   EXPECT_NE(FindNode(graph, "Where"), nullptr);
   EXPECT_EQ(OutputDims(graph).size(), 1u);
+}
+
+TEST(StridedSlice, BoundsPackedFromConstantsAreConstants) {
+  TestGraph g;  // x[:, :e, 1] as TF 2 freezes it: begin/end/strides are Packs
+  g.Placeholder("x", std::vector<int64_t>{4, 5, 6});
+  g.Placeholder("e", std::vector<int64_t>{}, tf::DT_INT32);
+  const std::vector<std::vector<std::string>> packs = {
+      {"b0", "b1", "b2"}, {"e0", "e", "e2"}, {"s0", "s1", "s2"}};
+  const std::vector<std::vector<int32_t>> values = {{0, 0, 1}, {0, 0, 2}, {1, 1, 1}};
+  const char* names[] = {"begin", "end", "strides"};
+  for (int p = 0; p < 3; ++p) {
+    for (int k = 0; k < 3; ++k) {
+      if (packs[p][k] != "e") g.IntScalar(packs[p][k], values[p][k]);
+    }
+    tf::NodeDef* pack = g.Node(names[p], "Pack", packs[p]);
+    (*pack->mutable_attr())["T"].set_type(tf::DT_INT32);
+  }
+  tf::NodeDef* n = g.Node("ss", "StridedSlice", {"x", "begin", "end", "strides"});
+  TestGraph::SetInt(n, "begin_mask", 1);
+  TestGraph::SetInt(n, "end_mask", 1);
+  TestGraph::SetInt(n, "shrink_axis_mask", 4);
+  auto result = Convert(g);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const ir::Graph& graph = result->model.graph;
+  const ir::Node* slice = FindNode(graph, "Slice");
+  ASSERT_NE(slice, nullptr);
+  EXPECT_EQ(ConstInput(graph, *slice, 1), (std::vector<int64_t>{0, 1}));
+  EXPECT_TRUE(ConstInput(graph, *slice, 2).empty());  // the end of axis 1 is e
+  EXPECT_EQ(ConstInput(graph, *slice, 3), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(ConstInput(graph, *slice, 4), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(OutputDims(graph), (std::vector<int64_t>{4, -1}));
 }
 
 TEST(StridedSlice, RunTimeStridesAreUnsupported) {
@@ -453,50 +490,3 @@ TEST(Pad, PaddingsBecomeBeginsThenEnds) {
 
 }  // namespace
 }  // namespace onnxsmith::converter
-// TEMP-DEBUG
-}  // namespace onnxsmith::converter
-#include "converter/tf/graphdef_reader.h"
-namespace onnxsmith::converter {
-TEST(Debug, ReshapeDynamicFile) {
-  auto gd = ReadGraphDef("/tmp/arrayops_check/rd.pb");
-  ASSERT_TRUE(gd.ok());
-  ConvertOptions options;
-  options.opset = 17;
-  auto result = ConvertGraphDef(*gd, options);
-  ASSERT_TRUE(result.ok()) << result.status();
-  const ir::Graph& graph = result->model.graph;
-  for (const auto& n : graph.nodes) {
-    std::cerr << n->op_type << " -> " << n->outputs[0];
-    auto it = graph.value_types.find(n->outputs[0]);
-    if (it != graph.value_types.end()) std::cerr << " dtype " << int(it->second.dtype) << " rank " << (it->second.shape ? int(it->second.shape->size()) : -1);
-    std::cerr << "\n";
-  }
-}
-TEST(Debug, ReshapeDynamic) {
-  for (int opset : {13, 17}) {
-  TestGraph g;
-  g.Placeholder("x", std::vector<int64_t>{-1, 2, 4});
-  tf::NodeDef* sh = g.Node("Shape", "Shape", {"x"});
-  (*sh->mutable_attr())["out_type"].set_type(tf::DT_INT32);
-  g.IntConst("b", {0}); g.IntConst("e", {1}); g.IntConst("s", {1});
-  tf::NodeDef* ss = g.Node("ss", "StridedSlice", {"Shape", "b", "e", "s"});
-  (*ss->mutable_attr())["T"].set_type(tf::DT_INT32);
-  TestGraph::SetInt(ss, "shrink_axis_mask", 1);
-  g.IntScalar("m1", -1);
-  tf::NodeDef* pk = g.Node("stack", "Pack", {"ss", "m1"});
-  (*pk->mutable_attr())["T"].set_type(tf::DT_INT32);
-  g.Node("Reshape", "Reshape", {"x", "stack"});
-  g.Node("Identity", "Identity", {"Reshape"});
-  auto result = Convert(g, opset);
-  if (!result.ok()) { std::cerr << result.status() << "\n"; continue; }
-  const ir::Graph& graph = result->model.graph;
-  for (const auto& n : graph.nodes) {
-    std::cerr << n->op_type << " -> " << n->outputs[0];
-    auto it = graph.value_types.find(n->outputs[0]);
-    if (it != graph.value_types.end()) std::cerr << " dtype " << int(it->second.dtype) << " rank " << (it->second.shape ? int(it->second.shape->size()) : -1);
-    std::cerr << "\n";
-  }
-  for (auto& o : graph.outputs) std::cerr << "out " << o.name << " rank " << (o.type.shape ? int(o.type.shape->size()) : -1) << "\n";
-  }
-}
-}

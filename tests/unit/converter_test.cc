@@ -87,7 +87,11 @@ TEST(ConverterTest, OpsetOutOfRange) {
 }
 
 constexpr char kUnsupported[] = R"pb(
-  node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+  node {
+    name: "x" op: "Placeholder"
+    attr { key: "dtype" value { type: DT_FLOAT } }
+    attr { key: "shape" value { shape { dim { size: 2 } } } }
+  }
   node { name: "a" op: "FancyOp" input: "x" }
   node { name: "b" op: "FancyOp" input: "a" }
   node { name: "c" op: "OtherOp" input: "b" attr { key: "k" value { i: 3 } } }
@@ -113,6 +117,20 @@ TEST(ConverterTest, CustomOpsPassThrough) {
   EXPECT_EQ(m.graph.nodes[0]->domain, "my.domain");
   EXPECT_EQ(m.graph.nodes[2]->GetInt("k", 0), 3);
   EXPECT_EQ(m.opset_imports.at("my.domain"), 1);
+}
+
+TEST(ConverterTest, UnknownRankInputAsksForAShape) {
+  constexpr char kNoShape[] = R"pb(
+    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+    node { name: "y" op: "Relu" input: "x" attr { key: "T" value { type: DT_FLOAT } } }
+  )pb";
+  auto r = ConvertGraphDef(Parse(kNoShape), ConvertOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--inputs x:0["), std::string::npos) << r.status();
+  ConvertOptions options;
+  options.inputs = {TensorSpec{"x", 0, std::vector<int64_t>{3, -1}}};
+  r = ConvertGraphDef(Parse(kNoShape), options);
+  ASSERT_TRUE(r.ok()) << r.status();
 }
 
 TEST(ConverterTest, CycleIsReportedNotCrashed) {
