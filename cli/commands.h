@@ -7,11 +7,21 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ir/graph.h"
+#include "optimizer/registry.h"
 
 namespace onnxsmith::cli {
 
 absl::Status RunConvert(const std::vector<std::string>& args);
 absl::Status RunInspect(const std::vector<std::string>& args);
+absl::Status RunOptimize(const std::vector<std::string>& args);
+
+// --optimize/--no-optimize/--passes/--skip, shared by convert and optimize.
+absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags();
+// Runs the pipeline; returns its wall time (ms) and a printable summary.
+absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
+                                     std::string* summary);
 
 }  // namespace onnxsmith::cli
 

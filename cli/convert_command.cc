@@ -116,6 +116,13 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
 
+  ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, OptimizeOptionsFromFlags());
+  std::string optimize_summary;
+  if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
+    ASSIGN_OR_RETURN(double ms, OptimizeModel(converted->model, optimize, &optimize_summary));
+    times.push_back({"optimize", ms});
+  }
+
   start = Clock::now();
   onnx::ModelProto proto = ir::ToModelProto(converted->model);
   ir::ValidationReport validation;
@@ -130,7 +137,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
   times.push_back({"write", MsSince(start)});
 
-  PrintConvertReport(graphdef, output, *converted, validation, times);
+  PrintConvertReport(graphdef, output, *converted, validation, times, optimize_summary);
   return absl::OkStatus();
 }
 

@@ -19,6 +19,8 @@ constexpr char kUsage[] =
     "            [--opset N] [--inputs x:0[1,224,224,3],...] [--outputs y:0,...]\n"
     "            [--inputs-as-nchw x:0,...] [--outputs-as-nchw y:0,...]\n"
     "            [--custom-ops Op[:domain],...]\n"
+    "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c]\n"
+    "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
     "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"
     "\n"
     "Flags may be spelled with - or _ (--saved-model or --saved_model).";
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
   absl::Status status;
   if (command == "convert") {
     status = onnxsmith::cli::RunConvert(args);
+  } else if (command == "optimize") {
+    status = onnxsmith::cli::RunOptimize(args);
   } else if (command == "inspect") {
     status = onnxsmith::cli::RunInspect(args);
   } else {

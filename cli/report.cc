@@ -57,7 +57,8 @@ int64_t InitializerBytes(const ir::Graph& graph) {
 
 void PrintConvertReport(const std::string& source, const std::string& output,
                         const converter::ConversionResult& result,
-                        const ir::ValidationReport& validation, const PhaseTimes& times) {
+                        const ir::ValidationReport& validation, const PhaseTimes& times,
+                        const std::string& optimize_summary) {
   const ir::Model& model = result.model;
   const auto& stats = result.stats;
   std::printf("onnxsmith convert: %s -> %s (opset %lld)\n", source.c_str(), output.c_str(),
@@ -78,6 +79,11 @@ void PrintConvertReport(const std::string& source, const std::string& output,
                   : absl::StrCat("passed through as custom ops: ",
                                  absl::StrJoin(stats.custom_ops, ", "))
                         .c_str());
+  std::printf("  optimizer:   %s", optimize_summary.empty() ? "off\n" : optimize_summary.c_str());
+  PrintValidationAndTimes(validation, times);
+}
+
+void PrintValidationAndTimes(const ir::ValidationReport& validation, const PhaseTimes& times) {
   if (validation.checked) {
     std::printf("  checker:     passed (onnx checker and strict shape inference)\n");
   } else {

@@ -22,9 +22,13 @@ std::string FormatType(const ir::ValueType& type);
 std::map<std::string, int> OpHistogram(const ir::Graph& graph);
 int64_t InitializerBytes(const ir::Graph& graph);
 
+// The checker line and the per-phase times that end every report.
+void PrintValidationAndTimes(const ir::ValidationReport& validation, const PhaseTimes& times);
+
 void PrintConvertReport(const std::string& source, const std::string& output,
                         const converter::ConversionResult& result,
-                        const ir::ValidationReport& validation, const PhaseTimes& times);
+                        const ir::ValidationReport& validation, const PhaseTimes& times,
+                        const std::string& optimize_summary);
 
 }  // namespace onnxsmith::cli
 

@@ -10,4 +10,8 @@ cd "$repo"
 venv="$(tools/setup.sh --venv)"
 bazel test //...
 bazel build //:onnxsmith
+
+# The Bazel rules, seen from a separate model repository (examples/model_repo).
+tests/rules/rule_analysis_test.sh
+tests/rules/no_reconvert_test.sh
 ONNXSMITH_BIN="$repo/bazel-bin/onnxsmith" "$venv/bin/python" -m pytest -q tests/oracle "$@"

@@ -1,0 +1,92 @@
+// `onnxsmith optimize IN.onnx OUT.onnx`: the pass pipeline on any ONNX model,
+// and the optimization flags shared with `convert`.
+#include <chrono>
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "common/status_macros.h"
+#include "ir/model_io.h"
+#include "ir/onnx_proto.h"
+#include "optimizer/pass.h"
+#include "optimizer/registry.h"
+
+ABSL_FLAG(std::string, optimize, "2",
+          "optimization level: 0-3 or none/basic/extended/all (default 2 = extended)");
+ABSL_FLAG(bool, no_optimize, false, "skip the optimizer (same as --optimize=0)");
+ABSL_FLAG(std::string, passes, "", "run exactly these passes, in order (comma-separated)");
+ABSL_FLAG(std::string, skip, "", "passes to leave out of the level's pipeline");
+ABSL_FLAG(bool, list_passes, false, "optimize: list the passes and exit");
+
+namespace onnxsmith::cli {
+namespace {
+
+std::vector<std::string> SplitNames(const std::string& text) {
+  return absl::StrSplit(text, ',', absl::SkipWhitespace());
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags() {
+  optimizer::OptimizeOptions options;
+  const std::string level = absl::GetFlag(FLAGS_no_optimize) ? "0" : absl::GetFlag(FLAGS_optimize);
+  auto parsed = optimizer::ParseOptLevel(level);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--optimize: ", parsed.status().message()));
+  }
+  options.level = *parsed;
+  options.passes = SplitNames(absl::GetFlag(FLAGS_passes));
+  options.skip = SplitNames(absl::GetFlag(FLAGS_skip));
+  return options;
+}
+
+absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
+                                     std::string* summary) {
+  auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(optimizer::PipelineReport report, optimizer::Optimize(model, options));
+  *summary = absl::StrCat("\n", optimizer::FormatReport(report));
+  return MsSince(start);
+}
+
+absl::Status RunOptimize(const std::vector<std::string>& args) {
+  if (absl::GetFlag(FLAGS_list_passes)) {
+    std::printf("%s", optimizer::PassTableMarkdown().c_str());
+    return absl::OkStatus();
+  }
+  if (args.size() != 2) {
+    return absl::InvalidArgumentError("usage: onnxsmith optimize IN.onnx OUT.onnx [--optimize N]");
+  }
+  ASSIGN_OR_RETURN(optimizer::OptimizeOptions options, OptimizeOptionsFromFlags());
+  PhaseTimes times;
+  auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(args[0]));
+  auto model = ir::FromModelProto(in);
+  if (!model.ok()) {
+    return absl::Status(model.status().code(), absl::StrCat(args[0], ": ", model.status().message()));
+  }
+  times.push_back({"load", MsSince(start)});
+  std::string summary;
+  ASSIGN_OR_RETURN(double optimize_ms, OptimizeModel(*model, options, &summary));
+  times.push_back({"optimize", optimize_ms});
+  start = std::chrono::steady_clock::now();
+  onnx::ModelProto out = ir::ToModelProto(*model);
+  ASSIGN_OR_RETURN(ir::ValidationReport validation, ir::ValidateModel(&out));
+  times.push_back({"check", MsSince(start)});
+  start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(ir::WriteModelProto(out, args[1]));
+  times.push_back({"write", MsSince(start)});
+  std::printf("onnxsmith optimize: %s -> %s%s", args[0].c_str(), args[1].c_str(),
+              summary.c_str());
+  PrintValidationAndTimes(validation, times);
+  return absl::OkStatus();
+}
+
+}  // namespace onnxsmith::cli

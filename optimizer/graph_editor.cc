@@ -1,0 +1,645 @@
+#include "optimizer/graph_editor.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace onnxsmith::optimizer {
+
+namespace {
+
+bool HasSubgraph(const ir::Node& n) {
+  for (const ir::Attribute& a : n.attributes) {
+    if (a.kind == ir::Attribute::Kind::kGraph && a.g) return true;
+  }
+  return false;
+}
+
+// Ops whose result is not a function of their inputs.
+bool IsNondeterministic(const std::string& op) {
+  return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" ||
+         op == "RandomUniformLike" || op == "Multinomial" || op == "Bernoulli";
+}
+
+void CollectNames(const ir::Graph& g, absl::flat_hash_set<std::string>& values,
+                  absl::flat_hash_set<std::string>& nodes) {
+  for (const auto& v : g.inputs) values.insert(v.name);
+  for (const auto& v : g.outputs) values.insert(v.name);
+  for (const auto& [name, t] : g.initializers) values.insert(name);
+  for (const auto& [name, t] : g.value_types) values.insert(name);
+  for (const auto& n : g.nodes) {
+    nodes.insert(n->name);
+    for (const auto& v : n->inputs) values.insert(v);
+    for (const auto& v : n->outputs) values.insert(v);
+    for (const auto& a : n->attributes) {
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g) CollectNames(*a.g, values, nodes);
+    }
+  }
+}
+
+}  // namespace
+
+absl::flat_hash_set<std::string> OuterScopeReads(const ir::Graph& graph) {
+  absl::flat_hash_set<std::string> defined;
+  for (const auto& v : graph.inputs) defined.insert(v.name);
+  for (const auto& [name, t] : graph.initializers) defined.insert(name);
+  for (const auto& n : graph.nodes) {
+    for (const auto& o : n->outputs) {
+      if (!o.empty()) defined.insert(o);
+    }
+  }
+  absl::flat_hash_set<std::string> reads;
+  for (const auto& n : graph.nodes) {
+    for (const auto& in : n->inputs) {
+      if (!in.empty() && !defined.count(in)) reads.insert(in);
+    }
+    for (const auto& a : n->attributes) {
+      if (a.kind != ir::Attribute::Kind::kGraph || !a.g) continue;
+      for (const auto& r : OuterScopeReads(*a.g)) {
+        if (!defined.count(r)) reads.insert(r);
+      }
+    }
+  }
+  // A subgraph may return an outer-scope value directly.
+  for (const auto& o : graph.outputs) {
+    if (!defined.count(o.name)) reads.insert(o.name);
+  }
+  return reads;
+}
+
+std::vector<std::string> ImplicitInputs(const ir::Node& node) {
+  std::vector<std::string> out;
+  absl::flat_hash_set<std::string> seen;
+  for (const auto& a : node.attributes) {
+    if (a.kind != ir::Attribute::Kind::kGraph || !a.g) continue;
+    for (const auto& r : OuterScopeReads(*a.g)) {
+      if (seen.insert(r).second) out.push_back(r);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+using SortKey = std::pair<int64_t, int64_t>;
+
+absl::Status SortWithKeys(ir::Graph& graph, const std::function<SortKey(size_t)>& key_of) {
+  const size_t n = graph.nodes.size();
+  absl::flat_hash_map<std::string, size_t> producer;
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& o : graph.nodes[i]->outputs) {
+      if (!o.empty()) producer[o] = i;
+    }
+  }
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<size_t>> users(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<std::string> deps = graph.nodes[i]->inputs;
+    for (auto& r : ImplicitInputs(*graph.nodes[i])) deps.push_back(std::move(r));
+    absl::flat_hash_set<size_t> seen;
+    for (const auto& in : deps) {
+      if (in.empty()) continue;
+      auto it = producer.find(in);
+      if (it == producer.end() || it->second == i || !seen.insert(it->second).second) continue;
+      ++pending[i];
+      users[it->second].push_back(i);
+    }
+  }
+  using Entry = std::pair<SortKey, size_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push({key_of(i), i});
+  }
+  std::vector<size_t> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    size_t i = ready.top().second;
+    ready.pop();
+    order.push_back(i);
+    for (size_t u : users[i]) {
+      if (--pending[u] == 0) ready.push({key_of(u), u});
+    }
+  }
+  if (order.size() != n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (pending[i] > 0) {
+        return absl::InternalError(absl::StrCat(
+            "the graph '", graph.name, "' has a cycle through node '", graph.nodes[i]->name, "'"));
+      }
+    }
+  }
+  std::vector<std::unique_ptr<ir::Node>> sorted;
+  sorted.reserve(n);
+  for (size_t i : order) sorted.push_back(std::move(graph.nodes[i]));
+  graph.nodes = std::move(sorted);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SortTopologically(ir::Graph& graph) {
+  return SortWithKeys(graph, [](size_t i) { return SortKey{static_cast<int64_t>(i), 0}; });
+}
+
+// ---------------------------------------------------------------------------
+
+GraphEditor::GraphEditor(ir::Graph& graph, int64_t opset) : graph_(graph), opset_(opset) {
+  for (const auto& v : graph_.outputs) {
+    outputs_.insert(v.name);
+    ++output_count_[v.name];
+  }
+  for (const auto& v : graph_.inputs) inputs_.insert(v.name);
+  const size_t n = graph_.nodes.size();
+  producer_.reserve(n + n / 2);
+  consumers_.reserve(n + n / 2 + graph_.initializers.size());
+  original_index_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    IndexNode(graph_.nodes[i].get());
+    original_index_[graph_.nodes[i].get()] = static_cast<int64_t>(i);
+  }
+}
+
+void GraphEditor::EnsureNames() {
+  if (names_collected_) return;
+  names_collected_ = true;
+  CollectNames(graph_, names_, node_names_);
+}
+
+void GraphEditor::IndexNode(ir::Node* node) {
+  for (const auto& o : node->outputs) {
+    if (!o.empty()) producer_[o] = node;
+  }
+  for (const auto& in : node->inputs) {
+    if (!in.empty()) consumers_[in].push_back(node);
+  }
+  if (HasSubgraph(*node)) {
+    for (const auto& r : ImplicitInputs(*node)) implicit_[r].push_back(node);
+  }
+}
+
+void GraphEditor::EraseOne(std::vector<ir::Node*>& v, const ir::Node* n) {
+  auto it = std::find(v.begin(), v.end(), n);
+  if (it != v.end()) v.erase(it);
+}
+
+void GraphEditor::UnindexNode(ir::Node* node) {
+  for (const auto& o : node->outputs) {
+    auto it = producer_.find(o);
+    if (it != producer_.end() && it->second == node) producer_.erase(it);
+  }
+  for (const auto& in : node->inputs) {
+    if (!in.empty()) EraseOne(consumers_[in], node);
+  }
+  if (!HasSubgraph(*node)) return;
+  for (const auto& r : ImplicitInputs(*node)) {
+    auto& v = implicit_[r];
+    v.erase(std::remove(v.begin(), v.end(), node), v.end());
+  }
+}
+
+ir::Node* GraphEditor::Producer(const std::string& value) const {
+  auto it = producer_.find(value);
+  return it == producer_.end() ? nullptr : it->second;
+}
+
+const std::vector<ir::Node*>& GraphEditor::Consumers(const std::string& value) const {
+  static const std::vector<ir::Node*>* const kEmpty = new std::vector<ir::Node*>();
+  auto it = consumers_.find(value);
+  return it == consumers_.end() ? *kEmpty : it->second;
+}
+
+bool GraphEditor::HasImplicitUses(const std::string& value) const {
+  auto it = implicit_.find(value);
+  return it != implicit_.end() && !it->second.empty();
+}
+
+size_t GraphEditor::NumUses(const std::string& value) const {
+  size_t n = Consumers(value).size();
+  auto it = implicit_.find(value);
+  if (it != implicit_.end()) n += it->second.size();
+  auto oc = output_count_.find(value);
+  if (oc != output_count_.end()) n += oc->second;
+  return n;
+}
+
+bool GraphEditor::OnlyUsedBy(const std::string& value, const ir::Node* node) const {
+  if (IsGraphOutput(value) || HasImplicitUses(value)) return false;
+  const auto& c = Consumers(value);
+  if (c.empty()) return false;
+  return std::all_of(c.begin(), c.end(), [&](const ir::Node* n) { return n == node; });
+}
+
+const ir::Tensor* GraphEditor::Constant(const std::string& value) const {
+  if (inputs_.count(value)) return nullptr;
+  return graph_.FindInitializer(value);
+}
+
+bool GraphEditor::IsConstantExpr(const std::string& value) {
+  if (value.empty()) return false;
+  std::vector<std::pair<std::string, bool>> stack{{value, false}};
+  while (!stack.empty()) {
+    const std::string v = stack.back().first;
+    if (const_memo_.count(v)) {
+      stack.pop_back();
+      continue;
+    }
+    if (Constant(v)) {
+      const_memo_[v] = true;
+      stack.pop_back();
+      continue;
+    }
+    ir::Node* p = Producer(v);
+    if (!p || inputs_.count(v) || !IsOnnxDomain(*p) || IsNondeterministic(p->op_type) ||
+        HasSubgraph(*p)) {
+      const_memo_[v] = false;
+      stack.pop_back();
+      continue;
+    }
+    if (!stack.back().second) {
+      stack.back().second = true;
+      for (const auto& in : p->inputs) {
+        if (!in.empty() && !const_memo_.count(in)) stack.push_back({in, false});
+      }
+      continue;
+    }
+    bool all = true;
+    for (const auto& in : p->inputs) {
+      if (in.empty()) continue;
+      auto it = const_memo_.find(in);
+      if (it == const_memo_.end() || !it->second) all = false;
+    }
+    const_memo_[v] = all;
+    stack.pop_back();
+  }
+  return const_memo_[value];
+}
+
+std::optional<ir::ValueType> GraphEditor::TypeOf(const std::string& value) const {
+  auto it = graph_.value_types.find(value);
+  if (it != graph_.value_types.end()) return it->second;
+  for (const auto& v : graph_.inputs) {
+    if (v.name == value) return v.type;
+  }
+  for (const auto& v : graph_.outputs) {
+    if (v.name == value) return v.type;
+  }
+  if (const ir::Tensor* t = graph_.FindInitializer(value)) {
+    ir::ValueType vt;
+    vt.dtype = t->dtype();
+    std::vector<ir::Dim> dims;
+    for (int64_t d : t->dims()) dims.push_back({d, ""});
+    vt.shape = std::move(dims);
+    return vt;
+  }
+  return std::nullopt;
+}
+
+ir::DataType GraphEditor::DataTypeOf(const std::string& value) const {
+  auto t = TypeOf(value);
+  return t ? t->dtype : ir::DataType::kUndefined;
+}
+
+std::optional<int> GraphEditor::RankOf(const std::string& value) const {
+  auto t = TypeOf(value);
+  if (!t) return std::nullopt;
+  return t->rank();
+}
+
+std::optional<std::vector<int64_t>> GraphEditor::DimsOf(const std::string& value) const {
+  auto t = TypeOf(value);
+  if (!t || !t->shape) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto& d : *t->shape) dims.push_back(d.known() ? d.size : -1);
+  return dims;
+}
+
+std::optional<std::vector<int64_t>> GraphEditor::StaticShapeOf(const std::string& value) const {
+  auto dims = DimsOf(value);
+  if (!dims) return std::nullopt;
+  for (int64_t d : *dims) {
+    if (d < 0) return std::nullopt;
+  }
+  return dims;
+}
+
+ir::Node* GraphEditor::AddNode(ir::Node node) {
+  EnsureNames();
+  if (node.name.empty() || node_names_.count(node.name)) {
+    node.name = NewNodeName(node.name.empty() ? node.op_type : node.name);
+  } else {
+    node_names_.insert(node.name);
+  }
+  for (const auto& o : node.outputs) names_.insert(o);
+  graph_.nodes.push_back(std::make_unique<ir::Node>(std::move(node)));
+  ir::Node* n = graph_.nodes.back().get();
+  IndexNode(n);
+  modified_ = true;
+  return n;
+}
+
+void GraphEditor::RemoveNode(ir::Node* node) {
+  if (IsRemoved(node)) return;
+  UnindexNode(node);
+  removed_.insert(node);
+  modified_ = true;
+}
+
+bool GraphEditor::RemoveIfUnused(ir::Node* node) {
+  if (IsRemoved(node)) return false;
+  for (const auto& o : node->outputs) {
+    if (!o.empty() && NumUses(o) > 0) return false;
+  }
+  RemoveNode(node);
+  return true;
+}
+
+void GraphEditor::SetInput(ir::Node* node, size_t slot, const std::string& value) {
+  std::string& cur = node->inputs[slot];
+  if (cur == value) return;
+  if (!IsRemoved(node)) {
+    if (!cur.empty()) EraseOne(consumers_[cur], node);
+    if (!value.empty()) consumers_[value].push_back(node);
+  }
+  cur = value;
+  modified_ = true;
+}
+
+void GraphEditor::AddInput(ir::Node* node, const std::string& value) {
+  node->inputs.push_back("");
+  SetInput(node, node->inputs.size() - 1, value);
+}
+
+void GraphEditor::SetOutput(ir::Node* node, size_t slot, const std::string& value) {
+  std::string& cur = node->outputs[slot];
+  if (cur == value) return;
+  if (!IsRemoved(node)) {
+    auto it = producer_.find(cur);
+    if (it != producer_.end() && it->second == node) producer_.erase(it);
+    if (!value.empty()) producer_[value] = node;
+  }
+  names_.insert(value);
+  cur = value;
+  modified_ = true;
+}
+
+void GraphEditor::RenameInSubgraphs(ir::Node* node, const std::string& from,
+                                    const std::string& to) {
+  std::function<void(ir::Graph&)> rename = [&](ir::Graph& g) {
+    for (auto& n : g.nodes) {
+      for (auto& in : n->inputs) {
+        if (in == from) in = to;
+      }
+      for (auto& a : n->attributes) {
+        if (a.kind == ir::Attribute::Kind::kGraph && a.g) rename(*a.g);
+      }
+    }
+    for (auto& o : g.outputs) {
+      if (o.name == from) o.name = to;
+    }
+  };
+  for (auto& a : node->attributes) {
+    if (a.kind == ir::Attribute::Kind::kGraph && a.g) rename(*a.g);
+  }
+}
+
+void GraphEditor::ReplaceAllUses(const std::string& from, const std::string& to) {
+  if (from == to) return;
+  std::vector<ir::Node*> readers = Consumers(from);
+  consumers_.erase(from);
+  for (ir::Node* n : readers) {
+    for (auto& in : n->inputs) {
+      if (in == from) in = to;
+    }
+  }
+  auto& dst = consumers_[to];
+  dst.insert(dst.end(), readers.begin(), readers.end());
+  auto it = implicit_.find(from);
+  if (it != implicit_.end()) {
+    std::vector<ir::Node*> owners = std::move(it->second);
+    implicit_.erase(it);
+    absl::flat_hash_set<ir::Node*> done;
+    for (ir::Node* n : owners) {
+      if (done.insert(n).second) RenameInSubgraphs(n, from, to);
+    }
+    auto& idst = implicit_[to];
+    idst.insert(idst.end(), owners.begin(), owners.end());
+  }
+  modified_ = true;
+}
+
+bool GraphEditor::CanBypass(const ir::Node* node, const std::string& in,
+                            const std::string& out) const {
+  if (in.empty() || out.empty() || in == out) return false;
+  if (!IsGraphOutput(out)) return true;
+  const ir::Node* p = Producer(in);
+  return p != nullptr && p != node && !IsGraphOutput(in) && !IsGraphInput(in);
+}
+
+bool GraphEditor::Bypass(ir::Node* node, const std::string& in, const std::string& out) {
+  if (!CanBypass(node, in, out)) return false;
+  RemoveNode(node);
+  if (!IsGraphOutput(out)) {
+    ReplaceAllUses(out, in);
+    return true;
+  }
+  ir::Node* p = Producer(in);
+  size_t slot = 0;
+  while (p->outputs[slot] != in) ++slot;
+  ReplaceAllUses(in, out);
+  SetOutput(p, slot, out);
+  graph_.value_types.erase(in);
+  return true;
+}
+
+std::string GraphEditor::NewValueName(const std::string& base) {
+  EnsureNames();
+  std::string name = base;
+  while (name.empty() || names_.count(name)) name = absl::StrCat(base, "__", ++name_counter_);
+  names_.insert(name);
+  return name;
+}
+
+std::string GraphEditor::NewNodeName(const std::string& base) {
+  EnsureNames();
+  std::string name = base;
+  while (name.empty() || node_names_.count(name)) {
+    name = absl::StrCat(base, "__", ++name_counter_);
+  }
+  node_names_.insert(name);
+  return name;
+}
+
+std::string GraphEditor::AddInitializer(const std::string& base, ir::Tensor tensor) {
+  std::string name = NewValueName(base);
+  graph_.initializers[name] = std::move(tensor);
+  const_memo_[name] = true;
+  modified_ = true;
+  return name;
+}
+
+void GraphEditor::SetType(const std::string& value, ir::ValueType type) {
+  graph_.value_types[value] = std::move(type);
+}
+
+absl::Status GraphEditor::Commit() {
+  if (!modified_) return absl::OkStatus();
+  std::vector<std::unique_ptr<ir::Node>> kept;
+  kept.reserve(graph_.nodes.size());
+  for (auto& n : graph_.nodes) {
+    if (!removed_.count(n.get())) kept.push_back(std::move(n));
+  }
+  graph_.nodes = std::move(kept);
+  removed_.clear();
+  // Sort keys: surviving nodes keep their relative order; a node added
+  // during the edit takes the key of its latest producer (plus a sequence
+  // number), so it lands right after what it reads instead of at the end.
+  absl::flat_hash_map<std::string, const ir::Node*> producer;
+  for (const auto& n : graph_.nodes) {
+    for (const auto& o : n->outputs) {
+      if (!o.empty()) producer[o] = n.get();
+    }
+  }
+  absl::flat_hash_map<const ir::Node*, SortKey> keys;
+  int64_t seq = 0;
+  std::function<SortKey(const ir::Node*, int)> key_of = [&](const ir::Node* n,
+                                                            int depth) -> SortKey {
+    auto it = keys.find(n);
+    if (it != keys.end()) return it->second;
+    auto orig = original_index_.find(n);
+    SortKey k{-1, 0};
+    if (orig != original_index_.end()) {
+      k = {orig->second, 0};
+    } else {
+      keys[n] = {-1, 0};  // breaks cycles; the sort reports them
+      if (depth < 64) {
+        for (const auto& in : n->inputs) {
+          auto p = producer.find(in);
+          if (p != producer.end() && p->second != n) {
+            k.first = std::max(k.first, key_of(p->second, depth + 1).first);
+          }
+        }
+      }
+      k.second = ++seq;
+    }
+    keys[n] = k;
+    return k;
+  };
+  for (const auto& n : graph_.nodes) key_of(n.get(), 0);
+  absl::Status st = SortWithKeys(graph_, [&](size_t i) { return keys[graph_.nodes[i].get()]; });
+  original_index_.clear();
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    original_index_[graph_.nodes[i].get()] = static_cast<int64_t>(i);
+  }
+  modified_ = false;
+  return st;
+}
+
+// ---------------------------------------------------------------------------
+
+std::optional<std::vector<int64_t>> TransposePerm(const GraphEditor& ed, const ir::Node& n) {
+  const ir::Attribute* a = n.FindAttr("perm");
+  if (a && a->kind == ir::Attribute::Kind::kInts) {
+    std::vector<int64_t> perm = a->ints;
+    std::vector<bool> seen(perm.size(), false);
+    for (int64_t p : perm) {
+      if (p < 0 || p >= static_cast<int64_t>(perm.size()) || seen[p]) return std::nullopt;
+      seen[p] = true;
+    }
+    return perm;
+  }
+  if (a) return std::nullopt;
+  if (n.inputs.empty()) return std::nullopt;
+  auto rank = ed.RankOf(n.inputs[0]);
+  if (!rank) return std::nullopt;
+  std::vector<int64_t> perm(*rank);
+  for (int i = 0; i < *rank; ++i) perm[i] = *rank - 1 - i;
+  return perm;
+}
+
+bool IsIdentityPerm(const std::vector<int64_t>& perm) {
+  for (size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] != static_cast<int64_t>(i)) return false;
+  }
+  return true;
+}
+
+std::vector<int64_t> InversePerm(const std::vector<int64_t>& perm) {
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = static_cast<int64_t>(i);
+  return inv;
+}
+
+std::vector<int64_t> PermuteDims(const std::vector<int64_t>& in, const std::vector<int64_t>& perm) {
+  std::vector<int64_t> out(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out[i] = in[perm[i]];
+  return out;
+}
+
+std::optional<ir::ValueType> PermuteType(const std::optional<ir::ValueType>& t,
+                                         const std::vector<int64_t>& perm) {
+  if (!t) return std::nullopt;
+  ir::ValueType out;
+  out.dtype = t->dtype;
+  if (t->shape && t->shape->size() == perm.size()) {
+    std::vector<ir::Dim> dims(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) dims[i] = (*t->shape)[perm[i]];
+    out.shape = std::move(dims);
+  }
+  return out;
+}
+
+std::optional<IntList> AxesOf(const GraphEditor& ed, const ir::Node& n, const std::string& attr,
+                              size_t input_slot) {
+  IntList out;
+  if (const ir::Attribute* a = n.FindAttr(attr)) {
+    if (a->kind == ir::Attribute::Kind::kInts) {
+      out.present = true;
+      out.values = a->ints;
+      return out;
+    }
+    if (a->kind == ir::Attribute::Kind::kInt) {
+      out.present = true;
+      out.values = {a->i};
+      return out;
+    }
+    return std::nullopt;
+  }
+  if (n.inputs.size() > input_slot && !n.inputs[input_slot].empty()) {
+    const ir::Tensor* t = ed.Constant(n.inputs[input_slot]);
+    if (!t) return std::nullopt;
+    auto v = t->ToInt64s();
+    if (!v.ok()) return std::nullopt;
+    out.present = true;
+    out.values = *std::move(v);
+  }
+  return out;
+}
+
+ir::Attribute* MutableAttr(ir::Node& n, const std::string& name) {
+  for (auto& a : n.attributes) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+void SetIntsAttr(ir::Node& n, const std::string& name, std::vector<int64_t> v) {
+  if (ir::Attribute* a = MutableAttr(n, name)) {
+    *a = ir::Attribute::Ints(name, std::move(v));
+  } else {
+    n.attributes.push_back(ir::Attribute::Ints(name, std::move(v)));
+  }
+}
+
+void SetIntAttr(ir::Node& n, const std::string& name, int64_t v) {
+  if (ir::Attribute* a = MutableAttr(n, name)) {
+    *a = ir::Attribute::Int(name, v);
+  } else {
+    n.attributes.push_back(ir::Attribute::Int(name, v));
+  }
+}
+
+}  // namespace onnxsmith::optimizer

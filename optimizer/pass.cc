@@ -1,0 +1,128 @@
+#include "optimizer/pass.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+
+namespace onnxsmith::optimizer {
+
+namespace {
+
+int64_t CountInitializers(const ir::Graph& graph) {
+  int64_t n = static_cast<int64_t>(graph.initializers.size());
+  for (const auto& node : graph.nodes) {
+    for (const auto& a : node->attributes) {
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g) n += CountInitializers(*a.g);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+int64_t CountNodes(const ir::Graph& graph) {
+  int64_t n = static_cast<int64_t>(graph.nodes.size());
+  for (const auto& node : graph.nodes) {
+    for (const auto& a : node->attributes) {
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g) n += CountNodes(*a.g);
+    }
+  }
+  return n;
+}
+
+int64_t CountNodes(const ir::Graph& graph, const std::string& op_type) {
+  int64_t n = 0;
+  for (const auto& node : graph.nodes) {
+    if (node->op_type == op_type) ++n;
+    for (const auto& a : node->attributes) {
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g) n += CountNodes(*a.g, op_type);
+    }
+  }
+  return n;
+}
+
+std::vector<std::string> Pipeline::PassNames() const {
+  std::vector<std::string> names;
+  for (const auto& p : passes_) names.push_back(p->name());
+  return names;
+}
+
+absl::StatusOr<bool> Pipeline::RunOnTree(Pass& pass, ir::Graph& graph, PassReport& report) {
+  auto start = std::chrono::steady_clock::now();
+  pass.reset_changes();
+  absl::StatusOr<bool> changed = pass.Run(graph);
+  report.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++report.runs;
+  if (!changed.ok()) {
+    return absl::Status(changed.status().code(),
+                        absl::StrCat("pass ", pass.name(), " on graph '", graph.name,
+                                     "': ", changed.status().message()));
+  }
+  bool any = *changed;
+  if (*changed) {
+    ++report.changed_runs;
+    report.changes += pass.changes() > 0 ? pass.changes() : 1;
+  }
+  if (!options_.recurse_into_subgraphs) return any;
+  // Subgraphs are collected first: the pass above may have replaced nodes.
+  std::vector<std::shared_ptr<ir::Graph>> subgraphs;
+  for (const auto& node : graph.nodes) {
+    for (const auto& a : node->attributes) {
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g) subgraphs.push_back(a.g);
+    }
+  }
+  for (const auto& g : subgraphs) {
+    ASSIGN_OR_RETURN(bool sub_changed, RunOnTree(pass, *g, report));
+    any = any || sub_changed;
+  }
+  return any;
+}
+
+absl::StatusOr<PipelineReport> Pipeline::Run(ir::Graph& graph, int64_t opset) {
+  auto start = std::chrono::steady_clock::now();
+  PipelineReport report;
+  report.nodes_before = CountNodes(graph);
+  report.initializers_before = CountInitializers(graph);
+  for (const auto& p : passes_) {
+    PassReport r;
+    r.name = p->name();
+    report.passes.push_back(std::move(r));
+    p->set_opset(opset);
+  }
+  const int bound = options_.max_iterations > 0 ? options_.max_iterations : 1;
+  while (report.iterations < bound) {
+    ++report.iterations;
+    bool changed = false;
+    for (size_t i = 0; i < passes_.size(); ++i) {
+      ASSIGN_OR_RETURN(bool c, RunOnTree(*passes_[i], graph, report.passes[i]));
+      changed = changed || c;
+    }
+    if (!changed) {
+      report.converged = true;
+      break;
+    }
+  }
+  report.nodes_after = CountNodes(graph);
+  report.initializers_after = CountInitializers(graph);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+std::string FormatReport(const PipelineReport& report) {
+  std::string out = absl::StrFormat("  %-32s %8s %8s %10s\n", "pass", "runs", "changes", "time ms");
+  for (const auto& p : report.passes) {
+    absl::StrAppend(&out, absl::StrFormat("  %-32s %8d %8d %10.2f\n", p.name, p.runs, p.changes,
+                                          p.seconds * 1e3));
+  }
+  absl::StrAppend(
+      &out, absl::StrFormat(
+                "  nodes %d -> %d, initializers %d -> %d, %d iteration%s%s, %.2f ms\n",
+                report.nodes_before, report.nodes_after, report.initializers_before,
+                report.initializers_after, report.iterations, report.iterations == 1 ? "" : "s",
+                report.converged ? "" : " (iteration bound reached)", report.seconds * 1e3));
+  return out;
+}
+
+}  // namespace onnxsmith::optimizer
