@@ -14,6 +14,7 @@
 #include "converter/handlers/registry.h"
 #include "converter/io_spec.h"
 #include "converter/tf/graphdef_reader.h"
+#include "converter/saved_model/saved_model_loader.h"
 #include "converter/tf_converter.h"
 #include "ir/model_io.h"
 #include "ir/onnx_proto.h"
@@ -21,6 +22,8 @@
 ABSL_FLAG(std::string, graphdef, "", "frozen TF GraphDef (.pb binary or .pbtxt text)");
 ABSL_FLAG(std::string, saved_model, "", "TF SavedModel directory");
 ABSL_FLAG(std::string, keras, "", "Keras model (.h5 or .keras)");
+ABSL_FLAG(std::string, tag, "serve", "SavedModel: the MetaGraph's tag set (comma-separated)");
+ABSL_FLAG(std::string, signature_def, "serving_default", "SavedModel: the signature to convert");
 ABSL_FLAG(std::string, output, "", "ONNX file to write");
 ABSL_FLAG(int, opset, onnxsmith::converter::kDefaultOpset, "ai.onnx opset to emit (13..21)");
 ABSL_FLAG(std::string, inputs, "",
@@ -92,11 +95,6 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   options.outputs_as_nchw = SplitList(absl::GetFlag(FLAGS_outputs_as_nchw));
   ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(absl::GetFlag(FLAGS_custom_ops)));
 
-  if (!saved_model.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        saved_model, ": --saved-model is not supported yet; freeze the model to a GraphDef "
-                     "(convert_variables_to_constants_v2) and use --graphdef"));
-  }
   if (!keras.empty()) {
     return absl::UnimplementedError(absl::StrCat(
         keras, ": --keras is not supported yet; freeze the model to a GraphDef and use --graphdef"));
@@ -104,14 +102,29 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
 
   PhaseTimes times;
   auto start = Clock::now();
-  ASSIGN_OR_RETURN(tf::GraphDef graph, converter::ReadGraphDef(graphdef));
+  tf::GraphDef graph;
+  const std::string source = graphdef.empty() ? saved_model : graphdef;
+  if (!graphdef.empty()) {
+    ASSIGN_OR_RETURN(graph, converter::ReadGraphDef(graphdef));
+  } else {
+    // A SavedModel is frozen in memory (functions inlined, variables read
+    // from the checkpoint), then converted like a GraphDef.
+    converter::SavedModelOptions sm_options;
+    sm_options.tag = absl::GetFlag(FLAGS_tag);
+    sm_options.signature = absl::GetFlag(FLAGS_signature_def);
+    ASSIGN_OR_RETURN(converter::FrozenGraph frozen, converter::LoadSavedModel(saved_model, sm_options));
+    RETURN_IF_ERROR(converter::ApplyInputOverrides(options.inputs, &frozen));
+    options.inputs = frozen.inputs;
+    if (options.outputs.empty()) options.outputs = frozen.outputs;
+    graph = std::move(frozen.graph);
+  }
   times.push_back({"load", MsSince(start)});
-  options.source = graphdef;
+  options.source = source;
 
   auto converted = converter::ConvertGraphDef(graph, options);
   if (!converted.ok()) {
     return absl::Status(converted.status().code(),
-                        absl::StrCat(graphdef, ": ", converted.status().message()));
+                        absl::StrCat(source, ": ", converted.status().message()));
   }
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
@@ -137,7 +150,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
   times.push_back({"write", MsSince(start)});
 
-  PrintConvertReport(graphdef, output, *converted, validation, times, optimize_summary);
+  PrintConvertReport(source, output, *converted, validation, times, optimize_summary);
   return absl::OkStatus();
 }
 
