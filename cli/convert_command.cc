@@ -15,6 +15,7 @@
 #include "converter/io_spec.h"
 #include "converter/tf/graphdef_reader.h"
 #include "converter/saved_model/saved_model_loader.h"
+#include "converter/keras/keras_converter.h"
 #include "converter/tf_converter.h"
 #include "ir/model_io.h"
 #include "ir/onnx_proto.h"
@@ -64,6 +65,34 @@ std::vector<std::string> SplitList(const std::string& text) {
 
 }  // namespace
 
+// Optimize, validate, write atomically, report: the same for every loader.
+absl::Status FinishConversion(const std::string& source, const std::string& output,
+                              converter::ConversionResult converted, PhaseTimes times) {
+  ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, OptimizeOptionsFromFlags());
+  std::string optimize_summary;
+  if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
+    ASSIGN_OR_RETURN(double ms, OptimizeModel(converted.model, optimize, &optimize_summary));
+    times.push_back({"optimize", ms});
+  }
+
+  auto start = Clock::now();
+  onnx::ModelProto proto = ir::ToModelProto(converted.model);
+  ir::ValidationReport validation;
+  if (absl::GetFlag(FLAGS_check)) {
+    ASSIGN_OR_RETURN(validation, ir::ValidateModel(&proto));
+  } else {
+    validation.skipped_reason = "--check=false";
+  }
+  times.push_back({"check", MsSince(start)});
+
+  start = Clock::now();
+  RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
+  times.push_back({"write", MsSince(start)});
+
+  PrintConvertReport(source, output, converted, validation, times, optimize_summary);
+  return absl::OkStatus();
+}
+
 absl::Status RunConvert(const std::vector<std::string>& args) {
   if (!args.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0], "'"));
@@ -95,15 +124,19 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   options.outputs_as_nchw = SplitList(absl::GetFlag(FLAGS_outputs_as_nchw));
   ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(absl::GetFlag(FLAGS_custom_ops)));
 
-  if (!keras.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        keras, ": --keras is not supported yet; freeze the model to a GraphDef and use --graphdef"));
-  }
 
   PhaseTimes times;
   auto start = Clock::now();
   tf::GraphDef graph;
-  const std::string source = graphdef.empty() ? saved_model : graphdef;
+  const std::string source = !graphdef.empty() ? graphdef : !saved_model.empty() ? saved_model : keras;
+  options.source = source;
+  if (!keras.empty()) {
+    // Keras layers convert straight to ONNX (no TF graph in between).
+    auto converted = converter::ConvertKeras(keras, options);
+    if (!converted.ok()) return converted.status();
+    times.push_back({"load+convert", MsSince(start)});
+    return FinishConversion(source, output, *std::move(converted), times);
+  }
   if (!graphdef.empty()) {
     ASSIGN_OR_RETURN(graph, converter::ReadGraphDef(graphdef));
   } else {
@@ -119,7 +152,6 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
     graph = std::move(frozen.graph);
   }
   times.push_back({"load", MsSince(start)});
-  options.source = source;
 
   auto converted = converter::ConvertGraphDef(graph, options);
   if (!converted.ok()) {
@@ -128,30 +160,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   }
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
-
-  ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, OptimizeOptionsFromFlags());
-  std::string optimize_summary;
-  if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
-    ASSIGN_OR_RETURN(double ms, OptimizeModel(converted->model, optimize, &optimize_summary));
-    times.push_back({"optimize", ms});
-  }
-
-  start = Clock::now();
-  onnx::ModelProto proto = ir::ToModelProto(converted->model);
-  ir::ValidationReport validation;
-  if (absl::GetFlag(FLAGS_check)) {
-    ASSIGN_OR_RETURN(validation, ir::ValidateModel(&proto));
-  } else {
-    validation.skipped_reason = "--check=false";
-  }
-  times.push_back({"check", MsSince(start)});
-
-  start = Clock::now();
-  RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
-  times.push_back({"write", MsSince(start)});
-
-  PrintConvertReport(source, output, *converted, validation, times, optimize_summary);
-  return absl::OkStatus();
+  return FinishConversion(source, output, *std::move(converted), times);
 }
 
 }  // namespace onnxsmith::cli

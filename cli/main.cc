@@ -1,5 +1,8 @@
 // onnxsmith: TensorFlow/Keras -> ONNX conversion, optimization and inspection.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -8,6 +11,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "evaluator/run_command.h"
 
 namespace {
 
@@ -21,6 +25,7 @@ constexpr char kUsage[] =
     "            [--custom-ops Op[:domain],...]\n"
     "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c]\n"
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
+    "  run       MODEL.onnx --input name=file.npy ... [--output_dir DIR]  (reference evaluator)\n"
     "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"
     "\n"
     "Flags may be spelled with - or _ (--saved-model or --saved_model).";
@@ -44,6 +49,11 @@ std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `bazel run` starts us in the runfiles tree; paths on the command line are
+  // relative to where the user ran it.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY"); dir != nullptr) {
+    if (chdir(dir) != 0) std::perror("onnxsmith: cannot enter BUILD_WORKING_DIRECTORY");
+  }
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> normalized = NormalizeFlagNames(argc, argv);
   std::vector<char*> cargv;
@@ -60,6 +70,8 @@ int main(int argc, char** argv) {
     status = onnxsmith::cli::RunConvert(args);
   } else if (command == "optimize") {
     status = onnxsmith::cli::RunOptimize(args);
+  } else if (command == "run") {
+    status = onnxsmith::evaluator::RunModelCommand(args);
   } else if (command == "inspect") {
     status = onnxsmith::cli::RunInspect(args);
   } else {

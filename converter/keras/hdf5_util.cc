@@ -1,0 +1,656 @@
+#include "converter/keras/hdf5_util.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace onnxsmith::converter::keras::h5 {
+
+namespace {
+
+constexpr int kMaxRank = 32;
+constexpr int64_t kMaxAttrBytes = int64_t{256} << 20;
+constexpr int64_t kMaxAttrStrings = int64_t{10} << 20;
+constexpr int64_t kMaxChildren = int64_t{1} << 22;
+// Largest expansion accepted for a compressed (filtered) dataset; deflate
+// cannot exceed about 1032:1.
+constexpr int64_t kMaxCompressionRatio = 1100;
+constexpr int64_t kMaxDatasetBytes = int64_t{16} << 30;
+
+absl::Status CheckVlenAttribute(const RawBytes& raw, uint64_t addr, const std::string& name,
+                                const std::string& what);
+
+herr_t CollectError(unsigned n, const H5E_error2_t* err, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (n == 0 && err != nullptr && err->desc != nullptr) *out = err->desc;
+  return 0;
+}
+
+// The innermost message on HDF5's error stack (then cleared), or "".
+std::string TakeError() {
+  std::string msg;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, CollectError, &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg;
+}
+
+std::string WithCause(const std::string& what) {
+  std::string cause = TakeError();
+  return cause.empty() ? what : absl::StrCat(what, " (HDF5: ", cause, ")");
+}
+
+// `path` relative to `loc` as "a/b/c" components; hard links only (external
+// links would reach other files, soft links are never written by Keras).
+bool HardLinkPath(hid_t loc, const std::string& path) {
+  if (path.empty() || path == ".") return true;
+  std::string prefix;
+  for (absl::string_view part : absl::StrSplit(path, '/', absl::SkipEmpty())) {
+    if (!prefix.empty()) prefix += "/";
+    absl::StrAppend(&prefix, part);
+    if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    H5L_info_t info;
+    if (H5Lget_info(loc, prefix.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+  }
+  return true;
+}
+
+H5I_type_t ObjectType(hid_t loc, const std::string& path) {
+  if (!HardLinkPath(loc, path)) return H5I_BADID;
+  Handle obj(H5Oopen(loc, path.c_str(), H5P_DEFAULT));
+  if (!obj.valid()) {
+    H5Eclear2(H5E_DEFAULT);
+    return H5I_BADID;
+  }
+  return H5Iget_type(obj.get());
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStrings(hid_t attr, const std::string& what,
+                                                     const std::function<absl::Status()>& check_vlen) {
+  Handle type(H5Aget_type(attr));
+  Handle space(H5Aget_space(attr));
+  if (!type.valid() || !space.valid()) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": unreadable attribute")));
+  }
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0 || n > kMaxAttrStrings) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": attribute has a bad element count"));
+  }
+  std::vector<std::string> out;
+  if (H5Tget_class(type.get()) != H5T_STRING) {
+    if (n == 0) return out;  // h5py stores [] as an empty float64 array
+    return absl::InvalidArgumentError(absl::StrCat(what, ": attribute does not hold strings"));
+  }
+  if (n == 0) return out;
+  const H5T_cset_t cset = H5Tget_cset(type.get());
+  if (H5Tis_variable_str(type.get()) > 0) {
+    if (auto s = check_vlen(); !s.ok()) return s;
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), cset);
+    std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+    if (H5Aread(attr, mem.get(), ptrs.data()) < 0) {
+      return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot read attribute")));
+    }
+    int64_t total = 0;
+    bool too_big = false;
+    for (char* p : ptrs) {
+      const size_t len = p == nullptr ? 0 : std::strlen(p);
+      total += static_cast<int64_t>(len);
+      if (total > kMaxAttrBytes) too_big = true;
+      if (!too_big) out.emplace_back(p == nullptr ? "" : p, len);
+    }
+    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    if (too_big) return absl::InvalidArgumentError(absl::StrCat(what, ": attribute too large"));
+    return out;
+  }
+  const size_t size = H5Tget_size(type.get());
+  if (size == 0 || static_cast<int64_t>(size) * n > kMaxAttrBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": attribute too large"));
+  }
+  Handle mem(H5Tcopy(H5T_C_S1));
+  H5Tset_size(mem.get(), size);
+  H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(mem.get(), cset);
+  std::string buf(size * static_cast<size_t>(n), '\0');
+  if (H5Aread(attr, mem.get(), buf.data()) < 0) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot read attribute")));
+  }
+  for (hssize_t i = 0; i < n; ++i) {
+    const char* p = buf.data() + i * size;
+    out.emplace_back(p, strnlen(p, size));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::vector<std::string>>> ReadAttrStrings(const File& file,
+                                                                       const std::string& obj,
+                                                                       const std::string& name) {
+  const hid_t loc = file.file.get();
+  if (!HardLinkPath(loc, obj)) return std::optional<std::vector<std::string>>();
+  const htri_t exists = H5Aexists_by_name(loc, obj.c_str(), name.c_str(), H5P_DEFAULT);
+  if (exists <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::optional<std::vector<std::string>>();
+  }
+  Handle attr(H5Aopen_by_name(loc, obj.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+  const std::string what = absl::StrCat("attribute '", name, "' of '", obj, "'");
+  if (!attr.valid()) return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot open")));
+  auto check_vlen = [&]() -> absl::Status {
+    if (file.raw == nullptr || file.raw->data == nullptr) return absl::OkStatus();
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, obj.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+      return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot locate its object")));
+    }
+    return CheckVlenAttribute(*file.raw, info.addr, name, file.what);
+  };
+  auto strings = ReadStrings(attr.get(), what, check_vlen);
+  if (!strings.ok()) return strings.status();
+  return std::optional<std::vector<std::string>>(*std::move(strings));
+}
+
+uint64_t LittleEndian(const unsigned char* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// Sizes of offsets and lengths and the base address, from a superblock at 0.
+void ReadSuperblock(RawBytes* raw) {
+  const unsigned char* p = raw->data;
+  if (raw->size < 48 || std::memcmp(p, "\x89HDF\r\n\x1a\n", 8) != 0) return;
+  const int version = p[8];
+  const int offsets = version <= 1 ? p[13] : p[9];
+  const int lengths = version <= 1 ? p[14] : p[10];
+  if (offsets == 2 || offsets == 4 || offsets == 8) raw->offset_size = offsets;
+  if (lengths == 2 || lengths == 4 || lengths == 8) raw->length_size = lengths;
+  const size_t base_at = version == 0 ? 24 : version == 1 ? 28 : 12;
+  if (base_at + raw->offset_size <= raw->size) {
+    raw->base = LittleEndian(p + base_at, raw->offset_size);
+    if (raw->base > raw->size) raw->base = 0;
+  }
+}
+
+// libhdf5 1.10 loops forever on some damaged global heap collections (the
+// heap of variable-length strings, e.g. Keras 3's weight_names): walk every
+// collection as libhdf5 does, refuse the file if one is inconsistent, and
+// index the objects so heap IDs can be checked before libhdf5 follows them.
+absl::Status IndexGlobalHeaps(RawBytes* raw, const std::string& what) {
+  const int len = raw->length_size;
+  const unsigned char* base = raw->data;
+  const size_t size = raw->size;
+  const absl::string_view bytes(reinterpret_cast<const char*>(base), size);
+  const size_t coll_header = 8 + len;
+  const size_t obj_header = 8 + len;
+  size_t from = 0;
+  while (true) {
+    const size_t at = bytes.find("GCOL", from);
+    if (at == absl::string_view::npos) break;
+    from = at + 4;
+    if (at + coll_header > size || base[at + 4] != 1) continue;  // not a collection
+    const uint64_t coll_size = LittleEndian(base + at + 8, len);
+    if (coll_size < coll_header + obj_header || coll_size > size - at) continue;
+    const size_t end = at + coll_size;
+    size_t p = at + coll_header;
+    bool ok = true;
+    std::map<uint32_t, uint64_t> objects;
+    while (p < end) {
+      if (p + obj_header > end) {  // a tail too small for a header: free space
+        p = end;
+        break;
+      }
+      const uint32_t idx = static_cast<uint32_t>(LittleEndian(base + p, 2));
+      const uint64_t obj_size = LittleEndian(base + p + 8, len);
+      uint64_t need;
+      if (idx > 0) {
+        if (obj_size > end - p) {
+          ok = false;
+          break;
+        }
+        need = obj_header + ((obj_size + 7) / 8) * 8;
+        objects[idx] = obj_size;
+      } else {
+        need = obj_size;
+      }
+      if (need < obj_header || need > end - p) {
+        ok = false;
+        break;
+      }
+      p += need;
+    }
+    if (!ok || p != end) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": damaged HDF5 file (inconsistent global heap at byte ", at, ")"));
+    }
+    if (at >= raw->base) raw->heaps[at - raw->base] = std::move(objects);
+  }
+  return absl::OkStatus();
+}
+
+// --- object headers, to find an attribute's raw data ---
+
+struct Range {
+  size_t begin;
+  size_t end;
+};
+
+// Calls fn(type, data, size) for each message of the object header at
+// `addr` (relative), following continuation blocks. False if the header
+// cannot be parsed.
+template <typename Fn>
+bool ForEachHeaderMessage(const RawBytes& raw, uint64_t addr, Fn fn) {
+  const unsigned char* d = raw.data;
+  const size_t n = raw.size;
+  if (addr > n - raw.base) return false;
+  const size_t at = static_cast<size_t>(addr + raw.base);
+  std::vector<Range> blocks;
+  bool v2 = false;
+  bool creation_order = false;
+  if (at + 16 <= n && d[at] == 1) {
+    const uint32_t header_size = static_cast<uint32_t>(LittleEndian(d + at + 8, 4));
+    if (header_size > n - (at + 16)) return false;
+    blocks.push_back({at + 16, at + 16 + header_size});
+  } else if (at + 8 <= n && std::memcmp(d + at, "OHDR", 4) == 0 && d[at + 4] == 2) {
+    v2 = true;
+    const unsigned flags = d[at + 5];
+    creation_order = flags & 0x04;
+    size_t p = at + 6;
+    if (flags & 0x20) p += 16;
+    if (flags & 0x10) p += 4;
+    const int width = 1 << (flags & 3);
+    if (p + width > n) return false;
+    const uint64_t chunk = LittleEndian(d + p, width);
+    p += width;
+    if (chunk > n - p) return false;
+    blocks.push_back({p, static_cast<size_t>(p + chunk)});
+  } else {
+    return false;
+  }
+  int messages = 0;
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    if (b > 1000) return false;
+    size_t p = blocks[b].begin;
+    const size_t end = blocks[b].end;
+    const size_t mh = v2 ? (creation_order ? 6 : 4) : 8;
+    while (p + mh <= end) {
+      if (++messages > 100000) return false;
+      unsigned type;
+      size_t size;
+      if (v2) {
+        type = d[p];
+        size = static_cast<size_t>(LittleEndian(d + p + 1, 2));
+      } else {
+        type = static_cast<unsigned>(LittleEndian(d + p, 2));
+        size = static_cast<size_t>(LittleEndian(d + p + 2, 2));
+      }
+      const size_t data = p + mh;
+      if (size > end - data) return false;
+      if (type == 0x10) {  // continuation: address, length
+        if (size < static_cast<size_t>(raw.offset_size + raw.length_size)) return false;
+        const uint64_t c_addr = LittleEndian(d + data, raw.offset_size);
+        const uint64_t c_len = LittleEndian(d + data + raw.offset_size, raw.length_size);
+        if (c_addr > n - raw.base || c_len > n - (c_addr + raw.base)) return false;
+        size_t c_begin = static_cast<size_t>(c_addr + raw.base);
+        size_t c_end = c_begin + static_cast<size_t>(c_len);
+        if (v2) {  // "OCHK" ... checksum
+          if (c_len < 8 || std::memcmp(d + c_begin, "OCHK", 4) != 0) return false;
+          c_begin += 4;
+          c_end -= 4;
+        }
+        blocks.push_back({c_begin, c_end});
+      } else {
+        fn(type, d + data, size);
+      }
+      p = data + size;
+    }
+  }
+  return true;
+}
+
+size_t Pad8(size_t x) { return (x + 7) / 8 * 8; }
+
+// Checks the heap IDs of the variable-length string attribute `name` of the
+// object whose header is at `addr`. Attributes kept outside the header
+// (dense storage) cannot be checked here and pass.
+absl::Status CheckVlenAttribute(const RawBytes& raw, uint64_t addr, const std::string& name,
+                                const std::string& what) {
+  absl::Status status;
+  bool parsed = ForEachHeaderMessage(raw, addr, [&](unsigned type, const unsigned char* m,
+                                                    size_t size) {
+    if (type != 0x0C || !status.ok() || size < 8) return;
+    const int version = m[0];
+    const unsigned flags = m[1];
+    const size_t name_size = static_cast<size_t>(LittleEndian(m + 2, 2));
+    const size_t dt_size = static_cast<size_t>(LittleEndian(m + 4, 2));
+    const size_t ds_size = static_cast<size_t>(LittleEndian(m + 6, 2));
+    size_t p = version == 3 ? 9 : 8;
+    auto advance = [&](size_t k) { return version == 1 ? Pad8(k) : k; };
+    if (p + name_size > size || name_size == 0) return;
+    const std::string attr_name(reinterpret_cast<const char*>(m + p),
+                                strnlen(reinterpret_cast<const char*>(m + p), name_size));
+    if (attr_name != name) return;
+    auto bad = [&](const char* why) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(what, ": damaged HDF5 file (attribute '", name, "': ", why, ")"));
+    };
+    if (version < 1 || version > 3) return bad("unknown attribute message version");
+    if (version >= 2 && (flags & 0x03)) return;  // shared datatype/dataspace: not checked
+    p += advance(name_size);
+    if (p + dt_size > size || dt_size < 8) return bad("truncated datatype");
+    const unsigned char* dt = m + p;
+    p += advance(dt_size);
+    if (p + ds_size > size || ds_size < 4) return bad("truncated dataspace");
+    const unsigned char* ds = m + p;
+    p += advance(ds_size);
+    if ((dt[0] & 0x0F) != 9) return;  // not variable-length: no heap IDs
+    // Dataspace: element count.
+    const int ds_version = ds[0];
+    const int rank = ds[1];
+    uint64_t elements = 1;
+    size_t dims_at = ds_version == 1 ? 8 : 4;
+    if (ds_version == 2 && ds[3] == 2) elements = 0;  // null dataspace
+    if (rank > 32 || dims_at + static_cast<size_t>(rank) * raw.length_size > ds_size) {
+      return bad("bad dataspace");
+    }
+    for (int r = 0; r < rank; ++r) {
+      const uint64_t dim = LittleEndian(ds + dims_at + r * raw.length_size, raw.length_size);
+      if (dim != 0 && elements > (uint64_t{1} << 32) / dim) return bad("too many elements");
+      elements *= dim;
+    }
+    const size_t element = 4 + raw.offset_size + 4;
+    if (elements > (size - p) / element) return bad("data shorter than its dataspace");
+    for (uint64_t e = 0; e < elements; ++e) {
+      const unsigned char* id = m + p + e * element;
+      const uint64_t length = LittleEndian(id, 4);
+      const uint64_t heap = LittleEndian(id + 4, raw.offset_size);
+      const uint32_t index = static_cast<uint32_t>(LittleEndian(id + 4 + raw.offset_size, 4));
+      if (length == 0 && heap == 0) continue;  // empty / null string
+      auto c = raw.heaps.find(heap);
+      if (c == raw.heaps.end()) return bad("string in no global heap collection");
+      auto o = c->second.find(index);
+      if (o == c->second.end()) return bad("string refers to a missing heap object");
+      if (length > o->second) return bad("string longer than its heap object");
+    }
+  });
+  if (!parsed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": damaged HDF5 file (unreadable object header)"));
+  }
+  return status;
+}
+
+// File image callbacks that let the core driver read `RawBytes` in place:
+// every "allocation" of the image is the caller's buffer, copies are no-ops,
+// and nothing is freed (the caller owns the buffer). Read-only use only.
+void* ImageMalloc(size_t size, H5FD_file_image_op_t, void* udata) {
+  auto* raw = static_cast<RawBytes*>(udata);
+  return size == raw->size ? const_cast<unsigned char*>(raw->data) : nullptr;
+}
+void* ImageMemcpy(void* dest, const void* src, size_t, H5FD_file_image_op_t, void*) {
+  return dest == src ? dest : nullptr;
+}
+void* ImageRealloc(void*, size_t, H5FD_file_image_op_t, void*) { return nullptr; }
+herr_t ImageFree(void*, H5FD_file_image_op_t, void*) { return 0; }
+void* UdataCopy(void* udata) { return udata; }
+herr_t UdataFree(void*) { return 0; }
+
+std::shared_ptr<RawBytes> MapFile(const std::string& path, int64_t size) {
+  auto raw = std::make_shared<RawBytes>();
+  if (size <= 0) return raw;
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return nullptr;
+  void* map = mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return nullptr;
+  raw->data = static_cast<const unsigned char*>(map);
+  raw->size = static_cast<size_t>(size);
+  raw->mapped = true;
+  return raw;
+}
+
+}  // namespace
+
+void Handle::Reset() {
+  if (id_ < 0) return;
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE: H5Fclose(id_); break;
+    case H5I_GROUP: H5Gclose(id_); break;
+    case H5I_DATASET: H5Dclose(id_); break;
+    case H5I_DATATYPE: H5Tclose(id_); break;
+    case H5I_DATASPACE: H5Sclose(id_); break;
+    case H5I_ATTR: H5Aclose(id_); break;
+    case H5I_GENPROP_LST: H5Pclose(id_); break;
+    default: H5Idec_ref(id_); break;
+  }
+  id_ = -1;
+}
+
+RawBytes::~RawBytes() {
+  if (mapped && data != nullptr) munmap(const_cast<unsigned char*>(data), size);
+}
+
+void SilenceErrors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    H5open();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
+}
+
+absl::StatusOr<File> OpenFile(const std::string& path) {
+  SilenceErrors();
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot stat file"));
+  }
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not an HDF5 file"));
+  }
+  File f;
+  f.size = static_cast<int64_t>(st.st_size);
+  f.what = path;
+  f.raw = MapFile(path, f.size);
+  if (f.raw == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot map the file"));
+  ReadSuperblock(f.raw.get());
+  if (auto s = IndexGlobalHeaps(f.raw.get(), path); !s.ok()) return s;
+  f.file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!f.file.valid()) {
+    return absl::InvalidArgumentError(
+        WithCause(absl::StrCat(path, ": cannot open the HDF5 file (damaged or truncated?)")));
+  }
+  return f;
+}
+
+absl::StatusOr<File> OpenImage(const std::string& image, const std::string& what) {
+  SilenceErrors();
+  if (image.size() < 8 || std::memcmp(image.data(), "\x89HDF\r\n\x1a\n", 8) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": not an HDF5 file"));
+  }
+  File f;
+  f.size = static_cast<int64_t>(image.size());
+  f.what = what;
+  f.raw = std::make_shared<RawBytes>();
+  f.raw->data = reinterpret_cast<const unsigned char*>(image.data());
+  f.raw->size = image.size();
+  ReadSuperblock(f.raw.get());
+  if (auto s = IndexGlobalHeaps(f.raw.get(), what); !s.ok()) return s;
+  // Read-only, no copy: `image` outlives the file (the caller keeps it).
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  H5FD_file_image_callbacks_t callbacks = {ImageMalloc, ImageMemcpy, ImageRealloc, ImageFree,
+                                           UdataCopy,   UdataFree,   f.raw.get()};
+  if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
+      H5Pset_file_image_callbacks(fapl.get(), &callbacks) < 0 ||
+      H5Pset_file_image(fapl.get(), const_cast<char*>(image.data()), image.size()) < 0) {
+    return absl::InternalError(WithCause(absl::StrCat(what, ": cannot set up the HDF5 image")));
+  }
+  f.file = Handle(H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get()));
+  if (!f.file.valid()) {
+    return absl::InvalidArgumentError(
+        WithCause(absl::StrCat(what, ": cannot open the HDF5 data (damaged or truncated?)")));
+  }
+  return f;
+}
+
+bool Exists(hid_t loc, const std::string& path) { return HardLinkPath(loc, path); }
+bool IsGroup(hid_t loc, const std::string& path) { return ObjectType(loc, path) == H5I_GROUP; }
+bool IsDataset(hid_t loc, const std::string& path) { return ObjectType(loc, path) == H5I_DATASET; }
+
+absl::StatusOr<std::vector<std::string>> ListChildren(hid_t loc, const std::string& group) {
+  if (!IsGroup(loc, group)) {
+    return absl::NotFoundError(absl::StrCat("no HDF5 group '", group, "'"));
+  }
+  Handle g(H5Gopen2(loc, group.c_str(), H5P_DEFAULT));
+  H5G_info_t info;
+  if (!g.valid() || H5Gget_info(g.get(), &info) < 0) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat("cannot read group '", group, "'")));
+  }
+  if (static_cast<int64_t>(info.nlinks) > kMaxChildren) {
+    return absl::InvalidArgumentError(absl::StrCat("group '", group, "' has too many members"));
+  }
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
+                                           H5P_DEFAULT);
+    if (len < 0 || len > 65535) {
+      return absl::InvalidArgumentError(
+          WithCause(absl::StrCat("cannot list group '", group, "'")));
+    }
+    std::string name(static_cast<size_t>(len) + 1, '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+                       H5P_DEFAULT);
+    name.resize(static_cast<size_t>(len));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+absl::StatusOr<std::optional<std::string>> ReadStringAttr(const File& file, const std::string& obj,
+                                                          const std::string& name) {
+  auto strings = ReadAttrStrings(file, obj, name);
+  if (!strings.ok()) return strings.status();
+  if (!strings->has_value()) return std::optional<std::string>();
+  if ((*strings)->size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute '", name, "' of '", obj, "' is not a single string"));
+  }
+  return std::optional<std::string>((**strings)[0]);
+}
+
+absl::StatusOr<std::optional<std::vector<std::string>>> ReadStringListAttr(
+    const File& file, const std::string& obj, const std::string& name) {
+  auto whole = ReadAttrStrings(file, obj, name);
+  if (!whole.ok() || whole->has_value()) return whole;
+  // Keras' save_attributes_to_hdf5_group chunks: name0, name1, ...
+  std::vector<std::string> joined;
+  bool found = false;
+  for (int chunk = 0;; ++chunk) {
+    auto part = ReadAttrStrings(file, obj, absl::StrCat(name, chunk));
+    if (!part.ok()) return part.status();
+    if (!part->has_value()) break;
+    found = true;
+    for (std::string& s : **part) joined.push_back(std::move(s));
+    if (static_cast<int64_t>(joined.size()) > kMaxAttrStrings) {
+      return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' too large"));
+    }
+  }
+  if (!found) return std::optional<std::vector<std::string>>();
+  return std::optional<std::vector<std::string>>(std::move(joined));
+}
+
+absl::StatusOr<ir::Tensor> ReadDataset(const File& file, const std::string& path) {
+  const std::string what = absl::StrCat(file.what, ": dataset '", path, "'");
+  if (!IsDataset(file.file.get(), path)) {
+    return absl::NotFoundError(absl::StrCat(what, " not found"));
+  }
+  Handle ds(H5Dopen2(file.file.get(), path.c_str(), H5P_DEFAULT));
+  if (!ds.valid()) return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot open")));
+  Handle dcpl(H5Dget_create_plist(ds.get()));
+  if (!dcpl.valid()) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot read its layout")));
+  }
+  // Data kept outside the file could be any file on this machine: refused.
+  if (H5Pget_external_count(dcpl.get()) > 0 || H5Pget_layout(dcpl.get()) == H5D_VIRTUAL) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " keeps its data outside the file (external or virtual storage)"));
+  }
+  Handle space(H5Dget_space(ds.get()));
+  const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0 || rank > kMaxRank) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": bad rank")));
+  }
+  std::vector<hsize_t> hdims(static_cast<size_t>(rank));
+  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), hdims.data(), nullptr) < 0) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": bad dims")));
+  }
+  std::vector<int64_t> dims;
+  int64_t elements = H5Sget_simple_extent_type(space.get()) == H5S_NULL ? 0 : 1;
+  for (hsize_t d : hdims) {
+    if (d > static_cast<hsize_t>(int64_t{1} << 40)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": dimension too large"));
+    }
+    dims.push_back(static_cast<int64_t>(d));
+    if (d != 0 && elements > (int64_t{1} << 42) / static_cast<int64_t>(d)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": too many elements"));
+    }
+    elements *= static_cast<int64_t>(d);
+  }
+  Handle type(H5Dget_type(ds.get()));
+  if (!type.valid()) return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": bad type")));
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const size_t stored_size = H5Tget_size(type.get());
+  ir::DataType dtype;
+  hid_t mem_type;
+  if (cls == H5T_FLOAT && (stored_size == 2 || stored_size == 4 || stored_size == 8)) {
+    dtype = ir::DataType::kFloat;
+    mem_type = H5T_NATIVE_FLOAT;
+  } else if (cls == H5T_INTEGER && stored_size >= 1 && stored_size <= 8) {
+    dtype = ir::DataType::kInt64;
+    mem_type = H5T_NATIVE_INT64;
+  } else {
+    return absl::UnimplementedError(
+        absl::StrCat(what, ": unsupported element type (HDF5 class ", static_cast<int>(cls),
+                     ", ", stored_size, " bytes)"));
+  }
+  const int64_t stored_bytes = elements * static_cast<int64_t>(stored_size);
+  const int nfilters = H5Pget_nfilters(dcpl.get());
+  if (nfilters <= 0) {
+    if (stored_bytes > file.size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " declares ", stored_bytes, " bytes, more than the whole file (", file.size,
+          " bytes): damaged or truncated"));
+    }
+  } else {
+    const int64_t storage = static_cast<int64_t>(H5Dget_storage_size(ds.get()));
+    if (stored_bytes > (storage + 4096) * kMaxCompressionRatio || storage > file.size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " declares ", stored_bytes, " bytes from ", storage,
+          " compressed bytes: damaged, or a decompression bomb"));
+    }
+  }
+  const int64_t out_bytes = elements * ir::ElementSize(dtype);
+  if (out_bytes > kMaxDatasetBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is too large (", out_bytes, " bytes)"));
+  }
+  std::string raw(static_cast<size_t>(out_bytes), '\0');
+  if (elements > 0 &&
+      H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
+    return absl::InvalidArgumentError(WithCause(absl::StrCat(what, ": cannot read the data")));
+  }
+  return ir::Tensor::FromRaw(dtype, std::move(dims), std::move(raw));
+}
+
+}  // namespace onnxsmith::converter::keras::h5

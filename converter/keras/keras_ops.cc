@@ -1,0 +1,234 @@
+// Keras 3 operations applied to symbolic tensors in a functional model
+// (`x + 1.0`, `keras.ops.mean(x, axis=-1)`, and the mask computations Keras
+// records, e.g. NotEqual + Any after Masking). They are saved as graph nodes
+// with module keras.src.ops.* and are registered here as "ops.<Class>".
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "converter/graph_builder.h"
+#include "converter/keras/activations.h"
+#include "converter/keras/layer_context.h"
+#include "converter/keras/layer_registry.h"
+
+namespace onnxsmith::converter::keras {
+
+namespace {
+
+using ir::Attribute;
+using ir::DataType;
+
+bool IsKerasTensor(const Json& v) {
+  const Json* cls = Find(v, "class_name");
+  return cls && cls->is_string() && cls->get_ref<const std::string&>() == "__keras_tensor__";
+}
+
+// The operands of the call in order: tensors, and constants (numbers) made
+// with the element type of the first tensor operand.
+absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx) {
+  const Json& args = ctx.call_args();
+  std::vector<std::string> out;
+  if (!args.is_array()) {
+    for (int i = 0; i < ctx.num_inputs(); ++i) out.push_back(ctx.input(i));
+    return out;
+  }
+  DataType dtype = DataType::kFloat;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    if (ctx.input_dtype(i) != DataType::kUndefined) {
+      dtype = ctx.input_dtype(i);
+      break;
+    }
+  }
+  int next = 0;
+  for (const Json& a : args) {
+    if (IsKerasTensor(a)) {
+      if (next >= ctx.num_inputs()) return ctx.Error("more tensor arguments than inputs");
+      out.push_back(ctx.input(next++));
+    } else if (a.is_number() || a.is_boolean()) {
+      const double v = a.is_boolean() ? (a.get<bool>() ? 1.0 : 0.0) : a.get<double>();
+      auto t = ir::Tensor::Scalar<double>(v).CastTo(dtype == DataType::kBool ? DataType::kBool : dtype);
+      if (!t.ok()) return ctx.Error(absl::StrCat("constant operand: ", t.status().message()));
+      out.push_back(ctx.AddConst(*std::move(t), "operand"));
+    } else if (a.is_array()) {
+      for (const Json& e : a) {
+        if (!IsKerasTensor(e)) return ctx.Unsupported(absl::StrCat("argument ", DumpJson(a)));
+        if (next >= ctx.num_inputs()) return ctx.Error("more tensor arguments than inputs");
+        out.push_back(ctx.input(next++));
+      }
+    } else if (a.is_null()) {
+      out.push_back("");
+    } else {
+      return ctx.Unsupported(absl::StrCat("argument ", DumpJson(a)));
+    }
+  }
+  return out;
+}
+
+absl::Status Binary(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(std::vector<std::string> xs, Operands(ctx));
+  if (xs.size() != 2 || xs[0].empty() || xs[1].empty()) return ctx.Error("expects two operands");
+  const std::string op = ctx.class_name();
+  static const std::map<std::string, std::string> kOps = {
+      {"Add", "Add"}, {"Subtract", "Sub"}, {"Multiply", "Mul"}, {"Divide", "Div"},
+      {"TrueDivide", "Div"}, {"Maximum", "Max"}, {"Minimum", "Min"}, {"Power", "Pow"},
+      {"Equal", "Equal"}, {"Greater", "Greater"}, {"GreaterEqual", "GreaterOrEqual"},
+      {"Less", "Less"}, {"LessEqual", "LessOrEqual"}, {"LogicalAnd", "And"},
+      {"LogicalOr", "Or"}, {"Matmul", "MatMul"}};
+  if (op == "NotEqual") {
+    ctx.SetOutput(0, ctx.AddNode("Not", {ctx.AddNode("Equal", {xs[0], xs[1]})}));
+    return absl::OkStatus();
+  }
+  ctx.SetOutput(0, ctx.AddNode(kOps.at(op), {xs[0], xs[1]}));
+  return absl::OkStatus();
+}
+
+absl::Status Unary(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  const std::string& op = ctx.class_name();
+  const std::string x = ctx.input(0);
+  static const std::map<std::string, std::string> kOps = {
+      {"Absolute", "Abs"}, {"Abs", "Abs"}, {"Negative", "Neg"}, {"Exp", "Exp"}, {"Log", "Log"},
+      {"Sqrt", "Sqrt"}, {"Tanh", "Tanh"}, {"Sigmoid", "Sigmoid"}, {"Relu", "Relu"},
+      {"LogicalNot", "Not"}, {"Sign", "Sign"}, {"Floor", "Floor"}, {"Ceil", "Ceil"},
+      {"Erf", "Erf"}, {"Softplus", "Softplus"}, {"Softsign", "Softsign"}, {"Sin", "Sin"},
+      {"Cos", "Cos"}};
+  if (op == "Square") {
+    ctx.SetOutput(0, ctx.AddNode("Mul", {x, x}));
+  } else if (op == "Rsqrt") {
+    ctx.SetOutput(0, ctx.AddNode("Reciprocal", {ctx.AddNode("Sqrt", {x})}));
+  } else if (op == "Silu" || op == "Swish") {
+    ctx.SetOutput(0, ctx.AddNode("Mul", {x, ctx.AddNode("Sigmoid", {x})}));
+  } else if (op == "Relu6") {
+    ASSIGN_OR_RETURN(std::string y, EmitNamedActivation(ctx, x, "relu6"));
+    ctx.SetOutput(0, y);
+  } else if (op == "Gelu") {
+    ctx.SetOutput(0, EmitGelu(ctx, x, ctx.Bool("approximate", true)));
+  } else if (op == "LeakyRelu") {
+    ctx.SetOutput(0, ctx.AddNode("LeakyRelu", {x}, {Attribute::Float(
+                                     "alpha", static_cast<float>(ctx.Float("negative_slope", 0.2)))}));
+  } else {
+    ctx.SetOutput(0, ctx.AddNode(kOps.at(op), {x}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SoftmaxOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  const int64_t axis = ctx.Int("axis", -1);
+  ctx.SetOutput(0, ctx.AddNode(ctx.class_name() == "LogSoftmax" ? "LogSoftmax" : "Softmax",
+                               {ctx.input(0)}, {Attribute::Int("axis", axis)}));
+  return absl::OkStatus();
+}
+
+absl::Status Reduction(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  const std::string& op = ctx.class_name();
+  const bool keepdims = ctx.Bool("keepdims", false);
+  std::vector<int64_t> axes;
+  if (ctx.has("axis")) {
+    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
+  } else {
+    ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+    for (int a = 0; a < rank; ++a) axes.push_back(a);
+  }
+  std::string x = ctx.input(0);
+  if (op == "Any" || op == "All") {
+    std::string f = ctx.Cast(x, DataType::kFloat);
+    std::string r = ctx.Reduce(op == "Any" ? "ReduceMax" : "ReduceMin", f, axes, keepdims);
+    ctx.SetOutput(0, ctx.Cast(r, DataType::kBool));
+    return absl::OkStatus();
+  }
+  static const std::map<std::string, std::string> kOps = {
+      {"Mean", "ReduceMean"}, {"Sum", "ReduceSum"}, {"Max", "ReduceMax"}, {"Amax", "ReduceMax"},
+      {"Min", "ReduceMin"}, {"Amin", "ReduceMin"}, {"Prod", "ReduceProd"}};
+  ctx.SetOutput(0, ctx.Reduce(kOps.at(op), x, axes, keepdims));
+  return absl::OkStatus();
+}
+
+absl::Status ReshapeOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> shape, ctx.Ints("newshape", 0));
+  ctx.SetOutput(0, ctx.Reshape(ctx.input(0), shape));
+  return absl::OkStatus();
+}
+
+absl::Status TransposeOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  std::vector<int64_t> perm;
+  if (ctx.has("axes")) {
+    ASSIGN_OR_RETURN(perm, ctx.Ints("axes", 0));
+  } else {
+    ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+    for (int a = rank - 1; a >= 0; --a) perm.push_back(a);
+  }
+  ctx.SetOutput(0, ctx.Transpose(ctx.input(0), perm));
+  return absl::OkStatus();
+}
+
+absl::Status SqueezeOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  std::vector<int64_t> axes;
+  if (ctx.has("axis")) {
+    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
+  }
+  ctx.SetOutput(0, ctx.Squeeze(ctx.input(0), axes));
+  return absl::OkStatus();
+}
+
+absl::Status ExpandDimsOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.Ints("axis", 0));
+  ctx.SetOutput(0, ctx.Unsqueeze(ctx.input(0), axes));
+  return absl::OkStatus();
+}
+
+absl::Status ConcatenateOp(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(std::vector<std::string> xs, Operands(ctx));
+  ctx.SetOutput(0, ctx.AddNode("Concat", xs, {Attribute::Int("axis", ctx.Int("axis", 0))}));
+  return absl::OkStatus();
+}
+
+absl::Status CastOp(LayerContext& ctx) {
+  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  static const std::map<std::string, DataType> kTypes = {
+      {"float32", DataType::kFloat}, {"float16", DataType::kFloat16},
+      {"float64", DataType::kDouble}, {"int32", DataType::kInt32}, {"int64", DataType::kInt64},
+      {"int8", DataType::kInt8},      {"uint8", DataType::kUint8},  {"bool", DataType::kBool}};
+  auto it = kTypes.find(ctx.String("dtype", ""));
+  if (it == kTypes.end()) return ctx.Unsupported(absl::StrCat("cast to '", ctx.String("dtype", ""), "'"));
+  ctx.SetOutput(0, ctx.Cast(ctx.input(0), it->second));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back("ops." + n);
+  return out;
+}
+
+}  // namespace
+
+void RegisterKerasOps(LayerRegistry& r) {
+  r.Register(Prefixed({"Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum",
+                       "Power", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
+                       "LessEqual", "LogicalAnd", "LogicalOr", "Matmul"}),
+             Binary);
+  r.Register(Prefixed({"Absolute", "Abs", "Negative", "Exp", "Log", "Sqrt", "Tanh", "Sigmoid",
+                       "Relu", "LogicalNot", "Sign", "Floor", "Ceil", "Erf", "Softplus",
+                       "Softsign", "Sin", "Cos", "Square", "Rsqrt", "Silu", "Swish", "Relu6",
+                       "Gelu", "LeakyRelu"}),
+             Unary);
+  r.Register(Prefixed({"Softmax", "LogSoftmax"}), SoftmaxOp);
+  r.Register(Prefixed({"Any", "All", "Mean", "Sum", "Max", "Amax", "Min", "Amin", "Prod"}),
+             Reduction);
+  r.Register(Prefixed({"Reshape"}), ReshapeOp);
+  r.Register(Prefixed({"Transpose"}), TransposeOp);
+  r.Register(Prefixed({"Squeeze"}), SqueezeOp);
+  r.Register(Prefixed({"ExpandDims"}), ExpandDimsOp);
+  r.Register(Prefixed({"Concatenate"}), ConcatenateOp);
+  r.Register(Prefixed({"Cast"}), CastOp);
+}
+
+}  // namespace onnxsmith::converter::keras

@@ -1,0 +1,344 @@
+#include "evaluator/evaluator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "evaluator/kernel.h"
+#include "tbb/task_arena.h"
+
+namespace onnxsmith::evaluator {
+
+struct Evaluator::Arena {
+  explicit Arena(int threads) : arena(threads) {}
+  tbb::task_arena arena;
+};
+
+namespace {
+
+std::string NodeLabel(const ir::Node& n, size_t index) {
+  return absl::StrCat("node '", n.name.empty() ? absl::StrCat("#", index) : n.name, "' (",
+                      n.domain.empty() ? "" : absl::StrCat(n.domain, "::"), n.op_type, ")");
+}
+
+absl::Status WithNode(const absl::Status& s, const std::string& label) {
+  return absl::Status(s.code(), absl::StrCat(label, ": ", s.message()));
+}
+
+absl::Status CheckFeed(const std::string& name, const ir::Tensor& t, const ir::ValueType* type) {
+  if (!type) return absl::OkStatus();
+  if (type->dtype != ir::DataType::kUndefined && type->dtype != t.dtype()) {
+    return absl::InvalidArgumentError(absl::StrCat("input '", name, "' must be ",
+                                                   ir::DataTypeName(type->dtype), ", got ",
+                                                   ir::DataTypeName(t.dtype())));
+  }
+  if (type->shape) {
+    const auto& s = *type->shape;
+    bool ok = s.size() == t.dims().size();
+    for (size_t i = 0; ok && i < s.size(); ++i) ok = !s[i].known() || s[i].size == t.dims()[i];
+    if (!ok) {
+      std::vector<std::string> want;
+      for (const ir::Dim& d : s) {
+        want.push_back(d.known() ? absl::StrCat(d.size) : (d.param.empty() ? "?" : d.param));
+      }
+      return absl::InvalidArgumentError(absl::StrCat("input '", name, "' must have shape [",
+                                                     absl::StrJoin(want, ","), "], got ",
+                                                     DimsToString(t.dims())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Evaluator::Evaluator(Evaluator&&) noexcept = default;
+Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
+Evaluator::~Evaluator() = default;
+
+absl::StatusOr<Evaluator> Evaluator::Create(const ir::Model& model, EvaluatorOptions options) {
+  if (options.opset == 0) options.opset = model.opset();
+  return Create(model.graph, std::move(options));
+}
+
+absl::StatusOr<Evaluator> Evaluator::Create(const ir::Graph& graph, EvaluatorOptions options) {
+  if (options.opset <= 0) {
+    return absl::InvalidArgumentError("EvaluatorOptions.opset must be set (the model's ai.onnx opset)");
+  }
+  Evaluator ev;
+  ev.options_ = options;
+  const KernelRegistry& registry = KernelRegistry::Global();
+
+  absl::flat_hash_map<std::string, int> slot;
+  auto slot_of = [&](const std::string& name) {
+    auto it = slot.find(name);
+    if (it != slot.end()) return it->second;
+    const int id = static_cast<int>(ev.slot_names_.size());
+    slot.emplace(name, id);
+    ev.slot_names_.push_back(name);
+    ev.constants_.emplace_back();
+    return id;
+  };
+  // Initializers and graph inputs.
+  for (const auto& [name, tensor] : graph.initializers) {
+    auto a = Array::FromTensor(tensor);
+    if (!a.ok()) {
+      return absl::Status(a.status().code(),
+                          absl::StrCat("initializer '", name, "': ", a.status().message()));
+    }
+    ev.constants_[slot_of(name)] = *std::move(a);
+  }
+  for (const ir::ValueInfo& in : graph.inputs) {
+    const int s = slot_of(in.name);
+    ev.feed_slots_[in.name] = s;
+    ev.input_types_[in.name] = in.type;
+    if (!graph.IsInitializer(in.name)) ev.required_inputs_.push_back(in);
+  }
+  // Producers.
+  absl::flat_hash_map<std::string, size_t> producer;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (const std::string& out : graph.nodes[i]->outputs) {
+      if (out.empty()) continue;
+      if (producer.count(out) || graph.IsInitializer(out) || ev.feed_slots_.count(out)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            NodeLabel(*graph.nodes[i], i), ": value '", out, "' is defined more than once"));
+      }
+      producer[out] = i;
+    }
+  }
+  // Requested outputs.
+  ev.output_names_ = options.outputs;
+  if (ev.output_names_.empty()) {
+    for (const ir::ValueInfo& o : graph.outputs) ev.output_names_.push_back(o.name);
+  }
+  for (const std::string& o : ev.output_names_) {
+    if (!producer.count(o) && !graph.IsInitializer(o) && !ev.feed_slots_.count(o)) {
+      return absl::InvalidArgumentError(absl::StrCat("output '", o, "' is not computed by the graph"));
+    }
+  }
+  // Nodes the outputs need, in dependency order (DFS post-order from the
+  // outputs, stable with respect to the graph's order).
+  std::vector<int> state(graph.nodes.size(), 0);  // 0 new, 1 visiting, 2 done
+  std::vector<size_t> order;
+  for (const std::string& o : ev.output_names_) {
+    auto it = producer.find(o);
+    if (it == producer.end()) continue;
+    std::vector<std::pair<size_t, size_t>> stack{{it->second, 0}};
+    while (!stack.empty()) {
+      auto& [ni, next] = stack.back();
+      if (next == 0) {
+        if (state[ni] == 2) {
+          stack.pop_back();
+          continue;
+        }
+        state[ni] = 1;
+      }
+      const ir::Node& n = *graph.nodes[ni];
+      if (next < n.inputs.size()) {
+        const std::string& in = n.inputs[next++];
+        if (in.empty()) continue;
+        auto p = producer.find(in);
+        if (p == producer.end()) {
+          if (!graph.IsInitializer(in) && !ev.feed_slots_.count(in)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                NodeLabel(n, ni), ": input '", in, "' is not defined by any node, initializer or graph input"));
+          }
+          continue;
+        }
+        if (state[p->second] == 1) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(NodeLabel(n, ni), ": the graph has a cycle through '", in, "'"));
+        }
+        if (state[p->second] == 0) stack.push_back({p->second, 0});
+        continue;
+      }
+      state[ni] = 2;
+      order.push_back(ni);
+      stack.pop_back();
+    }
+  }
+  // Steps.
+  for (size_t ni : order) {
+    const ir::Node& src = *graph.nodes[ni];
+    const KernelFn* fn = registry.Find(src.domain, src.op_type, options.opset);
+    if (!fn) {
+      return absl::UnimplementedError(absl::StrCat(
+          NodeLabel(src, ni), ": op '", src.op_type, "'",
+          src.domain.empty() || src.domain == "ai.onnx" ? "" : absl::StrCat(" of domain '", src.domain, "'"),
+          " is not supported by the evaluator at opset ", options.opset));
+    }
+    ev.nodes_.push_back(std::make_unique<ir::Node>(src));
+    if (ev.nodes_.back()->name.empty()) ev.nodes_.back()->name = absl::StrCat("#", ni);
+    Step step;
+    step.node = ev.nodes_.back().get();
+    step.kernel = fn;
+    for (const std::string& in : src.inputs) step.inputs.push_back(in.empty() ? -1 : slot_of(in));
+    for (const std::string& out : src.outputs) step.outputs.push_back(out.empty() ? -1 : slot_of(out));
+    ev.steps_.push_back(std::move(step));
+  }
+  for (const std::string& o : ev.output_names_) ev.output_slots_.push_back(slot_of(o));
+  // Last readers.
+  std::vector<int> last(ev.slot_names_.size(), -1);
+  for (size_t i = 0; i < ev.steps_.size(); ++i) {
+    for (int s : ev.steps_[i].inputs) {
+      if (s >= 0) last[s] = static_cast<int>(i);
+    }
+    // Outputs nobody reads are released right away.
+    for (int s : ev.steps_[i].outputs) {
+      if (s >= 0 && last[s] < static_cast<int>(i)) last[s] = static_cast<int>(i);
+    }
+  }
+  std::set<int> keep(ev.output_slots_.begin(), ev.output_slots_.end());
+  for (size_t s = 0; s < last.size(); ++s) {
+    if (last[s] >= 0 && !keep.count(static_cast<int>(s))) {
+      ev.steps_[last[s]].release.push_back(static_cast<int>(s));
+    }
+  }
+  ev.pool_ = BufferPool::Create(options.max_cached_bytes);
+  if (options.num_threads > 0) ev.arena_ = std::make_unique<Arena>(options.num_threads);
+  return ev;
+}
+
+absl::Status Evaluator::Execute(std::vector<Array>& values) {
+  const bool parallel = options_.num_threads != 1;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& step = steps_[i];
+    std::vector<const Array*> inputs;
+    inputs.reserve(step.inputs.size());
+    for (size_t k = 0; k < step.inputs.size(); ++k) {
+      const int s = step.inputs[k];
+      if (s < 0) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      if (!values[s].defined()) {
+        return absl::InternalError(absl::StrCat("node '", step.node->name, "' (",
+                                                step.node->op_type, "): input '",
+                                                slot_names_[s], "' has no value"));
+      }
+      inputs.push_back(&values[s]);
+    }
+    KernelContext ctx(*step.node, options_.opset, std::move(inputs), pool_.get(),
+                      options_.max_output_elements, parallel);
+    const KernelFn& fn = *static_cast<const KernelFn*>(step.kernel);
+    const auto start = options_.profile ? std::chrono::steady_clock::now()
+                                        : std::chrono::steady_clock::time_point();
+    absl::Status st = fn(ctx);
+    if (options_.profile) {
+      OpProfile& p = profile_[step.node->op_type];
+      p.op_type = step.node->op_type;
+      ++p.calls;
+      p.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    const std::string label = absl::StrCat("node '", step.node->name, "' (", step.node->op_type, ")");
+    if (!st.ok()) return WithNode(st, label);
+    for (size_t k = 0; k < step.outputs.size(); ++k) {
+      const int s = step.outputs[k];
+      if (s < 0) continue;
+      if (!ctx.outputs()[k].defined()) {
+        return absl::InternalError(absl::StrCat(label, ": output ", k, " was not produced"));
+      }
+      values[s] = std::move(ctx.outputs()[k]);
+    }
+    for (int s : step.release) values[s] = Array();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> Evaluator::Run(
+    const std::map<std::string, ir::Tensor>& feeds) {
+  std::vector<Array> values = constants_;
+  for (const auto& [name, tensor] : feeds) {
+    auto it = feed_slots_.find(name);
+    if (it == feed_slots_.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, s] : feed_slots_) names.push_back(n);
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not a graph input (inputs: ",
+                                                     absl::StrJoin(names, ", "), ")"));
+    }
+    auto t = input_types_.find(name);
+    RETURN_IF_ERROR(CheckFeed(name, tensor, t == input_types_.end() ? nullptr : &t->second));
+    auto a = Array::FromTensor(tensor);
+    if (!a.ok()) {
+      return absl::Status(a.status().code(), absl::StrCat("input '", name, "': ", a.status().message()));
+    }
+    values[it->second] = *std::move(a);
+  }
+  for (const ir::ValueInfo& in : required_inputs_) {
+    if (!feeds.count(in.name)) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", in.name, "' is not fed"));
+    }
+  }
+  absl::Status status;
+  if (arena_) {
+    arena_->arena.execute([&] { status = Execute(values); });
+  } else {
+    status = Execute(values);
+  }
+  RETURN_IF_ERROR(status);
+  std::vector<ir::Tensor> out;
+  out.reserve(output_slots_.size());
+  for (size_t i = 0; i < output_slots_.size(); ++i) {
+    const Array& a = values[output_slots_[i]];
+    if (!a.defined()) {
+      return absl::InternalError(absl::StrCat("output '", output_names_[i], "' has no value"));
+    }
+    out.push_back(a.ToTensor());
+  }
+  return out;
+}
+
+PoolStats Evaluator::pool_stats() const { return pool_->stats(); }
+
+std::vector<OpProfile> Evaluator::Profile() const {
+  std::vector<OpProfile> out;
+  for (const auto& [op, p] : profile_) out.push_back(p);
+  std::sort(out.begin(), out.end(),
+            [](const OpProfile& a, const OpProfile& b) { return a.seconds > b.seconds; });
+  return out;
+}
+void Evaluator::ResetPeak() { pool_->ResetPeak(); }
+
+bool IsSupported(const ir::Node& node, int64_t opset) {
+  return KernelRegistry::Global().Find(node.domain, node.op_type, opset) != nullptr;
+}
+
+std::vector<std::string> SupportedOps() { return KernelRegistry::Global().OpTypes(); }
+
+absl::StatusOr<std::vector<ir::Tensor>> EvaluateNode(const ir::Node& node, int64_t opset,
+                                                     const std::vector<const ir::Tensor*>& inputs,
+                                                     const NodeEvalOptions& options) {
+  const KernelFn* fn = KernelRegistry::Global().Find(node.domain, node.op_type, opset);
+  const std::string label = absl::StrCat("node '", node.name, "' (", node.op_type, ")");
+  if (!fn) {
+    return absl::UnimplementedError(
+        absl::StrCat(label, ": op not supported by the evaluator at opset ", opset));
+  }
+  std::vector<Array> arrays(inputs.size());
+  std::vector<const Array*> ptrs(inputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i]) continue;
+    auto a = Array::FromTensor(*inputs[i]);
+    if (!a.ok()) return WithNode(a.status(), label);
+    arrays[i] = *std::move(a);
+    ptrs[i] = &arrays[i];
+  }
+  KernelContext ctx(node, opset, std::move(ptrs), nullptr, options.max_output_elements,
+                    options.parallel);
+  absl::Status st = (*fn)(ctx);
+  if (!st.ok()) return WithNode(st, label);
+  std::vector<ir::Tensor> out(node.outputs.size());
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    if (node.outputs[k].empty()) continue;
+    if (!ctx.outputs()[k].defined()) {
+      return absl::InternalError(absl::StrCat(label, ": output ", k, " was not produced"));
+    }
+    out[k] = ctx.outputs()[k].ToTensor();
+  }
+  return out;
+}
+
+}  // namespace onnxsmith::evaluator
