@@ -71,8 +71,7 @@ _SYSTEM_LIBRARIES = {
     "system_tbb": "tbb.BUILD",
     "system_gtest": "gtest.BUILD",
     "system_eigen": "eigen.BUILD",
-    # Keras loaders (converter/keras): HDF5 (serial, with the high-level
-    # library), libzip and nlohmann/json from Debian.
+    # Keras loaders (converter/keras): HDF5 (serial C library), libzip and nlohmann/json from Debian.
     "system_hdf5": "hdf5.BUILD",
     "system_zip": "zip.BUILD",
     "system_json": "json.BUILD",
