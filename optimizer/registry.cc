@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "optimizer/constant_folding.h"
 #include "optimizer/passes.h"
 
 namespace onnxsmith::optimizer {
@@ -44,6 +45,11 @@ void RegisterBuiltins(PassRegistry& r) {
                   std::function<std::unique_ptr<Pass>()> factory) {
     (void)r.Register({std::move(name), std::move(description), level, std::move(factory)});
   };
+  add("constant_folding", OptLevel::kBasic,
+      "Evaluates nodes whose inputs are all constants (and Shape/Size of known shapes) with the "
+      "reference evaluator and stores the results as initializers; size-bounded, never folds "
+      "random ops or DequantizeLinear.",
+      CreateConstantFoldingPass);
   add("eliminate_identity", OptLevel::kBasic,
       "Removes Identity, inference-mode Dropout, Cast to the same type, Reshape to the same "
       "shape and Transpose with the identity permutation.",

@@ -437,6 +437,22 @@ case("MatMulInteger", [X(R.integers(0, 255, (2, 3, 4)).astype(np.uint8)), K(R.in
      opset=10, id="MatMulInteger-batched-int8")
 
 
+# Opset 21 (IR 10): ops whose type lists or attributes grew.
+case("Reshape", [X(f32(2, 3, 4)), K(i64(4, -1))], opset=21, id="Reshape-21")
+case("Squeeze", [X(f32(1, 3, 1)), K(i64(0))], opset=21, id="Squeeze-21")
+case("Transpose", [X(f32(2, 3, 4))], opset=21, perm=[1, 0, 2], id="Transpose-21")
+case("Flatten", [X(f32(2, 3, 4))], opset=21, axis=1, id="Flatten-21")
+case("Pad", [X(f32(2, 3)), K(i64(1, 0, 0, 2))], opset=21, mode="edge", id="Pad-21")
+case("Cast", [X(f32(4, lo=-50, hi=50))], opset=21, to=TensorProto.INT8, id="Cast-21")
+case("ConstantOfShape", [K(i64(2, 2))], opset=21, value=numpy_helper.from_array(np.array([3], np.int32)),
+     id="ConstantOfShape-21")
+case("QuantizeLinear", [X(f32(2, 3, lo=-3, hi=3)), K(np.float32(0.05))], opset=21,
+     output_dtype=TensorProto.INT8, id="QuantizeLinear-21-output-dtype")
+case("DequantizeLinear", [X(R.integers(-128, 127, (2, 3)).astype(np.int8)), K(np.array([0.1, 0.2, 0.3], np.float32))],
+     axis=1, opset=21, id="DequantizeLinear-21-per-axis")
+case("ReduceMean", [X(f32(3, 4)), K(i64(1))], opset=21, keepdims=0, id="ReduceMean-21")
+
+
 def _build_model(c: Case, path: pathlib.Path):
     nodes_inputs, graph_inputs, inits, feeds = [], [], [], {}
     for i, spec in enumerate(c.inputs):
@@ -457,7 +473,7 @@ def _build_model(c: Case, path: pathlib.Path):
     graph = helper.make_graph([node], c.id.replace("-", "_"), graph_inputs,
                               [helper.make_empty_tensor_value_info(o) for o in outputs], initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", c.opset)])
-    model.ir_version = min(model.ir_version, 8 if c.opset <= 17 else 9)
+    model.ir_version = 8 if c.opset <= 17 else (9 if c.opset <= 20 else 10)
     model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
     onnx.save(model, str(path))
     return feeds, outputs
