@@ -149,6 +149,14 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
     RETURN_IF_ERROR(converter::ApplyInputOverrides(options.inputs, &frozen));
     options.inputs = frozen.inputs;
     if (options.outputs.empty()) options.outputs = frozen.outputs;
+    // ONNX inputs/outputs take the signature's names ("image", "output_0"),
+    // as a serving client knows them.
+    for (size_t i = 0; i < frozen.inputs.size(); ++i) {
+      options.onnx_names[frozen.inputs[i].tensor_name()] = frozen.input_names[i];
+    }
+    for (size_t i = 0; i < frozen.outputs.size(); ++i) {
+      options.onnx_names[frozen.outputs[i].tensor_name()] = frozen.output_names[i];
+    }
     graph = std::move(frozen.graph);
   }
   times.push_back({"load", MsSince(start)});

@@ -1,5 +1,6 @@
 // `onnxsmith inspect FILE|DIR`: what a model file is and what it holds.
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -7,6 +8,8 @@
 #include "cli/report.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "converter/keras/keras_file.h"
+#include "converter/keras/keras_model.h"
 #include "converter/tf/graphdef_reader.h"
 #include "converter/tf/proto/saved_model.pb.h"
 #include "converter/tf/tensor_convert.h"
@@ -114,6 +117,30 @@ absl::Status InspectSavedModel(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// Keras file: the model's class, layer classes and weights (what the
+// converter will meet), without converting.
+absl::Status InspectKeras(const std::string& path, const std::string& size) {
+  namespace keras = converter::keras;
+  ASSIGN_OR_RETURN(keras::KerasModelFile file, keras::ReadKeras(path));
+  ASSIGN_OR_RETURN(std::vector<keras::ConfigLayer> layers, keras::ConfigLayers(file.config));
+  std::map<std::string, int> classes;
+  for (const keras::ConfigLayer& l : layers) ++classes[l.class_name];
+  std::vector<std::string> hist;
+  for (const auto& [c, n] : classes) hist.push_back(absl::StrCat(c, " x", n));
+  std::string cls = "?";
+  if (file.config.is_object()) {
+    auto it = file.config.find("class_name");
+    if (it != file.config.end() && it->is_string()) cls = it->get<std::string>();
+  }
+  std::printf("%s: %s, %s, Keras %s\n", path.c_str(), file.format_name(), size.c_str(),
+              file.keras_version.empty() ? "?" : file.keras_version.c_str());
+  std::printf("  model:   %s, %zu layers, %zu with weights (%s)\n",
+              cls.c_str(), layers.size(),
+              file.weights.size(), FormatBytes(file.weight_bytes).c_str());
+  std::printf("  layers:  %s\n", absl::StrJoin(hist, ", ").c_str());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status RunInspect(const std::vector<std::string>& args) {
@@ -133,9 +160,7 @@ absl::Status RunInspect(const std::vector<std::string>& args) {
   switch (format) {
     case FileFormat::kHdf5:
     case FileFormat::kZip:
-      std::printf("%s: Keras model, %s, %s (the Keras loader will read its layers)\n",
-                  path.c_str(), FileFormatName(format), size.c_str());
-      return absl::OkStatus();
+      return InspectKeras(path, size);
     case FileFormat::kUnknown:
       return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
     default: break;

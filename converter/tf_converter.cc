@@ -131,6 +131,7 @@ class Converter {
     graph_ = &graph;
     RETURN_IF_ERROR(ResolveOutputs());
     RETURN_IF_ERROR(ResolveInputs());
+    RETURN_IF_ERROR(CheckNchwLists());
     absl::flat_hash_set<std::string> cut;
     for (const TensorSpec& in : inputs_) cut.insert(in.tensor_name());
     std::vector<TensorRef> out_refs;
@@ -157,7 +158,12 @@ class Converter {
     start = std::chrono::steady_clock::now();
     // Output names are the TF tensor names; keep generated values off them.
     for (const TensorSpec& out : outputs_) {
-      if (!cut.count(out.tensor_name())) builder_.UniqueName(out.tensor_name());
+      if (!cut.count(out.tensor_name())) builder_.UniqueName(OnnxName(out.tensor_name()));
+    }
+    for (const TensorSpec& in : inputs_) {
+      if (OnnxName(in.tensor_name()) != in.tensor_name()) {
+        builder_.UniqueName(OnnxName(in.tensor_name()));
+      }
     }
     RETURN_IF_ERROR(AddInputs());
     for (const tf::NodeDef* n : order) RETURN_IF_ERROR(ConvertNode(*n));
@@ -221,12 +227,42 @@ class Converter {
     return absl::OkStatus();
   }
 
+  // The ONNX name of a graph input/output (the tensor name unless renamed).
+  std::string OnnxName(const std::string& tensor) const {
+    auto it = options_.onnx_names.find(tensor);
+    return it == options_.onnx_names.end() ? tensor : it->second;
+  }
+
   bool IsNchw(const std::vector<std::string>& list, const std::string& tensor) const {
     for (const std::string& s : list) {
       auto ref = ParseTensorRef(s);
-      if (ref && ref->name() == tensor) return true;
+      if ((ref && ref->name() == tensor) || s == OnnxName(tensor)) return true;
     }
     return false;
+  }
+
+  // Every --inputs-as-nchw / --outputs-as-nchw entry must name one of the
+  // graph's inputs / outputs: a typo would otherwise silently change nothing.
+  absl::Status CheckNchwLists() const {
+    auto check = [&](const std::vector<std::string>& list, const std::vector<TensorSpec>& specs,
+                     const char* flag, const char* what) -> absl::Status {
+      for (const std::string& s : list) {
+        bool found = false;
+        std::vector<std::string> names;
+        for (const TensorSpec& t : specs) {
+          found |= IsNchw({s}, t.tensor_name());
+          names.push_back(OnnxName(t.tensor_name()));
+        }
+        if (!found) {
+          return absl::InvalidArgumentError(absl::StrCat(flag, ": '", s, "' is not a graph ", what,
+                                                         " (", what, "s: ",
+                                                         absl::StrJoin(names, ", "), ")"));
+        }
+      }
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(check(options_.inputs_as_nchw, inputs_, "--inputs-as-nchw", "input"));
+    return check(options_.outputs_as_nchw, outputs_, "--outputs-as-nchw", "output");
   }
 
   absl::Status AddInputs() {
@@ -247,9 +283,10 @@ class Converter {
             "input '", name, "' has unknown rank; give its shape, e.g. --inputs ", name,
             "[1,-1]"));
       }
+      const std::string onnx_name = OnnxName(name);
       if (!IsNchw(options_.inputs_as_nchw, name)) {
-        builder_.AddGraphInput(name, ToValueType(*dtype, dims));
-        builder_.BindTfOutput(name, name);
+        builder_.AddGraphInput(onnx_name, ToValueType(*dtype, dims));
+        builder_.BindTfOutput(name, onnx_name);
         continue;
       }
       if (dims->size() < 3) {
@@ -257,8 +294,9 @@ class Converter {
             "--inputs-as-nchw: input '", name, "' needs a known rank >= 3 (give its shape)"));
       }
       const int rank = static_cast<int>(dims->size());
-      builder_.AddGraphInput(name, ToValueType(*dtype, Permute(*dims, NhwcToNchwPerm(rank))));
-      std::string nhwc = builder_.AddNode(name + "/to_nhwc", "Transpose", "", {name}, 1,
+      builder_.AddGraphInput(onnx_name,
+                             ToValueType(*dtype, Permute(*dims, NhwcToNchwPerm(rank))));
+      std::string nhwc = builder_.AddNode(name + "/to_nhwc", "Transpose", "", {onnx_name}, 1,
                                           {ir::Attribute::Ints("perm", NchwToNhwcPerm(rank))})[0];
       builder_.BindTfOutput(name, nhwc);
     }
@@ -366,15 +404,16 @@ class Converter {
         if (!type.shape) type.shape = ToValueType(type.dtype, out.shape).shape;
         builder_.SetType(v, type);
       }
+      const std::string onnx_name = OnnxName(name);
       const bool produced_by_node = !g.IsInitializer(v) && !g.IsGraphInput(v);
-      if (produced_by_node && !rename.count(v) && v != name) {
-        rename[v] = name;
-      } else if (v != name) {
+      if (produced_by_node && !rename.count(v) && v != onnx_name) {
+        rename[v] = onnx_name;
+      } else if (v != onnx_name) {
         builder_.AddNode(name + "/output", "Identity", "", {v}, 1, {});
         v = g.nodes.back()->outputs[0];
-        rename[v] = name;
+        rename[v] = onnx_name;
       }
-      g.outputs.push_back({name, builder_.TypeOf(v)});
+      g.outputs.push_back({onnx_name, builder_.TypeOf(v)});
     }
     // Types known for intermediate values go out as value_info.
     for (const auto& node : g.nodes) {

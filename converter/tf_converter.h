@@ -21,8 +21,12 @@ struct ConvertOptions {
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   // Tensor names ("x:0") whose ONNX side is NCHW while TF's is NHWC.
+  // Either name may be used in these lists.
   std::vector<std::string> inputs_as_nchw;
   std::vector<std::string> outputs_as_nchw;
+  // ONNX names of graph inputs/outputs by TF tensor name (a SavedModel's
+  // signature keys); a tensor not listed keeps its own name.
+  std::map<std::string, std::string> onnx_names;
   // TF op type -> ONNX domain for ops passed through unconverted.
   std::map<std::string, std::string> custom_ops;
   std::string source;  // the model's path, for errors and metadata

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "evaluator/compare.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/npy.h"
 #include "ir/model_io.h"
@@ -19,18 +20,23 @@
 
 namespace onnxsmith::evaluator {
 
-// --input may be repeated. absl keeps only the last value of a repeated
-// flag (std::vector<std::string> flags included), so this flag type
-// accumulates every occurrence; one occurrence may also list several
-// comma-separated name=file pairs.
-struct InputSpecs {
+// --input and --expect may be repeated. absl keeps only the last value of a
+// repeated flag (std::vector<std::string> flags included), so these flag
+// types accumulate every occurrence; one occurrence may also list several
+// comma-separated name=file pairs. The tag keeps the two lists apart.
+template <int kTag>
+struct NamedFileSpecs {
   std::vector<std::string> items;
 };
+using InputSpecs = NamedFileSpecs<0>;
+using ExpectSpecs = NamedFileSpecs<1>;
 
-bool AbslParseFlag(absl::string_view text, InputSpecs* out, std::string* error) {
+template <int kTag>
+bool AbslParseFlag(absl::string_view text, NamedFileSpecs<kTag>* out, std::string* error) {
   static std::vector<std::string>* seen = new std::vector<std::string>();
+  (void)error;
   if (text.empty()) {
-    *out = InputSpecs{*seen};
+    *out = NamedFileSpecs<kTag>{*seen};
     return true;
   }
   std::vector<std::string> parts = absl::StrSplit(text, ',');
@@ -41,12 +47,15 @@ bool AbslParseFlag(absl::string_view text, InputSpecs* out, std::string* error) 
   } else {
     seen->emplace_back(text);
   }
-  *out = InputSpecs{*seen};
-  (void)error;
+  *out = NamedFileSpecs<kTag>{*seen};
   return true;
 }
 
-std::string AbslUnparseFlag(const InputSpecs& specs) { return absl::StrJoin(specs.items, ","); }
+template <int kTag>
+std::string AbslUnparseFlag(const NamedFileSpecs<kTag>& specs) {
+  return absl::StrJoin(specs.items, ",");
+}
+
 
 }  // namespace onnxsmith::evaluator
 
@@ -57,6 +66,11 @@ ABSL_FLAG(std::string, output_dir, ".", "run: directory for the output .npy file
 ABSL_FLAG(int, run_threads, 0, "run: evaluator threads (0 = all cores)");
 ABSL_FLAG(int, run_repeat, 1, "run: run the model N times (timing: the fastest run is reported)");
 ABSL_FLAG(bool, run_profile, false, "run: print the time spent per op type");
+ABSL_FLAG(onnxsmith::evaluator::ExpectSpecs, expect, {},
+          "run: a reference output as name=file.npy (repeatable); the run fails (exit 1) when an "
+          "output differs by more than atol + rtol * |expected|");
+ABSL_FLAG(double, rtol, 1e-4, "run --expect: relative tolerance");
+ABSL_FLAG(double, atol, 1e-5, "run --expect: absolute tolerance");
 
 namespace onnxsmith::evaluator {
 
@@ -71,10 +85,89 @@ std::string OutputFileName(const std::string& output_name) {
   return s + ".npy";
 }
 
+// Splits "name=file" where the name is one of `names` (names may contain '=').
+// Returns false when no prefix of `spec` names one of them.
+bool SplitNamedFile(const std::string& spec, const std::vector<std::string>& names,
+                    std::string* name, std::string* path) {
+  for (size_t pos = spec.find('='); pos != std::string::npos; pos = spec.find('=', pos + 1)) {
+    const std::string prefix = spec.substr(0, pos);
+    if (std::find(names.begin(), names.end(), prefix) != names.end()) {
+      *name = prefix;
+      *path = spec.substr(pos + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// --expect: reads every reference, checks names before running (a typo is an
+// error, not a silently skipped comparison).
+absl::StatusOr<std::map<std::string, ir::Tensor>> ReadExpected(
+    const std::vector<std::string>& output_names) {
+  std::map<std::string, ir::Tensor> expected;
+  for (const std::string& spec : absl::GetFlag(FLAGS_expect).items) {
+    std::string name, path;
+    if (!SplitNamedFile(spec, output_names, &name, &path)) {
+      if (output_names.size() != 1 || spec.find('=') != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--expect ", spec, ": give name=file.npy with name one of the model's outputs: ",
+            absl::StrJoin(output_names, ", ")));
+      }
+      name = output_names[0];
+      path = spec;
+    }
+    if (expected.count(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("--expect for '", name, "' given twice"));
+    }
+    auto t = ReadNpy(path);
+    if (!t.ok()) {
+      return absl::Status(t.status().code(),
+                          absl::StrCat("--expect ", name, ": ", t.status().message()));
+    }
+    expected[name] = *std::move(t);
+  }
+  return expected;
+}
+
+// Compares outputs with the references; prints one line per reference and
+// fails naming the tensor with the largest error beyond tolerance.
+absl::Status CheckExpected(const std::vector<std::string>& output_names,
+                           const std::vector<ir::Tensor>& outputs,
+                           const std::map<std::string, ir::Tensor>& expected) {
+  const Tolerance tol{absl::GetFlag(FLAGS_rtol), absl::GetFlag(FLAGS_atol)};
+  if (!(tol.rtol >= 0) || !(tol.atol >= 0)) {
+    return absl::InvalidArgumentError("--rtol and --atol must be >= 0");
+  }
+  std::string worst_name, worst_text;
+  double worst_error = -1;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto it = expected.find(output_names[i]);
+    if (it == expected.end()) continue;
+    auto c = CompareTensors(outputs[i], it->second, tol);
+    if (!c.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("output ", output_names[i], ": ", c.status().message()));
+    }
+    const std::string text = DescribeComparison(output_names[i], it->second, *c, tol);
+    std::printf("expect %s\n", text.c_str());
+    if (!c->within_tolerance && c->worst_abs_error > worst_error) {
+      worst_error = c->worst_abs_error;
+      worst_name = output_names[i];
+      worst_text = text;
+    }
+  }
+  if (worst_error >= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("outputs differ from the expected values beyond tolerance; worst: ", worst_text));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunModelCommand(const std::vector<std::string>& args) {
   if (args.size() != 1) {
     return absl::InvalidArgumentError(
-        "usage: onnxsmith run MODEL.onnx --input name=file.npy [--input ...] [--output_dir DIR]");
+        "usage: onnxsmith run MODEL.onnx --input name=file.npy [--input ...] [--output_dir DIR] "
+        "[--expect name=file.npy ... [--rtol R] [--atol A]]");
   }
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -92,16 +185,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
   for (const ir::ValueInfo& in : model.graph.inputs) input_names.push_back(in.name);
   for (const std::string& spec : absl::GetFlag(FLAGS_input).items) {
     std::string name, path;
-    // The split point: the '=' after which the prefix names a graph input.
-    for (size_t pos = spec.find('='); pos != std::string::npos; pos = spec.find('=', pos + 1)) {
-      const std::string prefix = spec.substr(0, pos);
-      if (std::find(input_names.begin(), input_names.end(), prefix) != input_names.end()) {
-        name = prefix;
-        path = spec.substr(pos + 1);
-        break;
-      }
-    }
-    if (name.empty()) {
+    if (!SplitNamedFile(spec, input_names, &name, &path)) {
       const size_t eq = spec.find('=');
       if (eq != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -128,6 +212,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("missing --input for: ", absl::StrJoin(missing, ", ")));
   }
+  ASSIGN_OR_RETURN(const auto expected, ReadExpected(ev.output_names()));
   const auto t1 = Clock::now();
   std::vector<ir::Tensor> outputs;
   double best = 0, best_cpu = 0;
@@ -163,7 +248,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
                   static_cast<long long>(p.calls), p.seconds * 1e3);
     }
   }
-  return absl::OkStatus();
+  return CheckExpected(ev.output_names(), outputs, expected);
 }
 
 }  // namespace onnxsmith::evaluator

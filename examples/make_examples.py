@@ -55,7 +55,38 @@ def freeze(model, path, batch=None):
     return [t.name for t in frozen.inputs], [t.name for t in frozen.outputs]
 
 
+def tiny_models(repo_models):
+    """Models of examples/model_repo besides small_cnn: a Keras 3 .keras file
+    and a TF2 SavedModel (model.export), with inputs and Keras's outputs."""
+    tf.keras.utils.set_random_seed(11)
+    inp = tf.keras.Input((16,), name="features")
+    x = tf.keras.layers.Dense(32, activation="relu")(inp)
+    x = tf.keras.layers.LayerNormalization()(x)
+    x = tf.keras.layers.Dense(4, activation="softmax", name="scores")(x)
+    mlp = tf.keras.Model(inp, x)
+    out_dir = os.path.join(repo_models, "tiny_mlp")
+    os.makedirs(out_dir, exist_ok=True)
+    mlp.save(os.path.join(out_dir, "model.keras"))
+    x = np.random.default_rng(2).random((3, 16), dtype=np.float32)
+    np.save(os.path.join(out_dir, "input.npy"), x)
+    np.save(os.path.join(out_dir, "expected.npy"), mlp(x, training=False).numpy())
+
+    tf.keras.utils.set_random_seed(12)
+    inp = tf.keras.Input((12, 12, 2), name="image")
+    y = tf.keras.layers.Conv2D(4, 3, activation="relu")(inp)
+    y = tf.keras.layers.GlobalAveragePooling2D()(y)
+    y = tf.keras.layers.Dense(3)(y)
+    cnn = tf.keras.Model(inp, y)
+    out_dir = os.path.join(repo_models, "tiny_savedmodel")
+    cnn.export(os.path.join(out_dir, "saved_model"), verbose=False)
+    x = np.random.default_rng(3).random((2, 12, 12, 2), dtype=np.float32)
+    np.save(os.path.join(out_dir, "input.npy"), x)
+    np.save(os.path.join(out_dir, "input_nchw.npy"), x.transpose(0, 3, 1, 2))
+    np.save(os.path.join(out_dir, "expected.npy"), cnn(x, training=False).numpy())
+
+
 def main():
+    tiny_models(os.path.join(HERE, "model_repo", "models"))
     model = small_cnn()
     out_dir = os.path.join(HERE, "small_cnn")
     os.makedirs(out_dir, exist_ok=True)

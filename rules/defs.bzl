@@ -260,6 +260,9 @@ def _onnx_model_test_impl(ctx):
     for name, f in expected:
         cmd += ["--expect", _shell_quote("%s=%s" % (name, f.short_path))]
     cmd += ["--rtol", ctx.attr.rtol, "--atol", ctx.attr.atol]
+    # The output .npy files go to the test's scratch directory, never into
+    # the runfiles tree.
+    cmd += ['--output_dir "${TEST_TMPDIR:-.}"']
 
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.write(

@@ -13,5 +13,7 @@ bazel build //:onnxsmith
 
 # The Bazel rules, seen from a separate model repository (examples/model_repo).
 tests/rules/rule_analysis_test.sh
+tests/rules/example_test.sh
+tests/rules/tampered_expected_test.sh
 tests/rules/no_reconvert_test.sh
 ONNXSMITH_BIN="$repo/bazel-bin/onnxsmith" "$venv/bin/python" -m pytest -q tests/oracle "$@"
