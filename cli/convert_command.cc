@@ -25,6 +25,9 @@ ABSL_FLAG(std::string, saved_model, "", "TF SavedModel directory");
 ABSL_FLAG(std::string, keras, "", "Keras model (.h5 or .keras)");
 ABSL_FLAG(std::string, tag, "serve", "SavedModel: the MetaGraph's tag set (comma-separated)");
 ABSL_FLAG(std::string, signature_def, "serving_default", "SavedModel: the signature to convert");
+ABSL_FLAG(std::string, concrete_function, "",
+          "SavedModel: convert this concrete function of the object graph (name, index or object "
+          "path) instead of a signature, e.g. for a tf.Module saved without signatures");
 ABSL_FLAG(std::string, output, "", "ONNX file to write");
 ABSL_FLAG(int, opset, onnxsmith::converter::kDefaultOpset, "ai.onnx opset to emit (13..21)");
 ABSL_FLAG(std::string, inputs, "",
@@ -145,6 +148,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
     converter::SavedModelOptions sm_options;
     sm_options.tag = absl::GetFlag(FLAGS_tag);
     sm_options.signature = absl::GetFlag(FLAGS_signature_def);
+    sm_options.concrete_function = absl::GetFlag(FLAGS_concrete_function);
     ASSIGN_OR_RETURN(converter::FrozenGraph frozen, converter::LoadSavedModel(saved_model, sm_options));
     RETURN_IF_ERROR(converter::ApplyInputOverrides(options.inputs, &frozen));
     options.inputs = frozen.inputs;

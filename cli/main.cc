@@ -25,6 +25,8 @@ constexpr char kUsage[] =
     "            [--custom-ops Op[:domain],...]\n"
     "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c]\n"
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
+    "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
+    "            [--threads N]\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output_dir DIR]  (reference evaluator)\n"
     "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"
     "\n"
@@ -42,6 +44,18 @@ std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
       }
     }
     args.push_back(a);
+  }
+  // `optimize --check` compares the model before and after; convert's
+  // --check (the ONNX checker, on by default) is another flag.
+  bool optimize = false;
+  for (size_t i = 1; i < args.size() && !optimize; ++i) optimize = args[i] == "optimize";
+  if (optimize) {
+    for (size_t i = 1; i < args.size(); ++i) {
+      std::string& a = args[i];
+      if (a == "--check" || a.rfind("--check=", 0) == 0 || a == "--nocheck") {
+        a = a == "--nocheck" ? "--nooptimize_check" : "--optimize_check" + a.substr(7);
+      }
+    }
   }
   return args;
 }

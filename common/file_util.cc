@@ -22,7 +22,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a file"));
   }
-  if (st.st_size > kMaxInputFileBytes) {
+  // >=: protobuf takes sizes as int, and 2 GiB itself does not fit.
+  if (st.st_size >= kMaxInputFileBytes) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", st.st_size,
                                                    " bytes is over the 2 GiB input limit"));
   }

@@ -129,6 +129,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterNormKernels(*r);
     RegisterResizeKernels(*r);
     RegisterQuantKernels(*r);
+    RegisterRecurrentKernels(*r);
     return r;
   }();
   return *registry;

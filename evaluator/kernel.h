@@ -123,6 +123,7 @@ void RegisterPoolKernels(KernelRegistry& r);
 void RegisterNormKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);
 void RegisterQuantKernels(KernelRegistry& r);
+void RegisterRecurrentKernels(KernelRegistry& r);  // kernels_recurrent.cc: LSTM, GRU, RNN
 
 // ---- Helpers shared by the kernels -----------------------------------------
 

@@ -1,5 +1,7 @@
 #include "ir/onnx_proto.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -258,6 +260,41 @@ onnx::ModelProto ToModelProto(const Model& model) {
   return proto;
 }
 
+namespace {
+
+// Every value a node of the main graph reads must be a graph input, an
+// initializer or a node's output; otherwise the model is incomplete (e.g. an
+// initializer left out), and later errors would only say that shapes are
+// unknown. Subgraphs may read outer-scope values, so only the main graph is
+// checked here.
+absl::Status CheckMainGraphInputsDefined(const onnx::GraphProto& graph) {
+  std::set<std::string> defined;
+  for (const auto& v : graph.input()) defined.insert(v.name());
+  for (const auto& t : graph.initializer()) defined.insert(t.name());
+  for (const auto& t : graph.sparse_initializer()) defined.insert(t.values().name());
+  for (const auto& n : graph.node()) {
+    for (const auto& out : n.output()) defined.insert(out);
+  }
+  for (const auto& n : graph.node()) {
+    for (const auto& in : n.input()) {
+      if (in.empty() || defined.count(in)) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "node '", n.name(), "' (", n.op_type(), ") reads '", in,
+          "', which is not a graph input, an initializer or any node's output "
+          "(missing initializer?)"));
+    }
+  }
+  for (const auto& out : graph.output()) {
+    if (!defined.count(out.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "graph output '", out.name(), "' is not a graph input, an initializer or any node's output"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Model> FromModelProto(const onnx::ModelProto& proto) {
   Model m;
   m.ir_version = proto.ir_version();
@@ -268,6 +305,7 @@ absl::StatusOr<Model> FromModelProto(const onnx::ModelProto& proto) {
   }
   for (const auto& p : proto.metadata_props()) m.metadata[p.key()] = p.value();
   ASSIGN_OR_RETURN(m.graph, FromGraphProto(proto.graph()));
+  RETURN_IF_ERROR(CheckMainGraphInputsDefined(proto.graph()));
   return m;
 }
 

@@ -3,8 +3,10 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "tbb/parallel_for.h"
 
 namespace onnxsmith::optimizer {
 
@@ -49,7 +51,8 @@ std::vector<std::string> Pipeline::PassNames() const {
   return names;
 }
 
-absl::StatusOr<bool> Pipeline::RunOnTree(Pass& pass, ir::Graph& graph, PassReport& report) {
+absl::StatusOr<bool> Pipeline::RunOnTree(Pass& pass, const PassFactory& factory,
+                                         ir::Graph& graph, PassReport& report) {
   auto start = std::chrono::steady_clock::now();
   pass.reset_changes();
   absl::StatusOr<bool> changed = pass.Run(graph);
@@ -68,14 +71,37 @@ absl::StatusOr<bool> Pipeline::RunOnTree(Pass& pass, ir::Graph& graph, PassRepor
   if (!options_.recurse_into_subgraphs) return any;
   // Subgraphs are collected first: the pass above may have replaced nodes.
   std::vector<std::shared_ptr<ir::Graph>> subgraphs;
+  absl::flat_hash_set<const ir::Graph*> seen;  // a graph shared by two attributes runs once
   for (const auto& node : graph.nodes) {
     for (const auto& a : node->attributes) {
-      if (a.kind == ir::Attribute::Kind::kGraph && a.g) subgraphs.push_back(a.g);
+      if (a.kind == ir::Attribute::Kind::kGraph && a.g && seen.insert(a.g.get()).second) {
+        subgraphs.push_back(a.g);
+      }
     }
   }
-  for (const auto& g : subgraphs) {
-    ASSIGN_OR_RETURN(bool sub_changed, RunOnTree(pass, *g, report));
-    any = any || sub_changed;
+  if (subgraphs.size() < 2 || !factory || !options_.parallel_subgraphs) {
+    for (const auto& g : subgraphs) {
+      ASSIGN_OR_RETURN(bool sub_changed, RunOnTree(pass, factory, *g, report));
+      any = any || sub_changed;
+    }
+    return any;
+  }
+  // Each subgraph only touches itself (and its own subgraphs): one fresh
+  // pass and report per subgraph, merged in order afterwards.
+  std::vector<PassReport> reports(subgraphs.size());
+  std::vector<absl::StatusOr<bool>> results(subgraphs.size(), false);
+  tbb::parallel_for(size_t{0}, subgraphs.size(), [&](size_t k) {
+    std::unique_ptr<Pass> local = factory();
+    local->set_opset(pass.opset());
+    results[k] = RunOnTree(*local, factory, *subgraphs[k], reports[k]);
+  });
+  for (size_t k = 0; k < subgraphs.size(); ++k) {
+    if (!results[k].ok()) return results[k].status();
+    any = any || *results[k];
+    report.runs += reports[k].runs;
+    report.changed_runs += reports[k].changed_runs;
+    report.changes += reports[k].changes;
+    report.seconds += reports[k].seconds;
   }
   return any;
 }
@@ -96,7 +122,8 @@ absl::StatusOr<PipelineReport> Pipeline::Run(ir::Graph& graph, int64_t opset) {
     ++report.iterations;
     bool changed = false;
     for (size_t i = 0; i < passes_.size(); ++i) {
-      ASSIGN_OR_RETURN(bool c, RunOnTree(*passes_[i], graph, report.passes[i]));
+      ASSIGN_OR_RETURN(bool c,
+                       RunOnTree(*passes_[i], factories_[i], graph, report.passes[i]));
       changed = changed || c;
     }
     if (!changed) {

@@ -10,6 +10,7 @@
 #define ONNXSMITH_OPTIMIZER_PASS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,7 +76,13 @@ int64_t CountNodes(const ir::Graph& graph, const std::string& op_type);
 struct PipelineOptions {
   int max_iterations = 16;
   bool recurse_into_subgraphs = true;
+  // Sibling subgraphs (If branches, Loop bodies of different nodes) are
+  // independent: run them on TBB workers, each with a fresh pass from the
+  // pass's factory (passes keep per-run state).
+  bool parallel_subgraphs = true;
 };
+
+using PassFactory = std::function<std::unique_ptr<Pass>()>;
 
 class Pipeline {
  public:
@@ -83,7 +90,11 @@ class Pipeline {
   Pipeline(Pipeline&&) = default;
   Pipeline& operator=(Pipeline&&) = default;
 
-  void Add(std::unique_ptr<Pass> pass) { passes_.push_back(std::move(pass)); }
+  // With a factory, the pass's subgraph runs may go in parallel.
+  void Add(std::unique_ptr<Pass> pass, PassFactory factory = nullptr) {
+    passes_.push_back(std::move(pass));
+    factories_.push_back(std::move(factory));
+  }
   const std::vector<std::unique_ptr<Pass>>& passes() const { return passes_; }
   std::vector<std::string> PassNames() const;
 
@@ -92,10 +103,12 @@ class Pipeline {
 
  private:
   // Runs `pass` on `graph` and its subgraphs; returns whether any changed.
-  absl::StatusOr<bool> RunOnTree(Pass& pass, ir::Graph& graph, PassReport& report);
+  absl::StatusOr<bool> RunOnTree(Pass& pass, const PassFactory& factory, ir::Graph& graph,
+                                 PassReport& report);
 
   PipelineOptions options_;
   std::vector<std::unique_ptr<Pass>> passes_;
+  std::vector<PassFactory> factories_;  // parallel to passes_; may be null
 };
 
 }  // namespace onnxsmith::optimizer

@@ -244,6 +244,37 @@ absl::StatusOr<Array> Gemm(const Array& a0, const Array& b0, const Array* c, boo
   return r;
 }
 
+// LayerNormalization over the trailing axes from `axis`; Scale and B
+// broadcast to the normalized shape (numpy rules).
+absl::StatusOr<std::vector<Array>> LayerNorm(const ir::Node& n,
+                                             const std::vector<const Array*>& in) {
+  const Array& x = *in[0];
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  int64_t axis = n.GetInt("axis", -1);
+  if (axis < 0) axis += rank;
+  const double eps = FloatAttr(n, "epsilon", 1e-5f);
+  const int64_t inner = Numel(Dims(x.dims.begin() + axis, x.dims.end()));
+  Array norm = x;
+  for (int64_t o = 0; o * inner < x.size(); ++o) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < inner; ++i) mean += x.v[o * inner + i];
+    mean /= inner;
+    for (int64_t i = 0; i < inner; ++i) var += std::pow(x.v[o * inner + i] - mean, 2);
+    var /= inner;
+    for (int64_t i = 0; i < inner; ++i) {
+      norm.v[o * inner + i] = (x.v[o * inner + i] - mean) / std::sqrt(var + eps);
+    }
+  }
+  std::vector<const Array*> args = {&norm, in[1]};
+  auto scaled = Broadcast(args, [](const std::vector<double>& v) { return v[0] * v[1]; });
+  if (!scaled.ok()) return scaled.status();
+  if (in.size() < 3 || !in[2]) return std::vector<Array>{*std::move(scaled)};
+  args = {&*scaled, in[2]};
+  auto out = Broadcast(args, [](const std::vector<double>& v) { return v[0] + v[1]; });
+  if (!out.ok()) return out.status();
+  return std::vector<Array>{*std::move(out)};
+}
+
 absl::StatusOr<std::vector<Array>> Eval(const ir::Node& n, const std::vector<const Array*>& in) {
   const std::string& op = n.op_type;
   auto one = [](absl::StatusOr<Array> a) -> absl::StatusOr<std::vector<Array>> {
@@ -269,6 +300,17 @@ absl::StatusOr<std::vector<Array>> Eval(const ir::Node& n, const std::vector<con
   if (op == "Reciprocal") return unary([](double v) { return 1.0 / v; });
   if (op == "Tanh") return unary([](double v) { return std::tanh(v); });
   if (op == "Sigmoid") return unary([](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+  if (op == "Erf") return unary([](double v) { return std::erf(v); });
+  if (op == "Gelu") {
+    const ir::Attribute* a = n.FindAttr("approximate");
+    if (a && a->s == "tanh") {
+      return unary([](double v) {
+        return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+      });
+    }
+    return unary([](double v) { return 0.5 * v * (1 + std::erf(v * M_SQRT1_2)); });
+  }
+  if (op == "LayerNormalization") return LayerNorm(n, in);
   if (op == "LeakyRelu") {
     const double alpha = FloatAttr(n, "alpha", 0.01f);
     return unary([alpha](double v) { return v >= 0 ? v : alpha * v; });

@@ -6,11 +6,18 @@
 #
 #   tools/setup.sh           Debian packages for building and running
 #   tools/setup.sh --venv    ... plus the test venv (prints its path)
+#   tools/setup.sh --fuzz    ... plus clang and libFuzzer (tools/fuzz.sh)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want_venv=0
-[[ "${1:-}" == "--venv" ]] && want_venv=1
+want_fuzz=0
+for arg in "$@"; do
+  case "$arg" in
+    --venv) want_venv=1 ;;
+    --fuzz) want_fuzz=1 ;;
+  esac
+done
 
 log() { echo "setup: $*" >&2; }
 
@@ -24,6 +31,11 @@ packages=(
 )
 if (( want_venv )); then
   packages+=(python3 python3-venv)
+fi
+# libFuzzer (libclang_rt.fuzzer) ships in libclang-rt-14-dev, with the ASan and
+# UBSan runtimes clang links; about 300 MB together, so only on request.
+if (( want_fuzz )); then
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

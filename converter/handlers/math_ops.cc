@@ -221,6 +221,17 @@ absl::Status ConvertLog1p(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Erfc(x) = 1 - Erf(x) (ONNX has no Erfc). Loses erfc's relative precision
+// in the far tail (x >~ 4, where both are ~0 in absolute terms); TF 2.20's
+// exact gelu, 0.5 x erfc(-x / sqrt 2), is where this appears.
+absl::Status ConvertErfc(NodeContext& ctx) {
+  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
+  ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
+  std::string one = ctx.ConstScalar(dtype, 1, "one");
+  ctx.SetOutput(0, ctx.AddNode("Sub", {one, ctx.AddNode("Erf", {ctx.input(0)})}));
+  return absl::OkStatus();
+}
+
 absl::Status ConvertExpm1(NodeContext& ctx) {
   RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
@@ -528,6 +539,7 @@ void RegisterMathOps(HandlerRegistry& r) {
   r.Register({"Reciprocal", "Inv"}, kMinOpset, ConvertReciprocal);
   r.Register({"Log1p"}, kMinOpset, ConvertLog1p);
   r.Register({"Expm1"}, kMinOpset, ConvertExpm1);
+  r.Register({"Erfc"}, kMinOpset, ConvertErfc);
 
   r.Register({"SquaredDifference"}, kMinOpset, ConvertSquaredDifference);
   r.Register({"NotEqual"}, kMinOpset, ConvertNotEqual);

@@ -11,6 +11,7 @@ const HandlerRegistry& HandlerRegistry::Global() {
     RegisterMathOps(*r);
     RegisterNnOps(*r);
     RegisterArrayOps(*r);
+    RegisterEinsumOps(*r);
     return r;
   }();
   return *registry;

@@ -53,6 +53,7 @@ void RegisterGraphOps(HandlerRegistry& r);    // Placeholder, Const, Identity, N
 void RegisterMathOps(HandlerRegistry& r);     // elementwise, comparisons, logic, reductions, MatMul
 void RegisterNnOps(HandlerRegistry& r);       // Conv, pooling, BN, activations, Softmax
 void RegisterArrayOps(HandlerRegistry& r);    // shape ops, slicing, gather, concat, pad, ...
+void RegisterEinsumOps(HandlerRegistry& r);   // Einsum (MatMul lowering or ONNX Einsum)
 
 }  // namespace onnxsmith::converter
 

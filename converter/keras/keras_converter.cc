@@ -43,10 +43,9 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // then says "not supported yet" rather than "custom class").
 const std::set<std::string>& KnownUnconvertedClasses() {
   static const auto* classes = new std::set<std::string>{
-      "LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "ConvLSTM1D",
-      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell", "StackedRNNCells",
-      "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1", "MultiHeadAttention", "Attention",
-      "AdditiveAttention", "GroupedQueryAttention", "GroupQueryAttention", "EinsumDense",
+      "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell",
+      "StackedRNNCells",
+      "GroupedQueryAttention", "GroupQueryAttention",
       "LocallyConnected1D", "LocallyConnected2D", "Resizing", "CenterCrop", "RandomCrop",
       "Hashing", "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
       "Discretization", "HashedCrossing", "SpectralNormalization", "Wrapper", "TorchModuleWrapper",

@@ -9,8 +9,8 @@ const LayerRegistry& LayerRegistry::Global() {
     RegisterConvLayers(*r);
     RegisterNormalizationLayers(*r);
     RegisterKerasOps(*r);
-    // RegisterRecurrentLayers(*r);  // one line each, when their files land
-    // RegisterAttentionLayers(*r);
+    RegisterRecurrentLayers(*r);
+    RegisterAttentionLayers(*r);
     return r;
   }();
   return *registry;

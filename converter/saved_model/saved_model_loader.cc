@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "converter/checkpoint/tensor_bundle.h"
+#include "converter/saved_model/concrete_function.h"
 #include "converter/saved_model/function_inliner.h"
 #include "converter/saved_model/graph_util.h"
 #include "converter/saved_model/variable_freezer.h"
@@ -81,16 +82,22 @@ absl::StatusOr<const tf::SignatureDef*> SelectSignature(const tf::MetaGraphDef& 
     if (k != kInitOpSignature) available.push_back(k);
   }
   std::sort(available.begin(), available.end());
+  // TF2 models also hold concrete functions, which --concrete_function converts.
+  const std::string functions =
+      saved_model::ListConcreteFunctions(mg).empty()
+          ? ""
+          : absl::StrCat("; concrete functions: ", saved_model::DescribeConcreteFunctions(mg),
+                         " (choose one with --concrete_function NAME|INDEX)");
   if (available.empty()) {
     return absl::NotFoundError(absl::StrCat(dir, ": no signature '", key, "': the MetaGraph ",
                                             TagSetText(mg.meta_info_def().tags()),
-                                            " has no signatures"));
+                                            " has no signatures", functions));
   }
   return absl::NotFoundError(absl::StrCat(dir, ": no signature '", key, "' in MetaGraph ",
                                           TagSetText(mg.meta_info_def().tags()),
                                           "; available signatures: ",
                                           absl::StrJoin(available, ", "),
-                                          " (choose one with --signature_def)"));
+                                          " (choose one with --signature_def)", functions));
 }
 
 struct SignatureTensor {
@@ -216,7 +223,7 @@ absl::StatusOr<tf::SavedModel> ReadSavedModelProto(const std::string& dir) {
     if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(pb, ": empty file"));
     google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                  static_cast<int>(bytes.size()));
-    input.SetRecursionLimit(256);
+    input.SetRecursionLimit(kMaxSavedModelNesting);
     if (!saved.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
       return absl::InvalidArgumentError(absl::StrCat(
           pb, ": not a SavedModel (truncated or corrupt protobuf, ", bytes.size(), " bytes)"));
@@ -229,6 +236,8 @@ absl::StatusOr<tf::SavedModel> ReadSavedModelProto(const std::string& dir) {
     parser.RecordErrorsTo(&errors);
     parser.AllowUnknownField(true);
     parser.AllowUnknownExtension(true);
+    // Deeply nested text would otherwise overflow the stack.
+    parser.SetRecursionLimit(kMaxSavedModelNesting);
     if (!parser.ParseFromString(text, &saved)) {
       return absl::InvalidArgumentError(
           absl::StrCat(pbtxt, ": not a text SavedModel: ", errors.first()));
@@ -249,7 +258,15 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(tf::SavedModel saved, ReadSavedModelProto(dir));
   ASSIGN_OR_RETURN(const tf::MetaGraphDef* mg, SelectMetaGraph(saved, options.tag, dir));
-  const std::string signature_key = options.signature.empty() ? "serving_default" : options.signature;
+  std::string signature_key = options.signature.empty() ? "serving_default" : options.signature;
+  // --concrete_function: a copy of the MetaGraph with a signature made for it.
+  tf::MetaGraphDef with_function;
+  if (!options.concrete_function.empty()) {
+    with_function = *mg;
+    ASSIGN_OR_RETURN(signature_key, saved_model::AddConcreteFunctionSignature(
+                                        options.concrete_function, &with_function, dir));
+    mg = &with_function;
+  }
   ASSIGN_OR_RETURN(const tf::SignatureDef* sig, SelectSignature(*mg, signature_key, dir));
   ASSIGN_OR_RETURN(std::vector<SignatureTensor> ins,
                    SignatureTensors(sig->inputs(), "input", signature_key, dir));

@@ -31,6 +31,9 @@ struct SavedModelOptions {
   std::string tag = "serve";
   // The SignatureDef key.
   std::string signature = "serving_default";
+  // If set, a concrete function of the SavedObjectGraph (by name, index or
+  // object path) is converted instead of a signature (concrete_function.h).
+  std::string concrete_function;
 };
 
 struct SavedModelStats {
@@ -64,6 +67,9 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
 // ("serving_default_x:0") or by key ("x") and replaces its shape. A name that
 // is neither is an error listing the signature's inputs.
 absl::Status ApplyInputOverrides(const std::vector<TensorSpec>& overrides, FrozenGraph* frozen);
+
+// Deepest message nesting accepted in saved_model.pb / .pbtxt.
+inline constexpr int kMaxSavedModelNesting = 256;
 
 // Reads DIR/saved_model.pb (or DIR/saved_model.pbtxt), bounded, with errors
 // that name the file.

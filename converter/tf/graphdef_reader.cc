@@ -57,6 +57,8 @@ absl::StatusOr<tf::GraphDef> ParseGraphDef(const std::string& bytes, const std::
     // Fields TF added after our protos were written must not stop a load.
     parser.AllowUnknownField(true);
     parser.AllowUnknownExtension(true);
+    // Deeply nested text would otherwise overflow the stack (found by fuzzing).
+    parser.SetRecursionLimit(kMaxGraphDefNesting);
     if (!parser.ParseFromString(bytes, &graph)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": not a text GraphDef: ", errors.first()));
@@ -64,7 +66,7 @@ absl::StatusOr<tf::GraphDef> ParseGraphDef(const std::string& bytes, const std::
   } else {
     google::protobuf::io::CodedInputStream input(
         reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-    input.SetRecursionLimit(100);
+    input.SetRecursionLimit(kMaxGraphDefNesting);
     if (!graph.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": not a binary GraphDef (truncated or corrupt protobuf, or another format)"));

@@ -10,6 +10,10 @@
 
 namespace onnxsmith::converter {
 
+// Deepest message nesting accepted in a GraphDef, binary or text (TF's own
+// parser allows 100 too); the parser's error names the limit.
+inline constexpr int kMaxGraphDefNesting = 100;
+
 absl::StatusOr<tf::GraphDef> ReadGraphDef(const std::string& path);
 
 // Parses bytes already in memory; `path` only names the source in errors.

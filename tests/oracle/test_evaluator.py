@@ -453,6 +453,47 @@ case("DequantizeLinear", [X(R.integers(-128, 127, (2, 3)).astype(np.int8)), K(np
 case("ReduceMean", [X(f32(3, 4)), K(i64(1))], opset=21, keepdims=0, id="ReduceMean-21")
 
 
+# Recurrent ops (kernels_recurrent.cc): T=4 steps, batch 3, 3 features, hidden 2.
+def _rnn_inputs(gates, dirs=1, bias=True, lens=None, states=0, peep=False, layout=0):
+    t, b, f, h = 4, 3, 3, 2
+    x = f32(*((b, t, f) if layout else (t, b, f)))
+    ins = [X(x), K(f32(dirs, gates * h, f, lo=-1, hi=1)), K(f32(dirs, gates * h, h, lo=-1, hi=1)),
+           K(f32(dirs, 2 * gates * h, lo=-0.5, hi=0.5)) if bias else None,
+           K(np.array(lens, np.int32)) if lens is not None else None]
+    for _ in range(states):
+        ins.append(X(f32(*((b, dirs, h) if layout else (dirs, b, h)), lo=-1, hi=1)))
+    if peep:
+        ins += [None] * (2 - states) + [K(f32(dirs, 3 * h, lo=-0.5, hi=0.5))]
+    while ins[-1] is None:
+        ins.pop()
+    return ins
+
+
+case("LSTM", _rnn_inputs(4, states=2), outputs=3, hidden_size=2, id="LSTM-forward-states")
+case("LSTM", _rnn_inputs(4, lens=[4, 2, 3]), outputs=3, hidden_size=2, direction="reverse",
+     id="LSTM-reverse-seqlens")
+case("LSTM", _rnn_inputs(4, dirs=2, lens=[3, 4, 1], states=2, peep=True), outputs=3, hidden_size=2,
+     direction="bidirectional", activations=["HardSigmoid", "Affine", "Softsign", "Sigmoid", "Tanh", "Relu"],
+     activation_alpha=[0.3, 0.7], activation_beta=[0.4, 0.1], id="LSTM-bidirectional-peephole-acts")
+case("LSTM", _rnn_inputs(4, bias=False), outputs=3, hidden_size=2, input_forget=1, id="LSTM-input-forget")
+case("LSTM", _rnn_inputs(4), outputs=3, hidden_size=2, clip=0.8, id="LSTM-clip")
+case("GRU", _rnn_inputs(3), outputs=2, hidden_size=2, clip=0.5, id="GRU-clip")
+case("GRU", _rnn_inputs(3, states=1), outputs=2, hidden_size=2, linear_before_reset=1, id="GRU-lbr1")
+case("GRU", _rnn_inputs(3, dirs=2, lens=[2, 4, 3], states=1), outputs=2, hidden_size=2,
+     direction="bidirectional", id="GRU-bidirectional-lbr0")
+case("GRU", _rnn_inputs(3), outputs=2, hidden_size=2, direction="reverse", linear_before_reset=1,
+     activations=["HardSigmoid", "Elu"], activation_alpha=[0.2, 0.9], activation_beta=[0.5],
+     id="GRU-reverse-acts")
+# No zero-length row here: ONNX Runtime's RNN output for such a row was seen
+# to differ between runs (once in a full suite run), so it is no oracle.
+case("RNN", _rnn_inputs(1, lens=[1, 4, 2], states=1), outputs=2, hidden_size=2, activations=["Relu"],
+     id="RNN-forward-relu")
+case("RNN", _rnn_inputs(1, dirs=2), outputs=2, hidden_size=2, direction="bidirectional",
+     activations=["LeakyRelu", "Softplus"], activation_alpha=[0.1, 0.0], activation_beta=[0.0, 0.0],
+     id="RNN-bidirectional-acts")
+# (No layout=1 case: ONNX Runtime's CPU kernels refuse batch-major recurrent ops.)
+
+
 def _build_model(c: Case, path: pathlib.Path):
     nodes_inputs, graph_inputs, inits, feeds = [], [], [], {}
     for i, spec in enumerate(c.inputs):

@@ -377,14 +377,7 @@ TEST(KerasCorpusTest, EveryFileLoadsAndConvertsOrNamesWhatIsMissing) {
     EXPECT_FALSE(file->weights.empty());
     ConvertOptions options;
     auto result = ConvertKerasModel(*file, options);
-    if (!result.ok()) {
-      // Recurrent layers come with their own handlers; until then the error names them.
-      EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented) << result.status();
-      const std::string msg(result.status().message());
-      EXPECT_TRUE(absl::StrContains(msg, "LSTM") || absl::StrContains(msg, "GRU")) << msg;
-      EXPECT_THAT(msg, HasSubstr("not supported yet"));
-      continue;
-    }
+    ASSERT_TRUE(result.ok()) << result.status();  // recurrent layers included
     onnx::ModelProto proto = ir::ToModelProto(result->model);
     auto report = ir::ValidateModel(&proto);
     EXPECT_TRUE(report.ok()) << report.status();
