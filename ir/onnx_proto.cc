@@ -1,5 +1,6 @@
 #include "ir/onnx_proto.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -243,7 +244,10 @@ absl::StatusOr<Graph> FromGraphProto(const onnx::GraphProto& proto) {
 
 onnx::ModelProto ToModelProto(const Model& model) {
   onnx::ModelProto proto;
-  proto.set_ir_version(model.ir_version);
+  // IR < 4 requires every initializer to be a graph input too; passes add
+  // initializers (folded constants) that are not, so write at least IR 4,
+  // which reads IR 3 models' input+initializer pairs the same way.
+  proto.set_ir_version(std::max<int64_t>(model.ir_version, 4));
   proto.set_producer_name(model.producer_name);
   proto.set_producer_version(model.producer_version);
   for (const auto& [domain, version] : model.opset_imports) {

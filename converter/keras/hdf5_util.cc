@@ -1,5 +1,7 @@
 #include "converter/keras/hdf5_util.h"
 
+#include <atomic>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -497,7 +499,14 @@ absl::StatusOr<File> OpenImage(const std::string& image, const std::string& what
       H5Pset_file_image(fapl.get(), const_cast<char*>(image.data()), image.size()) < 0) {
     return absl::InternalError(WithCause(absl::StrCat(what, ": cannot set up the HDF5 image")));
   }
-  f.file = Handle(H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl.get()));
+  // The core driver still looks at the name: a real file of that name in the
+  // working directory made the open fail ("file already exists"), and two
+  // images open under one name would collide. So: a unique path in a
+  // directory that does not exist.
+  static std::atomic<int64_t> image_counter{0};
+  const std::string image_name =
+      absl::StrCat("/nonexistent-onnxsmith-hdf5-image/", image_counter.fetch_add(1), ".h5");
+  f.file = Handle(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()));
   if (!f.file.valid()) {
     return absl::InvalidArgumentError(
         WithCause(absl::StrCat(what, ": cannot open the HDF5 data (damaged or truncated?)")));

@@ -52,7 +52,7 @@ expect_args explicit_graphdef "--graphdef tests/rules/testdata/fake.tflite " "--
 bazel build --output_groups=script //tests/rules:script_test >"$tmp/out" 2>&1 ||
   { cat "$tmp/out" >&2; fail "building the script of //tests/rules:script_test failed"; }
 script="$(bazel info bazel-bin 2>/dev/null)/tests/rules/script_test.sh"
-want="exec './onnxsmith' run 'tests/rules/auto_pbtxt.onnx' --input 'x:0=tests/rules/testdata/fake.npy' --input 'x2:0=tests/rules/testdata/fake.npy' --expect 'y:0=tests/rules/testdata/fake.npy' --rtol 0.0001 --atol 0.5 \"\$@\""
+want="exec './onnxsmith' run 'tests/rules/auto_pbtxt.onnx' --input 'x:0=tests/rules/testdata/fake.npy' --input 'x2:0=tests/rules/testdata/fake.npy' --expect 'y:0=tests/rules/testdata/fake.npy' --rtol 0.0001 --atol 0.5 --output_dir \"\${TEST_TMPDIR:-.}\" \"\$@\""
 grep -qxF -- "$want" "$script" || { cat "$script" >&2; fail "unexpected test script; wanted: $want"; }
 
 expect_error() {  # target, expected message fragment
