@@ -235,8 +235,8 @@ def write_markdown(res, path, json_rel):
           " `optimize` phase from its report; onnxsim.simplify / onnxoptimizer.optimize calls).", ""]
     L += optimize_time_table(res["models"])
     L += ["", "## Parallel speed-up (2 cores vs 1)", "",
-          "onnxsmith has no thread-count flag; the 1-core runs pin the process to one core with"
-          " `taskset -c 0`, which TBB's default concurrency follows. Best of the runs (1- and"
+          "The 1-core runs pin the whole process to one core with `taskset -c 0`, which TBB's"
+          " default concurrency follows (`--threads 1` would bound only the optimize phase). Best of the runs (1- and"
           " 2-core runs alternate); the optimize phase is the one onnxsmith's report prints.", ""]
     L += threads_table(res["models"])
     L += ["", "Where onnxsmith's time goes (ms, from its report; the process's wall time above also"

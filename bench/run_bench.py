@@ -254,7 +254,7 @@ def bench_model(name, args, bin_path):
 
     conv = lambda f, *extra: [bin_path, "convert", "--saved-model", sm, "--output", o(f)] + op + list(extra)  # noqa: E731,E501
     # The default conversion, and the same pinned to one core: the pipeline's parallel
-    # speed-up (onnxsmith has no thread-count flag; TBB follows the affinity mask).
+    # speed-up (taskset bounds the whole process; TBB follows the affinity mask).
     recs += run([("onnxsmith", conv("onnxsmith.onnx"), o("onnxsmith.onnx"), None),
                  ("onnxsmith (1 core)", conv("onnxsmith_1core.onnx"), o("onnxsmith_1core.onnx"), "0")])
     recs += run([("onnxsmith -O0", conv("onnxsmith_O0.onnx", "--no-optimize"), o("onnxsmith_O0.onnx"), None),

@@ -86,8 +86,8 @@ void RegisterBuiltins(PassRegistry& r) {
       CreateCsePass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
-      "through elementwise ops, broadcasts with constants, Concat and reductions until they "
-      "cancel.",
+      "through elementwise ops, broadcasts with constants, Concat, reductions, Pad, Slice and "
+      "Split until they cancel.",
       CreateTransposeOptimizationPass);
   add("transpose_to_reshape", OptLevel::kExtended,
       "Turns a Transpose that moves only size-1 dims into a Reshape (no data movement), "

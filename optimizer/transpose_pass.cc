@@ -71,11 +71,12 @@ const ir::Node* ExclusiveTranspose(const GraphEditor& ed, const ir::Node& consum
 
 // Renames `n`'s output to a fresh value and adds Transpose(perm) from it to
 // the old name, so readers of the old name see the same tensor.
-void TransposeOutput(GraphEditor& ed, ir::Node& n, const std::vector<int64_t>& perm) {
-  const std::string y = n.outputs[0];
+void TransposeOutput(GraphEditor& ed, ir::Node& n, const std::vector<int64_t>& perm,
+                     size_t index = 0) {
+  const std::string y = n.outputs[index];
   const std::string y2 = ed.NewValueName(absl::StrCat(y, "__untransposed"));
   auto type = ed.TypeOf(y);
-  ed.SetOutput(&n, 0, y2);
+  ed.SetOutput(&n, index, y2);
   if (auto t = PermuteType(type, InversePerm(perm))) ed.SetType(y2, *t);
   ir::Node t;
   t.name = ed.NewNodeName(absl::StrCat(n.name, "/transpose_out"));
@@ -536,6 +537,80 @@ RewriteRule PushThroughPad() {
   return r;
 }
 
+// ---- Slice and Split ---------------------------------------------------------
+
+// The axes a Slice / Split works on, normalized, in the transposed layout;
+// nullopt when they are not constant.
+std::optional<std::vector<int64_t>> SliceAxes(GraphEditor& ed, const ir::Node& n, int64_t rank) {
+  std::vector<int64_t> raw;
+  if (n.op_type == "Split") {
+    raw = {n.GetInt("axis", 0)};
+  } else {
+    auto axes = AxesOf(ed, n, "axes", 3);
+    if (!axes) return std::nullopt;
+    if (axes->present) {
+      raw = axes->values;
+    } else {  // default: the first len(starts) axes
+      auto starts = AxesOf(ed, n, "starts", 1);
+      if (!starts || !starts->present) return std::nullopt;
+      for (size_t i = 0; i < starts->values.size(); ++i) raw.push_back(static_cast<int64_t>(i));
+    }
+  }
+  std::vector<bool> seen(rank, false);
+  std::vector<int64_t> out;
+  for (int64_t a : raw) {
+    if (a < -rank || a >= rank) return std::nullopt;
+    if (a < 0) a += rank;
+    if (seen[a]) return std::nullopt;
+    seen[a] = true;
+    out.push_back(a);
+  }
+  return out;
+}
+
+// Slice(Transpose(x)) = Transpose(Slice'(x)) with the axes moved by the
+// permutation (starts/ends/steps follow the axes list unchanged); Split
+// likewise, with a Transpose on every output.
+RewriteRule PushThroughSliceSplit() {
+  RewriteRule r;
+  r.name = "push_transpose_through_slice_split";
+  r.op_types = {"Slice", "Split"};
+  r.condition = [](GraphEditor& ed, const ir::Node& n) {
+    if (n.inputs.empty() || n.outputs.empty()) return false;
+    const ir::Node* t = ExclusiveTranspose(ed, n, n.inputs[0]);
+    if (!t) return false;
+    for (size_t i = 1; i < n.inputs.size(); ++i) {
+      if (n.inputs[i] == n.inputs[0]) return false;
+    }
+    const int64_t rank = static_cast<int64_t>(TransposePerm(ed, *t)->size());
+    return SliceAxes(ed, n, rank).has_value();
+  };
+  r.action = [](GraphEditor& ed, ir::Node& n) -> absl::StatusOr<bool> {
+    ir::Node* t = ed.Producer(n.inputs[0]);
+    const std::vector<int64_t> perm = *TransposePerm(ed, *t);
+    const std::vector<int64_t> axes = *SliceAxes(ed, n, static_cast<int64_t>(perm.size()));
+    std::vector<int64_t> moved;
+    for (int64_t a : axes) moved.push_back(perm[a]);
+    ed.SetInput(&n, 0, t->inputs[0]);
+    ed.RemoveNode(t);
+    if (n.op_type == "Split") {
+      SetIntAttr(n, "axis", moved[0]);
+    } else if (n.FindAttr("starts") != nullptr) {  // opset < 10: attributes
+      SetIntsAttr(n, "axes", moved);
+    } else {
+      const std::string axes_value =
+          ed.AddInitializer(absl::StrCat(n.name, "_axes"), ir::Tensor::Vector1D<int64_t>(moved));
+      while (n.inputs.size() < 4) ed.AddInput(&n, "");
+      ed.SetInput(&n, 3, axes_value);
+    }
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      if (!n.outputs[k].empty()) TransposeOutput(ed, n, perm, k);
+    }
+    return true;
+  };
+  return r;
+}
+
 // ---- Transposes with several readers ---------------------------------------
 
 // Whether `value` is computed from `source` (bounded breadth-first search
@@ -568,7 +643,7 @@ bool AbsorbsTranspose(GraphEditor& ed, const ir::Node& c, const std::string& t,
     return !c.inputs.empty() && c.inputs[0] == t;
   };
   if (op == "Transpose") return true;
-  if (IsUnaryElementwise(op) || op == "Pad" ||
+  if (IsUnaryElementwise(op) || op == "Pad" || op == "Slice" ||
       std::find(ReduceOpList().begin(), ReduceOpList().end(), op) != ReduceOpList().end() ||
       op == "ArgMax" || op == "ArgMin") {
     return only_data_input();
@@ -655,6 +730,7 @@ std::vector<RewriteRule> TransposeRules() {
   rules.push_back(PushThroughConcat());
   rules.push_back(PushThroughReduce());
   rules.push_back(PushThroughPad());
+  rules.push_back(PushThroughSliceSplit());
   rules.push_back(SplitSharedTranspose());
   return rules;
 }
