@@ -348,7 +348,13 @@ class Converter {
     }
     ConvertFn fn = HandlerRegistry::Global().Find(node.op(), options_.opset);
     NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
-    RETURN_IF_ERROR(fn(ctx));
+    absl::Status converted = fn(ctx);
+    if (ctx.missing_inputs() > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "node '", node.name(), "' (", node.op(), ") has ", ctx.num_inputs(),
+          " data input(s); its converter needs at least ", ctx.num_inputs() + ctx.missing_inputs()));
+    }
+    RETURN_IF_ERROR(converted);
     ApplyShapeHints(node);
     return absl::OkStatus();
   }

@@ -1,5 +1,7 @@
 #include "converter/handlers/node_context.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "converter/graph_builder.h"
 #include "converter/tf/tensor_convert.h"
@@ -9,6 +11,15 @@ namespace onnxsmith::converter {
 NodeContext::NodeContext(const tf::NodeDef& node, std::vector<std::string> inputs, int opset,
                          GraphBuilder* builder)
     : node_(node), inputs_(std::move(inputs)), opset_(opset), builder_(builder) {}
+
+const std::string& NodeContext::input(int i) const {
+  static const std::string* const kNone = new std::string();
+  if (i < 0 || i >= num_inputs()) {
+    missing_inputs_ = std::max(missing_inputs_, i + 1 - num_inputs());
+    return *kNone;
+  }
+  return inputs_[i];
+}
 
 ir::ValueType NodeContext::input_type(int i) const {
   if (i < 0 || i >= num_inputs()) return {};

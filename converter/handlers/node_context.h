@@ -30,7 +30,12 @@ class NodeContext {
 
   // --- inputs (data inputs only; control inputs are dropped) ---
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
-  const std::string& input(int i) const { return inputs_[i]; }
+  // Input i's ONNX value; past the node's inputs, "" (a damaged graph: a
+  // MaxPool without its input), remembered so that the converter fails with
+  // an error naming the node instead of reading out of bounds.
+  const std::string& input(int i) const;
+  // The number of inputs a handler asked for beyond the node's, or 0.
+  int missing_inputs() const { return missing_inputs_; }
   ir::ValueType input_type(int i) const;
   ir::DataType input_dtype(int i) const { return input_type(i).dtype; }
   std::optional<int> input_rank(int i) const { return input_type(i).rank(); }
@@ -88,6 +93,7 @@ class NodeContext {
   std::vector<std::string> inputs_;
   int opset_;
   GraphBuilder* builder_;
+  mutable int missing_inputs_ = 0;
 };
 
 // Layout permutations between TF's NHWC and ONNX's NCHW, for rank `rank`.

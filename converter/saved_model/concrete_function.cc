@@ -59,7 +59,10 @@ std::vector<ConcreteFunctionEntry> ListConcreteFunctions(const tf::MetaGraphDef&
   std::deque<std::pair<int, std::string>> queue = {{0, ""}};
   seen[0] = true;
   while (!queue.empty()) {
-    auto [id, path] = queue.front();
+    // Not a structured binding: C++17 lambdas cannot capture those (clang
+    // rejects it; gcc accepts).
+    const int id = queue.front().first;
+    const std::string path = queue.front().second;
     queue.pop_front();
     const tf::SavedObject& obj = g.nodes(id);
     auto add = [&](const std::string& name) {
