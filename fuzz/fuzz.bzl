@@ -2,14 +2,15 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_test")
 
-def onnxsmith_fuzzer(name, deps, size = "small"):
-    """cc_test NAME from NAME.cc, replaying fuzz/seeds/SHORT and
+def onnxsmith_fuzzer(name, deps, src = None, local_defines = [], size = "small"):
+    """cc_test NAME from SRC (default NAME.cc), replaying fuzz/seeds/SHORT and
     tests/bad_inputs/fuzz/SHORT (SHORT = NAME without "_fuzzer")."""
     short = name[:-len("_fuzzer")] if name.endswith("_fuzzer") else name
     cc_test(
         name = name,
         size = size,
-        srcs = [name + ".cc"],
+        srcs = [src or name + ".cc"],
+        local_defines = local_defines,
         # One self-contained binary: a fuzzer keeps running while the tree's
         # shared objects are rebuilt.
         linkstatic = True,

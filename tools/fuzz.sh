@@ -6,21 +6,27 @@
 #   tools/fuzz.sh TARGET SECONDS   fuzz one target (graphdef, keras_h5, ... or
 #                                  graphdef_fuzzer) for SECONDS, niced
 #   tools/fuzz.sh --smoke [S]      every target for S seconds (default 60),
-#                                  one after the other; fails on any finding
+#                                  FUZZ_JOBS (2) at a time; fails on any finding
+#   tools/fuzz.sh --campaign MIN [JOBS]
+#                                  every target until it has used MIN
+#                                  CPU-minutes in all (cpu_seconds below),
+#                                  JOBS targets at a time (default 2); a
+#                                  target stops at its first finding
 #   tools/fuzz.sh --list           the targets
 #
 # The working corpus grows in ~/.cache/onnxsmith/fuzz-corpus/TARGET (outside
 # the repo), seeded from fuzz/seeds/TARGET. Findings (crash-*, timeout-*,
 # oom-*, leak-*) are written to ~/.cache/onnxsmith/fuzz-findings/TARGET/; the
 # log of each run to the same folder. Needs clang and libclang-rt-14-dev
-# (`tools/setup.sh --fuzz`). FUZZ_NO_BUILD=1 skips the build.
+# (`tools/setup.sh --fuzz`). FUZZ_NO_BUILD=1 skips the build; FUZZ_OUTPUT_BASE
+# overrides the output base.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 targets=(graphdef saved_model tensor_bundle keras_h5 keras_zip keras_json onnx_model cli_args)
 cache="${ONNXSMITH_CACHE:-$HOME/.cache/onnxsmith}"
-output_base="$cache/ob-fuzz"
+output_base="${FUZZ_OUTPUT_BASE:-$cache/ob-fuzz}"
 # Limits of one fuzz run: input size, memory (MiB; the converter's own limits
 # must refuse anything that would need more), seconds per input.
 max_len="${FUZZ_MAX_LEN:-65536}"
@@ -42,7 +48,7 @@ bin_dir() {
 
 run_one() {
   local t="${1%_fuzzer}" seconds="$2"
-  local corpus="$cache/fuzz-corpus/$t" findings="$cache/fuzz-findings/$t"
+  local corpus="${3:-$cache/fuzz-corpus/$t}" findings="$cache/fuzz-findings/$t"
   mkdir -p "$corpus" "$findings"
   local log="$findings/run-$(date -u +%Y%m%dT%H%M%S).log"
   echo "fuzz.sh: $t for ${seconds}s (corpus $corpus, log $log)" >&2
@@ -50,7 +56,7 @@ run_one() {
   # -close_fd_mask=1: the converter's own stdout would drown the log;
   # sanitizer and libFuzzer reports go to stderr. The CPU time used (user +
   # system) is added up per target in $findings/cpu_seconds.
-  cpu="$( { time (cd "$findings" && nice -n 19 "$bins/fuzz/${t}_fuzzer" "$corpus" "$repo/fuzz/seeds/$t" \
+  cpu="$( { time (cd "$findings" && nice -n "${FUZZ_NICE:-19}" "$bins/fuzz/${t}_fuzzer" "$corpus" "$repo/fuzz/seeds/$t" \
       -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb="$rss_limit_mb" \
       -malloc_limit_mb="$rss_limit_mb" -timeout="$timeout_s" -print_final_stats=1 \
       -close_fd_mask=1 -artifact_prefix="$findings/" >"$log" 2>&1) ; } 2>&1 )" || rc=$?
@@ -66,18 +72,58 @@ run_one() {
   return $rc
 }
 
+total_cpu() {
+  local f="$cache/fuzz-findings/$1/cpu_seconds"
+  [[ -f "$f" ]] && awk '{ s += $2 } END { printf "%.0f", s }' "$f" || echo 0
+}
+
+# Fuzzes each of its arguments in turn until it has used $goal CPU-seconds,
+# in runs of at most 20 wall-minutes (so the totals are visible as it goes).
+campaign_worker() {
+  local t used
+  for t in "$@"; do
+    while used="$(total_cpu "$t")"; (( used < goal )); do
+      run_one "$t" "$(( goal - used > 1200 ? 1200 : (goal - used < 60 ? 60 : goal - used) ))" || {
+        echo "fuzz.sh: campaign: $t stopped at a finding" >&2; break; }
+    done
+  done
+}
+
 case "${1:-}" in
   --list) printf '%s\n' "${targets[@]}"; exit 0 ;;
   --smoke)
-    seconds="${2:-60}"
+    seconds="${2:-60}" jobs="${FUZZ_JOBS:-2}"
     build "${targets[@]/%/_fuzzer}"
     bins="$(bin_dir)"
-    failed=()
-    for t in "${targets[@]}"; do run_one "$t" "$seconds" || failed+=("$t"); done
-    if (( ${#failed[@]} )); then die "findings in: ${failed[*]}"; fi
-    echo "fuzz.sh: smoke passed (${#targets[@]} targets x ${seconds}s)" >&2
+    failed="$(mktemp)" scratch="$(mktemp -d)"
+    # From the seeds only, into a scratch corpus: libFuzzer first runs every
+    # input of its corpus, which for the long-grown one takes minutes.
+    for (( j = 0; j < jobs; j++ )); do
+      ( for (( i = j; i < ${#targets[@]}; i += jobs )); do
+          mkdir -p "$scratch/${targets[i]}"
+          run_one "${targets[i]}" "$seconds" "$scratch/${targets[i]}" || echo "${targets[i]}" >>"$failed"
+        done ) &
+    done
+    wait
+    if [[ -s "$failed" ]]; then die "findings in: $(tr '\n' ' ' <"$failed")"; fi
+    rm -rf "$failed" "$scratch"
+    echo "fuzz.sh: smoke passed (${#targets[@]} targets x ${seconds}s, $jobs at a time)" >&2
     ;;
-  ""|-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+  --campaign)
+    [[ $# -ge 2 ]] || die "usage: tools/fuzz.sh --campaign CPU_MINUTES [JOBS]"
+    goal=$(( $2 * 60 )) jobs="${3:-2}"
+    build "${targets[@]/%/_fuzzer}"
+    bins="$(bin_dir)"
+    # Round-robin the targets over JOBS workers.
+    for (( j = 0; j < jobs; j++ )); do
+      mine=()
+      for (( i = j; i < ${#targets[@]}; i += jobs )); do mine+=("${targets[i]}"); done
+      campaign_worker "${mine[@]}" &
+    done
+    wait
+    for t in "${targets[@]}"; do echo "fuzz.sh: $t: $(( $(total_cpu "$t") / 60 )) CPU-min" >&2; done
+    ;;
+  ""|-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
   *)
     [[ $# -eq 2 ]] || die "usage: tools/fuzz.sh TARGET SECONDS | --smoke [SECONDS] | --list"
     t="${1%_fuzzer}"

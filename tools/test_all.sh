@@ -12,15 +12,24 @@ bazel test //...
 bazel build //:onnxsmith
 
 # Sanitizers (docs/reliability.md): the unit tests, the fuzz targets replaying
-# their seeds and past findings, and the bad-input corpus, built with clang
-# under ASan+UBSan in their own output base; then a minute per fuzz target.
-# Opt-in (ONNXSMITH_SANITIZERS=1) until their cold build fits the CI budget:
-# about 40 minutes on 2 cores today.
-if [[ -n "${ONNXSMITH_SANITIZERS:-}" ]]; then
+# their seeds and past findings, the bad-input corpus and the oracle tests on
+# real files (the shared corpus, SavedModels, Keras files, past regressions),
+# built with clang under ASan+UBSan in an output base of their own (the
+# toolchain differs; the disk cache keeps it warm across clones); then a
+# minute of fuzzing per target. ONNXSMITH_NO_SANITIZERS=1 skips the stage
+# (a cold clang build takes about 40 minutes on 2 cores).
+if [[ -z "${ONNXSMITH_NO_SANITIZERS:-}" ]]; then
   tools/setup.sh --fuzz
-  bazel --output_base="$HOME/.cache/onnxsmith/ob-fuzz" test --config=fuzz \
+  san_base="$(bazel info output_base)-clang"
+  bazel --output_base="$san_base" test --config=fuzz \
     //tests/unit/... //fuzz/... //tests/bad_inputs/...
-  tools/fuzz.sh --smoke 60
+  bazel --output_base="$san_base" build --config=fuzz //:onnxsmith
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ONNXSMITH_BIN="$san_base/execroot/onnxsmith/bazel-out/k8-fastbuild/bin/onnxsmith" \
+    "$venv/bin/python" -m pytest -q tests/oracle \
+    -k "corpus or saved_model or keras_recurrent or regressions or bad_input or user_examples"
+  FUZZ_OUTPUT_BASE="$san_base" tools/fuzz.sh --smoke 60
+  bazel --output_base="$san_base" shutdown
 fi
 
 # The Bazel rules, seen from a separate model repository (examples/model_repo).

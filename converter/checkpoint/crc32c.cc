@@ -59,4 +59,11 @@ uint32_t Crc32cExtend(uint32_t crc, const char* data, size_t n) {
   return ~c;
 }
 
+namespace {
+bool ignore_checksums = false;
+}  // namespace
+
+void SetIgnoreChecksumsForFuzzing(bool ignore) { ignore_checksums = ignore; }
+bool ChecksumsIgnored() { return ignore_checksums; }
+
 }  // namespace onnxsmith::checkpoint

@@ -148,7 +148,7 @@ class TableParser {
     uint32_t stored = 0;
     GetFixed32(&crc_bytes, &stored);
     const uint32_t actual = Crc32c(raw.substr(0, n + 1));  // contents + type byte
-    if (UnmaskCrc32c(stored) != actual) {
+    if (ChecksumMismatch(UnmaskCrc32c(stored), actual)) {
       return Corrupt(absl::StrCat(what, " at offset ", h.offset, ": checksum mismatch (stored 0x",
                                   absl::Hex(UnmaskCrc32c(stored), absl::kZeroPad8),
                                   ", computed 0x", absl::Hex(actual, absl::kZeroPad8), ")"));

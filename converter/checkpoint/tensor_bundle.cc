@@ -111,7 +111,7 @@ absl::Status DecodeStrings(absl::string_view data, int64_t n, std::vector<std::s
   if (!GetFixed32(&in, &stored)) {
     return absl::DataLossError("entry ends before the checksum of the string lengths");
   }
-  if (UnmaskCrc32c(stored) != c) {
+  if (ChecksumMismatch(UnmaskCrc32c(stored), c)) {
     return absl::DataLossError(absl::StrCat(
         "checksum of the string lengths does not match (stored 0x",
         absl::Hex(UnmaskCrc32c(stored), absl::kZeroPad8), ", computed 0x",
@@ -316,7 +316,7 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
   } else {
     actual = Crc32c(bytes);
   }
-  if (UnmaskCrc32c(e.crc32c()) != actual) {
+  if (ChecksumMismatch(UnmaskCrc32c(e.crc32c()), actual)) {
     return absl::DataLossError(absl::StrCat(
         "variable ", Quote(key), ": checksum mismatch in data shard ", shard, " bytes [",
         e.offset(), ", ", static_cast<uint64_t>(e.offset()) + static_cast<uint64_t>(e.size()),
