@@ -12,11 +12,14 @@
 #                                  CPU-minutes in all (cpu_seconds below),
 #                                  JOBS targets at a time (default 2); a
 #                                  target stops at its first finding
+#   tools/fuzz.sh --status         per target: CPU time, inputs run, corpus
+#                                  size and findings so far
 #   tools/fuzz.sh --list           the targets
 #
 # The working corpus grows in ~/.cache/onnxsmith/fuzz-corpus/TARGET (outside
 # the repo), seeded from fuzz/seeds/TARGET. Findings (crash-*, timeout-*,
-# oom-*, leak-*) are written to ~/.cache/onnxsmith/fuzz-findings/TARGET/; the
+# oom-*, leak-*) are written to ~/.cache/onnxsmith/fuzz-findings/TARGET/ (move
+# them to its fixed/ once fixed and added to tests/bad_inputs/fuzz/); the
 # log of each run to the same folder. Needs clang and libclang-rt-14-dev
 # (`tools/setup.sh --fuzz`). FUZZ_NO_BUILD=1 skips the build; FUZZ_OUTPUT_BASE
 # overrides the output base.
@@ -89,7 +92,20 @@ campaign_worker() {
   done
 }
 
+status() {
+  printf '%-14s %9s %12s %8s %s\n' target CPU-min runs corpus findings
+  local t f runs
+  for t in "${targets[@]}"; do
+    f="$cache/fuzz-findings/$t"
+    runs="$(cat "$f"/run-*.log 2>/dev/null | awk '/^stat::number_of_executed_units/ { s += $2 } END { print s + 0 }')"
+    printf '%-14s %9.1f %12s %8s %s\n' "$t" "$(awk -v s="$(total_cpu "$t")" 'BEGIN { print s / 60 }')" \
+      "$runs" "$(ls "$cache/fuzz-corpus/$t" 2>/dev/null | wc -l)" \
+      "$(ls "$f" 2>/dev/null | grep -cE '^(crash|timeout|oom|leak|slow-unit)-' || true)"
+  done
+}
+
 case "${1:-}" in
+  --status) status; exit 0 ;;
   --list) printf '%s\n' "${targets[@]}"; exit 0 ;;
   --smoke)
     seconds="${2:-60}" jobs="${FUZZ_JOBS:-2}"
@@ -123,7 +139,7 @@ case "${1:-}" in
     wait
     for t in "${targets[@]}"; do echo "fuzz.sh: $t: $(( $(total_cpu "$t") / 60 )) CPU-min" >&2; done
     ;;
-  ""|-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+  ""|-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
   *)
     [[ $# -eq 2 ]] || die "usage: tools/fuzz.sh TARGET SECONDS | --smoke [SECONDS] | --list"
     t="${1%_fuzzer}"
