@@ -7,6 +7,7 @@
 
 #include "common/status_macros.h"
 #include "evaluator/broadcast.h"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -393,13 +394,13 @@ absl::Status CastArrayTo(const Array& in, DataType to, Array* out, bool parallel
 void RegisterElementwiseKernels(KernelRegistry& r) {
   // Arithmetic.
   r.Register("Add", [](KernelContext& ctx) {
-    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Add", [](auto x, auto y) { return x + y; });
+    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Add", [](auto x, auto y) { return WrapAdd(x, y); });
   });
   r.Register("Sub", [](KernelContext& ctx) {
-    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Sub", [](auto x, auto y) { return x - y; });
+    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Sub", [](auto x, auto y) { return WrapSub(x, y); });
   });
   r.Register("Mul", [](KernelContext& ctx) {
-    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Mul", [](auto x, auto y) { return x * y; });
+    return Binary<OutKind::kSame, kNumericTypes>(ctx, "Mul", [](auto x, auto y) { return WrapMul(x, y); });
   });
   r.Register("Div", [](KernelContext& ctx) -> absl::Status {
     RETURN_IF_ERROR(ctx.RequireInputs(2));
@@ -479,7 +480,7 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
 
   // Unary math.
   r.Register("Neg", [](KernelContext& ctx) {
-    return Unary<kSignedNumeric>(ctx, "Neg", [](auto x) { return -x; });
+    return Unary<kSignedNumeric>(ctx, "Neg", [](auto x) { return WrapNeg(x); });
   });
   r.Register("Abs", [](KernelContext& ctx) {
     return Unary<kNumericTypes>(ctx, "Abs", [](auto x) {
@@ -487,7 +488,7 @@ void RegisterElementwiseKernels(KernelRegistry& r) {
       if constexpr (std::is_unsigned_v<T>) {
         return x;
       } else {
-        return x < 0 ? static_cast<T>(-x) : x;
+        return x < 0 ? WrapNeg(x) : x;
       }
     });
   });
