@@ -34,6 +34,10 @@ absl::StatusOr<TfGraph> TfGraph::Build(const tf::GraphDef& graph) {
   for (const auto& node : graph.node()) {
     auto& ins = g.inputs_[&node];
     for (const std::string& in : node.input()) {
+      if (in.empty() || in == "^") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("node '", node.name(), "' (", node.op(), ") has an empty input name"));
+      }
       auto ref = ParseTensorRef(in);
       if (!ref) {
         if (!g.by_name_.count(in.substr(1))) {
