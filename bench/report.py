@@ -1,5 +1,6 @@
 """Writes docs/benchmarks.md from run_bench.py's result (also usable alone:
 `python bench/report.py bench/results/X.json docs/benchmarks.md`)."""
+import glob
 import json
 import os
 import sys
@@ -192,6 +193,22 @@ def shortfalls(models, margin=0.05, latency_margin=0.10):
     return notes or ["- none beyond the 5% margin"]
 
 
+def parallel_speedup_section():
+    """The latest bench/parallel_speedup.sh report (onnxsmith alone, before/after binaries)."""
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    reports = sorted(glob.glob(os.path.join(results, "parallel-speedup-*.md")))
+    if not reports:
+        return []
+    with open(reports[-1]) as f:
+        body = f.read().strip()
+    return ["", "### onnxsmith alone, before and after the parallel work", "",
+            "From `bench/parallel_speedup.sh` ([`bench/results/" + os.path.basename(reports[-1]) +
+            "`](../bench/results/" + os.path.basename(reports[-1]) + ")): wall time of the whole"
+            " process, `taskset -c 0` (1 core) vs `taskset -c 0,1` (2 cores), before = the binary"
+            " before the parallel work, after = with it. Convert reads the SavedModel; optimize"
+            " runs on tf2onnx's output (transformer_tanh's for the transformer).", "", body]
+
+
 def write_markdown(res, path, json_rel):
     env, mach, ver, st = res["env"], res["env"]["machine"], res["env"]["versions"], res["settings"]
     L = [
@@ -236,12 +253,13 @@ def write_markdown(res, path, json_rel):
     L += optimize_time_table(res["models"])
     L += ["", "## Parallel speed-up (2 cores vs 1)", "",
           "The 1-core runs pin the whole process to one core with `taskset -c 0`, which TBB's"
-          " default concurrency follows (`--threads 1` would bound only the optimize phase). Best of the runs (1- and"
+          " default concurrency follows (as does `--threads 1`). Best of the runs (1- and"
           " 2-core runs alternate); the optimize phase is the one onnxsmith's report prints.", ""]
     L += threads_table(res["models"])
     L += ["", "Where onnxsmith's time goes (ms, from its report; the process's wall time above also"
           " has start-up and exit):", ""]
     L += phases_table(res["models"])
+    L += parallel_speedup_section()
     for m in res["models"]:
         i = m["info"]
         L += ["", f"## {m['model']}", "",

@@ -3,6 +3,7 @@
 #ifndef ONNXSMITH_CLI_COMMANDS_H_
 #define ONNXSMITH_CLI_COMMANDS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "ir/graph.h"
 #include "optimizer/registry.h"
+#include "tbb/global_control.h"
 
 namespace onnxsmith::cli {
 
@@ -19,6 +21,9 @@ absl::Status RunOptimize(const std::vector<std::string>& args);
 
 // --optimize/--no-optimize/--passes/--skip, shared by convert and optimize.
 absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags();
+// A TBB thread bound from --threads (nullptr for 0 = all cores); held by a
+// command for its whole run.
+std::unique_ptr<tbb::global_control> ThreadLimitFromFlags();
 // Runs the pipeline; returns its wall time (ms) and a printable summary.
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
                                      std::string* summary);

@@ -2,6 +2,7 @@
 // atomically, and print a short report.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,7 @@
 #include "converter/keras/keras_converter.h"
 #include "converter/tf_converter.h"
 #include "ir/model_io.h"
+#include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
 
 ABSL_FLAG(std::string, graphdef, "", "frozen TF GraphDef (.pb binary or .pbtxt text)");
@@ -78,21 +80,19 @@ absl::Status FinishConversion(const std::string& source, const std::string& outp
     times.push_back({"optimize", ms});
   }
 
+  // The check overlaps the serialization of the weights; the file is
+  // written only once it passed.
   auto start = Clock::now();
-  onnx::ModelProto proto = ir::ToModelProto(converted.model);
-  ir::ValidationReport validation;
-  if (absl::GetFlag(FLAGS_check)) {
-    ASSIGN_OR_RETURN(validation, ir::ValidateModel(&proto));
-  } else {
-    validation.skipped_reason = "--check=false";
-  }
+  ASSIGN_OR_RETURN(ir::CheckedModel checked,
+                   ir::ToCheckedModel(converted.model, absl::GetFlag(FLAGS_check),
+                                      "--check=false"));
   times.push_back({"check", MsSince(start)});
 
   start = Clock::now();
-  RETURN_IF_ERROR(ir::WriteModelProto(proto, output));
+  RETURN_IF_ERROR(ir::WriteCheckedModel(checked, output));
   times.push_back({"write", MsSince(start)});
 
-  PrintConvertReport(source, output, converted, validation, times, optimize_summary);
+  PrintConvertReport(source, output, converted, checked.validation, times, optimize_summary);
   return absl::OkStatus();
 }
 
@@ -128,6 +128,9 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(absl::GetFlag(FLAGS_custom_ops)));
 
 
+  // --threads bounds every TBB loop of the command (loading, conversion,
+  // optimizer, check and write).
+  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimitFromFlags();
   PhaseTimes times;
   auto start = Clock::now();
   tf::GraphDef graph;

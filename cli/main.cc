@@ -23,7 +23,7 @@ constexpr char kUsage[] =
     "            [--opset N] [--inputs x:0[1,224,224,3],...] [--outputs y:0,...]\n"
     "            [--inputs-as-nchw x:0,...] [--outputs-as-nchw y:0,...]\n"
     "            [--custom-ops Op[:domain],...]\n"
-    "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c]\n"
+    "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c] [--threads N]\n"
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
     "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
     "            [--threads N]\n"

@@ -13,6 +13,7 @@
 #include "cli/report.h"
 #include "common/status_macros.h"
 #include "ir/model_io.h"
+#include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
 #include "optimizer/pass.h"
 #include "optimizer/passes.h"
@@ -25,7 +26,8 @@ ABSL_FLAG(bool, no_optimize, false, "skip the optimizer (same as --optimize=0)")
 ABSL_FLAG(std::string, passes, "", "run exactly these passes, in order (comma-separated)");
 ABSL_FLAG(std::string, skip, "", "passes to leave out of the level's pipeline");
 ABSL_FLAG(bool, list_passes, false, "optimize: list the passes and exit");
-ABSL_FLAG(int, threads, 0, "worker threads for the optimizer (TBB); 0 = all cores");
+ABSL_FLAG(int, threads, 0,
+          "worker threads (TBB) for convert and optimize; 0 = all cores");
 // `optimize --check` (main.cc maps it here: convert's --check is the ONNX
 // checker, on by default).
 ABSL_FLAG(bool, optimize_check, false,
@@ -66,16 +68,18 @@ absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags() {
   return options;
 }
 
+std::unique_ptr<tbb::global_control> ThreadLimitFromFlags() {
+  if (absl::GetFlag(FLAGS_threads) <= 0) return nullptr;
+  return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                               absl::GetFlag(FLAGS_threads));
+}
+
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
                                      std::string* summary) {
   auto start = std::chrono::steady_clock::now();
   // Bounds every TBB loop the passes run (and the evaluator under constant
-  // folding) while the pipeline runs.
-  std::unique_ptr<tbb::global_control> threads;
-  if (absl::GetFlag(FLAGS_threads) > 0) {
-    threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    absl::GetFlag(FLAGS_threads));
-  }
+  // folding); the commands hold one for their whole run too.
+  std::unique_ptr<tbb::global_control> threads = ThreadLimitFromFlags();
   ASSIGN_OR_RETURN(optimizer::PipelineReport report, optimizer::Optimize(model, options));
   *summary = absl::StrCat("\n", optimizer::FormatReport(report));
   return MsSince(start);
@@ -99,6 +103,7 @@ absl::Status RunOptimize(const std::vector<std::string>& args) {
     check.atol = absl::GetFlag(FLAGS_check_atol);
     check.num_threads = std::max(0, absl::GetFlag(FLAGS_threads));
   }
+  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimitFromFlags();
   PhaseTimes times;
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(args[0]));
@@ -113,8 +118,9 @@ absl::Status RunOptimize(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(double optimize_ms, OptimizeModel(*model, options, &summary));
   times.push_back({"optimize", optimize_ms});
   start = std::chrono::steady_clock::now();
-  onnx::ModelProto out = ir::ToModelProto(*model);
-  ASSIGN_OR_RETURN(ir::ValidationReport validation, ir::ValidateModel(&out));
+  // The check overlaps the serialization of the weights (see model_writer.h).
+  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
+  const ir::ValidationReport& validation = out.validation;
   times.push_back({"check", MsSince(start)});
   std::string check_text;
   if (numeric_check) {
@@ -127,7 +133,7 @@ absl::Status RunOptimize(const std::vector<std::string>& args) {
     times.push_back({"compare", MsSince(start)});
   }
   start = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(ir::WriteModelProto(out, args[1]));
+  RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
   times.push_back({"write", MsSince(start)});
   std::printf("onnxsmith optimize: %s -> %s%s", args[0].c_str(), args[1].c_str(),
               summary.c_str());

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,9 @@ bool PathExists(const std::string& path);
 // Writes `contents` to a temporary file next to `path`, syncs it and renames it
 // over `path`, so readers never see a partial file; on failure nothing is left.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
+// The same for a file made of `pieces` back to back (no joined copy in memory).
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::vector<absl::string_view>& pieces);
 
 enum class FileFormat {
   kUnknown,

@@ -1,6 +1,7 @@
 #include "converter/graph_builder.h"
 
 #include "absl/strings/str_cat.h"
+#include "converter/handlers/node_context.h"  // NhwcToNchwPerm
 
 namespace onnxsmith::converter {
 
@@ -73,6 +74,54 @@ void GraphBuilder::BindTfOutput(const std::string& tf_tensor, const std::string&
 const std::string* GraphBuilder::FindTfOutput(const std::string& tf_tensor) const {
   auto it = tf_outputs_.find(tf_tensor);
   return it == tf_outputs_.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<std::string> GraphBuilder::TransposeToNchw(const std::string& value,
+                                                          const std::string& name) {
+  auto rank = TypeOf(value).rank();
+  if (!rank || *rank < 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--outputs-as-nchw: output '", name, "' needs a known rank >= 3"));
+  }
+  return AddNode(name + "/to_nchw", "Transpose", "", {value}, 1,
+                 {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+}
+
+void GraphBuilder::AddGraphOutput(const std::string& value, const std::string& name,
+                                  const std::string& node_hint) {
+  std::string v = value;
+  const bool produced_by_node = !graph_->IsInitializer(v) && !graph_->IsGraphInput(v);
+  if (produced_by_node && !output_renames_.count(v) && v != name) {
+    output_renames_[v] = name;
+  } else if (v != name) {
+    v = AddNode(node_hint, "Identity", "", {v}, 1, {})[0];
+    output_renames_[v] = name;
+  }
+  graph_->outputs.push_back({name, TypeOf(v)});
+}
+
+void GraphBuilder::FinishOutputs() {
+  ir::Graph& g = *graph_;
+  auto final_name = [&](const std::string& value) -> const std::string& {
+    auto it = output_renames_.find(value);
+    return it == output_renames_.end() ? value : it->second;
+  };
+  for (const auto& node : g.nodes) {
+    for (const std::string& o : node->outputs) {
+      ir::ValueType t = TypeOf(o);
+      if (t.dtype != ir::DataType::kUndefined) g.value_types[final_name(o)] = std::move(t);
+    }
+  }
+  for (auto& node : g.nodes) {
+    for (auto& in : node->inputs) in = std::string(final_name(in));
+    for (auto& o : node->outputs) o = std::string(final_name(o));
+  }
+  // An output whose value had no type yet takes what is known under its name.
+  for (ir::ValueInfo& out : g.outputs) {
+    if (out.type.dtype != ir::DataType::kUndefined) continue;
+    auto it = g.value_types.find(out.name);
+    if (it != g.value_types.end()) out.type = it->second;
+  }
 }
 
 }  // namespace onnxsmith::converter

@@ -1,6 +1,7 @@
 // Builds the ONNX graph while handlers run: unique value names, the map from
-// TF tensors ("node:k") to ONNX values, and the types known for each value
-// (seeded by inputs and constants, extended by ONNX's per-node inference).
+// TF tensors ("node:k") to ONNX values, the types known for each value
+// (seeded by inputs and constants, extended by ONNX's per-node inference),
+// and the naming of the graph outputs (shared by the TF and Keras converters).
 #ifndef ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
 #define ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
 
@@ -11,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
 #include "ir/graph.h"
 #include "ir/shape_inference.h"
 
@@ -40,11 +42,25 @@ class GraphBuilder {
   void BindTfOutput(const std::string& tf_tensor, const std::string& value);
   const std::string* FindTfOutput(const std::string& tf_tensor) const;
 
+  // For --outputs-as-nchw: `value` (NHWC, known rank >= 3) transposed to
+  // NCHW, in a node named after output `name` (which errors name too).
+  absl::StatusOr<std::string> TransposeToNchw(const std::string& value, const std::string& name);
+  // Makes `value` the next graph output, named `name`. A value a node
+  // produces is renamed (by FinishOutputs); a graph input, an initializer or
+  // a value already renamed for another output goes out through an Identity
+  // node named after `node_hint`.
+  void AddGraphOutput(const std::string& value, const std::string& name,
+                      const std::string& node_hint);
+  // After the last AddGraphOutput: applies the renames and records the types
+  // known for node outputs as value_info (under their final names).
+  void FinishOutputs();
+
  private:
   ir::Graph* graph_;
   int opset_;
   absl::flat_hash_set<std::string> used_names_;
   absl::flat_hash_map<std::string, std::string> tf_outputs_;
+  absl::flat_hash_map<std::string, std::string> output_renames_;  // value -> output name
   ir::ShapeInferencer inferencer_;
 };
 

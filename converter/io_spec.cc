@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -88,6 +89,22 @@ absl::StatusOr<std::vector<TensorSpec>> ParseTensorSpecList(const std::string& t
     specs.push_back(*std::move(spec));
   }
   return specs;
+}
+
+absl::Status CheckNchwList(const std::vector<std::string>& list, const char* flag,
+                           const char* what, const std::vector<std::string>& names,
+                           const std::function<bool(const std::string&, size_t)>& matches) {
+  for (const std::string& entry : list) {
+    bool found = false;
+    for (size_t i = 0; i < names.size() && !found; ++i) found = matches(entry, i);
+    if (!found) {
+      const std::string known = names.empty() ? absl::StrCat("the graph has no ", what, "s")
+                                              : absl::StrCat(what, "s: ", absl::StrJoin(names, ", "));
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": '", entry, "' is not a graph ", what, " (", known, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace onnxsmith::converter

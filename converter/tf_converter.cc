@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -242,24 +242,15 @@ class Converter {
   }
 
   // Every --inputs-as-nchw / --outputs-as-nchw entry must name one of the
-  // graph's inputs / outputs: a typo would otherwise silently change nothing.
+  // graph's inputs / outputs.
   absl::Status CheckNchwLists() const {
     auto check = [&](const std::vector<std::string>& list, const std::vector<TensorSpec>& specs,
                      const char* flag, const char* what) -> absl::Status {
-      for (const std::string& s : list) {
-        bool found = false;
-        std::vector<std::string> names;
-        for (const TensorSpec& t : specs) {
-          found |= IsNchw({s}, t.tensor_name());
-          names.push_back(OnnxName(t.tensor_name()));
-        }
-        if (!found) {
-          return absl::InvalidArgumentError(absl::StrCat(flag, ": '", s, "' is not a graph ", what,
-                                                         " (", what, "s: ",
-                                                         absl::StrJoin(names, ", "), ")"));
-        }
-      }
-      return absl::OkStatus();
+      std::vector<std::string> names;
+      for (const TensorSpec& t : specs) names.push_back(OnnxName(t.tensor_name()));
+      return CheckNchwList(list, flag, what, names, [&](const std::string& entry, size_t i) {
+        return IsNchw({entry}, specs[i].tensor_name());
+      });
     };
     RETURN_IF_ERROR(check(options_.inputs_as_nchw, inputs_, "--inputs-as-nchw", "input"));
     return check(options_.outputs_as_nchw, outputs_, "--outputs-as-nchw", "output");
@@ -375,8 +366,6 @@ class Converter {
   }
 
   absl::Status AddOutputs() {
-    ir::Graph& g = builder_.graph();
-    absl::flat_hash_map<std::string, std::string> rename;
     for (const TensorSpec& out : outputs_) {
       const std::string name = out.tensor_name();
       const std::string* value = builder_.FindTfOutput(name);
@@ -386,13 +375,7 @@ class Converter {
       }
       std::string v = *value;
       if (IsNchw(options_.outputs_as_nchw, name)) {
-        auto rank = builder_.TypeOf(v).rank();
-        if (!rank || *rank < 3) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--outputs-as-nchw: output '", name, "' needs a known rank >= 3"));
-        }
-        v = builder_.AddNode(name + "/to_nchw", "Transpose", "", {v}, 1,
-                             {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+        ASSIGN_OR_RETURN(v, builder_.TransposeToNchw(v, name));
       }
       if (out.shape) {
         // --outputs y:0[...] declares a shape inference could not find.
@@ -410,37 +393,10 @@ class Converter {
         if (!type.shape) type.shape = ToValueType(type.dtype, out.shape).shape;
         builder_.SetType(v, type);
       }
-      const std::string onnx_name = OnnxName(name);
-      const bool produced_by_node = !g.IsInitializer(v) && !g.IsGraphInput(v);
-      if (produced_by_node && !rename.count(v) && v != onnx_name) {
-        rename[v] = onnx_name;
-      } else if (v != onnx_name) {
-        builder_.AddNode(name + "/output", "Identity", "", {v}, 1, {});
-        v = g.nodes.back()->outputs[0];
-        rename[v] = onnx_name;
-      }
-      g.outputs.push_back({onnx_name, builder_.TypeOf(v)});
+      // Output names are the TF tensor names unless renamed.
+      builder_.AddGraphOutput(v, OnnxName(name), name + "/output");
     }
-    // Types known for intermediate values go out as value_info.
-    for (const auto& node : g.nodes) {
-      for (const std::string& o : node->outputs) {
-        ir::ValueType t = builder_.TypeOf(o);
-        if (t.dtype == ir::DataType::kUndefined) continue;
-        auto it = rename.find(o);
-        g.value_types[it == rename.end() ? o : it->second] = std::move(t);
-      }
-    }
-    // Name the produced values after the TF tensors the user asked for.
-    for (auto& node : g.nodes) {
-      for (auto& in : node->inputs) {
-        auto it = rename.find(in);
-        if (it != rename.end()) in = it->second;
-      }
-      for (auto& o : node->outputs) {
-        auto it = rename.find(o);
-        if (it != rename.end()) o = it->second;
-      }
-    }
+    builder_.FinishOutputs();
     return absl::OkStatus();
   }
 
@@ -455,13 +411,15 @@ class Converter {
 
 }  // namespace
 
+absl::Status CheckOpset(int opset) {
+  if (opset >= kMinOpset && opset <= kMaxOpset) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "opset ", opset, " is out of range: onnxsmith emits opsets ", kMinOpset, " to ", kMaxOpset));
+}
+
 absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
                                                  const ConvertOptions& options) {
-  if (options.opset < kMinOpset || options.opset > kMaxOpset) {
-    return absl::InvalidArgumentError(absl::StrCat("opset ", options.opset,
-                                                   " is out of range: onnxsmith emits opsets ",
-                                                   kMinOpset, " to ", kMaxOpset));
-  }
+  RETURN_IF_ERROR(CheckOpset(options.opset));
   ConversionResult result;
   Converter converter(graph, options, &result);
   RETURN_IF_ERROR(converter.Run());

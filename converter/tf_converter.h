@@ -49,6 +49,9 @@ struct ConversionResult {
 absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
                                                  const ConvertOptions& options);
 
+// InvalidArgument unless onnxsmith emits `opset` ([kMinOpset, kMaxOpset]).
+absl::Status CheckOpset(int opset);
+
 // Default custom-op domain when --custom-ops names none.
 inline constexpr char kDefaultCustomDomain[] = "ai.onnx.converters.tensorflow";
 

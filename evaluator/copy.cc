@@ -224,6 +224,35 @@ void TransposeCopy(void* dst, const void* src, const Dims& in_dims, const Dims& 
               });
 }
 
+void GatherByAxisMaps(void* dst_raw, const void* src_raw, const Dims& src_dims,
+                      const Dims& out_dims, const std::vector<std::vector<int64_t>>& map,
+                      int es) {
+  const int r = static_cast<int>(out_dims.size());
+  const char* src = static_cast<const char*>(src_raw);
+  char* dst = static_cast<char*>(dst_raw);
+  // A scalar has no axis to map (and nothing to pad); empty outputs copy nothing.
+  if (r == 0) {
+    std::memcpy(dst, src, es);
+    return;
+  }
+  if (NumElements(out_dims) == 0) return;
+  const Dims xs = Strides(src_dims);
+  std::vector<int64_t> pos(r, 0);
+  const int64_t inner = out_dims[r - 1];
+  const int64_t rows = NumElements(out_dims) / inner;
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t base = 0;
+    for (int i = 0; i < r - 1; ++i) base += map[i][pos[i]] * xs[i];
+    for (int64_t o = 0; o < inner; ++o) {
+      std::memcpy(dst + (row * inner + o) * es, src + (base + map[r - 1][o] * xs[r - 1]) * es, es);
+    }
+    for (int i = r - 2; i >= 0; --i) {
+      if (++pos[i] < out_dims[i]) break;
+      pos[i] = 0;
+    }
+  }
+}
+
 void FillElements(void* dst, const void* value, int64_t count, int element_size) {
   char* d = static_cast<char*>(dst);
   auto fill = [&](auto tag) {

@@ -4,6 +4,7 @@
 #define ONNXSMITH_EVALUATOR_COPY_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "evaluator/array.h"
 
@@ -19,6 +20,12 @@ void StridedCopy(void* dst, const Dims& dst_strides, const void* src, const Dims
 // cache when the innermost axis moves.
 void TransposeCopy(void* dst, const void* src, const Dims& in_dims, const Dims& perm,
                    int element_size, bool parallel);
+
+// dst[o_0, ..., o_r-1] = src[map[0][o_0], ..., map[r-1][o_r-1]] for every
+// index o in `out_dims`: a gather with one source index per output index and
+// axis (Pad's edge/reflect/wrap modes, nearest-neighbour Resize).
+void GatherByAxisMaps(void* dst, const void* src, const Dims& src_dims, const Dims& out_dims,
+                      const std::vector<std::vector<int64_t>>& map, int element_size);
 
 // Fills `count` elements of `element_size` bytes with the bytes at `value`.
 void FillElements(void* dst, const void* value, int64_t count, int element_size);

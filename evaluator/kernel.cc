@@ -123,8 +123,13 @@ const KernelRegistry& KernelRegistry::Global() {
     auto* r = new KernelRegistry();
     RegisterElementwiseKernels(*r);
     RegisterShapeKernels(*r);
+    RegisterSlicePadKernels(*r);
+    RegisterGatherScatterKernels(*r);
+    RegisterGenerateKernels(*r);
     RegisterReduceKernels(*r);
-    RegisterNnKernels(*r);
+    RegisterMatMulKernels(*r);
+    RegisterConvKernels(*r);
+    RegisterConvTransposeKernels(*r);
     RegisterPoolKernels(*r);
     RegisterNormKernels(*r);
     RegisterResizeKernels(*r);

@@ -117,8 +117,13 @@ class KernelRegistry {
 // Per-family registration (one file each).
 void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterShapeKernels(KernelRegistry& r);
+void RegisterSlicePadKernels(KernelRegistry& r);
+void RegisterGatherScatterKernels(KernelRegistry& r);
+void RegisterGenerateKernels(KernelRegistry& r);
 void RegisterReduceKernels(KernelRegistry& r);
-void RegisterNnKernels(KernelRegistry& r);
+void RegisterMatMulKernels(KernelRegistry& r);  // MatMul, MatMulInteger, Gemm
+void RegisterConvKernels(KernelRegistry& r);
+void RegisterConvTransposeKernels(KernelRegistry& r);
 void RegisterPoolKernels(KernelRegistry& r);
 void RegisterNormKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);

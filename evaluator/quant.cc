@@ -1,6 +1,6 @@
 // Quantization ops: QuantizeLinear, DequantizeLinear (per-tensor and
 // per-axis), DynamicQuantizeLinear. (MatMulInteger lives with MatMul in
-// nn.cc.)
+// matmul.cc.)
 #include <algorithm>
 #include <cmath>
 #include <limits>

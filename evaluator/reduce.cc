@@ -1,9 +1,12 @@
 // Reductions: ReduceSum/Mean/Max/Min/Prod/L1/L2/SumSquare/LogSum/LogSumExp
 // (axes as attribute up to opset 17 -- ReduceSum up to 12 -- and as an
-// input after), keepdims, noop_with_empty_axes; ArgMax/ArgMin.
+// input after), keepdims, noop_with_empty_axes; ArgMax/ArgMin; and the
+// other kernels along one axis: CumSum, TopK.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "common/status_macros.h"
 #include "evaluator/kernel.h"
@@ -255,6 +258,92 @@ absl::Status ArgKernel(KernelContext& ctx, bool is_max) {
   });
 }
 
+// ---- Along one axis: CumSum, TopK -------------------------------------------
+
+absl::Status CumSumKernel(KernelContext& ctx) {
+  RETURN_IF_ERROR(ctx.RequireInputs(2));
+  const Array& x = ctx.input(0);
+  ASSIGN_OR_RETURN(double axis_d, ctx.InputScalar(1));
+  ASSIGN_OR_RETURN(int axis, NormalizeAxis(static_cast<int64_t>(axis_d), x.rank()));
+  const bool exclusive = ctx.GetInt("exclusive", 0) != 0;
+  const bool reverse = ctx.GetInt("reverse", 0) != 0;
+  return Dispatch<kNumericTypes>(x.dtype(), "CumSum", [&](auto tag) -> absl::Status {
+    using T = typename decltype(tag)::type;
+    ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, x.dtype(), x.dims()));
+    const int64_t n = x.dims()[axis];
+    const int64_t outer = NumElements(Dims(x.dims().begin(), x.dims().begin() + axis));
+    const int64_t inner = NumElements(Dims(x.dims().begin() + axis + 1, x.dims().end()));
+    const T* src = x.data<T>();
+    T* dst = out->mutable_data<T>();
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        T acc = T(0);
+        for (int64_t k = 0; k < n; ++k) {
+          const int64_t j = reverse ? n - 1 - k : k;
+          const int64_t at = (o * n + j) * inner + i;
+          if (exclusive) {
+            dst[at] = acc;
+            acc = static_cast<T>(acc + src[at]);
+          } else {
+            acc = static_cast<T>(acc + src[at]);
+            dst[at] = acc;
+          }
+        }
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status TopKKernel(KernelContext& ctx) {
+  RETURN_IF_ERROR(ctx.RequireInputs(1));
+  const Array& x = ctx.input(0);
+  int64_t k;
+  if (ctx.opset() < 10) {
+    k = ctx.GetInt("k", -1);
+  } else {
+    ASSIGN_OR_RETURN(std::vector<int64_t> kv, ctx.InputInts(1));
+    if (kv.size() != 1) return ctx.Error("K must hold one value");
+    k = kv[0];
+  }
+  ASSIGN_OR_RETURN(int axis, NormalizeAxis(ctx.GetInt("axis", -1), x.rank()));
+  const int64_t n = x.dims()[axis];
+  if (k < 0 || k > n) return ctx.Error("K = ", k, " is out of range for an axis of size ", n);
+  const bool largest = ctx.GetInt("largest", 1) != 0;
+  Dims out_dims = x.dims();
+  out_dims[axis] = k;
+  return Dispatch<kNumericTypes>(x.dtype(), "TopK", [&](auto tag) -> absl::Status {
+    using T = typename decltype(tag)::type;
+    ASSIGN_OR_RETURN(Array * vals, ctx.Allocate(0, x.dtype(), out_dims));
+    Array* inds = nullptr;
+    if (ctx.num_outputs() > 1) {
+      ASSIGN_OR_RETURN(inds, ctx.Allocate(1, DataType::kInt64, out_dims));
+    }
+    const int64_t outer = NumElements(Dims(x.dims().begin(), x.dims().begin() + axis));
+    const int64_t inner = NumElements(Dims(x.dims().begin() + axis + 1, x.dims().end()));
+    const T* src = x.data<T>();
+    std::vector<int64_t> order(n);
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        auto at = [&](int64_t j) { return src[(o * n + j) * inner + i]; };
+        std::iota(order.begin(), order.end(), 0);
+        auto cmp = [&](int64_t a, int64_t b) {
+          const T va = at(a), vb = at(b);
+          if (va != vb) return largest ? va > vb : va < vb;
+          return a < b;
+        };
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t dst = (o * k + j) * inner + i;
+          vals->mutable_data<T>()[dst] = at(order[j]);
+          if (inds) inds->mutable_data<int64_t>()[dst] = order[j];
+        }
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace
 
 void RegisterReduceKernels(KernelRegistry& r) {
@@ -279,6 +368,8 @@ void RegisterReduceKernels(KernelRegistry& r) {
   }
   r.Register("ArgMax", [](KernelContext& ctx) { return ArgKernel(ctx, true); });
   r.Register("ArgMin", [](KernelContext& ctx) { return ArgKernel(ctx, false); });
+  r.Register("CumSum", CumSumKernel);
+  r.Register("TopK", TopKKernel);
 }
 
 }  // namespace onnxsmith::evaluator

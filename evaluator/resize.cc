@@ -236,23 +236,7 @@ absl::Status ResizeImpl(KernelContext& ctx, const ResizeAttrs& at, std::vector<f
         map[i][o] = plans[i].active ? plans[i].taps[o][0].index : o;
       }
     }
-    const Dims xs = Strides(x.dims());
-    const int64_t inner = out_dims[r - 1];
-    const int64_t rows = out->size() / inner;
-    std::vector<int64_t> pos(r, 0);
-    const char* src = x.data<char>();
-    char* dst = out->mutable_data<char>();
-    for (int64_t row = 0; row < rows; ++row) {
-      int64_t base = 0;
-      for (int i = 0; i < r - 1; ++i) base += map[i][pos[i]] * xs[i];
-      for (int64_t o = 0; o < inner; ++o) {
-        std::memcpy(dst + (row * inner + o) * es, src + (base + map[r - 1][o] * xs[r - 1]) * es, es);
-      }
-      for (int i = r - 2; i >= 0; --i) {
-        if (++pos[i] < out_dims[i]) break;
-        pos[i] = 0;
-      }
-    }
+    GatherByAxisMaps(out->mutable_raw(), x.raw(), x.dims(), out_dims, map, es);
   } else {
     RETURN_IF_ERROR(Dispatch<kFloatTypes>(x.dtype(), "Resize", [&](auto tag) -> absl::Status {
       using T = typename decltype(tag)::type;

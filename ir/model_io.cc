@@ -40,22 +40,29 @@ absl::StatusOr<ValidationReport> ValidateModel(onnx::ModelProto* proto) {
                                          kMaxCheckerOpset, "); validate with a newer onnx");
     return report;
   }
-  // Graph outputs need a shape for the checker: take what inference knows.
-  try {
-    onnx::ModelProto inferred = *proto;
-    onnx::shape_inference::InferShapes(inferred);
-    std::unordered_map<std::string, const onnx::TypeProto*> known;
-    for (const auto& vi : inferred.graph().value_info()) known[vi.name()] = &vi.type();
-    for (const auto& vi : inferred.graph().output()) known[vi.name()] = &vi.type();
-    for (auto& out : *proto->mutable_graph()->mutable_output()) {
-      if (out.type().tensor_type().has_shape()) continue;
-      auto it = known.find(out.name());
-      if (it != known.end() && it->second->tensor_type().has_shape()) {
-        *out.mutable_type() = *it->second;
+  // Graph outputs need a shape for the checker: take what inference knows
+  // (on a copy of the whole model, so only when one lacks it).
+  bool untyped_output = false;
+  for (const auto& out : proto->graph().output()) {
+    untyped_output |= !out.type().tensor_type().has_shape();
+  }
+  if (untyped_output) {
+    try {
+      onnx::ModelProto inferred = *proto;
+      onnx::shape_inference::InferShapes(inferred);
+      std::unordered_map<std::string, const onnx::TypeProto*> known;
+      for (const auto& vi : inferred.graph().value_info()) known[vi.name()] = &vi.type();
+      for (const auto& vi : inferred.graph().output()) known[vi.name()] = &vi.type();
+      for (auto& out : *proto->mutable_graph()->mutable_output()) {
+        if (out.type().tensor_type().has_shape()) continue;
+        auto it = known.find(out.name());
+        if (it != known.end() && it->second->tensor_type().has_shape()) {
+          *out.mutable_type() = *it->second;
+        }
       }
+    } catch (const std::exception&) {
+      // The strict pass below reports the problem.
     }
-  } catch (const std::exception&) {
-    // The strict pass below reports the problem.
   }
   if (absl::Status s = CheckOutputsTyped(*proto); !s.ok()) return s;
   try {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ir/transpose_copy.h"
 
 namespace onnxsmith::ir {
 
@@ -292,22 +293,8 @@ absl::StatusOr<Tensor> Tensor::Transposed(const std::vector<int64_t>& perm) cons
   }
   const int esize = ElementSize(dtype_);
   if (esize == 0) return absl::UnimplementedError("cannot transpose a string constant");
-  // Strides of the input, visited in output order.
-  std::vector<int64_t> in_strides(r, 1);
-  for (int i = r - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * dims_[i + 1];
-  const int64_t n = num_elements();
-  std::string out(static_cast<size_t>(n * esize), '\0');
-  const char* src = raw().data();
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t o = 0; o < n; ++o) {
-    int64_t offset = 0;
-    for (int i = 0; i < r; ++i) offset += idx[i] * in_strides[perm[i]];
-    std::memcpy(&out[o * esize], src + offset * esize, esize);
-    for (int i = r - 1; i >= 0; --i) {
-      if (++idx[i] < out_dims[i]) break;
-      idx[i] = 0;
-    }
-  }
+  std::string out(static_cast<size_t>(num_elements() * esize), '\0');
+  TransposeCopy(raw().data(), out.data(), esize, dims_, perm);
   return FromRaw(dtype_, std::move(out_dims), std::move(out));
 }
 

@@ -67,6 +67,13 @@ class GraphEditor {
   // only; the constant-folding pass will turn such values into initializers.
   bool IsConstantExpr(const std::string& value);
 
+  // Read-only phases run on TBB workers (RewritePass's matching): while
+  // shared reads are on, queries write nothing shared. BeginSharedReads
+  // first memoizes IsConstantExpr for the values of the nodes added since the
+  // last call, so workers only look the memo up.
+  void BeginSharedReads();
+  void EndSharedReads() { shared_reads_ = false; }
+
   // Type knowledge: value_info, graph inputs/outputs, initializers.
   std::optional<ir::ValueType> TypeOf(const std::string& value) const;
   ir::DataType DataTypeOf(const std::string& value) const;
@@ -115,6 +122,8 @@ class GraphEditor {
   static void EraseOne(std::vector<ir::Node*>& v, const ir::Node* n);
   // Every value / node name of the graph, collected on first need.
   void EnsureNames();
+  bool ConstantExprWalk(const std::string& value,
+                        absl::flat_hash_map<std::string, bool>& memo) const;
   void RenameInSubgraphs(ir::Node* node, const std::string& from, const std::string& to);
 
   ir::Graph& graph_;
@@ -130,6 +139,8 @@ class GraphEditor {
   absl::flat_hash_set<std::string> names_;  // every value name seen
   absl::flat_hash_set<std::string> node_names_;
   absl::flat_hash_map<std::string, bool> const_memo_;
+  bool shared_reads_ = false;
+  size_t memoized_nodes_ = 0;  // graph_.nodes[0, memoized_nodes_) memoized
   absl::flat_hash_map<const ir::Node*, int64_t> original_index_;
   int64_t name_counter_ = 0;
   bool modified_ = false;

@@ -43,6 +43,10 @@ class RewritePass : public Pass {
   const absl::flat_hash_map<std::string, int64_t>& fired() const { return fired_; }
 
  private:
+  // Index (in by_op_'s list for the node's op) of the first rule from `from`
+  // whose condition holds at `node`; -1 if none. Read-only.
+  int FirstMatch(GraphEditor& ed, const ir::Node& node, size_t from) const;
+
   std::string name_;
   std::vector<RewriteRule> rules_;
   absl::flat_hash_map<std::string, std::vector<const RewriteRule*>> by_op_;

@@ -7,6 +7,7 @@
 #define ONNXSMITH_OPTIMIZER_TESTING_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,6 +73,28 @@ absl::StatusOr<PipelineReport> RunPasses(ir::Graph& g, const std::vector<std::st
 
 // ONNX's checker and strict shape inference on the graph as a model.
 absl::Status CheckWithOnnx(const ir::Graph& g, int64_t opset = 17);
+
+// ---- Checking a rewrite (testing_checks.cc) ----------------------------------
+
+// The first node of `op_type` in the main graph, or nullptr.
+const ir::Node* FindOp(const ir::Graph& g, const std::string& op_type);
+
+// Largest |a - b| over the outputs of two graphs run by the reference
+// evaluator (for ops the interpreter above lacks) on the same random inputs;
+// `dims` gives concrete shapes for inputs with unknown dims. +inf when the
+// outputs differ in number or shape.
+absl::StatusOr<double> EvaluatorDiff(const ir::Graph& a, const ir::Graph& b,
+                                     const std::map<std::string, std::vector<int64_t>>& dims = {});
+
+// The largest output difference between a graph before and after a rewrite.
+using DiffFn =
+    std::function<absl::StatusOr<double>(const ir::Graph& before, const ir::Graph& after)>;
+
+// What a rewrite test checks: `passes` run on `g` converge, the outputs stay
+// within `tol` of those before (NumericDiff, or `diff` when given), and ONNX's
+// checker accepts the result. The error says which check failed.
+absl::Status OptimizeAndCheck(ir::Graph& g, const std::vector<std::string>& passes,
+                              int64_t opset = 17, double tol = 1e-5, const DiffFn& diff = nullptr);
 
 }  // namespace onnxsmith::optimizer::testing
 

@@ -41,7 +41,7 @@ die() { echo "fuzz.sh: $*" >&2; exit 2; }
 build() {
   command -v clang >/dev/null || die "clang is not installed: run tools/setup.sh --fuzz"
   [[ -n "${FUZZ_NO_BUILD:-}" ]] && return 0  # already built (e.g. while the server is busy)
-  nice -n 19 bazel --output_base="$output_base" build --config=fuzz "${@/#/\/\/fuzz:}" >&2
+  nice -n 19 bazel --output_base="$output_base" build --config=fuzz --symlink_prefix=/ "${@/#/\/\/fuzz:}" >&2
 }
 
 bin_dir() {

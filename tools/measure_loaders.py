@@ -5,7 +5,7 @@
       [--models mobilenet_v2,resnet50,...] [--formats sm,h5,keras] [--keep DIR]
 
 Builds keras.applications MobileNetV2, ResNet50, DenseNet121, EfficientNetB0 (weights=None,
-fixed seed, random biases and BatchNormalization statistics, as tests/oracle/test_keras.py
+fixed seed, random biases and BatchNormalization statistics, as tests/oracle/keras_lib.py (randomize)
 does), saves each as a SavedModel (model.export), .h5 and .keras, converts each with
 `onnxsmith convert`, runs the ONNX model in ONNX Runtime on a batch of 2 and prints a
 Markdown table: convert wall time, max |onnx - keras|, and the output's scale (max |keras|).

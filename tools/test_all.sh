@@ -21,9 +21,9 @@ bazel build //:onnxsmith
 if [[ -z "${ONNXSMITH_NO_SANITIZERS:-}" ]]; then
   tools/setup.sh --fuzz
   san_base="$(bazel info output_base)-clang"
-  bazel --output_base="$san_base" test --config=fuzz \
+  bazel --output_base="$san_base" test --config=fuzz --symlink_prefix=/ \
     //tests/unit/... //fuzz/... //tests/bad_inputs/...
-  bazel --output_base="$san_base" build --config=fuzz //:onnxsmith
+  bazel --output_base="$san_base" build --config=fuzz --symlink_prefix=/ //:onnxsmith
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ONNXSMITH_BIN="$san_base/execroot/onnxsmith/bazel-out/k8-fastbuild/bin/onnxsmith" \
     "$venv/bin/python" -m pytest -q tests/oracle \

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "converter/checkpoint/crc32c.h"
 #include "converter/checkpoint/table_reader.h"
+#include "converter/tf/dtype.h"
 
 namespace onnxsmith::checkpoint {
 namespace {
@@ -135,34 +136,6 @@ absl::Status DecodeStrings(absl::string_view data, int64_t n, std::vector<std::s
 
 }  // namespace
 
-absl::StatusOr<ir::DataType> BundleDtypeToOnnx(tf::DataType dtype) {
-  int base = static_cast<int>(dtype);
-  if (base > 100) base -= 100;  // reference types
-  switch (static_cast<tf::DataType>(base)) {
-    case tf::DT_FLOAT: return ir::DataType::kFloat;
-    case tf::DT_DOUBLE: return ir::DataType::kDouble;
-    case tf::DT_INT32: return ir::DataType::kInt32;
-    case tf::DT_UINT8: return ir::DataType::kUint8;
-    case tf::DT_INT16: return ir::DataType::kInt16;
-    case tf::DT_INT8: return ir::DataType::kInt8;
-    case tf::DT_STRING: return ir::DataType::kString;
-    case tf::DT_INT64: return ir::DataType::kInt64;
-    case tf::DT_BOOL: return ir::DataType::kBool;
-    case tf::DT_BFLOAT16: return ir::DataType::kBfloat16;
-    case tf::DT_UINT16: return ir::DataType::kUint16;
-    case tf::DT_HALF: return ir::DataType::kFloat16;
-    case tf::DT_UINT32: return ir::DataType::kUint32;
-    case tf::DT_UINT64: return ir::DataType::kUint64;
-    case tf::DT_COMPLEX64: return ir::DataType::kComplex64;
-    case tf::DT_COMPLEX128: return ir::DataType::kComplex128;
-    default: break;
-  }
-  const std::string& name = tf::DataType_Name(dtype);
-  return absl::UnimplementedError(absl::StrCat(
-      "dtype ", name.empty() ? absl::StrCat("#", static_cast<int>(dtype)) : name,
-      " has no ONNX equivalent"));
-}
-
 absl::StatusOr<TensorBundleReader> TensorBundleReader::Open(const std::string& prefix) {
   TensorBundleReader r;
   r.prefix_ = prefix;
@@ -262,7 +235,7 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
         where, " is a partitioned variable saved as ", e.slices_size(),
         " slices; reading partitioned variables is not supported"));
   }
-  auto dtype = BundleDtypeToOnnx(e.dtype());
+  auto dtype = converter::ToOnnxType(e.dtype());
   if (!dtype.ok()) {
     return absl::Status(dtype.status().code(), absl::StrCat(where, ": ", dtype.status().message()));
   }

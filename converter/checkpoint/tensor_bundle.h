@@ -54,12 +54,6 @@ class TensorBundleReader {
   std::map<std::string, tf::BundleEntryProto> entries_;
 };
 
-// The ONNX element type of a checkpoint dtype (reference dtypes map like their
-// base type); Unimplemented for resource, variant and quantized types.
-// (tensor_convert.h has the same mapping; it lives in //converter, which the
-// SavedModel loader in //converter will make depend on this library.)
-absl::StatusOr<ir::DataType> BundleDtypeToOnnx(tf::DataType dtype);
-
 }  // namespace onnxsmith::checkpoint
 
 #endif  // ONNXSMITH_CONVERTER_CHECKPOINT_TENSOR_BUNDLE_H_

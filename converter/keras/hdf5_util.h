@@ -14,6 +14,7 @@
 #include <hdf5.h>
 
 #include "absl/status/statusor.h"
+#include "converter/keras/hdf5_validate.h"  // RawBytes
 #include "ir/tensor.h"
 
 namespace onnxsmith::converter::keras::h5 {
@@ -46,28 +47,6 @@ class Handle {
 
 // Turns HDF5's automatic error printing off (once per process).
 void SilenceErrors();
-
-// The raw bytes of a file (mapped) or of an image (borrowed), and what was
-// learnt from them before libhdf5 saw the file: the sizes of addresses and
-// lengths, and every global heap collection with its objects. libhdf5 1.10
-// trusts the heap IDs it reads (a bad one crashes it), so variable-length
-// strings are checked against this index before they are read.
-class RawBytes {
- public:
-  RawBytes() = default;
-  ~RawBytes();
-  RawBytes(const RawBytes&) = delete;
-  RawBytes& operator=(const RawBytes&) = delete;
-
-  const unsigned char* data = nullptr;
-  size_t size = 0;
-  bool mapped = false;
-  int offset_size = 8;
-  int length_size = 8;
-  uint64_t base = 0;  // base address (file addresses are relative to it)
-  // collection address (relative) -> object index -> object size
-  std::map<uint64_t, std::map<uint32_t, uint64_t>> heaps;
-};
 
 // An open, read-only HDF5 file (on disk, or an image in memory that must
 // outlive it).

@@ -170,8 +170,10 @@ class KerasConverter {
     start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(std::vector<KerasTensorRef> outputs, ResolveOutputs());
     ASSIGN_OR_RETURN(std::vector<Value> inputs, AddInputs());
+    const std::vector<std::string> output_names = OutputNames(outputs);
+    RETURN_IF_ERROR(CheckNchwLists(outputs, output_names));
     ASSIGN_OR_RETURN(std::vector<Value> values, ConvertModel(*spec_, inputs, outputs, "", 0));
-    RETURN_IF_ERROR(AddOutputs(outputs, values));
+    RETURN_IF_ERROR(AddOutputs(outputs, values, output_names));
     ir::Model& model = result_->model;
     model.graph.RemoveDeadNodes();
     RETURN_IF_ERROR(model.graph.TopologicalSort());
@@ -238,6 +240,49 @@ class KerasConverter {
       refs.push_back({out.node, 0, out.output});
     }
     return refs;
+  }
+
+  // Output names are the layer names ("layer_k" for output k > 0 of a
+  // layer), made unique against the inputs and each other.
+  static std::string LayerOutputName(const KerasTensorRef& ref) {
+    return ref.tensor > 0 ? absl::StrCat(ref.layer, "_", ref.tensor) : ref.layer;
+  }
+  std::vector<std::string> OutputNames(const std::vector<KerasTensorRef>& refs) {
+    std::set<std::string> used;
+    for (const ir::ValueInfo& in : builder_.graph().inputs) used.insert(in.name);
+    std::vector<std::string> names;
+    for (const KerasTensorRef& ref : refs) {
+      std::string name = LayerOutputName(ref);
+      if (used.count(name)) {
+        const std::string base = name + "_output";
+        name = base;
+        for (int k = 1; used.count(name); ++k) name = absl::StrCat(base, "_", k);
+      }
+      used.insert(name);
+      names.push_back(std::move(name));
+    }
+    return names;
+  }
+
+  static bool OutputIsNchw(const std::string& entry, const KerasTensorRef& ref,
+                           const std::string& name) {
+    return MatchesName(entry, ref.layer) || entry == name;
+  }
+
+  // Every --inputs-as-nchw / --outputs-as-nchw entry must name an input /
+  // output of the model.
+  absl::Status CheckNchwLists(const std::vector<KerasTensorRef>& outputs,
+                              const std::vector<std::string>& output_names) {
+    std::vector<std::string> input_names;
+    for (const ir::ValueInfo& in : builder_.graph().inputs) input_names.push_back(in.name);
+    RETURN_IF_ERROR(CheckNchwList(options_.inputs_as_nchw, "--inputs-as-nchw", "input",
+                                  input_names, [&](const std::string& entry, size_t i) {
+                                    return MatchesName(entry, input_names[i]);
+                                  }));
+    return CheckNchwList(options_.outputs_as_nchw, "--outputs-as-nchw", "output", output_names,
+                         [&](const std::string& entry, size_t i) {
+                           return OutputIsNchw(entry, outputs[i], output_names[i]);
+                         });
   }
 
   absl::StatusOr<std::vector<Value>> AddInputs() {
@@ -478,66 +523,21 @@ class KerasConverter {
     return absl::OkStatus();
   }
 
-  absl::Status AddOutputs(const std::vector<KerasTensorRef>& refs, const std::vector<Value>& values) {
-    ir::Graph& g = builder_.graph();
-    absl::flat_hash_map<std::string, std::string> rename;
-    std::set<std::string> used;
-    for (const ir::ValueInfo& in : g.inputs) used.insert(in.name);
+  absl::Status AddOutputs(const std::vector<KerasTensorRef>& refs, const std::vector<Value>& values,
+                          const std::vector<std::string>& names) {
     for (size_t i = 0; i < refs.size(); ++i) {
-      std::string name = refs[i].layer;
-      if (refs[i].tensor > 0) name = absl::StrCat(name, "_", refs[i].tensor);
-      if (used.count(name)) {
-        std::string base = name + "_output";
-        name = base;
-        for (int k = 1; used.count(name); ++k) name = absl::StrCat(base, "_", k);
-        builder_.UniqueName(name);
-      }
-      used.insert(name);
+      const std::string& name = names[i];
+      // A name made unique (not the layer's own) must not be taken by a new value.
+      if (name != LayerOutputName(refs[i])) builder_.UniqueName(name);
       std::string v = values[i].value;
       bool nchw = false;
-      for (const std::string& n : options_.outputs_as_nchw) nchw |= MatchesName(n, refs[i].layer) || n == name;
+      for (const std::string& n : options_.outputs_as_nchw) nchw |= OutputIsNchw(n, refs[i], name);
       if (nchw) {
-        auto rank = builder_.TypeOf(v).rank();
-        if (!rank || *rank < 3) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--outputs-as-nchw: output '", name, "' needs a known rank >= 3"));
-        }
-        v = builder_.AddNode(name + "/to_nchw", "Transpose", "", {v}, 1,
-                             {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+        ASSIGN_OR_RETURN(v, builder_.TransposeToNchw(v, name));
       }
-      const bool produced_by_node = !g.IsInitializer(v) && !g.IsGraphInput(v);
-      if (produced_by_node && !rename.count(v) && v != name) {
-        rename[v] = name;
-      } else if (v != name) {
-        v = builder_.AddNode(name + "/output", "Identity", "", {v}, 1, {})[0];
-        rename[v] = name;
-      }
-      g.outputs.push_back({name, builder_.TypeOf(v)});
+      builder_.AddGraphOutput(v, name, name + "/output");
     }
-    for (const auto& node : g.nodes) {
-      for (const std::string& o : node->outputs) {
-        ir::ValueType t = builder_.TypeOf(o);
-        if (t.dtype == ir::DataType::kUndefined) continue;
-        auto it = rename.find(o);
-        g.value_types[it == rename.end() ? o : it->second] = std::move(t);
-      }
-    }
-    for (auto& node : g.nodes) {
-      for (auto& in : node->inputs) {
-        auto it = rename.find(in);
-        if (it != rename.end()) in = it->second;
-      }
-      for (auto& o : node->outputs) {
-        auto it = rename.find(o);
-        if (it != rename.end()) o = it->second;
-      }
-    }
-    for (ir::ValueInfo& out : g.outputs) {
-      if (out.type.dtype == ir::DataType::kUndefined) {
-        auto it = g.value_types.find(out.name);
-        if (it != g.value_types.end()) out.type = it->second;
-      }
-    }
+    builder_.FinishOutputs();
     return absl::OkStatus();
   }
 
@@ -553,11 +553,7 @@ class KerasConverter {
 
 absl::StatusOr<ConversionResult> ConvertKerasModel(const keras::KerasModelFile& file,
                                                    const ConvertOptions& options) {
-  if (options.opset < kMinOpset || options.opset > kMaxOpset) {
-    return absl::InvalidArgumentError(absl::StrCat("opset ", options.opset,
-                                                   " is out of range: onnxsmith emits opsets ",
-                                                   kMinOpset, " to ", kMaxOpset));
-  }
+  RETURN_IF_ERROR(CheckOpset(options.opset));
   ConversionResult result;
   KerasConverter converter(file, options, &result);
   absl::Status status = converter.Run();

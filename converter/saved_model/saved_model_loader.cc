@@ -17,10 +17,8 @@
 #include "converter/saved_model/function_inliner.h"
 #include "converter/saved_model/graph_util.h"
 #include "converter/saved_model/variable_freezer.h"
+#include "converter/tf/proto_parse.h"
 #include "converter/tf/tensor_convert.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 
 namespace onnxsmith::converter {
 namespace {
@@ -28,17 +26,6 @@ namespace {
 using saved_model::OpCatalog;
 
 constexpr char kInitOpSignature[] = "__saved_model_init_op";
-
-class TextErrors : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string first_;
-};
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (!dir.empty() && dir.back() == '/') return dir + name;
@@ -221,26 +208,16 @@ absl::StatusOr<tf::SavedModel> ReadSavedModelProto(const std::string& dir) {
     source = pb;
     ASSIGN_OR_RETURN(std::string bytes, ReadFile(pb));
     if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(pb, ": empty file"));
-    google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                 static_cast<int>(bytes.size()));
-    input.SetRecursionLimit(kMaxSavedModelNesting);
-    if (!saved.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+    if (!ParseBinaryProto(bytes, kMaxSavedModelNesting, &saved)) {
       return absl::InvalidArgumentError(absl::StrCat(
           pb, ": not a SavedModel (truncated or corrupt protobuf, ", bytes.size(), " bytes)"));
     }
   } else if (PathExists(pbtxt)) {
     source = pbtxt;
     ASSIGN_OR_RETURN(std::string text, ReadFile(pbtxt));
-    google::protobuf::TextFormat::Parser parser;
-    TextErrors errors;
-    parser.RecordErrorsTo(&errors);
-    parser.AllowUnknownField(true);
-    parser.AllowUnknownExtension(true);
-    // Deeply nested text would otherwise overflow the stack.
-    parser.SetRecursionLimit(kMaxSavedModelNesting);
-    if (!parser.ParseFromString(text, &saved)) {
+    if (absl::Status s = ParseTextProto(text, kMaxSavedModelNesting, &saved); !s.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(pbtxt, ": not a text SavedModel: ", errors.first()));
+          absl::StrCat(pbtxt, ": not a text SavedModel: ", s.message()));
     }
   } else {
     return absl::NotFoundError(absl::StrCat(

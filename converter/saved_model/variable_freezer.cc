@@ -12,11 +12,24 @@
 #include "converter/saved_model/tensor_proto_util.h"
 #include "converter/tf/proto/trackable_object_graph.pb.h"
 #include "converter/tf/tensor_convert.h"
+#include "tbb/parallel_for.h"
 
 namespace onnxsmith::converter::saved_model {
 namespace {
 
 constexpr char kObjectGraphKey[] = "_CHECKPOINTABLE_OBJECT_GRAPH";
+
+// A variable node of the graph and its checkpoint entry, read on a worker.
+struct PendingRead {
+  tf::NodeDef* node;
+  std::string key;
+  tf::DataType stored;
+  absl::Status read_status;
+  std::vector<int64_t> dims;
+  int64_t bytes = 0;
+  absl::Status proto_status;
+  tf::TensorProto proto;
+};
 
 std::vector<std::string> DataInputs(const tf::NodeDef& node) {
   std::vector<std::string> out;
@@ -186,14 +199,19 @@ void AddRestoreOpKeys(const tf::MetaGraphDef& meta_graph, const OpCatalog& catal
 absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
                              const checkpoint::TensorBundleReader* reader,
                              const std::string& where, FreezeStats* stats) {
-  // Frozen variable -> its dtype.
-  absl::flat_hash_map<std::string, tf::DataType> frozen;
+  // Three steps, so the reads (file I/O, CRC, copies: most of a SavedModel's
+  // load time) run on TBB workers: find every variable's key (stopping at
+  // the first error), read them in parallel, then check and freeze them in
+  // graph order, so errors are the ones a serial loop would report first.
+  std::vector<PendingRead> pending;
+  absl::Status lookup_error;
   for (tf::NodeDef& node : *graph->mutable_node()) {
     if (!IsVariableOp(node.op())) continue;
     if (reader == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
+      lookup_error = absl::FailedPreconditionError(absl::StrCat(
           where, ": variable '", node.name(), "' is needed by the signature's outputs, but the "
           "SavedModel has no variables/ directory (variables/variables.index)"));
+      break;
     }
     std::string key;
     if (auto it = keys.key.find(node.name()); it != keys.key.end()) {
@@ -211,37 +229,69 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
         }
       }
       if (key.empty()) {
-        return absl::NotFoundError(absl::StrCat(
+        lookup_error = absl::NotFoundError(absl::StrCat(
             where, ": no checkpoint key found for variable '", node.name(), "' (", node.op(),
             "): not in the object graph, not assigned by the restore op, and no checkpoint entry "
             "has its name",
             keys.notes.empty() ? "" : absl::StrCat(" (", absl::StrJoin(keys.notes, "; "), ")")));
+        break;
       }
     }
     if (!reader->Contains(key)) {
-      return absl::NotFoundError(absl::StrCat(where, ": variable '", node.name(),
+      lookup_error = absl::NotFoundError(absl::StrCat(where, ": variable '", node.name(),
                                               "': checkpoint key '", key, "' is not in ",
                                               reader->index_path()));
+      break;
     }
     auto entry = reader->Entry(key);
-    if (!entry.ok()) return entry.status();
+    if (!entry.ok()) {
+      lookup_error = entry.status();
+      break;
+    }
     const tf::DataType stored = (*entry)->dtype();
     tf::DataType declared = tf::DT_INVALID;
     if (auto dt = node.attr().find("dtype"); dt != node.attr().end()) {
       declared = BaseType(dt->second.type());
     }
     if (declared != tf::DT_INVALID && declared != BaseType(stored)) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      lookup_error = absl::InvalidArgumentError(absl::StrCat(
           where, ": variable '", node.name(), "' is ", TfTypeName(declared), " but checkpoint key '",
           key, "' holds ", TfTypeName(stored)));
+      break;
     }
-    auto value = reader->Read(key);
+    pending.push_back({&node, key, stored});
+  }
+
+  // Step 2: the reads, each into its own slot.
+  tbb::parallel_for(size_t{0}, pending.size(), [&](size_t i) {
+    PendingRead& p = pending[i];
+    auto value = reader->Read(p.key);
     if (!value.ok()) {
+      p.read_status = value.status();
+      return;
+    }
+    p.dims = value->dims();
+    p.bytes = static_cast<int64_t>(value->raw().size());
+    auto proto = ToTensorProto(*value, p.stored);
+    if (proto.ok()) {
+      p.proto = *std::move(proto);
+    } else {
+      p.proto_status = proto.status();
+    }
+  });
+
+  // Step 3: in graph order, as the serial loop did.
+  absl::flat_hash_map<std::string, tf::DataType> frozen;  // variable -> dtype
+  for (PendingRead& p : pending) {
+    tf::NodeDef& node = *p.node;
+    const std::string& key = p.key;
+    const tf::DataType stored = p.stored;
+    if (!p.read_status.ok()) {
       // The reader names the checkpoint key; say which graph variable it is.
-      std::string message(value.status().message());
+      std::string message(p.read_status.message());
       const std::string reader_prefix = absl::StrCat("variable '", absl::CHexEscape(key), "': ");
       if (absl::StartsWith(message, reader_prefix)) message.erase(0, reader_prefix.size());
-      return absl::Status(value.status().code(),
+      return absl::Status(p.read_status.code(),
                           absl::StrCat(where, ": variable '", node.name(), "' (checkpoint key '",
                                        key, "'): ", message));
     }
@@ -251,24 +301,25 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
       if (known) {
         for (int64_t d : *dims) known &= d >= 0;
       }
-      if (known && *dims != value->dims()) {
+      if (known && *dims != p.dims) {
         return absl::InvalidArgumentError(absl::StrCat(
             where, ": variable '", node.name(), "' has shape [", absl::StrJoin(*dims, ","),
-            "] but checkpoint key '", key, "' holds [", absl::StrJoin(value->dims(), ","), "]"));
+            "] but checkpoint key '", key, "' holds [", absl::StrJoin(p.dims, ","), "]"));
       }
     }
-    ASSIGN_OR_RETURN(tf::TensorProto proto, ToTensorProto(*value, stored));
+    RETURN_IF_ERROR(p.proto_status);
     if (stats != nullptr) {
       ++stats->variables;
-      stats->bytes += static_cast<int64_t>(value->raw().size());
+      stats->bytes += p.bytes;
     }
     frozen[node.name()] = BaseType(stored);
     node.set_op("Const");
     node.clear_input();
     node.mutable_attr()->clear();
     (*node.mutable_attr())["dtype"].set_type(BaseType(stored));
-    *(*node.mutable_attr())["value"].mutable_tensor() = std::move(proto);
+    *(*node.mutable_attr())["value"].mutable_tensor() = std::move(p.proto);
   }
+  RETURN_IF_ERROR(lookup_error);
   if (frozen.empty()) return absl::OkStatus();
 
   // Reads of the frozen variables. Tracing goes through Identity chains

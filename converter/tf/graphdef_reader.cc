@@ -2,25 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/text_format.h"
+#include "converter/tf/proto_parse.h"
 #include "onnx/onnx_pb.h"
 
 namespace onnxsmith::converter {
 namespace {
-
-class TextErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string first_;
-};
 
 absl::Status CheckNodes(const tf::GraphDef& graph, const std::string& path) {
   if (graph.node_size() == 0 && graph.library().function_size() == 0) {
@@ -51,23 +37,12 @@ absl::StatusOr<tf::GraphDef> ParseGraphDef(const std::string& bytes, const std::
   }
   tf::GraphDef graph;
   if (format == FileFormat::kTextProto) {
-    google::protobuf::TextFormat::Parser parser;
-    TextErrorCollector errors;
-    parser.RecordErrorsTo(&errors);
-    // Fields TF added after our protos were written must not stop a load.
-    parser.AllowUnknownField(true);
-    parser.AllowUnknownExtension(true);
-    // Deeply nested text would otherwise overflow the stack (found by fuzzing).
-    parser.SetRecursionLimit(kMaxGraphDefNesting);
-    if (!parser.ParseFromString(bytes, &graph)) {
+    if (absl::Status s = ParseTextProto(bytes, kMaxGraphDefNesting, &graph); !s.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not a text GraphDef: ", errors.first()));
+          absl::StrCat(path, ": not a text GraphDef: ", s.message()));
     }
   } else {
-    google::protobuf::io::CodedInputStream input(
-        reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-    input.SetRecursionLimit(kMaxGraphDefNesting);
-    if (!graph.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+    if (!ParseBinaryProto(bytes, kMaxGraphDefNesting, &graph)) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": not a binary GraphDef (truncated or corrupt protobuf, or another format)"));
     }

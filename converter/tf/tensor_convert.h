@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "converter/tf/dtype.h"  // ToOnnxType, TfTypeName
 #include "converter/tf/proto/tensor.pb.h"
 #include "converter/tf/proto/tensor_shape.pb.h"
-#include "converter/tf/proto/types.pb.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
@@ -16,11 +16,6 @@ namespace onnxsmith::converter {
 // Largest constant we materialize (elements); guards against a declared
 // shape far larger than the data behind it.
 inline constexpr int64_t kMaxConstElements = int64_t{1} << 31;
-
-// The ONNX type for a TF dtype (reference types map like their base type);
-// an error for types ONNX cannot hold (resource, variant, quantized).
-absl::StatusOr<ir::DataType> ToOnnxType(tf::DataType dtype);
-const char* TfTypeName(tf::DataType dtype);
 
 // Dims of a TF shape: -1 for unknown dims; nullopt for unknown rank.
 std::optional<std::vector<int64_t>> ToDims(const tf::TensorShapeProto& shape);

@@ -149,6 +149,7 @@ put("keras/empty.h5", b"")
 truncations("keras/mlp.h5", mlp_h5, suffix=".h5")
 truncations("keras/mlp.keras", mlp_keras, suffix=".keras")
 put("keras/h5_wrong_magic.h5", b"\x89HDX\r\n\x1a\n" + mlp_h5[8:])
+put("keras/valid_mlp.h5", mlp_h5)  # intact: for the cases where a flag is what is wrong
 
 
 def rezip(path, members):

@@ -22,7 +22,7 @@ import pytest
 
 import oracle_lib
 from oracle_lib import describe, get_tf, rng_for, run_cli, seed_everything
-from test_keras import (  # noqa: F401  (fixtures re-used: built models and binaries are shared)
+from keras_lib import (  # noqa: F401  (fixtures re-used: built models and binaries are shared)
     RESULTS, _report, compare_with_keras, convert_keras, convert_ok, keras_dir, op_types, randomize,
     save_both)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from oracle_lib import rng_for
-from test_keras import (  # noqa: F401  (fixtures and the report hook)
+from keras_lib import (  # noqa: F401  (fixtures and the report hook)
     _keras,
     _report,
     cached_model,

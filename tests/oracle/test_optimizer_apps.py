@@ -1,7 +1,7 @@
 """The optimizer on converted keras.applications models and a Transformer encoder block (issue 4).
 
 Applications (MobileNetV2, ResNet50, EfficientNetB0; weights=None, fixed seed, random biases and
-BatchNormalization statistics via test_keras.randomize, 96x96 input; each built and saved as .h5
+BatchNormalization statistics via keras_lib.randomize, 96x96 input; each built and saved as .h5
 once per session) are converted with `onnxsmith convert --keras` three ways: --no-optimize, the
 default pipeline, and the default pipeline with --inputs-as-nchw. Checked:
   - every output passes the onnx checker; the optimized model matches the unoptimized one and
@@ -42,14 +42,15 @@ _CACHE = {}
 
 
 def build_app(name):
-    """The application model, built and randomized exactly like test_keras's."""
-    import test_keras
+    """The application model, built and randomized exactly like test_keras_applications's."""
+    import keras_lib
+    import test_keras_applications
 
     get_tf()
     import keras
 
     seed_everything()
-    return test_keras.randomize(test_keras.APPLICATIONS[name](keras.applications), name)
+    return keras_lib.randomize(test_keras_applications.APPLICATIONS[name](keras.applications), name)
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +76,16 @@ def _convert(cli, source_flag, source, out, *flags):
 def _app(name, cli, work_dir):
     """(keras model, {variant: (onnx model, path)}) built and converted once per session."""
     if name not in _CACHE:
-        import test_keras
+        import keras_lib
+        import test_keras_applications
 
         get_tf()
         import keras
 
-        # Shared with test_keras when both run in one session (same build, seed and file).
-        model, paths = test_keras.cached_model(
-            name, lambda: test_keras.APPLICATIONS[name](keras.applications), work_dir)
+        # Shared with test_keras_applications when both run in one session (same build, seed
+        # and file).
+        model, paths = keras_lib.cached_model(
+            name, lambda: test_keras_applications.APPLICATIONS[name](keras.applications), work_dir)
         h5 = paths["h5"]
         converted = {}
         for variant, flags in (("plain", ["--no-optimize"]), ("opt", [])):
@@ -226,3 +229,32 @@ def test_encoder_block_fusions(opset, approximate, cli, work_dir):
     x = rng_for("encoder:input").normal(0, 1, (2, 16, 32)).astype(np.float32)
     expected = np.asarray(model(x, training=False))
     _assert_close(_run_single(out, x), expected, f"encoder opset {opset}")
+
+
+def test_output_bytes_do_not_depend_on_the_thread_count(cli, work_dir):
+    """ResNet50 (96x96, 25M weights: big enough for every parallel path: parallel variable reads
+    and HWIO->OIHW transposes, speculative rule matching, BN folding, initializer hashing and
+    serialization overlapped with the check): `convert --saved-model`, `convert --keras` and
+    `optimize` write the same bytes with --threads 1 and --threads 2."""
+    model, converted = _app("resnet50", cli, work_dir)
+    sm = work_dir / "resnet50_sm"
+    if not sm.exists():
+        model.export(str(sm), verbose=False)
+    import keras_lib
+
+    h5 = keras_lib.cached_model("resnet50", None, work_dir)[1]["h5"]
+    plain = converted["plain"][1]
+    jobs = {
+        "convert --saved-model": ["convert", "--saved-model", str(sm)],
+        "convert --keras": ["convert", "--keras", str(h5)],
+        "optimize": ["optimize", str(plain)],
+    }
+    for what, args in jobs.items():
+        outputs = []
+        for threads in (1, 2):
+            out = work_dir / f"threads_{threads}.onnx"
+            argv = [*args, "--output", str(out)] if args[0] == "convert" else [*args, str(out)]
+            proc = run_cli(cli, [*argv, "--threads", str(threads)], timeout=600)
+            assert proc.returncode == 0, describe(proc)
+            outputs.append(out.read_bytes())
+        assert outputs[0] == outputs[1], f"{what}: output differs between --threads 1 and 2"

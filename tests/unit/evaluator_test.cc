@@ -1,21 +1,15 @@
 // The reference evaluator on small hand-made graphs with known answers:
-// broadcasting, opset-dependent semantics, memory bounds, error paths, .npy
-// I/O, and (with ONNXSMITH_TEST_CONSTANT_FOLDING) the constant-folding pass.
+// broadcasting, opset-dependent semantics, memory bounds, error paths and .npy
+// I/O. The constant-folding pass has its own test (constant_folding_test.cc).
 #include <cmath>
-#include <cstring>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "evaluator/evaluator.h"
-#include "evaluator/npy.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
-
-#ifdef ONNXSMITH_TEST_CONSTANT_FOLDING
-#include "optimizer/constant_folding.h"
-#endif
+#include "tests/unit/evaluator_test_util.h"
 
 namespace onnxsmith::evaluator {
 namespace {
@@ -23,23 +17,6 @@ namespace {
 using ir::Attribute;
 using ir::DataType;
 using ir::Tensor;
-
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  auto d = t.data<T>();
-  return std::vector<T>(d.begin(), d.end());
-}
-
-ir::Node MakeNode(const std::string& op, std::vector<std::string> in, std::vector<std::string> out,
-                  std::vector<Attribute> attrs = {}) {
-  ir::Node n;
-  n.name = op + "_node";
-  n.op_type = op;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attributes = std::move(attrs);
-  return n;
-}
 
 // Runs one op on constant inputs.
 absl::StatusOr<std::vector<Tensor>> RunOp(const std::string& op, std::vector<Tensor> inputs,
@@ -55,9 +32,6 @@ absl::StatusOr<std::vector<Tensor>> RunOp(const std::string& op, std::vector<Ten
   ir::Node n = MakeNode(op, in_names, out_names, std::move(attrs));
   return EvaluateNode(n, opset, ptrs);
 }
-
-Tensor F(std::vector<int64_t> dims, std::vector<float> v) { return Tensor::FromVector<float>(dims, v); }
-Tensor I64(std::vector<int64_t> v) { return Tensor::Vector1D<int64_t>(v); }
 
 // ---- Elementwise and broadcasting ------------------------------------------
 
@@ -484,295 +458,6 @@ TEST(EvaluatorNn, ResizeNearestAndLinear) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(Values<float>((*r)[0]), (std::vector<float>{1, 1.5f, 2}));
 }
-
-// ---- Whole graphs -----------------------------------------------------------
-
-ir::Graph ChainGraph(int length, int64_t n) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::vector<ir::Dim>{{n, ""}}}});
-  std::string prev = "x";
-  for (int i = 0; i < length; ++i) {
-    const std::string out = i + 1 == length ? "y" : "v" + std::to_string(i);
-    g.AddNode(MakeNode(i % 2 ? "Neg" : "Abs", {prev}, {out}));
-    prev = out;
-  }
-  g.outputs.push_back({"y", {DataType::kFloat, std::nullopt}});
-  return g;
-}
-
-TEST(EvaluatorGraph, RunsAndFreesIntermediatesAfterLastUse) {
-  const int64_t n = 1 << 20;  // 4 MiB per value
-  ir::Graph g = ChainGraph(40, n);
-  EvaluatorOptions opts;
-  opts.opset = 17;
-  auto ev = Evaluator::Create(g, opts);
-  ASSERT_TRUE(ev.ok()) << ev.status();
-  std::vector<float> x(n);
-  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(i % 7) - 3;
-  auto out = ev->Run({{"x", Tensor::FromVector<float>({n}, x)}});
-  ASSERT_TRUE(out.ok()) << out.status();
-  auto y = Values<float>((*out)[0]);
-  // Abs then Neg: -|x|.
-  EXPECT_EQ(y[0], -3.0f);
-  EXPECT_EQ(y[3], 0.0f);
-  EXPECT_EQ(y[6], -3.0f);
-  // At most a few 4 MiB buffers alive at once, not 40.
-  EXPECT_LE(ev->pool_stats().peak_live_bytes, 3 * 4 * n);
-  // A second run reuses the pooled buffers.
-  auto out2 = ev->Run({{"x", Tensor::FromVector<float>({n}, x)}});
-  ASSERT_TRUE(out2.ok());
-  EXPECT_GT(ev->pool_stats().reuses, 0);
-}
-
-TEST(EvaluatorGraph, UnknownOpNamesNodeAndOp) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::nullopt}});
-  g.AddNode(MakeNode("Relu", {"x"}, {"a"}));
-  ir::Node n = MakeNode("FancyOp", {"a"}, {"y"});
-  n.name = "my_fancy_node";
-  g.AddNode(n);
-  g.outputs.push_back({"y", {}});
-  EvaluatorOptions opts;
-  opts.opset = 17;
-  auto ev = Evaluator::Create(g, opts);
-  ASSERT_FALSE(ev.ok());
-  EXPECT_NE(ev.status().message().find("my_fancy_node"), std::string::npos) << ev.status();
-  EXPECT_NE(ev.status().message().find("FancyOp"), std::string::npos) << ev.status();
-}
-
-TEST(EvaluatorGraph, FeedErrors) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::vector<ir::Dim>{{-1, "N"}, {2, ""}}}});
-  g.AddNode(MakeNode("Relu", {"x"}, {"y"}));
-  g.outputs.push_back({"y", {}});
-  EvaluatorOptions opts;
-  opts.opset = 17;
-  auto ev = Evaluator::Create(g, opts);
-  ASSERT_TRUE(ev.ok());
-  auto a = ev->Run({});
-  ASSERT_FALSE(a.ok());
-  EXPECT_NE(a.status().message().find("'x' is not fed"), std::string::npos) << a.status();
-  auto b = ev->Run({{"x", Tensor::FromVector<int64_t>({1, 2}, {1, 2})}});
-  ASSERT_FALSE(b.ok());
-  EXPECT_NE(b.status().message().find("must be float32"), std::string::npos) << b.status();
-  auto c = ev->Run({{"x", F({1, 3}, {1, 2, 3})}});
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("[N,2]"), std::string::npos) << c.status();
-  auto d = ev->Run({{"x", F({3, 2}, {1, -2, 3, -4, 5, -6})}, {"z", F({1}, {1})}});
-  ASSERT_FALSE(d.ok());
-  auto e = ev->Run({{"x", F({3, 2}, {1, -2, 3, -4, 5, -6})}});
-  ASSERT_TRUE(e.ok());
-  EXPECT_EQ(Values<float>((*e)[0]), (std::vector<float>{1, 0, 3, 0, 5, 0}));
-}
-
-TEST(EvaluatorGraph, InitializersOverridableAndPruning) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::nullopt}});
-  g.inputs.push_back({"b", {DataType::kFloat, std::nullopt}});
-  g.initializers["b"] = F({1}, {10});
-  g.AddNode(MakeNode("Add", {"x", "b"}, {"y"}));
-  g.AddNode(MakeNode("FancyOp", {"x"}, {"unused"}));  // not needed for y: pruned
-  g.outputs.push_back({"y", {}});
-  EvaluatorOptions opts;
-  opts.opset = 17;
-  opts.outputs = {"y"};
-  auto ev = Evaluator::Create(g, opts);
-  ASSERT_TRUE(ev.ok()) << ev.status();
-  auto a = ev->Run({{"x", F({1}, {1})}});
-  ASSERT_TRUE(a.ok());
-  EXPECT_EQ(Values<float>((*a)[0])[0], 11);
-  auto b = ev->Run({{"x", F({1}, {1})}, {"b", F({1}, {100})}});
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(Values<float>((*b)[0])[0], 101);
-}
-
-TEST(EvaluatorGraph, CycleAndUndefinedInputAreErrors) {
-  ir::Graph g;
-  g.AddNode(MakeNode("Relu", {"b"}, {"a"}));
-  g.AddNode(MakeNode("Relu", {"a"}, {"b"}));
-  g.outputs.push_back({"b", {}});
-  EvaluatorOptions opts;
-  opts.opset = 17;
-  auto ev = Evaluator::Create(g, opts);
-  ASSERT_FALSE(ev.ok());
-  EXPECT_NE(ev.status().message().find("cycle"), std::string::npos) << ev.status();
-  ir::Graph h;
-  h.AddNode(MakeNode("Relu", {"nowhere"}, {"y"}));
-  h.outputs.push_back({"y", {}});
-  auto ev2 = Evaluator::Create(h, opts);
-  ASSERT_FALSE(ev2.ok());
-  EXPECT_NE(ev2.status().message().find("nowhere"), std::string::npos) << ev2.status();
-}
-
-TEST(EvaluatorGraph, OutputLimit) {
-  ir::Node n = MakeNode("ConstantOfShape", {"s"}, {"y"});
-  Tensor s = I64({1000, 1000});
-  NodeEvalOptions o;
-  o.max_output_elements = 1000;
-  auto r = EvaluateNode(n, 17, {&s}, o);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
-}
-
-// ---- .npy -------------------------------------------------------------------
-
-TEST(Npy, RoundTripEveryDtype) {
-  std::vector<Tensor> ts = {F({2, 3}, {1, 2, 3, 4, 5, 6}), Tensor::Vector1D<double>({1.5, -2}),
-                            Tensor::Scalar<int32_t>(7), Tensor::FromVector<int64_t>({1, 2}, {1, 2}),
-                            Tensor::Vector1D<bool>({true, false}), Tensor::Vector1D<uint8_t>({255}),
-                            Tensor::Vector1D<int8_t>({-3}), F({0, 4}, {})};
-  for (const Tensor& t : ts) {
-    auto bytes = SerializeNpy(t);
-    ASSERT_TRUE(bytes.ok());
-    EXPECT_EQ(bytes->size() % 64, static_cast<size_t>(t.raw().size() % 64));
-    auto back = ParseNpy(*bytes);
-    ASSERT_TRUE(back.ok()) << back.status();
-    EXPECT_EQ(back->dtype(), t.dtype());
-    EXPECT_EQ(back->dims(), t.dims());
-    EXPECT_EQ(back->raw(), t.raw());
-  }
-}
-
-TEST(Npy, ParsesNumpyHeaderAndRejectsCorruptFiles) {
-  // As numpy 1.x writes np.arange(3, dtype='<i8').
-  std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }";
-  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
-  header.push_back('\n');
-  std::string file = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
-  for (int64_t i = 0; i < 3; ++i) file.append(reinterpret_cast<const char*>(&i), 8);
-  auto t = ParseNpy(file);
-  ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_EQ(Values<int64_t>(*t), (std::vector<int64_t>{0, 1, 2}));
-
-  EXPECT_FALSE(ParseNpy("garbage").ok());
-  EXPECT_FALSE(ParseNpy(file.substr(0, file.size() - 1)).ok());                 // truncated data
-  EXPECT_FALSE(ParseNpy(file.substr(0, 20)).ok());                              // truncated header
-  std::string big = file;
-  big[8] = static_cast<char>(0xff);
-  big[9] = static_cast<char>(0xff);                                            // header past EOF
-  EXPECT_FALSE(ParseNpy(big).ok());
-  auto replace = [&](const std::string& from, const std::string& to) {
-    std::string f = file;
-    f.replace(f.find(from), from.size(), to);
-    return f;
-  };
-  auto fortran = ParseNpy(replace("False", "True "));
-  ASSERT_FALSE(fortran.ok());
-  EXPECT_NE(fortran.status().message().find("Fortran"), std::string::npos);
-  auto be = ParseNpy(replace("<i8", ">i8"));
-  ASSERT_FALSE(be.ok());
-  EXPECT_NE(be.status().message().find("big-endian"), std::string::npos);
-  EXPECT_FALSE(ParseNpy(replace("(3,)", "(4,)")).ok());
-  EXPECT_FALSE(ParseNpy(replace("(3,)", "(x,)")).ok());
-  EXPECT_FALSE(ParseNpy(replace("'shape'", "'shapf'")).ok());
-  EXPECT_FALSE(ParseNpy(replace("(3,)", "(99999999999999999999,)")).ok());
-}
-
-#ifdef ONNXSMITH_TEST_CONSTANT_FOLDING
-// ---- Constant folding ---------------------------------------------------------
-
-using optimizer::ConstantFoldingOptions;
-
-absl::StatusOr<bool> Fold(ir::Graph& g, int64_t opset = 17, ConstantFoldingOptions o = {}) {
-  auto pass = optimizer::CreateConstantFoldingPassWithOptions(o);
-  pass->set_opset(opset);
-  return pass->Run(g);
-}
-
-TEST(ConstantFolding, FoldsConstantSubgraphsAndKeepsTheRest) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::vector<ir::Dim>{{-1, "N"}, {3, ""}}}});
-  g.initializers["w"] = F({3, 2}, {1, 2, 3, 4, 5, 6});
-  ir::Node c = MakeNode("Constant", {}, {"two"});
-  c.attributes.push_back(Attribute::TensorValue("value", Tensor::Scalar<float>(2)));
-  g.AddNode(c);
-  g.AddNode(MakeNode("Mul", {"w", "two"}, {"w2"}));             // folds
-  g.AddNode(MakeNode("Transpose", {"w2"}, {"w2t"},              // folds (chain)
-                     {Attribute::Ints("perm", {1, 0})}));
-  g.AddNode(MakeNode("MatMul", {"x", "w2"}, {"y"}));            // stays
-  g.AddNode(MakeNode("RandomNormal", {}, {"r"}, {Attribute::Ints("shape", {2})}));  // random: stays
-  g.outputs.push_back({"y", {}});
-  g.outputs.push_back({"w2t", {}});
-  g.outputs.push_back({"r", {}});
-  auto changed = Fold(g);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_TRUE(*changed);
-  ASSERT_EQ(g.nodes.size(), 2u);
-  EXPECT_EQ(g.nodes[0]->op_type, "MatMul");
-  EXPECT_EQ(g.nodes[1]->op_type, "RandomNormal");
-  ASSERT_TRUE(g.initializers.count("w2"));
-  EXPECT_EQ(Values<float>(g.initializers["w2"]), (std::vector<float>{2, 4, 6, 8, 10, 12}));
-  EXPECT_EQ(Values<float>(g.initializers["w2t"]), (std::vector<float>{2, 6, 10, 4, 8, 12}));
-  // Nothing left to fold.
-  auto again = Fold(g);
-  ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(*again);
-}
-
-TEST(ConstantFolding, DoesNotFoldOverridableInitializersOrDequantize) {
-  ir::Graph g;
-  g.inputs.push_back({"b", {DataType::kFloat, std::nullopt}});
-  g.initializers["b"] = F({1}, {1});
-  g.initializers["q"] = Tensor::Vector1D<int8_t>({1, 2});
-  g.initializers["s"] = Tensor::Scalar<float>(0.5f);
-  g.AddNode(MakeNode("Neg", {"b"}, {"nb"}));
-  g.AddNode(MakeNode("DequantizeLinear", {"q", "s"}, {"dq"}));
-  g.outputs.push_back({"nb", {}});
-  g.outputs.push_back({"dq", {}});
-  auto changed = Fold(g);
-  ASSERT_TRUE(changed.ok());
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(g.nodes.size(), 2u);
-}
-
-TEST(ConstantFolding, SizeBound) {
-  ir::Graph g;
-  g.initializers["shape"] = I64({2048, 1024});
-  g.initializers["big"] = F({4}, {1, 2, 3, 4});
-  g.AddNode(MakeNode("ConstantOfShape", {"shape"}, {"zeros"}));  // 2M elements from 2: kept
-  g.AddNode(MakeNode("Neg", {"big"}, {"nbig"}));                 // small: folded
-  g.outputs.push_back({"zeros", {}});
-  g.outputs.push_back({"nbig", {}});
-  auto changed = Fold(g);
-  ASSERT_TRUE(changed.ok());
-  EXPECT_TRUE(*changed);
-  ASSERT_EQ(g.nodes.size(), 1u);
-  EXPECT_EQ(g.nodes[0]->op_type, "ConstantOfShape");
-  ConstantFoldingOptions o;
-  o.max_output_elements = int64_t{4} << 20;
-  ASSERT_TRUE(*Fold(g, 17, o));
-  EXPECT_TRUE(g.nodes.empty());
-  EXPECT_EQ(g.initializers["zeros"].num_elements(), 2048 * 1024);
-}
-
-TEST(ConstantFolding, ShapeFolding) {
-  ir::Graph g;
-  g.inputs.push_back({"x", {DataType::kFloat, std::vector<ir::Dim>{{-1, "N"}, {3, ""}, {4, ""}}}});
-  g.value_types["r"] = {DataType::kFloat, std::vector<ir::Dim>{{2, ""}, {5, ""}}};
-  g.initializers["one"] = I64({1});
-  g.initializers["idx"] = Tensor::Scalar<int64_t>(2);
-  g.AddNode(MakeNode("Relu", {"x"}, {"r0"}));
-  g.AddNode(MakeNode("Shape", {"x"}, {"sx"}));                         // partial: stays
-  g.AddNode(MakeNode("Gather", {"sx", "idx"}, {"d2"}));                // picks a known dim: folds
-  g.AddNode(MakeNode("Slice", {"sx", "one", "end"}, {"tail"}));
-  g.initializers["end"] = I64({3});
-  g.AddNode(MakeNode("Shape", {"r"}, {"sr"}));                         // static: folds
-  g.AddNode(MakeNode("Size", {"r"}, {"nr"}));                          // static: folds
-  g.AddNode(MakeNode("Shape", {"x"}, {"sx0"}, {Attribute::Int("end", 1)}));  // unknown N: stays
-  for (const char* o : {"r0", "d2", "tail", "sr", "nr", "sx0"}) g.outputs.push_back({o, {}});
-  auto changed = Fold(g);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_TRUE(*changed);
-  EXPECT_EQ(Values<int64_t>(g.initializers["sr"]), (std::vector<int64_t>{2, 5}));
-  EXPECT_EQ(Values<int64_t>(g.initializers["nr"]), (std::vector<int64_t>{10}));
-  EXPECT_EQ(Values<int64_t>(g.initializers["d2"]), (std::vector<int64_t>{4}));
-  EXPECT_EQ(Values<int64_t>(g.initializers["tail"]), (std::vector<int64_t>{3, 4}));
-  EXPECT_FALSE(g.initializers.count("sx0"));
-  std::vector<std::string> left;
-  for (const auto& n : g.nodes) left.push_back(n->op_type);
-  EXPECT_EQ(left, (std::vector<std::string>{"Relu", "Shape", "Shape"}));
-}
-#endif  // ONNXSMITH_TEST_CONSTANT_FOLDING
 
 }  // namespace
 }  // namespace onnxsmith::evaluator

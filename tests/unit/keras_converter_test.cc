@@ -384,6 +384,37 @@ TEST(KerasConverterTest, PicksOutputsByLayerName) {
   EXPECT_FALSE(ConvertKeras(path, bad_input).ok());  // contradicts the model's 2 channels
 }
 
+// --inputs-as-nchw / --outputs-as-nchw names are checked like the TF path's:
+// an unknown one is an error naming it and the known ones.
+TEST(KerasConverterTest, NchwListsNameModelInputsAndOutputs) {
+  const std::string path = WriteConvModel();
+  ConvertOptions options;
+  options.inputs_as_nchw = {"image:0"};
+  options.outputs_as_nchw = {"bn"};
+  auto result = ConvertKeras(path, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const ir::Graph& g = result->model.graph;
+  EXPECT_EQ(OutputNames(g), std::vector<std::string>{"bn"});
+  ASSERT_TRUE(g.outputs[0].type.shape.has_value());
+  EXPECT_EQ((*g.outputs[0].type.shape)[1].size, 3);  // channels first
+  ASSERT_TRUE(g.inputs[0].type.shape.has_value());
+  EXPECT_EQ((*g.inputs[0].type.shape)[1].size, 2);
+  ExpectValid(result->model);
+
+  ConvertOptions bad_in;
+  bad_in.inputs_as_nchw = {"imag"};
+  absl::Status s = ConvertKeras(path, bad_in).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("--inputs-as-nchw: 'imag' is not a graph input (inputs: image)"));
+  ConvertOptions bad_out;
+  bad_out.outputs_as_nchw = {"conv2d"};  // a layer, but not an output
+  s = ConvertKeras(path, bad_out).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("--outputs-as-nchw: 'conv2d' is not a graph output (outputs: bn)"));
+}
+
 TEST(KerasLayerRegistryTest, HasTheIssueLayers) {
   const LayerRegistry& r = LayerRegistry::Global();
   for (const char* cls :

@@ -14,15 +14,8 @@ using testing::GraphBuilder;
 // Runs `passes` and checks that the graph still validates and computes the
 // same outputs as before.
 void Optimize(ir::Graph& g, const std::vector<std::string>& passes, int64_t opset = 17) {
-  ir::Graph before = testing::Clone(g);
-  auto report = testing::RunPasses(g, passes, opset);
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->converged);
-  auto diff = testing::NumericDiff(before, g);
-  ASSERT_TRUE(diff.ok()) << diff.status();
-  EXPECT_LE(*diff, 1e-6);
-  auto check = testing::CheckWithOnnx(g, opset);
-  EXPECT_TRUE(check.ok()) << check;
+  absl::Status s = testing::OptimizeAndCheck(g, passes, opset, 1e-6);
+  EXPECT_TRUE(s.ok()) << s;
 }
 
 const std::vector<std::string> kIdentity = {"eliminate_identity", "eliminate_dead_code"};

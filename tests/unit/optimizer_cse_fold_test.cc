@@ -3,10 +3,8 @@
 // checked with testing.h's interpreter where it has the ops, and with the
 // reference evaluator for those it lacks (BatchNormalization, ConvTranspose,
 // AveragePool, Shape/Gather/Slice).
-#include <cmath>
 #include <map>
 
-#include "evaluator/evaluator.h"
 #include "gtest/gtest.h"
 #include "optimizer/registry.h"
 #include "optimizer/testing.h"
@@ -19,65 +17,19 @@ using testing::GraphBuilder;
 
 ir::Tensor I64(std::vector<int64_t> v) { return ir::Tensor::Vector1D<int64_t>(v); }
 
-// Largest |a - b| over the outputs of two graphs run by the reference
-// evaluator on the same random inputs; `dims` gives concrete shapes for
-// inputs with unknown dims.
-double EvalDiff(const ir::Graph& a, const ir::Graph& b,
-                const std::map<std::string, std::vector<int64_t>>& dims = {}) {
-  std::map<std::string, ir::Tensor> feeds;
-  uint32_t seed = 7;
-  for (const ir::ValueInfo& v : a.inputs) {
-    if (a.IsInitializer(v.name)) continue;
-    std::vector<int64_t> d;
-    auto it = dims.find(v.name);
-    if (it != dims.end()) {
-      d = it->second;
-    } else {
-      for (const ir::Dim& x : *v.type.shape) d.push_back(x.size);
-    }
-    feeds[v.name] = testing::RandomFloatTensor(d, seed++);
-  }
-  evaluator::EvaluatorOptions opts;
-  opts.opset = 17;
-  auto ea = evaluator::Evaluator::Create(a, opts);
-  auto eb = evaluator::Evaluator::Create(b, opts);
-  EXPECT_TRUE(ea.ok()) << ea.status();
-  EXPECT_TRUE(eb.ok()) << eb.status();
-  if (!ea.ok() || !eb.ok()) return INFINITY;
-  auto ra = ea->Run(feeds);
-  auto rb = eb->Run(feeds);
-  EXPECT_TRUE(ra.ok()) << ra.status();
-  EXPECT_TRUE(rb.ok()) << rb.status();
-  if (!ra.ok() || !rb.ok() || ra->size() != rb->size()) return INFINITY;
-  double worst = 0;
-  for (size_t k = 0; k < ra->size(); ++k) {
-    if ((*ra)[k].dims() != (*rb)[k].dims()) return INFINITY;
-    auto x = (*ra)[k].ToDoubles();
-    auto y = (*rb)[k].ToDoubles();
-    if (!x.ok() || !y.ok()) return INFINITY;
-    for (size_t i = 0; i < x->size(); ++i) worst = std::max(worst, std::fabs((*x)[i] - (*y)[i]));
-  }
-  return worst;
-}
-
 // Runs `passes` (+ dead code) and checks convergence, the ONNX checker and
-// the numbers (interpreter or evaluator).
+// the numbers (interpreter or reference evaluator).
 void Optimize(ir::Graph& g, std::vector<std::string> passes, bool use_evaluator = false,
               const std::map<std::string, std::vector<int64_t>>& dims = {}) {
   passes.push_back("eliminate_dead_code");
-  ir::Graph before = testing::Clone(g);
-  auto report = testing::RunPasses(g, passes);
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->converged);
+  testing::DiffFn diff;
   if (use_evaluator) {
-    EXPECT_LE(EvalDiff(before, g, dims), 1e-4);
-  } else {
-    auto diff = testing::NumericDiff(before, g);
-    ASSERT_TRUE(diff.ok()) << diff.status();
-    EXPECT_LE(*diff, 1e-5);
+    diff = [&dims](const ir::Graph& a, const ir::Graph& b) {
+      return testing::EvaluatorDiff(a, b, dims);
+    };
   }
-  auto check = testing::CheckWithOnnx(g);
-  EXPECT_TRUE(check.ok()) << check;
+  absl::Status s = testing::OptimizeAndCheck(g, passes, 17, use_evaluator ? 1e-4 : 1e-5, diff);
+  EXPECT_TRUE(s.ok()) << s;
 }
 
 // ---- eliminate_common_subexpressions ----------------------------------------

@@ -7,28 +7,15 @@ namespace onnxsmith::optimizer {
 namespace {
 
 using testing::CountOp;
+using testing::FindOp;
 using testing::GraphBuilder;
 
 const std::vector<std::string> kConv = {"fuse_conv_scale_bias", "eliminate_dead_code"};
 const std::vector<std::string> kGemm = {"fuse_matmul_add_into_gemm", "eliminate_dead_code"};
 
 void Optimize(ir::Graph& g, const std::vector<std::string>& passes, double tol = 1e-5) {
-  ir::Graph before = testing::Clone(g);
-  auto report = testing::RunPasses(g, passes);
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->converged);
-  auto diff = testing::NumericDiff(before, g);
-  ASSERT_TRUE(diff.ok()) << diff.status();
-  EXPECT_LE(*diff, tol);
-  auto check = testing::CheckWithOnnx(g);
-  EXPECT_TRUE(check.ok()) << check;
-}
-
-const ir::Node* FindOp(const ir::Graph& g, const std::string& op) {
-  for (const auto& n : g.nodes) {
-    if (n->op_type == op) return n.get();
-  }
-  return nullptr;
+  absl::Status s = testing::OptimizeAndCheck(g, passes, 17, tol);
+  EXPECT_TRUE(s.ok()) << s;
 }
 
 // x [1, 3, 5, 5] -> Conv(w [4, 3, 3, 3], bias?) -> c [1, 4, 3, 3]

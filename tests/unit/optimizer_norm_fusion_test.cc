@@ -11,31 +11,19 @@ namespace onnxsmith::optimizer {
 namespace {
 
 using testing::CountOp;
+using testing::FindOp;
 using testing::GraphBuilder;
 
 const std::vector<std::string> kLn = {"fuse_layer_normalization", "eliminate_dead_code"};
 const std::vector<std::string> kGelu = {"fuse_gelu", "eliminate_dead_code"};
 
-// Runs `passes` at `opset`; the numbers must not move and ONNX must accept
-// the result.
-void Optimize(ir::Graph& g, const std::vector<std::string>& passes, int64_t opset,
-              double tol = 1e-5) {
-  ir::Graph before = testing::Clone(g);
-  auto report = testing::RunPasses(g, passes, opset);
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->converged);
-  auto diff = testing::NumericDiff(before, g);
-  ASSERT_TRUE(diff.ok()) << diff.status();
-  EXPECT_LE(*diff, tol);
-  auto check = testing::CheckWithOnnx(g, opset);
-  EXPECT_TRUE(check.ok()) << check;
-}
-
-const ir::Node* FindOp(const ir::Graph& g, const std::string& op) {
-  for (const auto& n : g.nodes) {
-    if (n->op_type == op) return n.get();
-  }
-  return nullptr;
+// `g` after `passes` at `opset`; the numbers must not move and ONNX must
+// accept the result.
+ir::Graph Optimized(ir::Graph g, const std::vector<std::string>& passes, int64_t opset,
+                    double tol = 1e-5) {
+  absl::Status s = testing::OptimizeAndCheck(g, passes, opset, tol);
+  EXPECT_TRUE(s.ok()) << s;
+  return g;
 }
 
 ir::Tensor Scalar(float v) { return ir::Tensor::Scalar<float>(v); }
@@ -108,8 +96,7 @@ ir::Graph PyTorchLayerNorm(const LnOptions& o) {
 }
 
 TEST(LayerNormFusionTest, PyTorchPatternFuses) {
-  ir::Graph g = PyTorchLayerNorm({});
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm({}), kLn, 17);
   ASSERT_EQ(g.nodes.size(), 1u);
   const ir::Node& ln = *g.nodes[0];
   EXPECT_EQ(ln.op_type, "LayerNormalization");
@@ -122,8 +109,7 @@ TEST(LayerNormFusionTest, AxesAsInputAtOpset18) {
   LnOptions o;
   o.axes_as_input = true;
   o.pow = false;
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 18);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 18);
   EXPECT_EQ(CountOp(g, "LayerNormalization"), 1);
   EXPECT_EQ(g.nodes.size(), 1u);
 }
@@ -132,8 +118,7 @@ TEST(LayerNormFusionTest, TwoTrailingAxesGammaExpanded) {
   LnOptions o;
   o.axes = {1, 2};
   o.gamma_dims = {1, 8};  // broadcast over axis 1: expanded to [5, 8]
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   ASSERT_EQ(g.nodes.size(), 1u);
   const ir::Node& ln = *g.nodes[0];
   EXPECT_EQ(ln.GetInt("axis", 0), 1);
@@ -144,8 +129,7 @@ TEST(LayerNormFusionTest, TwoTrailingAxesGammaExpanded) {
 TEST(LayerNormFusionTest, NoBetaGivesTwoInputs) {
   LnOptions o;
   o.beta = false;
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   ASSERT_EQ(g.nodes.size(), 1u);
   EXPECT_EQ(g.nodes[0]->inputs.size(), 2u);
 }
@@ -190,8 +174,7 @@ ir::Graph KerasLayerNorm(bool gamma, bool neg_form) {
 TEST(LayerNormFusionTest, KerasFoldedFormFuses) {
   for (bool gamma : {true, false}) {
     for (bool neg : {true, false}) {
-      ir::Graph g = KerasLayerNorm(gamma, neg);
-      Optimize(g, kLn, 17);
+      ir::Graph g = Optimized(KerasLayerNorm(gamma, neg), kLn, 17);
       EXPECT_EQ(g.nodes.size(), 1u) << gamma << neg;
       EXPECT_EQ(CountOp(g, "LayerNormalization"), 1) << gamma << neg;
     }
@@ -199,8 +182,7 @@ TEST(LayerNormFusionTest, KerasFoldedFormFuses) {
 }
 
 TEST(LayerNormFusionTest, NotBelowOpset17) {
-  ir::Graph g = PyTorchLayerNorm({});
-  Optimize(g, kLn, 16);
+  ir::Graph g = Optimized(PyTorchLayerNorm({}), kLn, 16);
   EXPECT_EQ(CountOp(g, "LayerNormalization"), 0);
   EXPECT_EQ(g.nodes.size(), 9u);
 }
@@ -210,16 +192,14 @@ TEST(LayerNormFusionTest, NotOverNonTrailingAxes) {
   o.axes = {1};
   o.gamma_dims = {5, 1};
   o.beta = false;
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   EXPECT_EQ(CountOp(g, "LayerNormalization"), 0);
 }
 
 TEST(LayerNormFusionTest, NotWhenAnIntermediateIsShared) {
   LnOptions o;
   o.d_is_output = true;
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   EXPECT_EQ(CountOp(g, "LayerNormalization"), 0);
 }
 
@@ -228,8 +208,7 @@ TEST(LayerNormFusionTest, NotWhenAnIntermediateIsShared) {
 TEST(LayerNormFusionTest, NonConstantGammaIsNotAbsorbed) {
   LnOptions o;
   o.gamma_is_input = true;
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   ASSERT_EQ(CountOp(g, "LayerNormalization"), 1);
   EXPECT_EQ(CountOp(g, "Mul"), 1);
   EXPECT_EQ(CountOp(g, "Add"), 1);
@@ -239,8 +218,7 @@ TEST(LayerNormFusionTest, NonConstantGammaIsNotAbsorbed) {
 TEST(LayerNormFusionTest, NotWithGammaVaryingOverOuterAxes) {
   LnOptions o;
   o.gamma_dims = {5, 8};  // varies over axis 1, which is not normalized
-  ir::Graph g = PyTorchLayerNorm(o);
-  Optimize(g, kLn, 17);
+  ir::Graph g = Optimized(PyTorchLayerNorm(o), kLn, 17);
   EXPECT_EQ(CountOp(g, "LayerNormalization"), 0);
 }
 
@@ -317,8 +295,7 @@ TEST(GeluFusionTest, ErfFormsFuse) {
   for (GeluForm f : {GeluForm::kKeras, GeluForm::kPyTorch, GeluForm::kErfc}) {
     GeluOptions o;
     o.form = f;
-    ir::Graph g = GeluGraph(o);
-    Optimize(g, kGelu, 20, 1e-6);
+    ir::Graph g = Optimized(GeluGraph(o), kGelu, 20, 1e-6);
     ASSERT_EQ(g.nodes.size(), 1u) << static_cast<int>(f);
     EXPECT_EQ(g.nodes[0]->op_type, "Gelu");
     EXPECT_EQ(g.nodes[0]->FindAttr("approximate")->s, "none");
@@ -329,31 +306,27 @@ TEST(GeluFusionTest, TanhFormsFuse) {
   for (GeluForm f : {GeluForm::kTanhPow, GeluForm::kTanhMul}) {
     GeluOptions o;
     o.form = f;
-    ir::Graph g = GeluGraph(o);
-    Optimize(g, kGelu, 21, 1e-6);
+    ir::Graph g = Optimized(GeluGraph(o), kGelu, 21, 1e-6);
     ASSERT_EQ(g.nodes.size(), 1u) << static_cast<int>(f);
     EXPECT_EQ(g.nodes[0]->FindAttr("approximate")->s, "tanh");
   }
 }
 
 TEST(GeluFusionTest, NotBelowOpset20) {
-  ir::Graph g = GeluGraph({});
-  Optimize(g, kGelu, 19);
+  ir::Graph g = Optimized(GeluGraph({}), kGelu, 19);
   EXPECT_EQ(CountOp(g, "Gelu"), 0);
 }
 
 TEST(GeluFusionTest, NotWithWrongConstants) {
   GeluOptions half;
   half.half = 0.4f;
-  ir::Graph g = GeluGraph(half);
-  Optimize(g, kGelu, 20);
+  ir::Graph g = Optimized(GeluGraph(half), kGelu, 20);
   EXPECT_EQ(CountOp(g, "Gelu"), 0);
   GeluOptions root;
   root.inv_sqrt2 = 0.7f;
   for (GeluForm f : {GeluForm::kKeras, GeluForm::kPyTorch}) {
     root.form = f;
-    ir::Graph h = GeluGraph(root);
-    Optimize(h, kGelu, 20);
+    ir::Graph h = Optimized(GeluGraph(root), kGelu, 20);
     EXPECT_EQ(CountOp(h, "Gelu"), 0);
   }
 }
@@ -361,8 +334,7 @@ TEST(GeluFusionTest, NotWithWrongConstants) {
 TEST(GeluFusionTest, NotWhenAnIntermediateIsShared) {
   GeluOptions o;
   o.inner_is_output = true;
-  ir::Graph g = GeluGraph(o);
-  Optimize(g, kGelu, 20);
+  ir::Graph g = Optimized(GeluGraph(o), kGelu, 20);
   EXPECT_EQ(CountOp(g, "Gelu"), 0);
   EXPECT_NE(FindOp(g, "Erf"), nullptr);
 }

@@ -11,6 +11,7 @@ namespace onnxsmith::optimizer {
 namespace {
 
 using testing::CountOp;
+using testing::FindOp;
 using testing::GraphBuilder;
 
 const std::vector<std::string> kPasses = {"optimize_transposes", "eliminate_identity",
@@ -21,22 +22,8 @@ const std::vector<int64_t> kToNhwc = {0, 2, 3, 1};
 ir::Attribute Perm(std::vector<int64_t> p) { return ir::Attribute::Ints("perm", std::move(p)); }
 
 void Optimize(ir::Graph& g, int64_t opset = 17) {
-  ir::Graph before = testing::Clone(g);
-  auto report = testing::RunPasses(g, kPasses, opset);
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->converged);
-  auto diff = testing::NumericDiff(before, g);
-  ASSERT_TRUE(diff.ok()) << diff.status();
-  EXPECT_LE(*diff, 1e-5);
-  auto check = testing::CheckWithOnnx(g, opset);
-  EXPECT_TRUE(check.ok()) << check;
-}
-
-const ir::Node* FindOp(const ir::Graph& g, const std::string& op) {
-  for (const auto& n : g.nodes) {
-    if (n->op_type == op) return n.get();
-  }
-  return nullptr;
+  absl::Status s = testing::OptimizeAndCheck(g, kPasses, opset);
+  EXPECT_TRUE(s.ok()) << s;
 }
 
 TEST(TransposeTest, CheckerCatchesBrokenGraphs) {
