@@ -59,7 +59,8 @@ run_one() {
   # -close_fd_mask=1: the converter's own stdout would drown the log;
   # sanitizer and libFuzzer reports go to stderr. The CPU time used (user +
   # system) is added up per target in $findings/cpu_seconds.
-  cpu="$( { time (cd "$findings" && LSAN_OPTIONS="suppressions=$repo/fuzz/lsan.supp:print_suppressions=0" nice -n "${FUZZ_NICE:-19}" "$bins/fuzz/${t}_fuzzer" "$corpus" "$repo/fuzz/seeds/$t" \
+  cpu="$( { time (cd "$findings" && ASAN_OPTIONS="suppressions=$repo/fuzz/asan.supp:allocator_may_return_null=1" \
+      LSAN_OPTIONS="suppressions=$repo/fuzz/lsan.supp:print_suppressions=0" nice -n "${FUZZ_NICE:-19}" "$bins/fuzz/${t}_fuzzer" "$corpus" "$repo/fuzz/seeds/$t" \
       -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb="$rss_limit_mb" \
       -malloc_limit_mb="$rss_limit_mb" -timeout="$timeout_s" -print_final_stats=1 \
       -close_fd_mask=1 -artifact_prefix="$findings/" >"$log" 2>&1) ; } 2>&1 )" || rc=$?
