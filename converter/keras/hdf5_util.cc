@@ -386,6 +386,15 @@ absl::StatusOr<ir::Tensor> ReadDataset(const File& file, const std::string& path
           what, " declares ", stored_bytes, " bytes, more than the whole file (", file.size,
           " bytes): damaged or truncated"));
     }
+    // libhdf5 1.10 copies a compact dataset out of its header without
+    // comparing the header's byte count with the dataspace (a 0-byte compact
+    // buffer is read as 16 bytes from NULL): compared here.
+    const int64_t storage = static_cast<int64_t>(H5Dget_storage_size(ds.get()));
+    if (H5Pget_layout(dcpl.get()) == H5D_COMPACT && storage < stored_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " keeps ", storage, " bytes in its header, its shape and type need ",
+          stored_bytes, ": damaged"));
+    }
   } else {
     const int64_t storage = static_cast<int64_t>(H5Dget_storage_size(ds.get()));
     if (stored_bytes > (storage + 4096) * kMaxCompressionRatio || storage > file.size) {
