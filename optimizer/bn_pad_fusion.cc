@@ -5,6 +5,7 @@
 // one node is smaller, runtimes have a fast kernel for it, and the only pass
 // that would absorb the Mul+Add (fuse_conv_scale_bias) looks for a Conv
 // producer, the case folded here directly.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -182,11 +183,11 @@ RewriteRule BatchNormRule() {
   return r;
 }
 
-// ---- Pad into Conv / AveragePool -------------------------------------------
+// ---- Pad into Conv / AveragePool / MaxPool ---------------------------------
 
-// The spatial pads of a Pad node ([begin..., end...] over dims 2..), when it
-// is a zero, constant-mode, non-negative pad of spatial dims only.
-std::optional<std::vector<int64_t>> ZeroSpatialPads(GraphEditor& ed, const ir::Node& pad) {
+// The pads of a Pad node over all its dims ([begin..., end...]), when it is a
+// zero, constant-mode, non-negative pad of rank >= 3.
+std::optional<std::vector<int64_t>> ZeroPads(GraphEditor& ed, const ir::Node& pad) {
   if (pad.outputs.size() != 1 || pad.inputs.empty()) return std::nullopt;
   const ir::Attribute* mode = pad.FindAttr("mode");
   if (mode && mode->s != "constant") return std::nullopt;
@@ -234,11 +235,21 @@ std::optional<std::vector<int64_t>> ZeroSpatialPads(GraphEditor& ed, const ir::N
   if (*rank < 3 || value != 0 || pads.size() != 2 * static_cast<size_t>(*rank)) {
     return std::nullopt;
   }
+  if (std::any_of(pads.begin(), pads.end(), [](int64_t v) { return v < 0; })) return std::nullopt;
+  return pads;
+}
+
+// The spatial part ([begin..., end...] over dims 2..) of `pads` seen through
+// a Transpose(perm) (empty: none), when it pads no batch or channel dim.
+std::optional<std::vector<int64_t>> SpatialPads(const std::vector<int64_t>& pads,
+                                                const std::vector<int64_t>& perm) {
+  const size_t rank = pads.size() / 2;
+  if (!perm.empty() && perm.size() != rank) return std::nullopt;
   std::vector<int64_t> spatial;
-  for (int side = 0; side < 2; ++side) {
-    for (int64_t d = 0; d < *rank; ++d) {
-      const int64_t v = pads[side * *rank + d];
-      if (v < 0 || (d < 2 && v != 0)) return std::nullopt;
+  for (size_t side = 0; side < 2; ++side) {
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t v = pads[side * rank + (perm.empty() ? d : perm[d])];
+      if (d < 2 && v != 0) return std::nullopt;
       if (d >= 2) spatial.push_back(v);
     }
   }
@@ -254,42 +265,114 @@ bool CanTakePads(const ir::Node& n) {
   if (n.op_type == "AveragePool") {
     return n.GetInt("count_include_pad", 0) == 1 && n.GetInt("ceil_mode", 0) == 0;
   }
+  // MaxPool pads with -inf. A zero pad gives the same maxima when the input is
+  // never negative and every window keeps a real element (MatchPadInto checks
+  // both): so with unit dilations, floor mode and no Indices output.
+  if (n.op_type == "MaxPool") {
+    const ir::Attribute* dil = n.FindAttr("dilations");
+    const bool unit_dilations =
+        !dil || std::all_of(dil->ints.begin(), dil->ints.end(), [](int64_t d) { return d == 1; });
+    return unit_dilations && n.GetInt("ceil_mode", 0) == 0 &&
+           (n.outputs.size() < 2 || n.outputs[1].empty());
+  }
   return false;
 }
 
-ir::Node* MatchPadInto(GraphEditor& ed, const ir::Node& n, std::vector<int64_t>* spatial) {
+// Whether `value` is never negative: a Relu's output, or a Clip's with a
+// constant min >= 0 (Relu6).
+bool NeverNegative(GraphEditor& ed, const std::string& value) {
+  const ir::Node* p = ed.Producer(value);
+  if (!p || !IsOnnxDomain(*p)) return false;
+  if (p->op_type == "Relu") return true;
+  if (p->op_type != "Clip") return false;
+  if (ed.opset() > 0 && ed.opset() < 11) {
+    const ir::Attribute* min = p->FindAttr("min");
+    return min && min->f >= 0;
+  }
+  if (p->inputs.size() < 2 || p->inputs[1].empty()) return false;
+  const ir::Tensor* min = ed.Constant(p->inputs[1]);
+  if (!min || min->num_elements() != 1) return false;
+  auto v = min->ToDoubles();
+  return v.ok() && (*v)[0] >= 0;
+}
+
+// MaxPool's windows each keep a real element when every pad (the Pad's plus
+// the node's own) is below the kernel size along its axis.
+bool PadsBelowKernel(const ir::Node& pool, const std::vector<int64_t>& spatial) {
+  const ir::Attribute* kernel = pool.FindAttr("kernel_shape");
+  const size_t nsp = spatial.size() / 2;
+  if (!kernel || kernel->ints.size() != nsp) return false;
+  const ir::Attribute* own = pool.FindAttr("pads");
+  for (size_t k = 0; k < spatial.size(); ++k) {
+    const int64_t total = spatial[k] + (own ? own->ints[k] : 0);
+    if (total >= kernel->ints[k % nsp]) return false;
+  }
+  return true;
+}
+
+// A zero Pad feeding `n`, directly or through a Transpose (a TF graph's
+// NHWC ZeroPadding2D before the NCHW Conv: Pad -> Transpose -> Conv), that
+// `n` can absorb: its spatial pads in `n`'s layout go to *spatial and the
+// Transpose, if any, to *transpose.
+ir::Node* MatchPadInto(GraphEditor& ed, const ir::Node& n, std::vector<int64_t>* spatial,
+                       ir::Node** transpose = nullptr) {
   if (n.inputs.empty() || n.inputs[0].empty() || !CanTakePads(n)) return nullptr;
-  ir::Node* pad = ed.Producer(n.inputs[0]);
-  if (!pad || pad->op_type != "Pad" || !IsOnnxDomain(*pad)) return nullptr;
-  if (!ed.OnlyUsedBy(n.inputs[0], &n)) return nullptr;
   // Pad's output must not be read by another slot of `n` (e.g. as weight).
   for (size_t k = 1; k < n.inputs.size(); ++k) {
     if (n.inputs[k] == n.inputs[0]) return nullptr;
   }
-  auto s = ZeroSpatialPads(ed, *pad);
+  if (!ed.OnlyUsedBy(n.inputs[0], &n)) return nullptr;
+  ir::Node* pad = ed.Producer(n.inputs[0]);
+  ir::Node* between = nullptr;
+  std::vector<int64_t> perm;
+  if (pad && pad->op_type == "Transpose" && IsOnnxDomain(*pad) && !pad->inputs.empty()) {
+    auto p = TransposePerm(ed, *pad);
+    if (!p || !ed.OnlyUsedBy(pad->inputs[0], pad)) return nullptr;
+    between = pad;
+    perm = *p;
+    pad = ed.Producer(between->inputs[0]);
+  }
+  if (!pad || pad->op_type != "Pad" || !IsOnnxDomain(*pad)) return nullptr;
+  // The Transpose's output type is recomputed from the Pad's input.
+  if (between && !ed.TypeOf(pad->inputs[0])) return nullptr;
+  auto full = ZeroPads(ed, *pad);
+  if (!full) return nullptr;
+  auto s = SpatialPads(*full, perm);
   if (!s) return nullptr;
   const size_t nsp = s->size() / 2;
   const ir::Attribute* existing = n.FindAttr("pads");
   if (existing && existing->ints.size() != 2 * nsp) return nullptr;
+  if (n.op_type == "MaxPool" && (!NeverNegative(ed, pad->inputs[0]) || !PadsBelowKernel(n, *s))) {
+    return nullptr;
+  }
   if (spatial) *spatial = *s;
+  if (transpose) *transpose = between;
   return pad;
 }
 
 RewriteRule PadRule() {
   RewriteRule r;
   r.name = "fold_pad";
-  r.op_types = {"Conv", "AveragePool"};
+  r.op_types = {"Conv", "AveragePool", "MaxPool"};
   r.condition = [](GraphEditor& ed, const ir::Node& n) {
     return MatchPadInto(ed, n, nullptr) != nullptr;
   };
   r.action = [](GraphEditor& ed, ir::Node& n) -> absl::StatusOr<bool> {
     std::vector<int64_t> spatial;
-    ir::Node* pad = MatchPadInto(ed, n, &spatial);
+    ir::Node* transpose = nullptr;
+    ir::Node* pad = MatchPadInto(ed, n, &spatial, &transpose);
     std::vector<int64_t> pads(spatial.size(), 0);
     if (const ir::Attribute* a = n.FindAttr("pads")) pads = a->ints;
     for (size_t k = 0; k < pads.size(); ++k) pads[k] += spatial[k];
     SetIntsAttr(n, "pads", pads);
-    ed.SetInput(&n, 0, pad->inputs[0]);
+    if (transpose) {
+      // The Transpose now reads the unpadded tensor: its output shrinks.
+      ed.SetInput(transpose, 0, pad->inputs[0]);
+      auto perm = TransposePerm(ed, *transpose);
+      ed.SetType(transpose->outputs[0], *PermuteType(ed.TypeOf(pad->inputs[0]), *perm));
+    } else {
+      ed.SetInput(&n, 0, pad->inputs[0]);
+    }
     ed.RemoveNode(pad);
     return true;
   };

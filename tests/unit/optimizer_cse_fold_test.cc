@@ -346,6 +346,90 @@ TEST(PadTest, FoldsIntoAveragePoolCountingPads) {
   }
 }
 
+// x [1, 5, 5, 2] (NHWC) -> Pad(pads) -> Transpose(to NCHW) -> Conv: how a TF
+// graph's ZeroPadding2D reaches the first Conv.
+GraphBuilder NhwcPadTransposeConv(std::vector<int64_t> pads) {
+  GraphBuilder b;
+  b.Input("x", {1, 5, 5, 2}).Output("y");
+  b.Init("pads", I64(pads));
+  b.Add("Pad", {"x", "pads"}, {"p"});
+  b.Add("Transpose", {"p"}, {"t"}, {ir::Attribute::Ints("perm", {0, 3, 1, 2})});
+  b.Init("w", testing::RandomFloatTensor({3, 2, 3, 3}, 1));
+  b.Add("Conv", {"t", "w"}, {"y"});
+  return b;
+}
+
+TEST(PadTest, FoldsThroughATransposeIntoConv) {
+  GraphBuilder b = NhwcPadTransposeConv({0, 1, 2, 0, 0, 3, 0, 0});  // H 1+3, W 2+0
+  ir::Graph g = b.Take();
+  Optimize(g, kPad);
+  EXPECT_EQ(CountOp(g, "Pad"), 0);
+  EXPECT_EQ(CountOp(g, "Transpose"), 1);
+  EXPECT_EQ(testing::FindOp(g, "Conv")->FindAttr("pads")->ints,
+            (std::vector<int64_t>{1, 2, 3, 0}));
+}
+
+TEST(PadTest, NotFoldedThroughATransposeWhenItPadsChannels) {
+  GraphBuilder b = NhwcPadTransposeConv({0, 0, 0, 1, 0, 0, 0, 1});  // pads C
+  ir::Graph g = b.Take();
+  ASSERT_TRUE(testing::RunPasses(g, kPad).ok());
+  EXPECT_EQ(CountOp(g, "Pad"), 1);
+}
+
+// x -> Relu | Clip(0, 6) -> Pad -> MaxPool, as in ResNet's and MobileNet's
+// stems: a zero pad of a never-negative input gives the same maxima as -inf.
+GraphBuilder ActivationPadMaxPool(const std::string& act, std::vector<int64_t> pads,
+                                  std::vector<ir::Attribute> pool_attrs) {
+  GraphBuilder b;
+  b.Input("x", {1, 2, 5, 5}).Output("y");
+  if (act == "Clip") {
+    b.Init("lo", ir::Tensor::Scalar<float>(0.0f)).Init("hi", ir::Tensor::Scalar<float>(6.0f));
+    b.Add("Clip", {"x", "lo", "hi"}, {"a"});
+  } else {
+    b.Add(act, {"x"}, {"a"});
+  }
+  b.Init("pads", I64(pads));
+  b.Add("Pad", {"a", "pads"}, {"p"});
+  pool_attrs.push_back(ir::Attribute::Ints("kernel_shape", {3, 3}));
+  b.Add("MaxPool", {"p"}, {"y"}, pool_attrs);
+  return b;
+}
+
+TEST(PadTest, FoldsIntoMaxPoolOfNeverNegativeInput) {
+  for (const char* act : {"Relu", "Clip"}) {
+    GraphBuilder b = ActivationPadMaxPool(act, {0, 0, 1, 1, 0, 0, 1, 1},
+                                          {ir::Attribute::Ints("strides", {2, 2})});
+    ir::Graph g = b.Take();
+    Optimize(g, kPad, true);
+    EXPECT_EQ(CountOp(g, "Pad"), 0) << act;
+    EXPECT_EQ(testing::FindOp(g, "MaxPool")->FindAttr("pads")->ints,
+              (std::vector<int64_t>{1, 1, 1, 1}));
+  }
+}
+
+TEST(PadTest, MaxPoolNotFolded) {
+  struct Case {
+    const char* why;
+    const char* act;
+    std::vector<int64_t> pads;
+    std::vector<ir::Attribute> attrs;
+  };
+  const std::vector<Case> cases = {
+      {"input may be negative", "Sigmoid", {0, 0, 1, 1, 0, 0, 1, 1}, {}},
+      {"a window would hold padding only", "Relu", {0, 0, 3, 0, 0, 0, 0, 0}, {}},
+      {"own pads make it too wide", "Relu", {0, 0, 2, 0, 0, 0, 0, 0},
+       {ir::Attribute::Ints("pads", {1, 0, 0, 0})}},
+      {"dilated", "Relu", {0, 0, 1, 1, 0, 0, 1, 1}, {ir::Attribute::Ints("dilations", {2, 2})}},
+      {"ceil mode", "Relu", {0, 0, 1, 1, 0, 0, 1, 1}, {ir::Attribute::Int("ceil_mode", 1)}},
+  };
+  for (const Case& c : cases) {
+    GraphBuilder b = ActivationPadMaxPool(c.act, c.pads, c.attrs);
+    ir::Graph g = b.Take();
+    ASSERT_TRUE(testing::RunPasses(g, kPad).ok());
+    EXPECT_EQ(CountOp(g, "Pad"), 1) << c.why;
+  }
+}
+
 TEST(PadTest, NotFolded) {
   auto with_conv = [](GraphBuilder& b) {
     b.Output("y");
