@@ -35,14 +35,14 @@ output_base="${FUZZ_OUTPUT_BASE:-$cache/ob-fuzz}"
 max_len="${FUZZ_MAX_LEN:-65536}"
 rss_limit_mb="${FUZZ_RSS_LIMIT_MB:-2048}"
 timeout_s="${FUZZ_TIMEOUT:-10}"
-# libhdf5 (keras_h5, and keras_zip's model.weights.h5) mallocs sizes read from
-# the file before it checks them against the file's size, e.g. 4 GiB for an
-# object header chunk of a 34 KB file, then fails the read and frees the block
-# untouched: address space, not memory (the CLI peaks at 21 MB on it and exits
-# 1; tests/bad_inputs/keras/hdf5_object_header_4gib.h5). libFuzzer's malloc
-# limit would stop there, so those targets are bounded by the RSS limit alone
-# (and ASan's 1 TiB allocation cap, which returns NULL).
-hdf5_malloc_limit_mb="${FUZZ_HDF5_MALLOC_LIMIT_MB:-1048576}"
+# ASan refuses (returns NULL for) any single allocation above the RSS limit
+# (max_allocation_size_mb), as a release build under `ulimit -v` would:
+# libhdf5 mallocs sizes it reads from the file (4 or 8 GiB for an object
+# header chunk of a 34 KB file) before checking them against the file's
+# size, and handles NULL. Without this, libFuzzer's malloc limit stops there,
+# and above it ASan spends seconds mapping and poisoning shadow memory for
+# blocks that are freed untouched. Our own code meets NULL as std::bad_alloc,
+# which still stops the fuzzer.
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 
@@ -60,8 +60,7 @@ bin_dir() {
 run_one() {
   local t="${1%_fuzzer}" seconds="$2"
   local corpus="${3:-$cache/fuzz-corpus/$t}" findings="$cache/fuzz-findings/$t"
-  local malloc_limit_mb="$rss_limit_mb" seed_flag=()
-  [[ "$t" == keras_h5 || "$t" == keras_zip ]] && malloc_limit_mb="$hdf5_malloc_limit_mb"
+  local seed_flag=()
   [[ -n "${FUZZ_SEED:-}" ]] && seed_flag=(-seed="$FUZZ_SEED")
   mkdir -p "$corpus" "$findings"
   local log="$findings/run-$(date -u +%Y%m%dT%H%M%S).log"
@@ -70,10 +69,10 @@ run_one() {
   # -close_fd_mask=1: the converter's own stdout would drown the log;
   # sanitizer and libFuzzer reports go to stderr. The CPU time used (user +
   # system) is added up per target in $findings/cpu_seconds.
-  cpu="$( { time (cd "$findings" && ASAN_OPTIONS="suppressions=$repo/fuzz/asan.supp:allocator_may_return_null=1" \
+  cpu="$( { time (cd "$findings" && ASAN_OPTIONS="suppressions=$repo/fuzz/asan.supp:allocator_may_return_null=1:max_allocation_size_mb=$rss_limit_mb" \
       LSAN_OPTIONS="suppressions=$repo/fuzz/lsan.supp:print_suppressions=0" nice -n "${FUZZ_NICE:-19}" "$bins/fuzz/${t}_fuzzer" "$corpus" "$repo/fuzz/seeds/$t" \
       -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb="$rss_limit_mb" \
-      -malloc_limit_mb="$malloc_limit_mb" -timeout="$timeout_s" -print_final_stats=1 "${seed_flag[@]}" \
+      -malloc_limit_mb="$rss_limit_mb" -timeout="$timeout_s" -print_final_stats=1 "${seed_flag[@]}" \
       -close_fd_mask=1 -artifact_prefix="$findings/" >"$log" 2>&1) ; } 2>&1 )" || rc=$?
   read -r user sys wall <<<"$(tail -1 <<<"$cpu")"
   cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f", u + s }')"

@@ -24,7 +24,7 @@ if [[ -z "${ONNXSMITH_NO_SANITIZERS:-}" ]]; then
   bazel --output_base="$san_base" test --config=fuzz --symlink_prefix=/ \
     //tests/unit/... //fuzz/... //tests/bad_inputs/...
   bazel --output_base="$san_base" build --config=fuzz --symlink_prefix=/ //:onnxsmith
-  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=3072 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ONNXSMITH_BIN="$san_base/execroot/onnxsmith/bazel-out/k8-fastbuild/bin/onnxsmith" \
     "$venv/bin/python" -m pytest -q tests/oracle \
     -k "corpus or saved_model or keras_recurrent or regressions or bad_input or user_examples"
