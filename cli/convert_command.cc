@@ -12,6 +12,7 @@
 #include "cli/report.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "common/timing.h"
 #include "converter/handlers/registry.h"
 #include "converter/io_spec.h"
 #include "converter/tf/graphdef_reader.h"
@@ -46,10 +47,6 @@ namespace onnxsmith::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 absl::StatusOr<std::map<std::string, std::string>> ParseCustomOps(const std::string& text) {
   std::map<std::string, std::string> ops;
@@ -115,12 +112,8 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
 
   converter::ConvertOptions options;
   options.opset = absl::GetFlag(FLAGS_opset);
-  if (options.opset < converter::kMinOpset || options.opset > converter::kMaxOpset) {
-    return absl::InvalidArgumentError(absl::StrCat("--opset ", options.opset,
-                                                   " is out of range: onnxsmith emits opsets ",
-                                                   converter::kMinOpset, " to ",
-                                                   converter::kMaxOpset));
-  }
+  // Checked before loading so a bad flag fails fast on a large model.
+  RETURN_IF_ERROR(converter::CheckOpset(options.opset));
   ASSIGN_OR_RETURN(options.inputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_inputs)));
   ASSIGN_OR_RETURN(options.outputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_outputs)));
   options.inputs_as_nchw = SplitList(absl::GetFlag(FLAGS_inputs_as_nchw));

@@ -12,6 +12,7 @@
 #include "cli/optimize_check.h"
 #include "cli/report.h"
 #include "common/status_macros.h"
+#include "common/timing.h"
 #include "ir/model_io.h"
 #include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
@@ -46,11 +47,6 @@ namespace {
 
 std::vector<std::string> SplitNames(const std::string& text) {
   return absl::StrSplit(text, ',', absl::SkipWhitespace());
-}
-
-double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 }  // namespace

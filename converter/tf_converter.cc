@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "common/timing.h"
 #include "converter/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -14,11 +15,6 @@
 
 namespace onnxsmith::converter {
 namespace {
-
-double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 TensorRef ToRef(const TensorSpec& spec) { return TensorRef{spec.node, spec.output}; }
 
@@ -420,6 +416,16 @@ absl::Status CheckOpset(int opset) {
 absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
                                                  const ConvertOptions& options) {
   RETURN_IF_ERROR(CheckOpset(options.opset));
+  // TF's rank limit, before any shape is built from an attribute.
+  for (const tf::NodeDef& node : graph.node()) RETURN_IF_ERROR(CheckNodeRanks(node));
+  for (const tf::FunctionDef& f : graph.library().function()) {
+    for (const tf::NodeDef& node : f.node_def()) {
+      if (absl::Status s = CheckNodeRanks(node); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("function '", f.signature().name(), "': ", s.message()));
+      }
+    }
+  }
   ConversionResult result;
   Converter converter(graph, options, &result);
   RETURN_IF_ERROR(converter.Run());

@@ -100,8 +100,12 @@ template <typename T, typename U>
 T PowValue(T x, U y) {
   if constexpr (std::is_same_v<T, U> && kIsFloat<T>) {
     return std::pow(x, y);
-  } else {
+  } else if constexpr (kIsFloat<T>) {
     return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+  } else if constexpr (kIsFloat<U>) {
+    return FloatToInt<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+  } else {
+    return WrapPow(x, y);
   }
 }
 
@@ -137,7 +141,7 @@ absl::Status BitShiftKernel(KernelContext& ctx) {
 
 absl::Status PReluKernel(KernelContext& ctx) {
   RETURN_IF_ERROR((Binary<OutKind::kSame, kFloatTypes | kSignedInts>(ctx, "PRelu",
-                                         [](auto x, auto s) { return x < 0 ? s * x : x; })));
+                                         [](auto x, auto s) { return x < 0 ? WrapMul(s, x) : x; })));
   if (ctx.outputs()[0].dims() != ctx.input(0).dims()) {
     return ctx.Error("slope of shape ", DimsToString(ctx.input(1).dims()),
                      " does not broadcast to X of shape ", DimsToString(ctx.input(0).dims()));
@@ -168,7 +172,7 @@ absl::Status VariadicKernel(KernelContext& ctx, Variadic kind) {
       };
       switch (kind) {
         case Variadic::kSum:
-        case Variadic::kMean: run([](T x, T y) -> T { return x + y; }); break;
+        case Variadic::kMean: run([](T x, T y) -> T { return WrapAdd(x, y); }); break;
         case Variadic::kMax: run([](T x, T y) -> T { return x < y ? y : x; }); break;
         case Variadic::kMin: run([](T x, T y) -> T { return y < x ? y : x; }); break;
       }
@@ -312,6 +316,8 @@ template <typename D, typename S>
 D ConvertValue(S v) {
   if constexpr (std::is_same_v<D, bool>) {
     return v != S(0);
+  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    return FloatToInt<D>(static_cast<double>(v));
   } else {
     return static_cast<D>(v);
   }

@@ -5,6 +5,7 @@
 
 #include "common/status_macros.h"
 #include "evaluator/copy.h"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -124,9 +125,13 @@ absl::Status GatherNDKernel(KernelContext& ctx) {
 template <typename T>
 void Reduce(T& dst, T v, const std::string& reduction) {
   if (reduction == "add") {
-    dst = static_cast<T>(dst + v);
+    dst = WrapAdd(dst, v);
   } else if (reduction == "mul") {
-    dst = static_cast<T>(dst * v);
+    if constexpr (std::is_same_v<T, bool>) {
+      dst = dst && v;  // (bool * bool warns in C++)
+    } else {
+      dst = WrapMul(dst, v);
+    }
   } else if (reduction == "max") {
     dst = std::max(dst, v);
   } else if (reduction == "min") {

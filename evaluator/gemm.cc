@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "Eigen/Core"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -42,16 +43,31 @@ void GemmBlock(bool ta, bool tb, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                int64_t ldc) {
   const int64_t m = r1 - r0, n = c1 - c0;
   if (m <= 0 || n <= 0) return;
-  MutMap<T> ec(c + r0 * ldc + c0, m, n, Eigen::OuterStride<>(ldc));
-  if (k == 0) {
-    if (beta == T(0)) {
-      ec.setZero();
-    } else {
-      ec *= beta;
+  if constexpr (!std::is_floating_point_v<T>) {
+    // Integers wrap around on overflow, as in ONNX Runtime's MatMul.
+    for (int64_t i = 0; i < m; ++i) {
+      T* crow = c + (r0 + i) * ldc + c0;
+      for (int64_t j = 0; j < n; ++j) crow[j] = beta == T(0) ? T(0) : WrapMul(beta, crow[j]);
+      for (int64_t p = 0; p < k; ++p) {
+        const T av = ta ? a[p * lda + r0 + i] : a[(r0 + i) * lda + p];
+        const T s = WrapMul(alpha, av);
+        if (s == T(0)) continue;
+        for (int64_t j = 0; j < n; ++j) {
+          const T bv = tb ? b[(c0 + j) * ldb + p] : b[p * ldb + c0 + j];
+          crow[j] = WrapAdd(crow[j], WrapMul(s, bv));
+        }
+      }
     }
-    return;
-  }
-  if constexpr (std::is_floating_point_v<T>) {
+  } else {
+    MutMap<T> ec(c + r0 * ldc + c0, m, n, Eigen::OuterStride<>(ldc));
+    if (k == 0) {
+      if (beta == T(0)) {
+        ec.setZero();
+      } else {
+        ec *= beta;
+      }
+      return;
+    }
     // op(A) rows r0..r1: A[r0.., :] or A^T -> columns r0.. of A[K,M].
     if (!ta && !tb) {
       ConstMap<T> ea(a + r0 * lda, m, k, Eigen::OuterStride<>(lda));
@@ -69,20 +85,6 @@ void GemmBlock(bool ta, bool tb, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
       ConstMap<T> ea(a + r0, k, m, Eigen::OuterStride<>(lda));
       ConstMap<T> eb(b + c0 * ldb, n, k, Eigen::OuterStride<>(ldb));
       Product<T>(ea.transpose(), eb.transpose(), alpha, beta, ec);
-    }
-  } else {
-    for (int64_t i = 0; i < m; ++i) {
-      T* crow = c + (r0 + i) * ldc + c0;
-      for (int64_t j = 0; j < n; ++j) crow[j] = beta == T(0) ? T(0) : static_cast<T>(beta * crow[j]);
-      for (int64_t p = 0; p < k; ++p) {
-        const T av = ta ? a[p * lda + r0 + i] : a[(r0 + i) * lda + p];
-        const T s = static_cast<T>(alpha * av);
-        if (s == T(0)) continue;
-        for (int64_t j = 0; j < n; ++j) {
-          const T bv = tb ? b[(c0 + j) * ldb + p] : b[p * ldb + c0 + j];
-          crow[j] = static_cast<T>(crow[j] + s * bv);
-        }
-      }
     }
   }
 }

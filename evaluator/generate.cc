@@ -5,6 +5,7 @@
 
 #include "common/status_macros.h"
 #include "evaluator/copy.h"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -51,13 +52,17 @@ absl::Status RangeKernel(KernelContext& ctx) {
     if (delta == T(0)) return ctx.Error("delta cannot be 0");
     const double n = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) /
                                static_cast<double>(delta));
+    // Checked before the cast: a double above 2^63 does not convert.
+    if (n >= 0x1p62) {
+      return ctx.Error("Range of ", n, " elements is too large");
+    }
     const int64_t count = n > 0 ? static_cast<int64_t>(n) : 0;
     ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, t, {count}));
     T v = start;
     T* y = out->mutable_data<T>();
     for (int64_t i = 0; i < count; ++i) {
       y[i] = v;
-      v = static_cast<T>(v + delta);
+      v = WrapAdd(v, delta);  // past the last element it may overflow
     }
     return absl::OkStatus();
   });

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "evaluator/broadcast.h"
 #include "evaluator/gemm.h"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -167,6 +168,15 @@ absl::Status GemmKernel(KernelContext& ctx) {
     } else {
       ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, a.dtype(), {m, n}));
       T* yp = out->mutable_data<T>();
+      // alpha and beta are float attributes; on integer operands they are
+      // truncated (FloatToInt: no undefined behaviour out of range).
+      auto to_t = [](float v) -> T {
+        if constexpr (std::is_floating_point_v<T>) {
+          return static_cast<T>(v);
+        } else {
+          return FloatToInt<T>(v);
+        }
+      };
       if (has_c) {
         const Array& c = ctx.input(2);
         if (c.dtype() != a.dtype()) return ctx.Error("C has another type");
@@ -176,14 +186,14 @@ absl::Status GemmKernel(KernelContext& ctx) {
                            m, ",", n, "]");
         }
         const T* cp = c.data<T>();
-        const T bt = static_cast<T>(beta);
+        const T bt = to_t(beta);
         ForEachSpan<2>(plan, 0, plan.size,
                        [&](int64_t o, const std::array<int64_t, 2>& in, int64_t len,
                            const std::array<int64_t, 2>& st) {
-                         for (int64_t i = 0; i < len; ++i) yp[o + i] = bt * cp[in[0] + i * st[0]];
+                         for (int64_t i = 0; i < len; ++i) yp[o + i] = WrapMul(bt, cp[in[0] + i * st[0]]);
                        });
       }
-      Gemm<T>(ta, tb, m, n, k, static_cast<T>(alpha), a.data<T>(), a.dim(1), b.data<T>(),
+      Gemm<T>(ta, tb, m, n, k, to_t(alpha), a.data<T>(), a.dim(1), b.data<T>(),
               b.dim(1), has_c ? T(1) : T(0), yp, n, ctx.parallel());
       return absl::OkStatus();
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status_macros.h"
+#include "evaluator/int_arith.h"
 #include "evaluator/kernel.h"
 
 namespace onnxsmith::evaluator {
@@ -18,15 +19,25 @@ using ir::DataType;
 
 enum class RKind { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kSumSquare, kLogSum, kLogSumExp };
 
-// Accumulator: double for floating types, the type itself (wrapping) for
-// integers except where a float result is needed.
+// Accumulator: double for floating types, the type itself for integers,
+// wrapping around on overflow as ONNX Runtime does (its ReduceL2 and
+// ReduceLogSum on int32 also sum in int32, then take sqrt / log).
 template <typename T>
 using AccOf = std::conditional_t<std::is_floating_point_v<T>, double, T>;
 
+// A double result as T: integers without undefined behaviour (see FloatToInt).
+template <typename T>
+T FromDouble(double v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(v);
+  } else {
+    return FloatToInt<T>(v);
+  }
+}
+
 template <RKind K, typename T>
 struct Reducer {
-  using Acc = std::conditional_t<K == RKind::kL2 || K == RKind::kLogSum || K == RKind::kLogSumExp,
-                                 double, AccOf<T>>;
+  using Acc = std::conditional_t<K == RKind::kLogSumExp, double, AccOf<T>>;
   static Acc Init() {
     if constexpr (K == RKind::kProd) return Acc(1);
     if constexpr (K == RKind::kMax) {
@@ -41,29 +52,35 @@ struct Reducer {
   }
   static void Add(Acc& a, T x) {
     if constexpr (K == RKind::kSum || K == RKind::kMean || K == RKind::kLogSum) {
-      a = static_cast<Acc>(a + static_cast<Acc>(x));
+      a = WrapAdd(a, static_cast<Acc>(x));
     } else if constexpr (K == RKind::kMax) {
       if (static_cast<Acc>(x) > a || std::isnan(static_cast<double>(x))) a = static_cast<Acc>(x);
     } else if constexpr (K == RKind::kMin) {
       if (static_cast<Acc>(x) < a || std::isnan(static_cast<double>(x))) a = static_cast<Acc>(x);
     } else if constexpr (K == RKind::kProd) {
-      a = static_cast<Acc>(a * static_cast<Acc>(x));
+      a = WrapMul(a, static_cast<Acc>(x));
     } else if constexpr (K == RKind::kL1) {
       const Acc v = static_cast<Acc>(x);
-      a = static_cast<Acc>(a + (v < Acc(0) ? static_cast<Acc>(-v) : v));
+      a = WrapAdd(a, v < Acc(0) ? WrapNeg(v) : v);
     } else if constexpr (K == RKind::kL2 || K == RKind::kSumSquare) {
       const Acc v = static_cast<Acc>(x);
-      a = static_cast<Acc>(a + v * v);
+      a = WrapAdd(a, WrapMul(v, v));
     }
   }
   static T Finish(Acc a, int64_t count) {
     if constexpr (K == RKind::kMean) {
       if (count == 0) return std::is_floating_point_v<T> ? static_cast<T>(NAN) : T(0);
-      return static_cast<T>(a / static_cast<Acc>(count));
+      if constexpr (std::is_floating_point_v<T>) {
+        return static_cast<T>(a / static_cast<Acc>(count));
+      } else {
+        // In 64 bits: the count does not fit a narrow T.
+        using Wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
+        return static_cast<T>(static_cast<Wide>(a) / static_cast<Wide>(count));
+      }
     } else if constexpr (K == RKind::kL2) {
-      return static_cast<T>(std::sqrt(a));
+      return FromDouble<T>(std::sqrt(static_cast<double>(a)));
     } else if constexpr (K == RKind::kLogSum) {
-      return static_cast<T>(std::log(a));
+      return FromDouble<T>(std::log(static_cast<double>(a)));
     } else {
       return static_cast<T>(a);
     }
@@ -156,11 +173,11 @@ void RunReduce(const Layout& l, const T* x, T* y, bool parallel) {
         for (int64_t r : red_off) m = std::max(m, static_cast<double>(base[r]));
         double s = 0;
         if (std::isinf(m)) {
-          y[o] = static_cast<T>(m);
+          y[o] = FromDouble<T>(m);
           continue;
         }
         for (int64_t r : red_off) s += std::exp(static_cast<double>(base[r]) - m);
-        y[o] = static_cast<T>(std::log(s) + m);
+        y[o] = FromDouble<T>(std::log(s) + m);
       } else {
         Acc a = R::Init();
         for (int64_t r : red_off) R::Add(a, base[r]);
@@ -283,9 +300,9 @@ absl::Status CumSumKernel(KernelContext& ctx) {
           const int64_t at = (o * n + j) * inner + i;
           if (exclusive) {
             dst[at] = acc;
-            acc = static_cast<T>(acc + src[at]);
+            acc = WrapAdd(acc, src[at]);
           } else {
-            acc = static_cast<T>(acc + src[at]);
+            acc = WrapAdd(acc, src[at]);
             dst[at] = acc;
           }
         }

@@ -65,6 +65,12 @@ Attribute Attribute::GraphValue(std::string name, std::shared_ptr<Graph> v) {
   return a;
 }
 
+std::string DescribeNode(const Node& node, size_t index) {
+  if (!node.name.empty()) return absl::StrCat("'", node.name, "'");
+  return absl::StrCat("#", index, " (", node.domain.empty() ? "" : absl::StrCat(node.domain, "::"),
+                      node.op_type, ", unnamed)");
+}
+
 const Attribute* Node::FindAttr(const std::string& attr_name) const {
   for (const Attribute& a : attributes) {
     if (a.name == attr_name) return &a;
@@ -151,11 +157,11 @@ absl::Status Graph::TopologicalSort() {
     for (size_t i = 0; i < nodes.size(); ++i) {
       if (nodes[i]) {
         // Put the graph back as it was apart from the moved nodes' order.
-        std::string name = nodes[i]->name;
+        std::string node = DescribeNode(*nodes[i], i);
         for (auto& n : sorted) nodes.push_back(std::move(n));
         nodes.erase(std::remove(nodes.begin(), nodes.end(), nullptr), nodes.end());
         return absl::InvalidArgumentError(
-            absl::StrCat("the graph has a cycle through node '", name, "'"));
+            absl::StrCat("the graph has a cycle through node ", node));
       }
     }
   }

@@ -74,6 +74,10 @@ struct Node {
   int64_t GetInt(const std::string& attr_name, int64_t default_value) const;
 };
 
+// How error messages name node `index` of a graph: 'name' in quotes, or, for
+// a node without a name, its index and op type: #12 (Add, unnamed).
+std::string DescribeNode(const Node& node, size_t index);
+
 class Graph {
  public:
   std::string name = "main";

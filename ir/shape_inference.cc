@@ -1,6 +1,7 @@
 #include "ir/shape_inference.h"
 
 #include <exception>
+#include <functional>
 #include <unordered_map>
 
 #include "absl/container/flat_hash_set.h"
@@ -34,6 +35,24 @@ bool Opset17SchemaFits(const Node& node) {
     return !node.FindAttr("dilations");  // 19/18 added dilations
   }
   return true;
+}
+
+// libonnx 1.12's Conv/ConvTranspose inference takes the kernel's rank from
+// the weight and indexes the input's dims and the per-axis attributes with it
+// unchecked (a SIGSEGV found by fuzzing, tests/bad_inputs/onnx/
+// conv_weight_rank_mismatch.onnx): such a node is left to the checker.
+bool ConvRanksAgree(const Node& node, const std::function<ValueType(const std::string&)>& type_of) {
+  size_t weight = 1;
+  if (node.op_type == "QLinearConv") {
+    weight = 3;
+  } else if (node.op_type != "Conv" && node.op_type != "ConvInteger" &&
+             node.op_type != "ConvTranspose") {
+    return true;
+  }
+  if (node.inputs.size() <= weight) return true;
+  const ValueType x = type_of(node.inputs[0]);
+  const ValueType w = type_of(node.inputs[weight]);
+  return !x.shape || !w.shape || x.shape->size() == w.shape->size();
 }
 
 constexpr int kMaxSchemaOpset = 17;
@@ -86,6 +105,7 @@ void ShapeInferencer::InferNode(const Node& node) {
       return;
     }
   }
+  if (!ConvRanksAgree(node, [this](const std::string& v) { return TypeOf(v); })) return;
   const int schema_opset = std::min(state_->opset, kMaxSchemaOpset);
   const onnx::OpSchema* schema =
       onnx::OpSchemaRegistry::Schema(node.op_type, schema_opset, onnx::ONNX_DOMAIN);

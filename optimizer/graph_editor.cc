@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <queue>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -11,19 +10,6 @@
 namespace onnxsmith::optimizer {
 
 namespace {
-
-bool HasSubgraph(const ir::Node& n) {
-  for (const ir::Attribute& a : n.attributes) {
-    if (a.kind == ir::Attribute::Kind::kGraph && a.g) return true;
-  }
-  return false;
-}
-
-// Ops whose result is not a function of their inputs.
-bool IsNondeterministic(const std::string& op) {
-  return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" ||
-         op == "RandomUniformLike" || op == "Multinomial" || op == "Bernoulli";
-}
 
 void CollectNames(const ir::Graph& g, absl::flat_hash_set<std::string>& values,
                   absl::flat_hash_set<std::string>& nodes) {
@@ -84,68 +70,6 @@ std::vector<std::string> ImplicitInputs(const ir::Node& node) {
   return out;
 }
 
-namespace {
-
-using SortKey = std::pair<int64_t, int64_t>;
-
-absl::Status SortWithKeys(ir::Graph& graph, const std::function<SortKey(size_t)>& key_of) {
-  const size_t n = graph.nodes.size();
-  absl::flat_hash_map<std::string, size_t> producer;
-  for (size_t i = 0; i < n; ++i) {
-    for (const auto& o : graph.nodes[i]->outputs) {
-      if (!o.empty()) producer[o] = i;
-    }
-  }
-  std::vector<int> pending(n, 0);
-  std::vector<std::vector<size_t>> users(n);
-  for (size_t i = 0; i < n; ++i) {
-    std::vector<std::string> deps = graph.nodes[i]->inputs;
-    for (auto& r : ImplicitInputs(*graph.nodes[i])) deps.push_back(std::move(r));
-    absl::flat_hash_set<size_t> seen;
-    for (const auto& in : deps) {
-      if (in.empty()) continue;
-      auto it = producer.find(in);
-      if (it == producer.end() || it->second == i || !seen.insert(it->second).second) continue;
-      ++pending[i];
-      users[it->second].push_back(i);
-    }
-  }
-  using Entry = std::pair<SortKey, size_t>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
-  for (size_t i = 0; i < n; ++i) {
-    if (pending[i] == 0) ready.push({key_of(i), i});
-  }
-  std::vector<size_t> order;
-  order.reserve(n);
-  while (!ready.empty()) {
-    size_t i = ready.top().second;
-    ready.pop();
-    order.push_back(i);
-    for (size_t u : users[i]) {
-      if (--pending[u] == 0) ready.push({key_of(u), u});
-    }
-  }
-  if (order.size() != n) {
-    for (size_t i = 0; i < n; ++i) {
-      if (pending[i] > 0) {
-        return absl::InternalError(absl::StrCat(
-            "the graph '", graph.name, "' has a cycle through node '", graph.nodes[i]->name, "'"));
-      }
-    }
-  }
-  std::vector<std::unique_ptr<ir::Node>> sorted;
-  sorted.reserve(n);
-  for (size_t i : order) sorted.push_back(std::move(graph.nodes[i]));
-  graph.nodes = std::move(sorted);
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status SortTopologically(ir::Graph& graph) {
-  return SortWithKeys(graph, [](size_t i) { return SortKey{static_cast<int64_t>(i), 0}; });
-}
-
 // ---------------------------------------------------------------------------
 
 GraphEditor::GraphEditor(ir::Graph& graph, int64_t opset) : graph_(graph), opset_(opset) {
@@ -180,6 +104,13 @@ void GraphEditor::IndexNode(ir::Node* node) {
   if (HasSubgraph(*node)) {
     for (const auto& r : ImplicitInputs(*node)) implicit_[r].push_back(node);
   }
+}
+
+bool GraphEditor::HasSubgraph(const ir::Node& node) {
+  for (const ir::Attribute& a : node.attributes) {
+    if (a.kind == ir::Attribute::Kind::kGraph && a.g) return true;
+  }
+  return false;
 }
 
 void GraphEditor::EraseOne(std::vector<ir::Node*>& v, const ir::Node* n) {
@@ -239,77 +170,6 @@ const ir::Tensor* GraphEditor::Constant(const std::string& value) const {
   return graph_.FindInitializer(value);
 }
 
-bool GraphEditor::IsConstantExpr(const std::string& value) {
-  if (value.empty()) return false;
-  if (!shared_reads_) return ConstantExprWalk(value, const_memo_);
-  if (auto it = const_memo_.find(value); it != const_memo_.end()) return it->second;
-  // Not memoized (a name no node reads or writes): walk with a private memo.
-  absl::flat_hash_map<std::string, bool> local;
-  return ConstantExprWalk(value, local);
-}
-
-void GraphEditor::BeginSharedReads() {
-  for (; memoized_nodes_ < graph_.nodes.size(); ++memoized_nodes_) {
-    const ir::Node& n = *graph_.nodes[memoized_nodes_];
-    for (const auto& in : n.inputs) IsConstantExpr(in);
-    for (const auto& out : n.outputs) IsConstantExpr(out);
-  }
-  shared_reads_ = true;
-}
-
-// Post-order walk over producers; `memo` gets every value it settles.
-// Lookups see const_memo_ too (it is `memo` itself outside shared reads).
-bool GraphEditor::ConstantExprWalk(const std::string& value,
-                                   absl::flat_hash_map<std::string, bool>& memo) const {
-  auto known = [&](const std::string& v) -> const bool* {
-    if (auto it = memo.find(v); it != memo.end()) return &it->second;
-    if (&memo != &const_memo_) {
-      if (auto it = const_memo_.find(v); it != const_memo_.end()) return &it->second;
-    }
-    return nullptr;
-  };
-  std::vector<std::pair<std::string, bool>> stack{{value, false}};
-  // Values whose inputs are being walked: meeting one again means a cycle
-  // (reported by the topological sort); it then counts as not constant.
-  absl::flat_hash_set<std::string> expanding;
-  while (!stack.empty()) {
-    const std::string v = stack.back().first;
-    if (known(v)) {
-      stack.pop_back();
-      continue;
-    }
-    if (Constant(v)) {
-      memo[v] = true;
-      stack.pop_back();
-      continue;
-    }
-    ir::Node* p = Producer(v);
-    if (!p || inputs_.count(v) || !IsOnnxDomain(*p) || IsNondeterministic(p->op_type) ||
-        HasSubgraph(*p)) {
-      memo[v] = false;
-      stack.pop_back();
-      continue;
-    }
-    if (!stack.back().second) {
-      stack.back().second = true;
-      expanding.insert(v);
-      for (const auto& in : p->inputs) {
-        if (!in.empty() && !known(in) && !expanding.count(in)) stack.push_back({in, false});
-      }
-      continue;
-    }
-    bool all = true;
-    for (const auto& in : p->inputs) {
-      if (in.empty()) continue;
-      const bool* k = known(in);
-      if (k == nullptr || !*k) all = false;
-    }
-    memo[v] = all;
-    expanding.erase(v);
-    stack.pop_back();
-  }
-  return *known(value);
-}
 
 std::optional<ir::ValueType> GraphEditor::TypeOf(const std::string& value) const {
   auto it = graph_.value_types.find(value);
@@ -516,59 +376,6 @@ std::string GraphEditor::AddInitializer(const std::string& base, ir::Tensor tens
 
 void GraphEditor::SetType(const std::string& value, ir::ValueType type) {
   graph_.value_types[value] = std::move(type);
-}
-
-absl::Status GraphEditor::Commit() {
-  if (!modified_) return absl::OkStatus();
-  std::vector<std::unique_ptr<ir::Node>> kept;
-  kept.reserve(graph_.nodes.size());
-  for (auto& n : graph_.nodes) {
-    if (!removed_.count(n.get())) kept.push_back(std::move(n));
-  }
-  graph_.nodes = std::move(kept);
-  removed_.clear();
-  // Sort keys: surviving nodes keep their relative order; a node added
-  // during the edit takes the key of its latest producer (plus a sequence
-  // number), so it lands right after what it reads instead of at the end.
-  absl::flat_hash_map<std::string, const ir::Node*> producer;
-  for (const auto& n : graph_.nodes) {
-    for (const auto& o : n->outputs) {
-      if (!o.empty()) producer[o] = n.get();
-    }
-  }
-  absl::flat_hash_map<const ir::Node*, SortKey> keys;
-  int64_t seq = 0;
-  std::function<SortKey(const ir::Node*, int)> key_of = [&](const ir::Node* n,
-                                                            int depth) -> SortKey {
-    auto it = keys.find(n);
-    if (it != keys.end()) return it->second;
-    auto orig = original_index_.find(n);
-    SortKey k{-1, 0};
-    if (orig != original_index_.end()) {
-      k = {orig->second, 0};
-    } else {
-      keys[n] = {-1, 0};  // breaks cycles; the sort reports them
-      if (depth < 64) {
-        for (const auto& in : n->inputs) {
-          auto p = producer.find(in);
-          if (p != producer.end() && p->second != n) {
-            k.first = std::max(k.first, key_of(p->second, depth + 1).first);
-          }
-        }
-      }
-      k.second = ++seq;
-    }
-    keys[n] = k;
-    return k;
-  };
-  for (const auto& n : graph_.nodes) key_of(n.get(), 0);
-  absl::Status st = SortWithKeys(graph_, [&](size_t i) { return keys[graph_.nodes[i].get()]; });
-  original_index_.clear();
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    original_index_[graph_.nodes[i].get()] = static_cast<int64_t>(i);
-  }
-  modified_ = false;
-  return st;
 }
 
 // ---------------------------------------------------------------------------

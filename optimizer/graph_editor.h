@@ -34,6 +34,7 @@ std::vector<std::string> ImplicitInputs(const ir::Node& node);
 // Topological order that tolerates values from an enclosing scope (inputs
 // that nothing in `graph` defines) and orders nodes after the producers of
 // the values their subgraphs read. Stable: ready nodes keep their old order.
+// (Defined with Commit() in graph_order.cc.)
 absl::Status SortTopologically(ir::Graph& graph);
 
 // ai.onnx (the default domain) under either spelling.
@@ -65,6 +66,7 @@ class GraphEditor {
   const ir::Tensor* Constant(const std::string& value) const;
   // A constant, or computed by deterministic standard ops from constants
   // only; the constant-folding pass will turn such values into initializers.
+  // (This analysis lives in constant_expr.cc.)
   bool IsConstantExpr(const std::string& value);
 
   // Read-only phases run on TBB workers (RewritePass's matching): while
@@ -120,8 +122,11 @@ class GraphEditor {
   void IndexNode(ir::Node* node);
   void UnindexNode(ir::Node* node);
   static void EraseOne(std::vector<ir::Node*>& v, const ir::Node* n);
+  // Some attribute holds a subgraph (If/Loop/Scan body).
+  static bool HasSubgraph(const ir::Node& node);
   // Every value / node name of the graph, collected on first need.
   void EnsureNames();
+  // In constant_expr.cc.
   bool ConstantExprWalk(const std::string& value,
                         absl::flat_hash_map<std::string, bool>& memo) const;
   void RenameInSubgraphs(ir::Node* node, const std::string& from, const std::string& to);

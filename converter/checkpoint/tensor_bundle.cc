@@ -16,6 +16,7 @@
 #include "converter/checkpoint/crc32c.h"
 #include "converter/checkpoint/table_reader.h"
 #include "converter/tf/dtype.h"
+#include "converter/tf/rank_limit.h"
 
 namespace onnxsmith::checkpoint {
 namespace {
@@ -240,6 +241,9 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
     return absl::Status(dtype.status().code(), absl::StrCat(where, ": ", dtype.status().message()));
   }
   if (e.shape().unknown_rank()) return corrupt("stored shape has unknown rank");
+  if (absl::Status s = converter::CheckTfRank(e.shape().dim_size(), "stored shape"); !s.ok()) {
+    return corrupt(s.message());
+  }
   std::vector<int64_t> dims;
   int64_t n = 1;
   for (const auto& d : e.shape().dim()) {

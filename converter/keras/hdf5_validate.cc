@@ -20,19 +20,41 @@ uint64_t LittleEndian(const unsigned char* p, int n) {
 }
 
 // Sizes of offsets and lengths and the base address, from a superblock at 0.
-void ReadSuperblock(RawBytes* raw) {
+// A superblock cut short, or with sizes h5py never writes, is refused here:
+// libhdf5 1.10 grows a buffer to 2 GB on a 34-byte one (found by fuzzing,
+// tests/bad_inputs/keras/hdf5_truncated_superblock.h5).
+absl::Status ReadSuperblock(RawBytes* raw, const std::string& what) {
   const unsigned char* p = raw->data;
-  if (raw->size < 48 || std::memcmp(p, kHdf5Signature, 8) != 0) return;
-  const int version = p[8];
-  const int offsets = version <= 1 ? p[13] : p[9];
-  const int lengths = version <= 1 ? p[14] : p[10];
-  if (offsets == 2 || offsets == 4 || offsets == 8) raw->offset_size = offsets;
-  if (lengths == 2 || lengths == 4 || lengths == 8) raw->length_size = lengths;
-  const size_t base_at = version == 0 ? 24 : version == 1 ? 28 : 12;
-  if (base_at + raw->offset_size <= raw->size) {
-    raw->base = LittleEndian(p + base_at, raw->offset_size);
-    if (raw->base > raw->size) raw->base = 0;
+  if (raw->size < 8 || std::memcmp(p, kHdf5Signature, 8) != 0) return absl::OkStatus();
+  const int version = raw->size > 8 ? p[8] : -1;
+  const size_t sizes_at = version <= 1 ? 13 : 9;
+  if (version < 0 || version > 3 || raw->size < sizes_at + 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": damaged HDF5 file (superblock version ", version, " in ", raw->size, " bytes)"));
   }
+  const int offsets = p[sizes_at];
+  const int lengths = p[sizes_at + 1];
+  if ((offsets != 2 && offsets != 4 && offsets != 8) ||
+      (lengths != 2 && lengths != 4 && lengths != 8)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": damaged HDF5 file (superblock sizes of ",
+                                                   offsets, "-byte addresses and ", lengths,
+                                                   "-byte lengths)"));
+  }
+  raw->offset_size = offsets;
+  raw->length_size = lengths;
+  // Fixed fields, 4 addresses, and for versions 0/1 the root group's symbol
+  // table entry (2 addresses + 24 bytes); for 2/3 a root address + checksum.
+  const size_t needed = version == 0   ? 48 + 6 * static_cast<size_t>(offsets)
+                        : version == 1 ? 52 + 6 * static_cast<size_t>(offsets)
+                                       : 16 + 4 * static_cast<size_t>(offsets);
+  if (raw->size < needed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": damaged HDF5 file (truncated superblock: ", raw->size, " of ", needed, " bytes)"));
+  }
+  const size_t base_at = version == 0 ? 24 : version == 1 ? 28 : 12;
+  raw->base = LittleEndian(p + base_at, raw->offset_size);
+  if (raw->base > raw->size) raw->base = 0;
+  return absl::OkStatus();
 }
 
 // libhdf5 1.10 loops forever on some damaged global heap collections (the
@@ -194,7 +216,7 @@ std::shared_ptr<RawBytes> MapRawBytes(const std::string& path, int64_t size) {
 }
 
 absl::Status ValidateRawBytes(RawBytes* raw, const std::string& what) {
-  ReadSuperblock(raw);
+  if (absl::Status s = ReadSuperblock(raw, what); !s.ok()) return s;
   return IndexGlobalHeaps(raw, what);
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "common/timing.h"
 #include "converter/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -33,11 +34,6 @@ using keras::KerasTensorRef;
 using keras::LayerContext;
 using keras::LayerFn;
 using keras::LayerRegistry;
-
-double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 // Keras layer classes that exist but have no handler here yet (the message
 // then says "not supported yet" rather than "custom class").

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
+#include "common/timing.h"
 #include "converter/checkpoint/tensor_bundle.h"
 #include "converter/saved_model/concrete_function.h"
 #include "converter/saved_model/function_inliner.h"
@@ -103,6 +104,11 @@ absl::StatusOr<std::vector<SignatureTensor>> SignatureTensors(
       return absl::UnimplementedError(absl::StrCat(
           dir, ": signature '", signature, "' ", what, " '", key,
           "' is a sparse or composite tensor, which onnxsmith does not convert"));
+    }
+    if (info.has_tensor_shape()) {
+      RETURN_IF_ERROR(CheckTfRank(
+          info.tensor_shape().dim_size(),
+          absl::StrCat(dir, ": signature '", signature, "' ", what, " '", key, "'")));
     }
     SignatureTensor t;
     t.key = key;
@@ -374,8 +380,7 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
     result.outputs.push_back(TensorSpec{t.node, t.output, std::nullopt});
     result.output_names.push_back(t.key);
   }
-  stats.load_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  stats.load_ms = MsSince(start);
   return result;
 }
 

@@ -13,6 +13,23 @@ std::optional<std::vector<int64_t>> ToDims(const tf::TensorShapeProto& shape) {
   return dims;
 }
 
+absl::Status CheckNodeRanks(const tf::NodeDef& node) {
+  for (const auto& [name, value] : node.attr()) {
+    const std::string what =
+        absl::StrCat("node '", node.name(), "' (", node.op(), ") attribute '", name, "'");
+    absl::Status s = CheckTfRank(value.shape().dim_size(), what);
+    if (s.ok()) s = CheckTfRank(value.tensor().tensor_shape().dim_size(), what);
+    for (int i = 0; s.ok() && i < value.list().shape_size(); ++i) {
+      s = CheckTfRank(value.list().shape(i).dim_size(), what);
+    }
+    for (int i = 0; s.ok() && i < value.list().tensor_size(); ++i) {
+      s = CheckTfRank(value.list().tensor(i).tensor_shape().dim_size(), what);
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 ir::ValueType ToValueType(ir::DataType dtype, const std::optional<std::vector<int64_t>>& dims) {
   ir::ValueType t;
   t.dtype = dtype;
@@ -44,6 +61,9 @@ std::string FillFrom(const Field& field, int64_t n) {
 absl::StatusOr<ir::Tensor> ToIrTensor(const tf::TensorProto& proto) {
   auto dtype = ToOnnxType(proto.dtype());
   if (!dtype.ok()) return dtype.status();
+  if (absl::Status s = CheckTfRank(proto.tensor_shape().dim_size(), "constant"); !s.ok()) {
+    return s;
+  }
   auto dims_opt = ToDims(proto.tensor_shape());
   if (!dims_opt) return absl::InvalidArgumentError("constant with unknown rank");
   std::vector<int64_t> dims = *dims_opt;

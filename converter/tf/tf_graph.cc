@@ -113,6 +113,13 @@ std::vector<const tf::NodeDef*> TfGraph::Needed(
   return ordered;
 }
 
+std::string TfGraph::Describe(const tf::NodeDef* node) const {
+  if (!node->name().empty()) return absl::StrCat("'", node->name(), "' (", node->op(), ")");
+  int index = 0;
+  while (index < graph_->node_size() && &graph_->node(index) != node) ++index;
+  return absl::StrCat("#", index, " (", node->op(), ", unnamed)");
+}
+
 absl::StatusOr<std::vector<const tf::NodeDef*>> TfGraph::TopologicalOrder(
     const std::vector<const tf::NodeDef*>& nodes,
     const absl::flat_hash_set<std::string>& cut) const {
@@ -146,8 +153,8 @@ absl::StatusOr<std::vector<const tf::NodeDef*>> TfGraph::TopologicalOrder(
     for (const tf::NodeDef* n : nodes) {
       if (pending[n] > 0) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "the graph has a cycle through node '", n->name(), "' (", n->op(),
-            "); TF1 control flow (Enter/Merge/NextIteration) is not supported"));
+            "the graph has a cycle through node ", Describe(n),
+            "; TF1 control flow (Enter/Merge/NextIteration) is not supported"));
       }
     }
   }

@@ -31,6 +31,9 @@ class TfGraph {
   const tf::NodeDef* Find(const std::string& name) const;
   const std::vector<TensorRef>& DataInputs(const tf::NodeDef* node) const;
   const tf::GraphDef& graph_def() const { return *graph_; }
+  // How error messages name a node: 'name' (Op), or, for a node without a
+  // name, its index in the GraphDef: #12 (Op, unnamed).
+  std::string Describe(const tf::NodeDef* node) const;
 
   // Nodes whose outputs no other node reads (excluding ops without outputs).
   std::vector<const tf::NodeDef*> Sinks() const;

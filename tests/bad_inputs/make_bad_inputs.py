@@ -74,6 +74,12 @@ put("saved_model/deep_text_nesting/saved_model.pbtxt", "meta_graphs { graph_def 
 put("graphdef/missing_input_node.pbtxt", PLACEHOLDER + """
 node { name: "y" op: "AddV2" input: "x" input: "nowhere:3" attr { key: "T" value { type: DT_FLOAT } } }
 """)
+# A rank-300 Placeholder, past TensorFlow's limit of 254 (kMaxTfRank).
+put("graphdef/rank300_placeholder.pbtxt", """node { name: "big" op: "Placeholder"
+  attr { key: "dtype" value { type: DT_FLOAT } }
+  attr { key: "shape" value { shape { """ + "dim { size: 1 } " * 300 + """} } } }
+node { name: "y" op: "Identity" input: "big" attr { key: "T" value { type: DT_FLOAT } } }
+""")
 
 # ----------------------------------------------------------------------------- SavedModel
 def saved_model_with_functions(functions, call="f"):

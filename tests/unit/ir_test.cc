@@ -126,7 +126,15 @@ TEST(GraphTest, CycleIsAnError) {
   g.nodes[1]->inputs[0] = "y";  // add reads relu's output: a cycle
   auto s = g.TopologicalSort();
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cycle"), std::string::npos);
+  EXPECT_NE(s.message().find("cycle through node 'relu'"), std::string::npos) << s;
+}
+
+TEST(GraphTest, CycleThroughUnnamedNodeNamesItsIndexAndOp) {
+  Graph g = TwoNodeGraph();
+  g.nodes[1]->inputs[0] = "y";
+  for (auto& n : g.nodes) n->name.clear();
+  auto s = g.TopologicalSort();
+  EXPECT_NE(s.message().find("cycle through node #0 (Relu, unnamed)"), std::string::npos) << s;
 }
 
 TEST(GraphTest, UndefinedInputIsAnError) {
