@@ -28,7 +28,9 @@ constexpr char kUsage[] =
     "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
     "            [--threads N]\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output_dir DIR]  (reference evaluator)\n"
-    "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"
+    "  inspect   FILE|DIR [--json] [--max-items N]\n"
+    "            what a TF GraphDef, SavedModel, Keras or ONNX model holds (lists capped\n"
+    "            at N, default 20, 0 = all; --json: everything, as JSON)\n"
     "\n"
     "Flags may be spelled with - or _ (--saved-model or --saved_model).";
 
