@@ -63,7 +63,7 @@ std::vector<std::string> Strings(const Doc& array);
 Doc GraphDefDoc(const tf::GraphDef& graph, Doc header, bool with_sinks);
 void PrintGraphDef(const Doc& doc, TextView& view);
 
-absl::StatusOr<Doc> SavedModelDoc(const std::string& dir);
+absl::StatusOr<Doc> SavedModelDoc(std::string dir);
 void PrintSavedModel(const Doc& doc, TextView& view);
 
 absl::StatusOr<Doc> KerasDoc(const std::string& path, int64_t file_bytes);

@@ -20,6 +20,8 @@ namespace onnxsmith::cli::inspect {
 namespace {
 
 constexpr char kObjectGraphKey[] = "_CHECKPOINTABLE_OBJECT_GRAPH";
+constexpr char kDefaultSignature[] = "serving_default";
+constexpr char kInitOpSignature[] = "__saved_model_init_op";
 constexpr char kVariableSuffix[] = "/.ATTRIBUTES/VARIABLE_VALUE";
 
 Doc TensorInfos(const google::protobuf::Map<std::string, tf::TensorInfo>& infos) {
@@ -137,7 +139,8 @@ void PrintTensors(const Doc& tensors, TextView& view) {
 
 }  // namespace
 
-absl::StatusOr<Doc> SavedModelDoc(const std::string& dir) {
+absl::StatusOr<Doc> SavedModelDoc(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   const std::string pb = dir + "/saved_model.pb";
   ASSIGN_OR_RETURN(std::string bytes, ReadFile(pb));
   tf::SavedModel saved;
@@ -155,12 +158,15 @@ absl::StatusOr<Doc> SavedModelDoc(const std::string& dir) {
     m["tags"] = std::vector<std::string>(mg.meta_info_def().tags().begin(),
                                          mg.meta_info_def().tags().end());
     m["tensorflow_version"] = mg.meta_info_def().tensorflow_version();
-    std::map<std::string, const tf::SignatureDef*> sorted;
-    for (const auto& [key, sig] : mg.signature_def()) sorted[key] = &sig;
+    // serving_default first (what convert uses by default), the init op last.
+    std::map<std::pair<int, std::string>, const tf::SignatureDef*> sorted;
+    for (const auto& [key, sig] : mg.signature_def()) {
+      sorted[{key == kDefaultSignature ? 0 : key == kInitOpSignature ? 2 : 1, key}] = &sig;
+    }
     Doc sigs = Doc::array();
-    for (const auto& [key, sig] : sorted) {
+    for (const auto& [rank_key, sig] : sorted) {
       Doc s;
-      s["key"] = key;
+      s["key"] = rank_key.second;
       s["method_name"] = sig->method_name();
       s["inputs"] = TensorInfos(sig->inputs());
       s["outputs"] = TensorInfos(sig->outputs());
@@ -196,7 +202,9 @@ void PrintSavedModel(const Doc& doc, TextView& view) {
     view.Line(0, absl::StrCat("MetaGraphDef with tag-set: '", absl::StrJoin(tags, ", "),
                               "' (TF ", m["tensorflow_version"].get<std::string>(), "), ",
                               sigs.size(), " SignatureDef", sigs.size() == 1 ? "" : "s", ":"));
-    for (const Doc& s : sigs) {
+    const size_t shown = view.Shown(sigs.size());
+    for (size_t i = 0; i < shown; ++i) {
+      const Doc& s = sigs[i];
       const std::string key = s["key"].get<std::string>();
       if (s.contains("init_op")) {
         std::vector<std::string> ops;
@@ -214,6 +222,7 @@ void PrintSavedModel(const Doc& doc, TextView& view) {
       view.Line(4, absl::StrCat("outputs:", s["outputs"].empty() ? " none" : ""));
       PrintTensors(s["outputs"], view);
     }
+    if (shown < sigs.size()) view.Line(2, MoreText(sigs.size() - shown));
     std::vector<std::string> functions;
     for (const Doc& f : m["saved_functions"]) {
       functions.push_back(absl::StrCat(f["path"].get<std::string>(), " (",
