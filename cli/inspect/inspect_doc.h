@@ -33,7 +33,7 @@ class TextView {
   void Pairs(int indent, const std::vector<std::pair<std::string, std::string>>& rows);
   // "a, b, c, ... and N more" on one line.
   std::string Inline(const std::vector<std::string>& items) const;
-  // Items of a list of `items` objects with (first) cap applied.
+  // How many of `n` items the cap lets through.
   size_t Shown(size_t n) const;
   const std::string& text() const { return text_; }
 
@@ -55,7 +55,7 @@ Doc TfShape(const tf::TensorShapeProto& shape);
 Doc Histogram(const std::map<std::string, int64_t>& counts);
 // "Conv2D x53" for each entry of a Histogram.
 std::vector<std::string> HistogramItems(const Doc& histogram);
-// names of a Doc array of strings.
+// The strings of a Doc array (other elements skipped).
 std::vector<std::string> Strings(const Doc& array);
 
 // TF GraphDefs (a frozen .pb/.pbtxt; also a SavedModel's raw graph, whose
