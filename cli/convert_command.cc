@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "common/file_util.h"
+#include "common/progress.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
 #include "converter/handlers/registry.h"
@@ -128,7 +129,10 @@ absl::Status FinishConversion(const ConvertOptions& o, const std::string& source
   times.push_back({"check", MsSince(start)});
 
   start = Clock::now();
-  RETURN_IF_ERROR(ir::WriteCheckedModel(checked, output));
+  {
+    progress::Phase writing(absl::StrCat("writing ", output));  // shown when it takes seconds (1 GB+)
+    RETURN_IF_ERROR(ir::WriteCheckedModel(checked, output));
+  }
   times.push_back({"write", MsSince(start)});
 
   PrintConvertReport(source, output, converted, checked.validation, times, optimize_summary);

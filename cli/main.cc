@@ -7,15 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "common/progress.h"
 #include "cli/command_line.h"
 
 namespace {
 
 // --quiet (any command): progress output off for the whole process.
-void SetQuiet(bool quiet) {
-  // Nothing prints progress yet; common/progress.h's switch goes here.
-  (void)quiet;
-}
+void SetQuiet(bool quiet) { onnxsmith::progress::SetQuiet(quiet); }
 
 }  // namespace
 

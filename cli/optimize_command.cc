@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/optimize_check.h"
 #include "cli/report.h"
+#include "common/progress.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
 #include "ir/model_io.h"
@@ -149,7 +150,10 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
     times.push_back({"compare", MsSince(start)});
   }
   start = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
+  {
+    progress::Phase writing(absl::StrCat("writing ", args[1]));  // shown when it takes seconds (1 GB+)
+    RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
+  }
   times.push_back({"write", MsSince(start)});
   std::printf("onnxsmith optimize: %s -> %s%s", args[0].c_str(), args[1].c_str(),
               summary.c_str());

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "common/progress.h"
 #include "common/status_macros.h"
 #include "tbb/parallel_for.h"
 
@@ -118,10 +119,13 @@ absl::StatusOr<PipelineReport> Pipeline::Run(ir::Graph& graph, int64_t opset) {
     p->set_opset(opset);
   }
   const int bound = options_.max_iterations > 0 ? options_.max_iterations : 1;
+  progress::Phase phase("optimizing", static_cast<int64_t>(passes_.size()));
   while (report.iterations < bound) {
     ++report.iterations;
     bool changed = false;
     for (size_t i = 0; i < passes_.size(); ++i) {
+      phase.Set(static_cast<int64_t>(i));
+      phase.SetDetail(absl::StrCat(passes_[i]->name(), " (iteration ", report.iterations, ")"));
       ASSIGN_OR_RETURN(bool c,
                        RunOnTree(*passes_[i], factories_[i], graph, report.passes[i]));
       changed = changed || c;

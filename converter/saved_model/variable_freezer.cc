@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/progress.h"
 #include "common/status_macros.h"
 #include "converter/saved_model/function_inliner.h"
 #include "converter/saved_model/tensor_proto_util.h"
@@ -93,36 +94,61 @@ std::string VariableValueKey(const tf::TrackableObjectGraph::TrackableObject& no
   return "";
 }
 
+// The checkpoint's own object graph, or the note saying why there is none.
+absl::StatusOr<tf::TrackableObjectGraph> ReadCheckpointObjectGraph(
+    const tf::MetaGraphDef& meta_graph, const checkpoint::TensorBundleReader& reader) {
+  if (meta_graph.object_graph_def().nodes_size() == 0) {
+    return absl::NotFoundError("the MetaGraph has no object graph (a TF1 SavedModel)");
+  }
+  if (!reader.Contains(kObjectGraphKey)) {
+    return absl::NotFoundError(absl::StrCat("the checkpoint has no ", kObjectGraphKey, " entry"));
+  }
+  auto tensor = reader.Read(kObjectGraphKey);
+  if (!tensor.ok() || tensor->dtype() != ir::DataType::kString || tensor->strings().size() != 1) {
+    return absl::DataLossError(absl::StrCat(
+        "the checkpoint's ", kObjectGraphKey, " entry is unreadable",
+        tensor.ok() ? "" : absl::StrCat(": ", tensor.status().message())));
+  }
+  tf::TrackableObjectGraph ckpt;
+  if (!ckpt.ParseFromString(tensor->strings()[0])) {
+    return absl::DataLossError(absl::StrCat("the checkpoint's ", kObjectGraphKey,
+                                            " entry is not a TrackableObjectGraph"));
+  }
+  return ckpt;
+}
+
 }  // namespace
 
 bool IsVariableOp(const std::string& op) {
   return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";
 }
 
+std::vector<std::pair<std::string, std::string>> VariableNames(
+    const tf::MetaGraphDef& meta_graph, const checkpoint::TensorBundleReader& reader) {
+  std::vector<std::pair<std::string, std::string>> names;
+  auto ckpt = ReadCheckpointObjectGraph(meta_graph, reader);
+  if (!ckpt.ok()) return names;
+  const tf::SavedObjectGraph& saved = meta_graph.object_graph_def();
+  const std::vector<int> to_ckpt = MatchObjectGraphs(saved, *ckpt);
+  for (int i = 0; i < saved.nodes_size(); ++i) {
+    if (!saved.nodes(i).has_variable() || to_ckpt[i] < 0) continue;
+    const std::string key = VariableValueKey(ckpt->nodes(to_ckpt[i]));
+    if (!key.empty() && !saved.nodes(i).variable().name().empty()) {
+      names.emplace_back(key, saved.nodes(i).variable().name());
+    }
+  }
+  return names;
+}
+
 void AddObjectGraphKeys(const tf::MetaGraphDef& meta_graph,
                         const checkpoint::TensorBundleReader& reader, VariableKeys* keys) {
+  auto read = ReadCheckpointObjectGraph(meta_graph, reader);
+  if (!read.ok()) {
+    keys->notes.push_back(std::string(read.status().message()));
+    return;
+  }
+  const tf::TrackableObjectGraph& ckpt = *read;
   const tf::SavedObjectGraph& saved = meta_graph.object_graph_def();
-  if (saved.nodes_size() == 0) {
-    keys->notes.push_back("the MetaGraph has no object graph (a TF1 SavedModel)");
-    return;
-  }
-  if (!reader.Contains(kObjectGraphKey)) {
-    keys->notes.push_back(absl::StrCat("the checkpoint has no ", kObjectGraphKey, " entry"));
-    return;
-  }
-  auto tensor = reader.Read(kObjectGraphKey);
-  if (!tensor.ok() || tensor->dtype() != ir::DataType::kString || tensor->strings().size() != 1) {
-    keys->notes.push_back(absl::StrCat(
-        "the checkpoint's ", kObjectGraphKey, " entry is unreadable",
-        tensor.ok() ? "" : absl::StrCat(": ", tensor.status().message())));
-    return;
-  }
-  tf::TrackableObjectGraph ckpt;
-  if (!ckpt.ParseFromString(tensor->strings()[0])) {
-    keys->notes.push_back(absl::StrCat("the checkpoint's ", kObjectGraphKey,
-                                       " entry is not a TrackableObjectGraph"));
-    return;
-  }
   const std::vector<int> to_ckpt = MatchObjectGraphs(saved, ckpt);
   const tf::GraphDef& graph = meta_graph.graph_def();
   const auto by_name = IndexByName(graph);
@@ -263,9 +289,11 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
   }
 
   // Step 2: the reads, each into its own slot.
+  progress::Phase phase("reading variables", static_cast<int64_t>(pending.size()));
   tbb::parallel_for(size_t{0}, pending.size(), [&](size_t i) {
     PendingRead& p = pending[i];
     auto value = reader->Read(p.key);
+    phase.Advance();
     if (!value.ok()) {
       p.read_status = value.status();
       return;

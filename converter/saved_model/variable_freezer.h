@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -46,6 +47,12 @@ void AddObjectGraphKeys(const tf::MetaGraphDef& meta_graph,
 // Method 2. Keys already found are kept.
 void AddRestoreOpKeys(const tf::MetaGraphDef& meta_graph, const OpCatalog& catalog,
                       VariableKeys* keys);
+
+// (checkpoint key, the variable's name in the SavedObjectGraph, e.g.
+// "conv1/kernel") in object-graph order, the order the model made them;
+// empty without an object graph (TF1, whose keys are the names already).
+std::vector<std::pair<std::string, std::string>> VariableNames(
+    const tf::MetaGraphDef& meta_graph, const checkpoint::TensorBundleReader& reader);
 
 struct FreezeStats {
   int variables = 0;
