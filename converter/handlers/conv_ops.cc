@@ -13,14 +13,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "converter/emit/padding.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
 namespace onnxsmith::converter {
-
-void RegisterConvOps(HandlerRegistry& r);
 
 namespace {
 
@@ -101,16 +101,6 @@ bool AllKnown(const std::vector<int64_t>& dims) {
   return true;
 }
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// TF's padding for SAME: the window covers ceil(in/stride) positions, the
-// extra pad goes to the end.
-int64_t SamePadTotal(int64_t in, int64_t kernel, int64_t stride, int64_t dilation) {
-  const int64_t effective_kernel = (kernel - 1) * dilation + 1;
-  const int64_t total = (CeilDiv(in, stride) - 1) * stride + effective_kernel - in;
-  return total > 0 ? total : 0;
-}
-
 // Per-spatial-dim (before, after) pads of the `explicit_paddings` attribute,
 // which lists a pair for every dim in TF layout order.
 absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ExplicitPads(const NodeContext& ctx,
@@ -133,41 +123,23 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ExplicitPads(const Node
   return pads;
 }
 
-// ONNX padding attributes for Conv and the pools: explicit pads wherever they
-// can be computed, else auto_pad=SAME_UPPER, whose extra-pad-at-the-end rule
-// is TF's SAME.
-absl::StatusOr<std::vector<Attribute>> WindowPadding(const NodeContext& ctx, const Layout& layout,
-                                                     const std::vector<int64_t>& in,
-                                                     const std::vector<int64_t>& kernel,
-                                                     const std::vector<int64_t>& strides,
-                                                     const std::vector<int64_t>& dilations) {
-  const int n = layout.num_spatial();
+// ONNX padding attributes for Conv and the pools (emit/padding.h).
+absl::StatusOr<std::vector<Attribute>> PaddingAttrs(const NodeContext& ctx, const Layout& layout,
+                                                     const Window& window) {
   const std::string padding = ctx.attr_string("padding", "");
-  std::vector<int64_t> pads(2 * n, 0);
+  WindowPadding::Mode mode;
+  std::vector<std::pair<int64_t, int64_t>> pads;
   if (padding == "VALID") {
-    // Zero pads.
-  } else if (padding == "EXPLICIT") {
-    auto explicit_pads = ExplicitPads(ctx, layout);
-    if (!explicit_pads.ok()) return explicit_pads.status();
-    for (int s = 0; s < n; ++s) {
-      pads[s] = (*explicit_pads)[s].first;
-      pads[n + s] = (*explicit_pads)[s].second;
-    }
+    mode = WindowPadding::Mode::kValid;
   } else if (padding == "SAME") {
-    for (int s = 0; s < n; ++s) {
-      // With stride 1 the total is (k-1)*d whatever the input size.
-      const bool computable = kernel[s] > 0 && (strides[s] == 1 || in[s] >= 0);
-      if (!computable) return std::vector<Attribute>{Attribute::String("auto_pad", "SAME_UPPER")};
-      const int64_t total = strides[s] == 1
-                                ? (kernel[s] - 1) * dilations[s]
-                                : SamePadTotal(in[s], kernel[s], strides[s], dilations[s]);
-      pads[s] = total / 2;
-      pads[n + s] = total - total / 2;
-    }
+    mode = WindowPadding::Mode::kSame;
+  } else if (padding == "EXPLICIT") {
+    mode = WindowPadding::Mode::kExplicit;
+    ASSIGN_OR_RETURN(pads, ExplicitPads(ctx, layout));
   } else {
     return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
   }
-  return std::vector<Attribute>{Attribute::Ints("pads", pads)};
+  return WindowPaddingAttrs({mode, std::move(pads)}, window);
 }
 
 // HWIO (DHWIO) filter order to ONNX's OIHW (OIDHW).
@@ -192,11 +164,11 @@ absl::StatusOr<std::string> OnnxFilter(NodeContext& ctx, int input, int rank) {
 }
 
 std::string ToChannelsFirst(NodeContext& ctx, const Layout& layout, const std::string& x) {
-  return layout.channels_last ? ctx.Transpose(x, NhwcToNchwPerm(layout.rank)) : x;
+  return layout.channels_last ? ctx.ToChannelsFirst(x, layout.rank) : x;
 }
 
 std::string FromChannelsFirst(NodeContext& ctx, const Layout& layout, const std::string& y) {
-  return layout.channels_last ? ctx.Transpose(y, NchwToNhwcPerm(layout.rank)) : y;
+  return layout.channels_last ? ctx.ToChannelsLast(y, layout.rank) : y;
 }
 
 std::string DefaultFormat(const NodeContext& ctx) {
@@ -267,7 +239,7 @@ absl::Status ConvertConv(NodeContext& ctx) {
   }
 
   auto padding =
-      WindowPadding(ctx, *layout, SpatialDims(ctx, 0, *layout), kernel, *strides, *dilations);
+      PaddingAttrs(ctx, *layout, {SpatialDims(ctx, 0, *layout), kernel, *strides, *dilations});
   if (!padding.ok()) return padding.status();
   std::vector<Attribute> attrs = *std::move(padding);
   attrs.push_back(Attribute::Ints("strides", *strides));
@@ -335,7 +307,7 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
     int64_t out = 0;
     int64_t before = 0;
     if (padding == "SAME") {
-      out = CeilDiv(in[s], stride);
+      out = (in[s] + stride - 1) / stride;
       before = SamePadTotal(in[s], kernel[s], stride, (*dilations)[s]) / 2;
     } else if (padding == "VALID") {
       out = in[s] >= k ? (in[s] - k) / stride + 1 : 0;
@@ -428,7 +400,7 @@ absl::Status ConvertPool(NodeContext& ctx) {
   const std::vector<int64_t> dilations(layout->num_spatial(), 1);
 
   auto padding =
-      WindowPadding(ctx, *layout, SpatialDims(ctx, 0, *layout), *kernel, *strides, dilations);
+      PaddingAttrs(ctx, *layout, {SpatialDims(ctx, 0, *layout), *kernel, *strides, dilations});
   if (!padding.ok()) return padding.status();
   std::vector<Attribute> attrs = *std::move(padding);
   attrs.push_back(Attribute::Ints("kernel_shape", *kernel));
@@ -452,9 +424,11 @@ absl::Status ConvertPool(NodeContext& ctx) {
 // Conv-11, ConvTranspose-11, MaxPool-12 and AveragePool-11/19 cover opsets
 // 13..21 with the attributes used here (AveragePool-19 only adds dilations).
 void RegisterConvOps(HandlerRegistry& r) {
-  r.Register({"Conv2D", "Conv3D", "DepthwiseConv2dNative"}, kMinOpset, ConvertConv);
-  r.Register({"Conv2DBackpropInput", "Conv3DBackpropInputV2"}, kMinOpset, ConvertConvBackpropInput);
-  r.Register({"MaxPool", "MaxPoolV2", "AvgPool", "MaxPool3D", "AvgPool3D"}, kMinOpset, ConvertPool);
+  r.Register({"Conv2D", "Conv3D", "DepthwiseConv2dNative"}, kMinOpset, Inputs(2), ConvertConv);
+  r.Register({"Conv2DBackpropInput", "Conv3DBackpropInputV2"}, kMinOpset, Inputs(3),
+             ConvertConvBackpropInput);  // input_sizes, filter, out_backprop
+  r.Register({"MaxPool", "AvgPool", "MaxPool3D", "AvgPool3D"}, kMinOpset, Inputs(1), ConvertPool);
+  r.Register({"MaxPoolV2"}, kMinOpset, Inputs(3), ConvertPool);  // input, ksize, strides
 }
 
 }  // namespace onnxsmith::converter

@@ -1,4 +1,5 @@
-// Developer tool for the SavedModel loader (until the CLI wires it):
+// Developer tool for the SavedModel loader (the product CLI is `onnxsmith convert
+// --saved-model DIR`; `freeze` shows the frozen GraphDef the converter sees):
 //   saved_model_tool convert --saved-model DIR --output FILE.onnx
 //                    [--tag serve] [--signature_def serving_default] [--opset N]
 //   saved_model_tool freeze DIR OUT.pbtxt [--tag T] [--signature_def S]
