@@ -177,18 +177,29 @@ std::string DefaultFormat(const NodeContext& ctx) {
   return is_3d ? "NDHWC" : "NHWC";
 }
 
+// A convolution's layout, strides and dilations (spatial entries).
+struct ConvAttrs {
+  Layout layout;
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+};
+
+absl::StatusOr<ConvAttrs> ParseConvAttrs(const NodeContext& ctx) {
+  ConvAttrs a;
+  ASSIGN_OR_RETURN(a.layout, ParseLayout(ctx, DefaultFormat(ctx)));
+  ASSIGN_OR_RETURN(a.strides, SpatialValues(ctx, "strides", ctx.attr_ints("strides"), a.layout));
+  ASSIGN_OR_RETURN(a.dilations,
+                   SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), a.layout));
+  return a;
+}
+
 // Conv2D, Conv3D and DepthwiseConv2dNative.
 absl::Status ConvertConv(NodeContext& ctx) {
   const bool depthwise = ctx.op_type() == "DepthwiseConv2dNative";
-  auto layout = ParseLayout(ctx, DefaultFormat(ctx));
-  if (!layout.ok()) return layout.status();
-  auto strides = SpatialValues(ctx, "strides", ctx.attr_ints("strides"), *layout);
-  if (!strides.ok()) return strides.status();
-  auto dilations = SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), *layout);
-  if (!dilations.ok()) return dilations.status();
+  ASSIGN_OR_RETURN(const ConvAttrs conv, ParseConvAttrs(ctx));
 
-  const int rank = layout->rank;
-  const int n = layout->num_spatial();
+  const int rank = conv.layout.rank;
+  const int n = conv.layout.num_spatial();
   std::vector<int64_t> kernel(n, -1);
   int64_t filter_in_channels = -1;
   int64_t filter_multiplier = -1;
@@ -202,7 +213,7 @@ absl::Status ConvertConv(NodeContext& ctx) {
   }
   int64_t in_channels = -1;
   if (auto xdims = ctx.input_dims(0); xdims && static_cast<int>(xdims->size()) == rank) {
-    in_channels = (*xdims)[layout->channel_axis()];
+    in_channels = (*xdims)[conv.layout.channel_axis()];
   }
 
   int64_t group = 1;
@@ -239,17 +250,18 @@ absl::Status ConvertConv(NodeContext& ctx) {
   }
 
   auto padding =
-      PaddingAttrs(ctx, *layout, {SpatialDims(ctx, 0, *layout), kernel, *strides, *dilations});
+      PaddingAttrs(ctx, conv.layout,
+                   {SpatialDims(ctx, 0, conv.layout), kernel, conv.strides, conv.dilations});
   if (!padding.ok()) return padding.status();
   std::vector<Attribute> attrs = *std::move(padding);
-  attrs.push_back(Attribute::Ints("strides", *strides));
-  attrs.push_back(Attribute::Ints("dilations", *dilations));
+  attrs.push_back(Attribute::Ints("strides", conv.strides));
+  attrs.push_back(Attribute::Ints("dilations", conv.dilations));
   if (AllKnown(kernel)) attrs.push_back(Attribute::Ints("kernel_shape", kernel));
   if (group != 1) attrs.push_back(Attribute::Int("group", group));
 
-  const std::string x = ToChannelsFirst(ctx, *layout, ctx.input(0));
+  const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(0));
   const std::string y = ctx.AddNode("Conv", {x, weight}, std::move(attrs));
-  ctx.SetOutput(0, FromChannelsFirst(ctx, *layout, y));
+  ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
   return absl::OkStatus();
 }
 
@@ -257,14 +269,9 @@ absl::Status ConvertConv(NodeContext& ctx) {
 // input is a ConvTranspose. The result size comes from the constant
 // input_sizes; ONNX's pads and output_padding are chosen to produce exactly it.
 absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
-  auto layout = ParseLayout(ctx, DefaultFormat(ctx));
-  if (!layout.ok()) return layout.status();
-  auto strides = SpatialValues(ctx, "strides", ctx.attr_ints("strides"), *layout);
-  if (!strides.ok()) return strides.status();
-  auto dilations = SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), *layout);
-  if (!dilations.ok()) return dilations.status();
-  const int rank = layout->rank;
-  const int n = layout->num_spatial();
+  ASSIGN_OR_RETURN(const ConvAttrs conv, ParseConvAttrs(ctx));
+  const int rank = conv.layout.rank;
+  const int n = conv.layout.num_spatial();
 
   if (ctx.const_input(0) == nullptr) return ctx.Unsupported("non-constant input_sizes");
   auto sizes = ctx.const_ints(0);
@@ -272,7 +279,7 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   // input_sizes is the full result shape, or (TF >= 2.3) its spatial dims only.
   std::vector<int64_t> in;
   if (static_cast<int>(sizes->size()) == rank) {
-    for (int s = 0; s < n; ++s) in.push_back((*sizes)[layout->spatial_axis(s)]);
+    for (int s = 0; s < n; ++s) in.push_back((*sizes)[conv.layout.spatial_axis(s)]);
   } else if (static_cast<int>(sizes->size()) == n) {
     in = *sizes;
   } else {
@@ -289,26 +296,26 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   const std::string padding = ctx.attr_string("padding", "");
   std::vector<std::pair<int64_t, int64_t>> explicit_pads;
   if (padding == "EXPLICIT") {
-    auto p = ExplicitPads(ctx, *layout);
+    auto p = ExplicitPads(ctx, conv.layout);
     if (!p.ok()) return p.status();
     explicit_pads = *std::move(p);
   } else if (padding != "SAME" && padding != "VALID") {
     return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
   }
 
-  const std::vector<int64_t> grad_dims = SpatialDims(ctx, 2, *layout);
+  const std::vector<int64_t> grad_dims = SpatialDims(ctx, 2, conv.layout);
   std::vector<int64_t> pads(2 * n, 0);
   std::vector<int64_t> output_padding(n, 0);
   bool any_output_padding = false;
   for (int s = 0; s < n; ++s) {
-    const int64_t k = (kernel[s] - 1) * (*dilations)[s] + 1;  // effective kernel
-    const int64_t stride = (*strides)[s];
+    const int64_t k = (kernel[s] - 1) * conv.dilations[s] + 1;  // effective kernel
+    const int64_t stride = conv.strides[s];
     // The forward conv's output size and leading pad, as TF computes them.
     int64_t out = 0;
     int64_t before = 0;
     if (padding == "SAME") {
       out = (in[s] + stride - 1) / stride;
-      before = SamePadTotal(in[s], kernel[s], stride, (*dilations)[s]) / 2;
+      before = SamePadTotal(in[s], kernel[s], stride, conv.dilations[s]) / 2;
     } else if (padding == "VALID") {
       out = in[s] >= k ? (in[s] - k) / stride + 1 : 0;
     } else {
@@ -338,13 +345,13 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   auto weight = OnnxFilter(ctx, 1, rank);
   if (!weight.ok()) return weight.status();
   std::vector<Attribute> attrs = {
-      Attribute::Ints("kernel_shape", kernel), Attribute::Ints("strides", *strides),
-      Attribute::Ints("dilations", *dilations), Attribute::Ints("pads", pads)};
+      Attribute::Ints("kernel_shape", kernel), Attribute::Ints("strides", conv.strides),
+      Attribute::Ints("dilations", conv.dilations), Attribute::Ints("pads", pads)};
   if (any_output_padding) attrs.push_back(Attribute::Ints("output_padding", output_padding));
 
-  const std::string x = ToChannelsFirst(ctx, *layout, ctx.input(2));
+  const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(2));
   const std::string y = ctx.AddNode("ConvTranspose", {x, *weight}, std::move(attrs));
-  ctx.SetOutput(0, FromChannelsFirst(ctx, *layout, y));
+  ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
   return absl::OkStatus();
 }
 

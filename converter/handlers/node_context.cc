@@ -9,27 +9,9 @@ namespace onnxsmith::converter {
 
 NodeContext::NodeContext(const tf::NodeDef& node, std::vector<std::string> inputs, int opset,
                          GraphBuilder* builder)
-    : OnnxEmitter(builder, node.name(), opset), node_(node), inputs_(std::move(inputs)) {}
-
-const std::string& NodeContext::input(int i) const {
-  static const std::string* const kNone = new std::string();
-  return i < 0 || i >= num_inputs() ? *kNone : inputs_[i];
-}
-
-ir::ValueType NodeContext::input_type(int i) const {
-  if (i < 0 || i >= num_inputs()) return {};
-  return TypeOf(inputs_[i]);
-}
-
-std::optional<std::vector<int64_t>> NodeContext::input_dims(int i) const {
-  if (i < 0 || i >= num_inputs()) return std::nullopt;
-  return StaticDims(inputs_[i]);
-}
-
-const ir::Tensor* NodeContext::const_input(int i) const {
-  if (i < 0 || i >= num_inputs()) return nullptr;
-  return FindConst(inputs_[i]);
-}
+    : OpContext(builder, node.name(), opset, absl::StrCat("node '", node.name(), "' (", node.op(), ")"),
+                std::move(inputs)),
+      node_(node) {}
 
 ir::DataType NodeContext::element_type() const {
   if (has_attr("T")) {
@@ -43,7 +25,7 @@ absl::StatusOr<std::vector<int64_t>> NodeContext::const_ints(int i) const {
   if (i >= num_inputs()) return Error(absl::StrCat("expects at least ", i + 1, " inputs"));
   const ir::Tensor* t = const_input(i);
   if (t == nullptr) {
-    return Unsupported(absl::StrCat("input ", i, " ('", inputs_[i],
+    return Unsupported(absl::StrCat("input ", i, " ('", input(i),
                                     "') is computed at run time; only a constant is supported"));
   }
   auto ints = t->ToInt64s();
@@ -108,16 +90,6 @@ absl::StatusOr<ir::DataType> NodeContext::attr_type(const std::string& name) con
 
 void NodeContext::SetOutput(int k, const std::string& value) {
   builder().BindTfOutput(absl::StrCat(node_.name(), ":", k), value);
-}
-
-absl::Status NodeContext::Error(const std::string& message) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat("node '", node_.name(), "' (", node_.op(), "): ", message));
-}
-
-absl::Status NodeContext::Unsupported(const std::string& what) const {
-  return absl::UnimplementedError(
-      absl::StrCat("node '", node_.name(), "' (", node_.op(), "): unsupported: ", what));
 }
 
 }  // namespace onnxsmith::converter

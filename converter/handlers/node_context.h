@@ -1,6 +1,6 @@
 // What a handler sees of the TF node it converts: its attributes, its inputs
 // as ONNX values (with the types known so far and constant contents where the
-// producer is a constant), and an emitter of ONNX nodes (emit/onnx_emitter.h).
+// producer is a constant), and an emitter of ONNX nodes (emit/op_context.h).
 #ifndef ONNXSMITH_CONVERTER_HANDLERS_NODE_CONTEXT_H_
 #define ONNXSMITH_CONVERTER_HANDLERS_NODE_CONTEXT_H_
 
@@ -11,17 +11,17 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "converter/tf/proto/node_def.pb.h"
 #include "converter/emit/graph_builder.h"
 #include "converter/emit/layout.h"
-#include "converter/emit/onnx_emitter.h"
+#include "converter/emit/op_context.h"
+#include "converter/tf/proto/node_def.pb.h"
 #include "ir/graph.h"
 
 namespace onnxsmith::converter {
 
-// A TF node's emitter (names start with the node's name) plus what is TF's
-// own: attributes, the inputs' values, the outputs' bindings.
-class NodeContext : public OnnxEmitter {
+// A TF node's OpContext (names start with the node's name) plus what is TF's
+// own: attributes, constant inputs as TF reads them, the outputs' bindings.
+class NodeContext : public OpContext {
  public:
   // The converter has checked `inputs` against the handler's declared arity.
   NodeContext(const tf::NodeDef& node, std::vector<std::string> inputs, int opset,
@@ -31,18 +31,7 @@ class NodeContext : public OnnxEmitter {
   const std::string& name() const { return node_.name(); }
   const std::string& op_type() const { return node_.op(); }
 
-  // --- inputs (data inputs only; control inputs are dropped) ---
-  int num_inputs() const { return static_cast<int>(inputs_.size()); }
-  // Input i's ONNX value; "" past the node's inputs (an optional input the
-  // node does not have).
-  const std::string& input(int i) const;
-  ir::ValueType input_type(int i) const;
-  ir::DataType input_dtype(int i) const { return input_type(i).dtype; }
-  std::optional<int> input_rank(int i) const { return input_type(i).rank(); }
-  // Static dims of input i (-1 for unknown dims), or nullopt if the rank is unknown.
-  std::optional<std::vector<int64_t>> input_dims(int i) const;
-  // The constant value of input i, or nullptr if it is not a constant.
-  const ir::Tensor* const_input(int i) const;
+  // --- inputs (OpContext's: data inputs only; control inputs are dropped) ---
   // Input i as a constant integer list, or an error naming the node.
   absl::StatusOr<std::vector<int64_t>> const_ints(int i) const;
   // The operands' element type: TF's "T" attribute, known even where ONNX
@@ -66,13 +55,8 @@ class NodeContext : public OnnxEmitter {
   // Marks TF output `k` as an alias of `value` (no ONNX node, e.g. Identity).
   void SetOutputAlias(int k, const std::string& value) { SetOutput(k, value); }
 
-  // An InvalidArgument error naming this node and op.
-  absl::Status Error(const std::string& message) const;
-  absl::Status Unsupported(const std::string& what) const;
-
  private:
   const tf::NodeDef& node_;
-  std::vector<std::string> inputs_;
 };
 
 }  // namespace onnxsmith::converter

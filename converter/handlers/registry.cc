@@ -19,20 +19,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
   return kFamilies;
 }
 
-HandlerRegistry HandlerRegistry::FromFamilies(absl::Span<const HandlerFamily> families) {
-  HandlerRegistry r;
-  for (const HandlerFamily& f : families) f.register_fn(r);
-  return r;
-}
-
-absl::StatusOr<HandlerRegistry> HandlerRegistry::Build(absl::Span<const HandlerFamily> families) {
-  HandlerRegistry r = FromFamilies(families);
-  if (!r.status().ok()) return r.status();
-  return r;
-}
-
 const HandlerRegistry& HandlerRegistry::Global() {
-  static const HandlerRegistry* registry = new HandlerRegistry(FromFamilies(HandlerFamilies()));
+  static const HandlerRegistry* registry = new HandlerRegistry(RegistryFromFamilies(HandlerFamilies()));
   return *registry;
 }
 

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "converter/input_arity.h"
+#include "converter/registry_families.h"
 
 namespace onnxsmith::converter {
 
@@ -41,11 +42,7 @@ struct HandlerVersion {
 };
 
 class HandlerRegistry;
-
-struct HandlerFamily {
-  const char* name;
-  void (*register_fn)(HandlerRegistry& r);
-};
+using HandlerFamily = RegistryFamily<HandlerRegistry>;
 
 class HandlerRegistry {
  public:
@@ -54,7 +51,9 @@ class HandlerRegistry {
   // status(); //tests/unit:converter_test requires it OK.
   static const HandlerRegistry& Global();
   // A registry of `families`; an error on a duplicate registration.
-  static absl::StatusOr<HandlerRegistry> Build(absl::Span<const HandlerFamily> families);
+  static absl::StatusOr<HandlerRegistry> Build(absl::Span<const HandlerFamily> families) {
+    return BuildRegistry(families);
+  }
 
   // Registers `fn` for each op in `tf_ops` from `since_opset` on. An op
   // registered twice at the same opset is a duplicate: the first stays.
@@ -76,8 +75,6 @@ class HandlerRegistry {
   std::vector<std::string> Ops() const;
 
  private:
-  static HandlerRegistry FromFamilies(absl::Span<const HandlerFamily> families);
-
   std::map<std::string, std::vector<HandlerVersion>> table_;  // sorted by since_opset
   absl::Status status_;
 };

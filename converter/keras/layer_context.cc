@@ -11,29 +11,19 @@ LayerContext::LayerContext(const KerasLayerSpec& layer, const InboundNode& node,
                            std::vector<std::optional<KerasMask>> input_masks,
                            std::vector<std::pair<std::string, std::string>> kwarg_inputs,
                            const std::vector<KerasWeight>* weights, ConversionEnv* env)
-    : OnnxEmitter(env->builder, path, env->opset),
+    : OpContext(env->builder, path, env->opset,
+                absl::StrCat("layer '", path, "' (", layer.class_name, ")"), std::move(inputs)),
       layer_(layer),
       node_(node),
       node_index_(node_index),
       path_(std::move(path)),
-      inputs_(std::move(inputs)),
       input_masks_(std::move(input_masks)),
       kwarg_inputs_(std::move(kwarg_inputs)),
       weights_(weights),
       env_(env) {
-  input_masks_.resize(inputs_.size());
+  input_masks_.resize(num_inputs());
   // Keras handlers rely on the types of elementwise outputs at opsets 18+.
   set_elementwise_type_fallback(true);
-}
-
-ir::ValueType LayerContext::input_type(int i) const {
-  if (i < 0 || i >= num_inputs()) return {};
-  return TypeOf(inputs_[i]);
-}
-
-std::optional<std::vector<int64_t>> LayerContext::input_dims(int i) const {
-  if (i < 0 || i >= num_inputs()) return std::nullopt;
-  return StaticDims(inputs_[i]);
 }
 
 absl::StatusOr<int> LayerContext::InputRank(int i) const {
@@ -224,16 +214,6 @@ void LayerContext::SetOutputMask(int k, KerasMask mask) {
 
 void LayerContext::PropagateMask() {
   if (input_mask(0)) SetOutputMask(0, *input_mask(0));
-}
-
-absl::Status LayerContext::Error(const std::string& message) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat("layer '", path_, "' (", layer_.class_name, "): ", message));
-}
-
-absl::Status LayerContext::Unsupported(const std::string& what) const {
-  return absl::UnimplementedError(
-      absl::StrCat("layer '", path_, "' (", layer_.class_name, "): unsupported: ", what));
 }
 
 }  // namespace onnxsmith::converter::keras

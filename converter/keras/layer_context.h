@@ -18,6 +18,7 @@
 #include "converter/emit/graph_builder.h"
 #include "converter/emit/layout.h"
 #include "converter/emit/onnx_emitter.h"
+#include "converter/emit/op_context.h"
 #include "converter/keras/json_util.h"
 #include "converter/keras/keras_file.h"
 #include "converter/keras/keras_model.h"
@@ -52,7 +53,7 @@ struct ConversionEnv {
 
 // A Keras layer call's emitter (names start with the layer's path) plus what
 // is Keras's own: config, weights, keyword tensors, masks.
-class LayerContext : public OnnxEmitter {
+class LayerContext : public OpContext {
  public:
   LayerContext(const KerasLayerSpec& layer, const InboundNode& node, int node_index,
                std::string path, std::vector<std::string> inputs,
@@ -72,13 +73,6 @@ class LayerContext : public OnnxEmitter {
 
   // --- inputs: positional tensors of the call, nested lists flattened; the
   // converter has checked their count against the arity the layer registered ---
-  int num_inputs() const { return static_cast<int>(inputs_.size()); }
-  const std::string& input(int i) const { return inputs_[i]; }
-  ir::ValueType input_type(int i) const;
-  ir::DataType input_dtype(int i) const { return input_type(i).dtype; }
-  std::optional<int> input_rank(int i) const { return input_type(i).rank(); }
-  // Static dims of input i (-1 for unknown), or nullopt if the rank is unknown.
-  std::optional<std::vector<int64_t>> input_dims(int i) const;
   // The rank of input i, or an error naming the layer.
   absl::StatusOr<int> InputRank(int i) const;
   // Tensors passed by keyword, e.g. "value" (MultiHeadAttention), "initial_state".
@@ -141,10 +135,6 @@ class LayerContext : public OnnxEmitter {
   const std::vector<std::string>& outputs() const { return outputs_; }
   const std::vector<std::optional<KerasMask>>& output_masks() const { return output_masks_; }
 
-  // --- errors, naming the layer and its class ---
-  absl::Status Error(const std::string& message) const;
-  absl::Status Unsupported(const std::string& what) const;
-
   ConversionEnv& env() { return *env_; }
 
  private:
@@ -152,7 +142,6 @@ class LayerContext : public OnnxEmitter {
   const InboundNode& node_;
   int node_index_;
   std::string path_;
-  std::vector<std::string> inputs_;
   std::vector<std::optional<KerasMask>> input_masks_;
   std::vector<std::pair<std::string, std::string>> kwarg_inputs_;
   const std::vector<KerasWeight>* weights_;

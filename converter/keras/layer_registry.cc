@@ -14,20 +14,8 @@ absl::Span<const LayerFamily> LayerFamilies() {
   return kFamilies;
 }
 
-LayerRegistry LayerRegistry::FromFamilies(absl::Span<const LayerFamily> families) {
-  LayerRegistry r;
-  for (const LayerFamily& f : families) f.register_fn(r);
-  return r;
-}
-
-absl::StatusOr<LayerRegistry> LayerRegistry::Build(absl::Span<const LayerFamily> families) {
-  LayerRegistry r = FromFamilies(families);
-  if (!r.status().ok()) return r.status();
-  return r;
-}
-
 const LayerRegistry& LayerRegistry::Global() {
-  static const LayerRegistry* registry = new LayerRegistry(FromFamilies(LayerFamilies()));
+  static const LayerRegistry* registry = new LayerRegistry(RegistryFromFamilies(LayerFamilies()));
   return *registry;
 }
 

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "converter/input_arity.h"
+#include "converter/registry_families.h"
 
 namespace onnxsmith::converter::keras {
 
@@ -34,11 +35,7 @@ struct LayerHandler {
 };
 
 class LayerRegistry;
-
-struct LayerFamily {
-  const char* name;
-  void (*register_fn)(LayerRegistry& r);
-};
+using LayerFamily = RegistryFamily<LayerRegistry>;
 
 class LayerRegistry {
  public:
@@ -47,7 +44,9 @@ class LayerRegistry {
   // status(); //tests/unit:keras_converter_test requires it OK.
   static const LayerRegistry& Global();
   // A registry of `families`; an error on a duplicate registration.
-  static absl::StatusOr<LayerRegistry> Build(absl::Span<const LayerFamily> families);
+  static absl::StatusOr<LayerRegistry> Build(absl::Span<const LayerFamily> families) {
+    return BuildRegistry(families);
+  }
 
   // Registers `fn` for each class name; a class registered twice is a
   // duplicate: the first stays.
@@ -60,8 +59,6 @@ class LayerRegistry {
   std::vector<std::string> Classes() const;
 
  private:
-  static LayerRegistry FromFamilies(absl::Span<const LayerFamily> families);
-
   std::map<std::string, LayerHandler> table_;
   absl::Status status_;
 };
