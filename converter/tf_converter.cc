@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf/tensor_convert.h"
@@ -282,9 +282,9 @@ class Converter {
       }
       const int rank = static_cast<int>(dims->size());
       builder_.AddGraphInput(onnx_name,
-                             ToValueType(*dtype, Permute(*dims, NhwcToNchwPerm(rank))));
+                             ToValueType(*dtype, Permute(*dims, ChannelsLastToFirstPerm(rank))));
       std::string nhwc = builder_.AddNode(name + "/to_nhwc", "Transpose", "", {onnx_name}, 1,
-                                          {ir::Attribute::Ints("perm", NchwToNhwcPerm(rank))})[0];
+                                          {ir::Attribute::Ints("perm", ChannelsFirstToLastPerm(rank))})[0];
       builder_.BindTfOutput(name, nhwc);
     }
     return absl::OkStatus();
@@ -333,15 +333,16 @@ class Converter {
       }
       return absl::OkStatus();
     }
-    ConvertFn fn = HandlerRegistry::Global().Find(node.op(), options_.opset);
-    NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
-    absl::Status converted = fn(ctx);
-    if (ctx.missing_inputs() > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node '", node.name(), "' (", node.op(), ") has ", ctx.num_inputs(),
-          " data input(s); its converter needs at least ", ctx.num_inputs() + ctx.missing_inputs()));
+    const HandlerVersion* handler = HandlerRegistry::Global().Lookup(node.op(), options_.opset);
+    if (handler == nullptr) {
+      return absl::UnimplementedError(absl::StrCat("node '", node.name(), "' (", node.op(),
+                                                   "): no converter at opset ", options_.opset));
     }
-    RETURN_IF_ERROR(converted);
+    RETURN_IF_ERROR(CheckInputArity(handler->inputs, static_cast<int>(inputs.size()),
+                                    absl::StrCat("node '", node.name(), "' (", node.op(), ")"),
+                                    "data input"));
+    NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
+    RETURN_IF_ERROR(handler->fn(ctx));
     ApplyShapeHints(node);
     return absl::OkStatus();
   }

@@ -13,14 +13,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "converter/emit/padding.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
 namespace onnxsmith::converter {
-
-void RegisterConvOps(HandlerRegistry& r);
 
 namespace {
 
@@ -101,16 +101,6 @@ bool AllKnown(const std::vector<int64_t>& dims) {
   return true;
 }
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// TF's padding for SAME: the window covers ceil(in/stride) positions, the
-// extra pad goes to the end.
-int64_t SamePadTotal(int64_t in, int64_t kernel, int64_t stride, int64_t dilation) {
-  const int64_t effective_kernel = (kernel - 1) * dilation + 1;
-  const int64_t total = (CeilDiv(in, stride) - 1) * stride + effective_kernel - in;
-  return total > 0 ? total : 0;
-}
-
 // Per-spatial-dim (before, after) pads of the `explicit_paddings` attribute,
 // which lists a pair for every dim in TF layout order.
 absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ExplicitPads(const NodeContext& ctx,
@@ -133,41 +123,23 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ExplicitPads(const Node
   return pads;
 }
 
-// ONNX padding attributes for Conv and the pools: explicit pads wherever they
-// can be computed, else auto_pad=SAME_UPPER, whose extra-pad-at-the-end rule
-// is TF's SAME.
-absl::StatusOr<std::vector<Attribute>> WindowPadding(const NodeContext& ctx, const Layout& layout,
-                                                     const std::vector<int64_t>& in,
-                                                     const std::vector<int64_t>& kernel,
-                                                     const std::vector<int64_t>& strides,
-                                                     const std::vector<int64_t>& dilations) {
-  const int n = layout.num_spatial();
+// ONNX padding attributes for Conv and the pools (emit/padding.h).
+absl::StatusOr<std::vector<Attribute>> PaddingAttrs(const NodeContext& ctx, const Layout& layout,
+                                                     const Window& window) {
   const std::string padding = ctx.attr_string("padding", "");
-  std::vector<int64_t> pads(2 * n, 0);
+  WindowPadding::Mode mode;
+  std::vector<std::pair<int64_t, int64_t>> pads;
   if (padding == "VALID") {
-    // Zero pads.
-  } else if (padding == "EXPLICIT") {
-    auto explicit_pads = ExplicitPads(ctx, layout);
-    if (!explicit_pads.ok()) return explicit_pads.status();
-    for (int s = 0; s < n; ++s) {
-      pads[s] = (*explicit_pads)[s].first;
-      pads[n + s] = (*explicit_pads)[s].second;
-    }
+    mode = WindowPadding::Mode::kValid;
   } else if (padding == "SAME") {
-    for (int s = 0; s < n; ++s) {
-      // With stride 1 the total is (k-1)*d whatever the input size.
-      const bool computable = kernel[s] > 0 && (strides[s] == 1 || in[s] >= 0);
-      if (!computable) return std::vector<Attribute>{Attribute::String("auto_pad", "SAME_UPPER")};
-      const int64_t total = strides[s] == 1
-                                ? (kernel[s] - 1) * dilations[s]
-                                : SamePadTotal(in[s], kernel[s], strides[s], dilations[s]);
-      pads[s] = total / 2;
-      pads[n + s] = total - total / 2;
-    }
+    mode = WindowPadding::Mode::kSame;
+  } else if (padding == "EXPLICIT") {
+    mode = WindowPadding::Mode::kExplicit;
+    ASSIGN_OR_RETURN(pads, ExplicitPads(ctx, layout));
   } else {
     return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
   }
-  return std::vector<Attribute>{Attribute::Ints("pads", pads)};
+  return WindowPaddingAttrs({mode, std::move(pads)}, window);
 }
 
 // HWIO (DHWIO) filter order to ONNX's OIHW (OIDHW).
@@ -192,11 +164,11 @@ absl::StatusOr<std::string> OnnxFilter(NodeContext& ctx, int input, int rank) {
 }
 
 std::string ToChannelsFirst(NodeContext& ctx, const Layout& layout, const std::string& x) {
-  return layout.channels_last ? ctx.Transpose(x, NhwcToNchwPerm(layout.rank)) : x;
+  return layout.channels_last ? ctx.ToChannelsFirst(x, layout.rank) : x;
 }
 
 std::string FromChannelsFirst(NodeContext& ctx, const Layout& layout, const std::string& y) {
-  return layout.channels_last ? ctx.Transpose(y, NchwToNhwcPerm(layout.rank)) : y;
+  return layout.channels_last ? ctx.ToChannelsLast(y, layout.rank) : y;
 }
 
 std::string DefaultFormat(const NodeContext& ctx) {
@@ -205,18 +177,29 @@ std::string DefaultFormat(const NodeContext& ctx) {
   return is_3d ? "NDHWC" : "NHWC";
 }
 
+// A convolution's layout, strides and dilations (spatial entries).
+struct ConvAttrs {
+  Layout layout;
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+};
+
+absl::StatusOr<ConvAttrs> ParseConvAttrs(const NodeContext& ctx) {
+  ConvAttrs a;
+  ASSIGN_OR_RETURN(a.layout, ParseLayout(ctx, DefaultFormat(ctx)));
+  ASSIGN_OR_RETURN(a.strides, SpatialValues(ctx, "strides", ctx.attr_ints("strides"), a.layout));
+  ASSIGN_OR_RETURN(a.dilations,
+                   SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), a.layout));
+  return a;
+}
+
 // Conv2D, Conv3D and DepthwiseConv2dNative.
 absl::Status ConvertConv(NodeContext& ctx) {
   const bool depthwise = ctx.op_type() == "DepthwiseConv2dNative";
-  auto layout = ParseLayout(ctx, DefaultFormat(ctx));
-  if (!layout.ok()) return layout.status();
-  auto strides = SpatialValues(ctx, "strides", ctx.attr_ints("strides"), *layout);
-  if (!strides.ok()) return strides.status();
-  auto dilations = SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), *layout);
-  if (!dilations.ok()) return dilations.status();
+  ASSIGN_OR_RETURN(const ConvAttrs conv, ParseConvAttrs(ctx));
 
-  const int rank = layout->rank;
-  const int n = layout->num_spatial();
+  const int rank = conv.layout.rank;
+  const int n = conv.layout.num_spatial();
   std::vector<int64_t> kernel(n, -1);
   int64_t filter_in_channels = -1;
   int64_t filter_multiplier = -1;
@@ -230,7 +213,7 @@ absl::Status ConvertConv(NodeContext& ctx) {
   }
   int64_t in_channels = -1;
   if (auto xdims = ctx.input_dims(0); xdims && static_cast<int>(xdims->size()) == rank) {
-    in_channels = (*xdims)[layout->channel_axis()];
+    in_channels = (*xdims)[conv.layout.channel_axis()];
   }
 
   int64_t group = 1;
@@ -267,17 +250,18 @@ absl::Status ConvertConv(NodeContext& ctx) {
   }
 
   auto padding =
-      WindowPadding(ctx, *layout, SpatialDims(ctx, 0, *layout), kernel, *strides, *dilations);
+      PaddingAttrs(ctx, conv.layout,
+                   {SpatialDims(ctx, 0, conv.layout), kernel, conv.strides, conv.dilations});
   if (!padding.ok()) return padding.status();
   std::vector<Attribute> attrs = *std::move(padding);
-  attrs.push_back(Attribute::Ints("strides", *strides));
-  attrs.push_back(Attribute::Ints("dilations", *dilations));
+  attrs.push_back(Attribute::Ints("strides", conv.strides));
+  attrs.push_back(Attribute::Ints("dilations", conv.dilations));
   if (AllKnown(kernel)) attrs.push_back(Attribute::Ints("kernel_shape", kernel));
   if (group != 1) attrs.push_back(Attribute::Int("group", group));
 
-  const std::string x = ToChannelsFirst(ctx, *layout, ctx.input(0));
+  const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(0));
   const std::string y = ctx.AddNode("Conv", {x, weight}, std::move(attrs));
-  ctx.SetOutput(0, FromChannelsFirst(ctx, *layout, y));
+  ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
   return absl::OkStatus();
 }
 
@@ -285,14 +269,9 @@ absl::Status ConvertConv(NodeContext& ctx) {
 // input is a ConvTranspose. The result size comes from the constant
 // input_sizes; ONNX's pads and output_padding are chosen to produce exactly it.
 absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
-  auto layout = ParseLayout(ctx, DefaultFormat(ctx));
-  if (!layout.ok()) return layout.status();
-  auto strides = SpatialValues(ctx, "strides", ctx.attr_ints("strides"), *layout);
-  if (!strides.ok()) return strides.status();
-  auto dilations = SpatialValues(ctx, "dilations", ctx.attr_ints("dilations"), *layout);
-  if (!dilations.ok()) return dilations.status();
-  const int rank = layout->rank;
-  const int n = layout->num_spatial();
+  ASSIGN_OR_RETURN(const ConvAttrs conv, ParseConvAttrs(ctx));
+  const int rank = conv.layout.rank;
+  const int n = conv.layout.num_spatial();
 
   if (ctx.const_input(0) == nullptr) return ctx.Unsupported("non-constant input_sizes");
   auto sizes = ctx.const_ints(0);
@@ -300,7 +279,7 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   // input_sizes is the full result shape, or (TF >= 2.3) its spatial dims only.
   std::vector<int64_t> in;
   if (static_cast<int>(sizes->size()) == rank) {
-    for (int s = 0; s < n; ++s) in.push_back((*sizes)[layout->spatial_axis(s)]);
+    for (int s = 0; s < n; ++s) in.push_back((*sizes)[conv.layout.spatial_axis(s)]);
   } else if (static_cast<int>(sizes->size()) == n) {
     in = *sizes;
   } else {
@@ -317,26 +296,26 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   const std::string padding = ctx.attr_string("padding", "");
   std::vector<std::pair<int64_t, int64_t>> explicit_pads;
   if (padding == "EXPLICIT") {
-    auto p = ExplicitPads(ctx, *layout);
+    auto p = ExplicitPads(ctx, conv.layout);
     if (!p.ok()) return p.status();
     explicit_pads = *std::move(p);
   } else if (padding != "SAME" && padding != "VALID") {
     return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
   }
 
-  const std::vector<int64_t> grad_dims = SpatialDims(ctx, 2, *layout);
+  const std::vector<int64_t> grad_dims = SpatialDims(ctx, 2, conv.layout);
   std::vector<int64_t> pads(2 * n, 0);
   std::vector<int64_t> output_padding(n, 0);
   bool any_output_padding = false;
   for (int s = 0; s < n; ++s) {
-    const int64_t k = (kernel[s] - 1) * (*dilations)[s] + 1;  // effective kernel
-    const int64_t stride = (*strides)[s];
+    const int64_t k = (kernel[s] - 1) * conv.dilations[s] + 1;  // effective kernel
+    const int64_t stride = conv.strides[s];
     // The forward conv's output size and leading pad, as TF computes them.
     int64_t out = 0;
     int64_t before = 0;
     if (padding == "SAME") {
-      out = CeilDiv(in[s], stride);
-      before = SamePadTotal(in[s], kernel[s], stride, (*dilations)[s]) / 2;
+      out = (in[s] + stride - 1) / stride;
+      before = SamePadTotal(in[s], kernel[s], stride, conv.dilations[s]) / 2;
     } else if (padding == "VALID") {
       out = in[s] >= k ? (in[s] - k) / stride + 1 : 0;
     } else {
@@ -366,13 +345,13 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   auto weight = OnnxFilter(ctx, 1, rank);
   if (!weight.ok()) return weight.status();
   std::vector<Attribute> attrs = {
-      Attribute::Ints("kernel_shape", kernel), Attribute::Ints("strides", *strides),
-      Attribute::Ints("dilations", *dilations), Attribute::Ints("pads", pads)};
+      Attribute::Ints("kernel_shape", kernel), Attribute::Ints("strides", conv.strides),
+      Attribute::Ints("dilations", conv.dilations), Attribute::Ints("pads", pads)};
   if (any_output_padding) attrs.push_back(Attribute::Ints("output_padding", output_padding));
 
-  const std::string x = ToChannelsFirst(ctx, *layout, ctx.input(2));
+  const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(2));
   const std::string y = ctx.AddNode("ConvTranspose", {x, *weight}, std::move(attrs));
-  ctx.SetOutput(0, FromChannelsFirst(ctx, *layout, y));
+  ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
   return absl::OkStatus();
 }
 
@@ -428,7 +407,7 @@ absl::Status ConvertPool(NodeContext& ctx) {
   const std::vector<int64_t> dilations(layout->num_spatial(), 1);
 
   auto padding =
-      WindowPadding(ctx, *layout, SpatialDims(ctx, 0, *layout), *kernel, *strides, dilations);
+      PaddingAttrs(ctx, *layout, {SpatialDims(ctx, 0, *layout), *kernel, *strides, dilations});
   if (!padding.ok()) return padding.status();
   std::vector<Attribute> attrs = *std::move(padding);
   attrs.push_back(Attribute::Ints("kernel_shape", *kernel));
@@ -452,9 +431,11 @@ absl::Status ConvertPool(NodeContext& ctx) {
 // Conv-11, ConvTranspose-11, MaxPool-12 and AveragePool-11/19 cover opsets
 // 13..21 with the attributes used here (AveragePool-19 only adds dilations).
 void RegisterConvOps(HandlerRegistry& r) {
-  r.Register({"Conv2D", "Conv3D", "DepthwiseConv2dNative"}, kMinOpset, ConvertConv);
-  r.Register({"Conv2DBackpropInput", "Conv3DBackpropInputV2"}, kMinOpset, ConvertConvBackpropInput);
-  r.Register({"MaxPool", "MaxPoolV2", "AvgPool", "MaxPool3D", "AvgPool3D"}, kMinOpset, ConvertPool);
+  r.Register({"Conv2D", "Conv3D", "DepthwiseConv2dNative"}, kMinOpset, Inputs(2), ConvertConv);
+  r.Register({"Conv2DBackpropInput", "Conv3DBackpropInputV2"}, kMinOpset, Inputs(3),
+             ConvertConvBackpropInput);  // input_sizes, filter, out_backprop
+  r.Register({"MaxPool", "AvgPool", "MaxPool3D", "AvgPool3D"}, kMinOpset, Inputs(1), ConvertPool);
+  r.Register({"MaxPoolV2"}, kMinOpset, Inputs(3), ConvertPool);  // input, ksize, strides
 }
 
 }  // namespace onnxsmith::converter

@@ -114,17 +114,10 @@ std::vector<int64_t> PermTo(const std::string& from, const std::string& to) {
   return perm;
 }
 
-bool IsIdentity(const std::vector<int64_t>& perm) {
-  for (size_t i = 0; i < perm.size(); ++i) {
-    if (perm[i] != static_cast<int64_t>(i)) return false;
-  }
-  return true;
-}
-
 std::string TransposeTo(NodeContext& ctx, const std::string& x, const std::string& from,
                         const std::string& to) {
   std::vector<int64_t> perm = PermTo(from, to);
-  return IsIdentity(perm) ? x : ctx.Transpose(x, perm);
+  return ctx.Transpose(x, perm);  // x itself for an identity perm
 }
 
 // Static dims of input i (-1 unknown), or nullopt if its rank is unknown.
@@ -239,7 +232,6 @@ absl::StatusOr<bool> TryLowerToMatMul(NodeContext& ctx, const Equation& eq) {
 }
 
 absl::Status ConvertEinsum(NodeContext& ctx) {
-  if (ctx.num_inputs() < 1) return ctx.Error("expects at least one input");
   ASSIGN_OR_RETURN(Equation eq,
                    ParseEquation(ctx, ctx.attr_string("equation", ""), ctx.num_inputs()));
   // One operand that is a pure permutation: a Transpose.
@@ -262,6 +254,6 @@ absl::Status ConvertEinsum(NodeContext& ctx) {
 
 }  // namespace
 
-void RegisterEinsumOps(HandlerRegistry& r) { r.Register({"Einsum"}, kMinOpset, ConvertEinsum); }
+void RegisterEinsumOps(HandlerRegistry& r) { r.Register({"Einsum"}, kMinOpset, InputsAtLeast(1), ConvertEinsum); }
 
 }  // namespace onnxsmith::converter

@@ -42,13 +42,14 @@ absl::Status ConvertNoOp(NodeContext&) { return absl::OkStatus(); }
 }  // namespace
 
 void RegisterGraphOps(HandlerRegistry& r) {
-  r.Register({"Placeholder"}, kMinOpset, ConvertPlaceholder);
-  r.Register({"PlaceholderWithDefault"}, kMinOpset, ConvertPlaceholderWithDefault);
-  r.Register({"Const"}, kMinOpset, ConvertConst);
-  r.Register({"Identity", "IdentityN", "StopGradient", "PreventGradient", "Snapshot",
-              "EnsureShape", "CheckNumerics"},
-             kMinOpset, ConvertIdentity);
-  r.Register({"NoOp"}, kMinOpset, ConvertNoOp);
+  r.Register({"Placeholder"}, kMinOpset, Inputs(0), ConvertPlaceholder);
+  r.Register({"PlaceholderWithDefault"}, kMinOpset, Inputs(1), ConvertPlaceholderWithDefault);
+  r.Register({"Const"}, kMinOpset, Inputs(0), ConvertConst);
+  r.Register({"Identity", "StopGradient", "PreventGradient", "Snapshot", "EnsureShape",
+              "CheckNumerics"},
+             kMinOpset, Inputs(1), ConvertIdentity);
+  r.Register({"IdentityN"}, kMinOpset, InputsAtLeast(1), ConvertIdentity);
+  r.Register({"NoOp"}, kMinOpset, Inputs(0), ConvertNoOp);
 }
 
 }  // namespace onnxsmith::converter

@@ -16,31 +16,13 @@
 
 namespace onnxsmith::converter {
 
-// Defined in reduce_ops.cc; part of the math family.
-void RegisterReduceOps(HandlerRegistry& r);
-
 namespace {
 
 using ir::Attribute;
 using ir::DataType;
 
-absl::Status ExpectInputs(const NodeContext& ctx, int n) {
-  if (ctx.num_inputs() == n) return absl::OkStatus();
-  return ctx.Error(absl::StrCat("expects ", n, " inputs, got ", ctx.num_inputs()));
-}
-
-// The element type of the op's operands. TF's "T" attribute comes first: it
-// is known even where ONNX shape inference is not (opsets above 17).
-DataType ElementType(const NodeContext& ctx) {
-  if (ctx.has_attr("T")) {
-    auto t = ctx.attr_type("T");
-    if (t.ok()) return *t;
-  }
-  return ctx.input_dtype(0);
-}
-
 absl::StatusOr<DataType> KnownElementType(const NodeContext& ctx) {
-  DataType dtype = ElementType(ctx);
+  DataType dtype = ctx.element_type();
   if (dtype == DataType::kUndefined) return ctx.Error("operand type is unknown (no 'T' attribute)");
   return dtype;
 }
@@ -138,7 +120,6 @@ const DirectOp* FindDirectOp(const std::string& tf_op) {
 absl::Status ConvertDirect(NodeContext& ctx) {
   const DirectOp* op = FindDirectOp(ctx.op_type());
   if (op == nullptr) return ctx.Error("registered as a direct op but missing from the table");
-  RETURN_IF_ERROR(ExpectInputs(ctx, op->num_inputs));
   std::vector<std::string> inputs;
   for (int i = 0; i < op->num_inputs; ++i) inputs.push_back(ctx.input(i));
   ctx.SetOutput(0, ctx.AddNode(op->onnx_op, std::move(inputs)));
@@ -163,8 +144,7 @@ absl::Status ConvertArithmetic(NodeContext& ctx) {
     if (ctx.op_type() == candidate.tf_op) op = &candidate;
   }
   if (op == nullptr) return ctx.Error("registered as arithmetic but missing from the table");
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
-  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  Operands in = ArithmeticOperands(ctx, ctx.element_type());
   SetArithmeticOutput(ctx, in, ctx.AddNode(op->onnx_op, {in.values[0], in.values[1]}));
   return absl::OkStatus();
 }
@@ -174,8 +154,7 @@ absl::Status ConvertArithmetic(NodeContext& ctx) {
 
 // TF rounds integers to themselves; ONNX Round takes only floats.
 absl::Status ConvertRound(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
-  if (ir::IsInteger(ElementType(ctx))) {
+  if (ir::IsInteger(ctx.element_type())) {
     ctx.SetOutputAlias(0, ctx.input(0));
   } else {
     ctx.SetOutput(0, ctx.AddNode("Round", {ctx.input(0)}));
@@ -184,14 +163,12 @@ absl::Status ConvertRound(NodeContext& ctx) {
 }
 
 absl::Status ConvertSquare(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
-  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  Operands in = ArithmeticOperands(ctx, ctx.element_type());
   SetArithmeticOutput(ctx, in, ctx.AddNode("Mul", {in.values[0], in.values[0]}));
   return absl::OkStatus();
 }
 
 absl::Status ConvertRsqrt(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   std::string root = ctx.AddNode("Sqrt", {ctx.input(0)});
   ctx.SetOutput(0, ctx.AddNode("Reciprocal", {root}));
   return absl::OkStatus();
@@ -200,7 +177,6 @@ absl::Status ConvertRsqrt(NodeContext& ctx) {
 // Reciprocal and Inv. ONNX Reciprocal takes only floats; TF also allows
 // integers (1 / x, truncated), which Div computes.
 absl::Status ConvertReciprocal(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   if (ir::IsInteger(dtype)) {
     Operands in = ArithmeticOperands(ctx, dtype);
@@ -213,7 +189,6 @@ absl::Status ConvertReciprocal(NodeContext& ctx) {
 }
 
 absl::Status ConvertLog1p(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   std::string one = ctx.ConstScalar(dtype, 1, "one");
   std::string shifted = ctx.AddNode("Add", {ctx.input(0), one});
@@ -225,7 +200,6 @@ absl::Status ConvertLog1p(NodeContext& ctx) {
 // in the far tail (x >~ 4, where both are ~0 in absolute terms); TF 2.20's
 // exact gelu, 0.5 x erfc(-x / sqrt 2), is where this appears.
 absl::Status ConvertErfc(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   std::string one = ctx.ConstScalar(dtype, 1, "one");
   ctx.SetOutput(0, ctx.AddNode("Sub", {one, ctx.AddNode("Erf", {ctx.input(0)})}));
@@ -233,7 +207,6 @@ absl::Status ConvertErfc(NodeContext& ctx) {
 }
 
 absl::Status ConvertExpm1(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   std::string exp = ctx.AddNode("Exp", {ctx.input(0)});
   std::string one = ctx.ConstScalar(dtype, 1, "one");
@@ -245,15 +218,13 @@ absl::Status ConvertExpm1(NodeContext& ctx) {
 // Binary ops that need a small composition.
 
 absl::Status ConvertSquaredDifference(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
-  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  Operands in = ArithmeticOperands(ctx, ctx.element_type());
   std::string diff = ctx.AddNode("Sub", {in.values[0], in.values[1]});
   SetArithmeticOutput(ctx, in, ctx.AddNode("Mul", {diff, diff}));
   return absl::OkStatus();
 }
 
 absl::Status ConvertNotEqual(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   std::string equal = ctx.AddNode("Equal", {ctx.input(0), ctx.input(1)});
   ctx.SetOutput(0, ctx.AddNode("Not", {equal}));
   return absl::OkStatus();
@@ -275,7 +246,6 @@ std::string FloorDiffersFromTrunc(NodeContext& ctx, const std::string& r, const 
 // ONNX Div truncates integers, so signed integers step the quotient down
 // where the remainder's sign disagrees with the divisor's.
 absl::Status ConvertFloorDiv(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType tf_type, KnownElementType(ctx));
   if (!ir::IsFloating(tf_type) && !ir::IsInteger(tf_type)) {
     return ctx.Unsupported(absl::StrCat("FloorDiv on ", ir::DataTypeName(tf_type)));
@@ -307,7 +277,6 @@ absl::Status ConvertFloorDiv(NodeContext& ctx) {
 // must use fmod=1 (truncated), then add the divisor where signs disagree,
 // which is how TF computes it (exact, unlike x - floor(x/y)*y).
 absl::Status ConvertFloorMod(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   const std::string& x = ctx.input(0);
   const std::string& y = ctx.input(1);
@@ -324,7 +293,6 @@ absl::Status ConvertFloorMod(NodeContext& ctx) {
 
 // TruncateDiv: integer Div already truncates; floats truncate the quotient.
 absl::Status ConvertTruncateDiv(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   Operands in = ArithmeticOperands(ctx, dtype);
   std::string quotient = ctx.AddNode("Div", {in.values[0], in.values[1]});
@@ -342,7 +310,6 @@ absl::Status ConvertTruncateDiv(NodeContext& ctx) {
 
 // Mod and TruncateMod: the remainder takes the dividend's sign (C fmod / %).
 absl::Status ConvertTruncateMod(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ctx.SetOutput(0, ctx.AddNode("Mod", {ctx.input(0), ctx.input(1)}, {Attribute::Int("fmod", 1)}));
   return absl::OkStatus();
 }
@@ -350,7 +317,6 @@ absl::Status ConvertTruncateMod(NodeContext& ctx) {
 // DivNoNan: 0 where y == 0. The divisor is made safe first because integer
 // division by zero traps in runtimes.
 absl::Status ConvertDivNoNan(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   Operands in = ArithmeticOperands(ctx, dtype);
   std::string zero = ctx.ConstScalar(in.compute_type, 0, "zero");
@@ -364,7 +330,6 @@ absl::Status ConvertDivNoNan(NodeContext& ctx) {
 
 // MulNoNan: 0 where y == 0, even if x is inf or NaN.
 absl::Status ConvertMulNoNan(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(DataType dtype, KnownElementType(ctx));
   Operands in = ArithmeticOperands(ctx, dtype);
   std::string zero = ctx.ConstScalar(in.compute_type, 0, "zero");
@@ -376,12 +341,11 @@ absl::Status ConvertMulNoNan(NodeContext& ctx) {
 
 // ONNX Sum takes only floating types; integers are added pairwise.
 absl::Status ConvertAddN(NodeContext& ctx) {
-  if (ctx.num_inputs() == 0) return ctx.Error("has no inputs");
   if (ctx.num_inputs() == 1) {
     ctx.SetOutputAlias(0, ctx.input(0));
     return absl::OkStatus();
   }
-  Operands in = ArithmeticOperands(ctx, ElementType(ctx));
+  Operands in = ArithmeticOperands(ctx, ctx.element_type());
   if (ir::IsFloating(in.compute_type)) {
     ctx.SetOutput(0, ctx.AddNode("Sum", in.values));
     return absl::OkStatus();
@@ -416,7 +380,6 @@ std::string AlignConditionAtRuntime(NodeContext& ctx, const std::string& cond,
 // TF1 Select: a rank-1 condition with a higher-rank x picks whole rows, which
 // ONNX Where (right-aligned broadcasting) needs spelled out as trailing 1s.
 absl::Status ConvertSelect(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 3));
   std::string cond = ctx.input(0);
   std::optional<int> cond_rank = ctx.input_rank(0);
   std::optional<int> x_rank = ctx.input_rank(1);
@@ -438,7 +401,7 @@ absl::Status ConvertSelect(NodeContext& ctx) {
 // [num_true, rank] int64; ONNX NonZero gives them as [rank, num_true].
 absl::Status ConvertWhere(NodeContext& ctx) {
   if (ctx.num_inputs() == 3) return ConvertSelect(ctx);
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
+  if (ctx.num_inputs() != 1) return ctx.Error("expects 1 or 3 inputs");
   std::string coords = ctx.AddNode("NonZero", {ctx.input(0)});
   ctx.SetOutput(0, ctx.Transpose(coords, {1, 0}));
   return absl::OkStatus();
@@ -449,7 +412,6 @@ absl::Status ConvertWhere(NodeContext& ctx) {
 
 // Truncate is ignored: ONNX float-to-int casts truncate as TF's do.
 absl::Status ConvertCast(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 1));
   ASSIGN_OR_RETURN(DataType to, ctx.attr_type("DstT"));
   if (ctx.has_attr("SrcT")) {
     auto from = ctx.attr_type("SrcT");
@@ -508,7 +470,6 @@ absl::Status EmitMatMulV3(NodeContext& ctx, std::string a, std::string b) {
 // MatMul (rank 2, transpose_a/b) and BatchMatMul/V2/V3 (adj_x/y; adjoint is
 // the transpose for the real types ONNX has).
 absl::Status ConvertMatMul(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   const bool is_batch = ctx.op_type() != "MatMul";
   std::string a = ctx.input(0);
   std::string b = ctx.input(1);
@@ -526,38 +487,36 @@ absl::Status ConvertMatMul(NodeContext& ctx) {
 }  // namespace
 
 void RegisterMathOps(HandlerRegistry& r) {
-  std::vector<std::string> direct_ops;
-  for (const DirectOp& op : kDirectOps) direct_ops.push_back(op.tf_op);
-  r.Register(direct_ops, kMinOpset, ConvertDirect);
+  for (const DirectOp& op : kDirectOps) {
+    r.Register({op.tf_op}, kMinOpset, Inputs(op.num_inputs), ConvertDirect);
+  }
   std::vector<std::string> arithmetic_ops;
   for (const ArithmeticOp& op : kArithmeticOps) arithmetic_ops.push_back(op.tf_op);
-  r.Register(arithmetic_ops, kMinOpset, ConvertArithmetic);
+  r.Register(arithmetic_ops, kMinOpset, Inputs(2), ConvertArithmetic);
 
-  r.Register({"Round"}, kMinOpset, ConvertRound);
-  r.Register({"Square"}, kMinOpset, ConvertSquare);
-  r.Register({"Rsqrt"}, kMinOpset, ConvertRsqrt);
-  r.Register({"Reciprocal", "Inv"}, kMinOpset, ConvertReciprocal);
-  r.Register({"Log1p"}, kMinOpset, ConvertLog1p);
-  r.Register({"Expm1"}, kMinOpset, ConvertExpm1);
-  r.Register({"Erfc"}, kMinOpset, ConvertErfc);
+  r.Register({"Round"}, kMinOpset, Inputs(1), ConvertRound);
+  r.Register({"Square"}, kMinOpset, Inputs(1), ConvertSquare);
+  r.Register({"Rsqrt"}, kMinOpset, Inputs(1), ConvertRsqrt);
+  r.Register({"Reciprocal", "Inv"}, kMinOpset, Inputs(1), ConvertReciprocal);
+  r.Register({"Log1p"}, kMinOpset, Inputs(1), ConvertLog1p);
+  r.Register({"Expm1"}, kMinOpset, Inputs(1), ConvertExpm1);
+  r.Register({"Erfc"}, kMinOpset, Inputs(1), ConvertErfc);
 
-  r.Register({"SquaredDifference"}, kMinOpset, ConvertSquaredDifference);
-  r.Register({"NotEqual"}, kMinOpset, ConvertNotEqual);
-  r.Register({"FloorDiv"}, kMinOpset, ConvertFloorDiv);
-  r.Register({"FloorMod"}, kMinOpset, ConvertFloorMod);
-  r.Register({"TruncateDiv"}, kMinOpset, ConvertTruncateDiv);
-  r.Register({"TruncateMod", "Mod"}, kMinOpset, ConvertTruncateMod);
-  r.Register({"DivNoNan"}, kMinOpset, ConvertDivNoNan);
-  r.Register({"MulNoNan"}, kMinOpset, ConvertMulNoNan);
-  r.Register({"AddN"}, kMinOpset, ConvertAddN);
+  r.Register({"SquaredDifference"}, kMinOpset, Inputs(2), ConvertSquaredDifference);
+  r.Register({"NotEqual"}, kMinOpset, Inputs(2), ConvertNotEqual);
+  r.Register({"FloorDiv"}, kMinOpset, Inputs(2), ConvertFloorDiv);
+  r.Register({"FloorMod"}, kMinOpset, Inputs(2), ConvertFloorMod);
+  r.Register({"TruncateDiv"}, kMinOpset, Inputs(2), ConvertTruncateDiv);
+  r.Register({"TruncateMod", "Mod"}, kMinOpset, Inputs(2), ConvertTruncateMod);
+  r.Register({"DivNoNan"}, kMinOpset, Inputs(2), ConvertDivNoNan);
+  r.Register({"MulNoNan"}, kMinOpset, Inputs(2), ConvertMulNoNan);
+  r.Register({"AddN"}, kMinOpset, InputsAtLeast(1), ConvertAddN);
 
-  r.Register({"Select"}, kMinOpset, ConvertSelect);
-  r.Register({"Where"}, kMinOpset, ConvertWhere);
-  r.Register({"Cast"}, kMinOpset, ConvertCast);
-  r.Register({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"}, kMinOpset,
+  r.Register({"Select"}, kMinOpset, Inputs(3), ConvertSelect);
+  r.Register({"Where"}, kMinOpset, Inputs(1, 3), ConvertWhere);  // 3: TF1's Select form
+  r.Register({"Cast"}, kMinOpset, Inputs(1), ConvertCast);
+  r.Register({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"}, kMinOpset, Inputs(2),
              ConvertMatMul);
-
-  RegisterReduceOps(r);
 }
 
 }  // namespace onnxsmith::converter

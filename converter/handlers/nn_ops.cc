@@ -19,8 +19,6 @@
 namespace onnxsmith::converter {
 
 // Defined in conv_ops.cc.
-void RegisterConvOps(HandlerRegistry& r);
-
 namespace {
 
 using ir::Attribute;
@@ -125,16 +123,15 @@ absl::Status EmitBatchNormalization(NodeContext& ctx, const ChannelLayout& layou
     if (param_type != DataType::kUndefined && param_type != dtype) param = ctx.Cast(param, dtype);
     inputs.push_back(param);
   }
-  if (layout.channels_last) inputs[0] = ctx.Transpose(inputs[0], NhwcToNchwPerm(layout.rank));
+  if (layout.channels_last) inputs[0] = ctx.ToChannelsFirst(inputs[0], layout.rank);
   std::string y =
       ctx.AddNode("BatchNormalization", std::move(inputs), {Attribute::Float("epsilon", epsilon)});
-  if (layout.channels_last) y = ctx.Transpose(y, NchwToNhwcPerm(layout.rank));
+  if (layout.channels_last) y = ctx.ToChannelsLast(y, layout.rank);
   ctx.SetOutput(0, y);
   return absl::OkStatus();
 }
 
 absl::Status ConvertFusedBatchNorm(NodeContext& ctx) {
-  if (ctx.num_inputs() < 5) return ctx.Error("expects 5 inputs");
   // TF's default is training mode, where the batch's own moments are used.
   if (ctx.attr_bool("is_training", true)) {
     return ctx.Unsupported("batch normalization in training mode (is_training=true)");
@@ -258,9 +255,9 @@ absl::Status ConvertLrn(NodeContext& ctx) {
       Attribute::Float("bias", ctx.attr_float("bias", 1.0f)),
   };
   // TF's LRN is NHWC only.
-  const std::string x = ctx.Transpose(ctx.input(0), NhwcToNchwPerm(4));
+  const std::string x = ctx.ToChannelsFirst(ctx.input(0), 4);
   const std::string y = ctx.AddNode("LRN", {x}, std::move(attrs));
-  ctx.SetOutput(0, ctx.Transpose(y, NchwToNhwcPerm(4)));
+  ctx.SetOutput(0, ctx.ToChannelsLast(y, 4));
   return absl::OkStatus();
 }
 
@@ -270,16 +267,15 @@ absl::Status ConvertLrn(NodeContext& ctx) {
 // BatchNormalization-14/15 only widen types or add training-mode attributes),
 // so one version per handler covers the range.
 void RegisterNnOps(HandlerRegistry& r) {
-  RegisterConvOps(r);
-  r.Register({"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}, kMinOpset,
+  r.Register({"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}, kMinOpset, Inputs(5),
              ConvertFusedBatchNorm);
-  r.Register({"BiasAdd", "BiasAddV1"}, kMinOpset, ConvertBiasAdd);
-  r.Register({"Relu"}, kMinOpset, ConvertRelu);
-  r.Register({"Relu6"}, kMinOpset, ConvertRelu6);
+  r.Register({"BiasAdd", "BiasAddV1"}, kMinOpset, Inputs(2), ConvertBiasAdd);
+  r.Register({"Relu"}, kMinOpset, Inputs(1), ConvertRelu);
+  r.Register({"Relu6"}, kMinOpset, Inputs(1), ConvertRelu6);
   r.Register({"Elu", "Selu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Softsign", "Softmax",
               "LogSoftmax"},
-             kMinOpset, ConvertActivation);
-  r.Register({"LRN"}, kMinOpset, ConvertLrn);
+             kMinOpset, Inputs(1), ConvertActivation);
+  r.Register({"LRN"}, kMinOpset, Inputs(1), ConvertLrn);
 }
 
 }  // namespace onnxsmith::converter

@@ -17,8 +17,6 @@
 
 namespace onnxsmith::converter {
 
-void RegisterReduceOps(HandlerRegistry& r);
-
 namespace {
 
 using ir::Attribute;
@@ -44,21 +42,6 @@ const ReduceOp* FindReduceOp(const std::string& tf_op) {
     if (tf_op == op.tf_op) return &op;
   }
   return nullptr;
-}
-
-absl::Status ExpectInputs(const NodeContext& ctx, int n) {
-  if (ctx.num_inputs() == n) return absl::OkStatus();
-  return ctx.Error(absl::StrCat("expects ", n, " inputs, got ", ctx.num_inputs()));
-}
-
-// TF's "T" when present (known even where ONNX inference is not), else the
-// inferred type of input 0.
-DataType ElementType(const NodeContext& ctx) {
-  if (ctx.has_attr("T")) {
-    auto t = ctx.attr_type("T");
-    if (t.ok()) return *t;
-  }
-  return ctx.input_dtype(0);
 }
 
 bool IsNarrowInt(DataType t) {
@@ -117,7 +100,6 @@ absl::Status ReduceNothing(NodeContext& ctx, const ReduceOp& op) {
 absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   const ReduceOp* op = FindReduceOp(ctx.op_type());
   if (op == nullptr) return ctx.Error("registered as a reduction but missing from the table");
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   std::string x = ctx.input(0);
   const bool keepdims = ctx.attr_bool("keep_dims", false);
   std::vector<Attribute> attrs = {Attribute::Int("keepdims", keepdims)};
@@ -144,7 +126,7 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   }
   // ONNX reductions have no 8/16-bit integer kernels (Max/Min only some);
   // int32 gives the same results, wrapping back as TF's do.
-  const DataType tf_type = op->is_logical ? DataType::kBool : ElementType(ctx);
+  const DataType tf_type = op->is_logical ? DataType::kBool : ctx.element_type();
   DataType compute_type = tf_type;
   if (op->is_logical) compute_type = DataType::kFloat;
   if (IsNarrowInt(tf_type)) compute_type = DataType::kInt32;
@@ -164,14 +146,13 @@ absl::Status ConvertReduceAxesInput(NodeContext& ctx) { return EmitReduce(ctx, t
 // ArgMax / ArgMin: ONNX takes the axis as an attribute and always yields
 // int64; TF's tie-break (first index) is ONNX's default.
 absl::Status ConvertArgMinMax(NodeContext& ctx) {
-  RETURN_IF_ERROR(ExpectInputs(ctx, 2));
   ASSIGN_OR_RETURN(std::vector<int64_t> axis, ctx.const_ints(1));
   if (axis.size() != 1) {
     return ctx.Error(absl::StrCat("axis must hold one value, got ", axis.size()));
   }
   std::string x = ctx.input(0);
   // ONNX ArgMax/ArgMin have no bool kernel.
-  if (ElementType(ctx) == DataType::kBool) x = ctx.Cast(x, DataType::kInt32);
+  if (ctx.element_type() == DataType::kBool) x = ctx.Cast(x, DataType::kInt32);
   const char* onnx_op = ctx.op_type() == "ArgMax" ? "ArgMax" : "ArgMin";
   std::string index = ctx.AddNode(
       onnx_op, {x}, {Attribute::Int("axis", axis[0]), Attribute::Int("keepdims", 0)});
@@ -188,10 +169,12 @@ absl::Status ConvertArgMinMax(NodeContext& ctx) {
 
 void RegisterReduceOps(HandlerRegistry& r) {
   for (const ReduceOp& op : kReduceOps) {
-    if (op.axes_input_since > kMinOpset) r.Register({op.tf_op}, kMinOpset, ConvertReduceAxesAttr);
-    r.Register({op.tf_op}, op.axes_input_since, ConvertReduceAxesInput);
+    if (op.axes_input_since > kMinOpset) {
+      r.Register({op.tf_op}, kMinOpset, Inputs(2), ConvertReduceAxesAttr);
+    }
+    r.Register({op.tf_op}, op.axes_input_since, Inputs(2), ConvertReduceAxesInput);
   }
-  r.Register({"ArgMax", "ArgMin"}, kMinOpset, ConvertArgMinMax);
+  r.Register({"ArgMax", "ArgMin"}, kMinOpset, Inputs(2), ConvertArgMinMax);
 }
 
 }  // namespace onnxsmith::converter

@@ -2,26 +2,44 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace onnxsmith::converter {
 
+absl::Span<const HandlerFamily> HandlerFamilies() {
+  static constexpr HandlerFamily kFamilies[] = {
+      {"graph", RegisterGraphOps},   {"math", RegisterMathOps},
+      {"reduce", RegisterReduceOps}, {"nn", RegisterNnOps},
+      {"conv", RegisterConvOps},     {"shape", RegisterShapeOps},
+      {"join_split", RegisterJoinSplitOps}, {"slice", RegisterSliceOps},
+      {"pad", RegisterPadOps},       {"fill", RegisterFillOps},
+      {"index", RegisterIndexOps},   {"image", RegisterImageOps},
+      {"einsum", RegisterEinsumOps},
+  };
+  return kFamilies;
+}
+
 const HandlerRegistry& HandlerRegistry::Global() {
-  static const HandlerRegistry* registry = [] {
-    auto* r = new HandlerRegistry();
-    RegisterGraphOps(*r);
-    RegisterMathOps(*r);
-    RegisterNnOps(*r);
-    RegisterArrayOps(*r);
-    RegisterEinsumOps(*r);
-    return r;
-  }();
+  static const HandlerRegistry* registry = new HandlerRegistry(RegistryFromFamilies(HandlerFamilies()));
   return *registry;
 }
 
 void HandlerRegistry::Register(const std::vector<std::string>& tf_ops, int since_opset,
-                               ConvertFn fn) {
+                               InputArity inputs, ConvertFn fn) {
   for (const std::string& op : tf_ops) {
     auto& versions = table_[op];
-    versions.push_back({since_opset, fn});
+    const bool duplicate = std::any_of(versions.begin(), versions.end(),
+                                       [&](const HandlerVersion& v) {
+                                         return v.since_opset == since_opset;
+                                       });
+    if (duplicate) {
+      if (status_.ok()) {
+        status_ = absl::AlreadyExistsError(
+            absl::StrCat("TF op '", op, "' is registered twice from opset ", since_opset));
+      }
+      continue;
+    }
+    versions.push_back({since_opset, inputs, fn});
     std::sort(versions.begin(), versions.end(),
               [](const HandlerVersion& a, const HandlerVersion& b) {
                 return a.since_opset < b.since_opset;
@@ -29,12 +47,12 @@ void HandlerRegistry::Register(const std::vector<std::string>& tf_ops, int since
   }
 }
 
-ConvertFn HandlerRegistry::Find(const std::string& tf_op, int opset) const {
+const HandlerVersion* HandlerRegistry::Lookup(const std::string& tf_op, int opset) const {
   auto it = table_.find(tf_op);
   if (it == table_.end()) return nullptr;
-  ConvertFn best = nullptr;
+  const HandlerVersion* best = nullptr;
   for (const HandlerVersion& v : it->second) {
-    if (v.since_opset <= opset) best = v.fn;
+    if (v.since_opset <= opset) best = &v;
   }
   return best;
 }

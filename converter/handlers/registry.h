@@ -1,7 +1,15 @@
 // The table of TF op handlers. Each TF op (or op family) registers one
-// conversion function per ONNX opset at which its emitted ONNX changes; the
-// converter picks the newest version not above the target opset. The support
-// table in docs/support_status.md is generated from this registry.
+// conversion function per ONNX opset at which its emitted ONNX changes, with
+// the number of data inputs it takes; the converter checks that arity, then
+// calls the newest version not above the target opset. The support table in
+// docs/support_status.md is generated from this registry.
+//
+// Every op family lives in its own file and registers its ops from one
+// Register*Ops function declared below; kHandlerFamilies (registry.cc) lists
+// them all, and Build() runs the list. A list rather than static registrars:
+// the order is fixed, nothing depends on static initialization order or on
+// the linker keeping an otherwise unreferenced object file, and a test can
+// build a registry from one family.
 #ifndef ONNXSMITH_CONVERTER_HANDLERS_REGISTRY_H_
 #define ONNXSMITH_CONVERTER_HANDLERS_REGISTRY_H_
 
@@ -10,6 +18,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "converter/input_arity.h"
+#include "converter/registry_families.h"
 
 namespace onnxsmith::converter {
 
@@ -25,19 +37,37 @@ using ConvertFn = absl::Status (*)(NodeContext& ctx);
 
 struct HandlerVersion {
   int since_opset;
+  InputArity inputs;  // data inputs (control inputs are dropped)
   ConvertFn fn;
 };
 
+class HandlerRegistry;
+using HandlerFamily = RegistryFamily<HandlerRegistry>;
+
 class HandlerRegistry {
  public:
-  // The registry with every built-in handler.
+  // The registry of every family in kHandlerFamilies. A duplicate
+  // registration (a programming error) keeps the first and is reported by
+  // status(); //tests/unit:converter_test requires it OK.
   static const HandlerRegistry& Global();
+  // A registry of `families`; an error on a duplicate registration.
+  static absl::StatusOr<HandlerRegistry> Build(absl::Span<const HandlerFamily> families) {
+    return BuildRegistry(families);
+  }
 
-  // Registers `fn` for each op in `tf_ops` from `since_opset` on.
-  void Register(const std::vector<std::string>& tf_ops, int since_opset, ConvertFn fn);
+  // Registers `fn` for each op in `tf_ops` from `since_opset` on. An op
+  // registered twice at the same opset is a duplicate: the first stays.
+  void Register(const std::vector<std::string>& tf_ops, int since_opset, InputArity inputs,
+                ConvertFn fn);
+  // The first duplicate registration, or OK.
+  const absl::Status& status() const { return status_; }
 
-  // The handler for `tf_op` at `opset`, or nullptr.
-  ConvertFn Find(const std::string& tf_op, int opset) const;
+  // The handler of `tf_op` at `opset`, or nullptr.
+  const HandlerVersion* Lookup(const std::string& tf_op, int opset) const;
+  ConvertFn Find(const std::string& tf_op, int opset) const {
+    const HandlerVersion* v = Lookup(tf_op, opset);
+    return v ? v->fn : nullptr;
+  }
   bool Has(const std::string& tf_op) const { return table_.count(tf_op) > 0; }
 
   // Opsets in [kMinOpset, kMaxOpset] at which `tf_op` converts.
@@ -46,14 +76,26 @@ class HandlerRegistry {
 
  private:
   std::map<std::string, std::vector<HandlerVersion>> table_;  // sorted by since_opset
+  absl::Status status_;
 };
 
-// One registration function per op-family file.
-void RegisterGraphOps(HandlerRegistry& r);    // Placeholder, Const, Identity, NoOp
-void RegisterMathOps(HandlerRegistry& r);     // elementwise, comparisons, logic, reductions, MatMul
-void RegisterNnOps(HandlerRegistry& r);       // Conv, pooling, BN, activations, Softmax
-void RegisterArrayOps(HandlerRegistry& r);    // shape ops, slicing, gather, concat, pad, ...
-void RegisterEinsumOps(HandlerRegistry& r);   // Einsum (MatMul lowering or ONNX Einsum)
+// The op families, one per file (handlers/<family>_ops.cc).
+void RegisterGraphOps(HandlerRegistry& r);      // Placeholder, Const, Identity, NoOp
+void RegisterMathOps(HandlerRegistry& r);       // elementwise, comparisons, logic, MatMul
+void RegisterReduceOps(HandlerRegistry& r);     // reductions, ArgMax/ArgMin
+void RegisterNnOps(HandlerRegistry& r);         // BN, BiasAdd, activations, Softmax, LRN
+void RegisterConvOps(HandlerRegistry& r);       // Conv, ConvTranspose, pooling
+void RegisterShapeOps(HandlerRegistry& r);      // Shape, Reshape, Squeeze, ExpandDims, Transpose
+void RegisterJoinSplitOps(HandlerRegistry& r);  // Pack, Concat, Split, Unpack
+void RegisterSliceOps(HandlerRegistry& r);      // StridedSlice, Slice, Reverse
+void RegisterPadOps(HandlerRegistry& r);        // Pad, MirrorPad
+void RegisterFillOps(HandlerRegistry& r);       // Fill, ZerosLike, Range, Tile, BroadcastTo
+void RegisterIndexOps(HandlerRegistry& r);      // Gather, OneHot, Cumsum, TopK
+void RegisterImageOps(HandlerRegistry& r);      // SpaceToDepth, DepthToSpace, Resize*
+void RegisterEinsumOps(HandlerRegistry& r);     // Einsum (MatMul lowering or ONNX Einsum)
+
+// Every family above, in registration order.
+absl::Span<const HandlerFamily> HandlerFamilies();
 
 }  // namespace onnxsmith::converter
 

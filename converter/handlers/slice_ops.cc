@@ -157,7 +157,6 @@ struct SpecEntry {
 // expressed as negative ONNX axes, which makes the input rank unnecessary;
 // when it is known they are made positive.
 absl::Status ConvertStridedSlice(NodeContext& ctx) {
-  if (ctx.num_inputs() != 4) return ctx.Error("expects input, begin, end and strides");
   if (ctx.const_input(3) == nullptr) return ctx.Unsupported("strides computed at run time");
   auto strides = ctx.const_ints(3);
   if (!strides.ok()) return strides.status();
@@ -369,10 +368,10 @@ absl::Status ConvertReverse(NodeContext& ctx) {  // tensor, dims (bool per dim)
 }  // namespace
 
 void RegisterSliceOps(HandlerRegistry& r) {
-  r.Register({"StridedSlice"}, kMinOpset, ConvertStridedSlice);
-  r.Register({"Slice"}, kMinOpset, ConvertSlice);
-  r.Register({"ReverseV2"}, kMinOpset, ConvertReverseV2);
-  r.Register({"Reverse"}, kMinOpset, ConvertReverse);
+  r.Register({"StridedSlice"}, kMinOpset, Inputs(4), ConvertStridedSlice);
+  r.Register({"Slice"}, kMinOpset, Inputs(3), ConvertSlice);
+  r.Register({"ReverseV2"}, kMinOpset, Inputs(2), ConvertReverseV2);
+  r.Register({"Reverse"}, kMinOpset, Inputs(2), ConvertReverse);
 }
 
 }  // namespace onnxsmith::converter

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 
 namespace onnxsmith::converter::keras {
 

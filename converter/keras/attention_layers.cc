@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -122,7 +122,6 @@ bool CallFlag(const LayerContext& ctx, const char* key) {
 
 absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
   // query, value[, key] positionally or by keyword.
-  if (ctx.num_inputs() < 1) return ctx.Error("expects a query tensor");
   const std::string query_in = ctx.input(0);
   std::string value_in, key_in;
   int value_index = -1, key_index = -1;
@@ -264,7 +263,6 @@ absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
 // EinsumDense: ONNX Einsum with Keras's own equation, then the bias (stored in
 // the shape that broadcasts against the output's trailing axes) and the activation.
 absl::Status ConvertEinsumDense(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const std::string equation = ctx.String("equation", "");
   if (equation.empty()) return ctx.Error("config has no equation");
   if (ctx.num_weights() > 0 && !ir::IsFloating(ctx.weights()[0].value.dtype())) {
@@ -287,7 +285,6 @@ absl::Status ConvertEinsumDense(LayerContext& ctx) {
 // Tv, weights @ value. Keras masks (mask=[query_mask, value_mask]) are not
 // converted yet: a clear error; use_causal_mask is.
 absl::Status ConvertDotAttention(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
   const bool additive = ctx.class_name() == "AdditiveAttention";
   if (!ctx.kwarg_inputs("mask").empty() || ctx.input_mask(0) || ctx.input_mask(1)) {
     return ctx.Unsupported("Keras masks (mask=[query_mask, value_mask])");
@@ -336,9 +333,13 @@ absl::Status ConvertDotAttention(LayerContext& ctx) {
 }  // namespace
 
 void RegisterAttentionLayers(LayerRegistry& r) {
-  r.Register({"MultiHeadAttention"}, ConvertMultiHeadAttention);
-  r.Register({"EinsumDense"}, ConvertEinsumDense);
-  r.Register({"Attention", "AdditiveAttention"}, ConvertDotAttention);
+  // MultiHeadAttention: query, value[, key] positionally or by keyword.
+  r.Register({"MultiHeadAttention"}, InputsAtLeast(1), ConvertMultiHeadAttention,
+             "default attention_axes; attention_mask by keyword (inputs of rank 3); "
+             "no use_gate, sliding_window or quantized kernels");
+  r.Register({"EinsumDense"}, Inputs(1), ConvertEinsumDense, "no quantized kernels");
+  r.Register({"Attention", "AdditiveAttention"}, Inputs(2, 3), ConvertDotAttention,
+             "no Keras masks (mask=[query_mask, value_mask])");
 }
 
 }  // namespace onnxsmith::converter::keras

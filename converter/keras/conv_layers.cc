@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/padding.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -63,31 +63,23 @@ std::string FromOnnxLayout(LayerContext& ctx, const Layout& l, const std::string
   return l.channels_first ? y : ctx.ToChannelsLast(y, l.rank);
 }
 
-// Pads for Conv / pools: explicit where the input dims are known, else
-// SAME_UPPER (TF's SAME puts the extra pad at the end, as SAME_UPPER does).
+// ONNX padding attributes for Conv and the pools (emit/padding.h); Keras's
+// causal padding is an explicit left pad of the dilated kernel.
 absl::StatusOr<std::vector<Attribute>> PadAttrs(LayerContext& ctx, const Layout& l,
-                                                const std::string& padding,
-                                                const std::vector<int64_t>& kernel,
-                                                const std::vector<int64_t>& strides,
-                                                const std::vector<int64_t>& dilations) {
-  std::vector<int64_t> pads(2 * l.n, 0);
-  if (padding == "valid") return std::vector<Attribute>{Attribute::Ints("pads", pads)};
-  if (padding == "causal") {
+                                                const std::string& padding, const Window& window) {
+  WindowPadding p;
+  if (padding == "valid") {
+    p.mode = WindowPadding::Mode::kValid;
+  } else if (padding == "same") {
+    p.mode = WindowPadding::Mode::kSame;
+  } else if (padding == "causal") {
     if (l.n != 1) return ctx.Unsupported("causal padding outside Conv1D");
-    pads[0] = (kernel[0] - 1) * dilations[0];
-    return std::vector<Attribute>{Attribute::Ints("pads", pads)};
+    p.mode = WindowPadding::Mode::kExplicit;
+    p.pads = {{(window.kernel[0] - 1) * window.dilations[0], 0}};
+  } else {
+    return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
   }
-  if (padding != "same") return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
-  for (int s = 0; s < l.n; ++s) {
-    const int64_t in = l.spatial[s];
-    if (in < 0) return std::vector<Attribute>{Attribute::String("auto_pad", "SAME_UPPER")};
-    const int64_t out = (in + strides[s] - 1) / strides[s];
-    const int64_t k = (kernel[s] - 1) * dilations[s] + 1;
-    const int64_t total = std::max<int64_t>((out - 1) * strides[s] + k - in, 0);
-    pads[s] = total / 2;
-    pads[l.n + s] = total - total / 2;
-  }
-  return std::vector<Attribute>{Attribute::Ints("pads", pads)};
+  return WindowPaddingAttrs(p, window);
 }
 
 // Keras kernel (k..., in, out) -> ONNX (out, in, k...).
@@ -147,7 +139,7 @@ absl::StatusOr<std::string> EmitConv(LayerContext& ctx, const Layout& l, const s
                                   Attribute::Ints("dilations", p.dilations),
                                   Attribute::Int("group", group)};
   ASSIGN_OR_RETURN(std::vector<Attribute> pads,
-                   PadAttrs(ctx, l, p.padding, p.kernel, p.strides, p.dilations));
+                   PadAttrs(ctx, l, p.padding, {l.spatial, p.kernel, p.strides, p.dilations}));
   for (auto& a : pads) attrs.push_back(std::move(a));
   std::vector<std::string> inputs = {x_nc, weight};
   if (!bias.empty()) inputs.push_back(bias);
@@ -167,7 +159,6 @@ absl::Status FinishConv(LayerContext& ctx, const Layout& l, const std::string& y
 
 // --- Conv1D/2D/3D ---
 absl::Status ConvertConv(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(ConvParams p, GetConvParams(ctx, l.n));
   const int64_t groups = ctx.Int("groups", 1);
@@ -182,7 +173,6 @@ absl::Status ConvertConv(LayerContext& ctx) {
 
 // --- DepthwiseConv1D/2D ---
 absl::Status ConvertDepthwiseConv(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(ConvParams p, GetConvParams(ctx, l.n));
   ASSIGN_OR_RETURN(std::string w, ctx.CachedConst("kernel", [&] {
@@ -197,7 +187,6 @@ absl::Status ConvertDepthwiseConv(LayerContext& ctx) {
 
 // --- SeparableConv1D/2D: depthwise, then a pointwise 1x1 with the bias ---
 absl::Status ConvertSeparableConv(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(ConvParams p, GetConvParams(ctx, l.n));
   ASSIGN_OR_RETURN(std::string dw, ctx.CachedConst("depthwise_kernel", [&] {
@@ -219,7 +208,6 @@ absl::Status ConvertSeparableConv(LayerContext& ctx) {
 
 // --- Conv1D/2D/3DTranspose ---
 absl::Status ConvertConvTranspose(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(ConvParams p, GetConvParams(ctx, l.n));
   if (p.padding != "valid" && p.padding != "same") {
@@ -271,7 +259,6 @@ absl::Status ConvertConvTranspose(LayerContext& ctx) {
 
 // --- MaxPooling / AveragePooling 1D-3D ---
 absl::Status ConvertPool(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(std::vector<int64_t> pool, ctx.Ints("pool_size", l.n, std::vector<int64_t>(l.n, 2)));
   ASSIGN_OR_RETURN(std::vector<int64_t> strides, ctx.Ints("strides", l.n, pool));
@@ -283,7 +270,7 @@ absl::Status ConvertPool(LayerContext& ctx) {
   std::vector<Attribute> attrs = {Attribute::Ints("kernel_shape", pool),
                                   Attribute::Ints("strides", strides)};
   ASSIGN_OR_RETURN(std::vector<Attribute> pads,
-                   PadAttrs(ctx, l, padding, pool, strides, std::vector<int64_t>(l.n, 1)));
+                   PadAttrs(ctx, l, padding, {l.spatial, pool, strides, std::vector<int64_t>(l.n, 1)}));
   for (auto& a : pads) attrs.push_back(std::move(a));
   // AveragePool's count_include_pad defaults to 0: padding does not count, as in TF.
   std::string y = ctx.AddNode(is_max ? "MaxPool" : "AveragePool",
@@ -294,7 +281,6 @@ absl::Status ConvertPool(LayerContext& ctx) {
 
 // --- GlobalAveragePooling / GlobalMaxPooling 1D-3D ---
 absl::Status ConvertGlobalPool(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   const bool keepdims = ctx.Bool("keepdims", false);
   const bool is_max = ctx.class_name().find("Max") != std::string::npos;
@@ -351,7 +337,6 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> PairsPerDim(LayerContex
 }
 
 absl::Status ConvertZeroPadding(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(auto pairs, PairsPerDim(ctx, "padding", l.n));
   std::vector<int64_t> pads(2 * l.rank, 0);
@@ -365,7 +350,6 @@ absl::Status ConvertZeroPadding(LayerContext& ctx) {
 }
 
 absl::Status ConvertCropping(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(auto pairs, PairsPerDim(ctx, "cropping", l.n));
   std::vector<int64_t> starts, ends, axes;
@@ -397,7 +381,6 @@ bool LegacyBilinear(const LayerContext& ctx) {
 }
 
 absl::Status ConvertUpSampling(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
   ASSIGN_OR_RETURN(std::vector<int64_t> size,
                    ctx.Ints(ctx.has("size") ? "size" : "length", l.n, std::vector<int64_t>(l.n, 2)));
@@ -432,26 +415,28 @@ absl::Status ConvertUpSampling(LayerContext& ctx) {
 
 void RegisterConvLayers(LayerRegistry& r) {
   r.Register({"Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"},
-             ConvertConv);
-  r.Register({"DepthwiseConv1D", "DepthwiseConv2D"}, ConvertDepthwiseConv);
+             Inputs(1), ConvertConv,
+             "padding valid, same, causal (1-D); groups and dilation; channels_first too");
+  r.Register({"DepthwiseConv1D", "DepthwiseConv2D"}, Inputs(1), ConvertDepthwiseConv);
   r.Register({"SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
               "SeparableConvolution2D"},
-             ConvertSeparableConv);
+             Inputs(1), ConvertSeparableConv);
   r.Register({"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution2DTranspose",
               "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D"},
-             ConvertConvTranspose);
+             Inputs(1), ConvertConvTranspose, "padding valid or same; groups=1");
   r.Register({"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D",
               "MaxPool3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
               "AvgPool1D", "AvgPool2D", "AvgPool3D"},
-             ConvertPool);
+             Inputs(1), ConvertPool, "padding valid or same");
   r.Register({"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
               "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPooling1D",
               "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
               "GlobalMaxPool3D"},
-             ConvertGlobalPool);
-  r.Register({"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}, ConvertZeroPadding);
-  r.Register({"Cropping1D", "Cropping2D", "Cropping3D"}, ConvertCropping);
-  r.Register({"UpSampling1D", "UpSampling2D", "UpSampling3D"}, ConvertUpSampling);
+             Inputs(1), ConvertGlobalPool, "keepdims; 1-D averages honour masks");
+  r.Register({"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}, Inputs(1), ConvertZeroPadding);
+  r.Register({"Cropping1D", "Cropping2D", "Cropping3D"}, Inputs(1), ConvertCropping);
+  r.Register({"UpSampling1D", "UpSampling2D", "UpSampling3D"}, Inputs(1), ConvertUpSampling,
+             "interpolation nearest or bilinear");
 }
 
 }  // namespace onnxsmith::converter::keras

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/keras/activations.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
@@ -41,14 +41,12 @@ std::string FloatInput(LayerContext& ctx, int i) {
 
 // --- InputLayer (bound by the converter; a call is an identity) ---
 absl::Status ConvertInputLayer(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ctx.SetOutput(0, ctx.input(0));
   return absl::OkStatus();
 }
 
 // --- layers that do nothing at inference ---
 absl::Status ConvertPassThrough(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ctx.SetOutput(0, ctx.input(0));
   ctx.PropagateMask();
   return absl::OkStatus();
@@ -56,7 +54,6 @@ absl::Status ConvertPassThrough(LayerContext& ctx) {
 
 // --- Dense ---
 absl::Status ConvertDense(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   if (ctx.num_weights() > 0 && !ir::IsFloating(ctx.weights()[0].value.dtype())) {
     return ctx.Unsupported("a quantized kernel (Keras int8/int4 quantization)");
   }
@@ -74,7 +71,6 @@ absl::Status ConvertDense(LayerContext& ctx) {
 
 // --- activations ---
 absl::Status ConvertActivation(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto out, ctx.ActivationFromConfig(ctx.input(0)));
   ctx.SetOutput(0, out);
   ctx.PropagateMask();
@@ -82,7 +78,6 @@ absl::Status ConvertActivation(LayerContext& ctx) {
 }
 
 absl::Status ConvertReLU(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const std::string x = ctx.input(0);
   const bool has_max = ctx.has("max_value");
   const double max_value = ctx.Float("max_value", 0);
@@ -125,7 +120,6 @@ absl::Status ConvertReLU(LayerContext& ctx) {
 }
 
 absl::Status ConvertLeakyReLU(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const double alpha = ctx.Float("negative_slope", ctx.Float("alpha", 0.3));
   ctx.SetOutput(0, ctx.AddNode("LeakyRelu", {ctx.input(0)},
                                {Attribute::Float("alpha", static_cast<float>(alpha))}));
@@ -134,7 +128,6 @@ absl::Status ConvertLeakyReLU(LayerContext& ctx) {
 }
 
 absl::Status ConvertPReLU(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto alpha, ctx.WeightConst(0, "alpha"));
   ctx.SetOutput(0, ctx.AddNode("PRelu", {ctx.input(0), alpha}));
   ctx.PropagateMask();
@@ -142,7 +135,6 @@ absl::Status ConvertPReLU(LayerContext& ctx) {
 }
 
 absl::Status ConvertELU(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const double alpha = ctx.Float("alpha", 1.0);
   ctx.SetOutput(0, ctx.AddNode("Elu", {ctx.input(0)},
                                {Attribute::Float("alpha", static_cast<float>(alpha))}));
@@ -151,7 +143,6 @@ absl::Status ConvertELU(LayerContext& ctx) {
 }
 
 absl::Status ConvertThresholdedReLU(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const double theta = ctx.Float("theta", 1.0);
   ctx.SetOutput(0, ctx.AddNode("ThresholdedRelu", {ctx.input(0)},
                                {Attribute::Float("alpha", static_cast<float>(theta))}));
@@ -159,7 +150,6 @@ absl::Status ConvertThresholdedReLU(LayerContext& ctx) {
 }
 
 absl::Status ConvertSoftmax(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   if (!ctx.kwarg_inputs("mask").empty()) {
     return ctx.Unsupported("a mask passed to Softmax");
   }
@@ -186,7 +176,6 @@ absl::Status ConvertSoftmax(LayerContext& ctx) {
 
 // --- reshaping ---
 absl::Status ConvertFlatten(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto channels_first, ctx.ChannelsFirst());
   std::string x = ctx.input(0);
   if (channels_first) {
@@ -198,7 +187,6 @@ absl::Status ConvertFlatten(LayerContext& ctx) {
 }
 
 absl::Status ConvertReshape(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto target, ctx.Ints("target_shape", 0));
   std::vector<int64_t> shape = {0};  // 0: keep the batch dim
   for (int64_t d : target) {
@@ -210,7 +198,6 @@ absl::Status ConvertReshape(LayerContext& ctx) {
 }
 
 absl::Status ConvertPermute(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto dims, ctx.Ints("dims", 0));
   std::vector<int64_t> perm = {0};
   std::vector<bool> seen(dims.size() + 1, false);
@@ -226,7 +213,6 @@ absl::Status ConvertPermute(LayerContext& ctx) {
 }
 
 absl::Status ConvertRepeatVector(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto n, ctx.RequiredInt("n"));
   std::string x = ctx.Unsqueeze(ctx.input(0), {1});
   ctx.SetOutput(0, ctx.AddNode("Expand", {x, ctx.ConstInt64s({1, n, 1}, "shape")}));
@@ -250,7 +236,6 @@ std::string VectorConst(LayerContext& ctx, const std::vector<double>& values, co
 }
 
 absl::Status ConvertRescaling(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto scale, FloatList(ctx, "scale", 1.0));
   ASSIGN_OR_RETURN(auto offset, FloatList(ctx, "offset", 0.0));
   std::string y = ctx.AddNode("Mul", {FloatInput(ctx, 0), VectorConst(ctx, scale, "scale")});
@@ -262,7 +247,6 @@ absl::Status ConvertRescaling(LayerContext& ctx) {
 }
 
 absl::Status ConvertNormalization(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto rank, ctx.InputRank(0));
   std::vector<int64_t> keep;
   if (ctx.has("axis")) {
@@ -332,7 +316,6 @@ absl::Status ConvertNormalization(LayerContext& ctx) {
 
 // --- Embedding, Masking ---
 absl::Status ConvertEmbedding(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   if (ctx.num_weights() > 0 && !ir::IsFloating(ctx.weights()[0].value.dtype())) {
     return ctx.Unsupported("quantized embeddings");
   }
@@ -348,7 +331,6 @@ absl::Status ConvertEmbedding(LayerContext& ctx) {
 }
 
 absl::Status ConvertMasking(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(auto values, FloatList(ctx, "mask_value", 0.0));
   if (values.size() != 1) return ctx.Unsupported("a mask_value that is not a scalar");
   const std::string x = ctx.input(0);
@@ -366,7 +348,6 @@ absl::Status ConvertMasking(LayerContext& ctx) {
 // --- merging ---
 // Keras expands lower-rank inputs at axis 1 until the ranks agree.
 absl::StatusOr<std::vector<std::string>> MergeInputs(LayerContext& ctx) {
-  if (ctx.num_inputs() < 1) return ctx.Error("needs at least one input");
   std::vector<std::string> xs;
   int max_rank = -1;
   bool all_known = true;
@@ -410,7 +391,6 @@ absl::Status ConvertElementwiseMerge(LayerContext& ctx) {
 }
 
 absl::Status ConvertConcatenate(LayerContext& ctx) {
-  if (ctx.num_inputs() < 1) return ctx.Error("needs at least one input");
   const int64_t axis = ctx.Int("axis", -1);
   std::vector<std::string> xs;
   for (int i = 0; i < ctx.num_inputs(); ++i) xs.push_back(ctx.input(i));
@@ -426,7 +406,6 @@ std::string L2Normalize(LayerContext& ctx, const std::string& x, int64_t axis) {
 }
 
 absl::Status ConvertDot(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
   ASSIGN_OR_RETURN(auto r0, ctx.InputRank(0));
   ASSIGN_OR_RETURN(auto r1, ctx.InputRank(1));
   ASSIGN_OR_RETURN(auto axes, ctx.Ints("axes", 2));
@@ -454,7 +433,6 @@ absl::Status ConvertDot(LayerContext& ctx) {
 
 // --- TimeDistributed: the wrapped layer on [batch * steps, ...] ---
 absl::Status ConvertTimeDistributed(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const Json* inner = ctx.cfg("layer");
   const Json* inner_cls = inner ? Find(*inner, "class_name") : nullptr;
   const Json* inner_cfg = inner ? Find(*inner, "config") : nullptr;
@@ -468,8 +446,8 @@ absl::Status ConvertTimeDistributed(LayerContext& ctx) {
   spec.name = "layer";
   if (const Json* n = Find(*inner_cfg, "name"); n && n->is_string()) spec.name = n->get<std::string>();
   if (const Json* m = Find(*inner, "module"); m && m->is_string()) spec.module = m->get<std::string>();
-  LayerFn fn = LayerRegistry::Global().Find(spec.class_name);
-  if (fn == nullptr || spec.class_name == "TimeDistributed") {
+  const LayerHandler* inner_handler = LayerRegistry::Global().Find(spec.class_name);
+  if (inner_handler == nullptr || spec.class_name == "TimeDistributed") {
     return ctx.Unsupported(absl::StrCat("wrapping a ", spec.class_name, " layer"));
   }
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
@@ -503,7 +481,7 @@ absl::Status ConvertTimeDistributed(LayerContext& ctx) {
   InboundNode node;
   LayerContext inner_ctx(spec, node, 0, ctx.name() + "/" + spec.name, {merged}, {}, {},
                          &ctx.weights(), &ctx.env());
-  RETURN_IF_ERROR(fn(inner_ctx));
+  RETURN_IF_ERROR(RunLayerHandler(*inner_handler, inner_ctx));
   if (inner_ctx.outputs().empty() || inner_ctx.outputs()[0].empty()) {
     return ctx.Error("the wrapped layer produced no output");
   }
@@ -527,33 +505,37 @@ absl::Status ConvertTimeDistributed(LayerContext& ctx) {
 }  // namespace
 
 void RegisterCoreLayers(LayerRegistry& r) {
-  r.Register({"TimeDistributed"}, ConvertTimeDistributed);
-  r.Register({"InputLayer"}, ConvertInputLayer);
+  r.Register({"TimeDistributed"}, Inputs(1), ConvertTimeDistributed,
+             "wraps any registered layer but TimeDistributed; input rank >= 3");
+  r.Register({"InputLayer"}, Inputs(1), ConvertInputLayer);
   r.Register({"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
               "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
               "Identity", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
               "RandomContrast", "RandomBrightness"},
-             ConvertPassThrough);
-  r.Register({"Dense"}, ConvertDense);
-  r.Register({"Activation"}, ConvertActivation);
-  r.Register({"ReLU"}, ConvertReLU);
-  r.Register({"LeakyReLU"}, ConvertLeakyReLU);
-  r.Register({"PReLU"}, ConvertPReLU);
-  r.Register({"ELU"}, ConvertELU);
-  r.Register({"ThresholdedReLU"}, ConvertThresholdedReLU);
-  r.Register({"Softmax"}, ConvertSoftmax);
-  r.Register({"Flatten"}, ConvertFlatten);
-  r.Register({"Reshape"}, ConvertReshape);
-  r.Register({"Permute"}, ConvertPermute);
-  r.Register({"RepeatVector"}, ConvertRepeatVector);
-  r.Register({"Rescaling"}, ConvertRescaling);
-  r.Register({"Normalization"}, ConvertNormalization);
-  r.Register({"Embedding"}, ConvertEmbedding);
-  r.Register({"Masking"}, ConvertMasking);
-  r.Register({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"},
+             Inputs(1), ConvertPassThrough, "identity at inference");
+  r.Register({"Dense"}, Inputs(1), ConvertDense, "no quantized (int8/int4) kernels");
+  r.Register({"Activation"}, Inputs(1), ConvertActivation,
+             "built-in activations by name; not custom Python functions");
+  r.Register({"ReLU"}, Inputs(1), ConvertReLU);
+  r.Register({"LeakyReLU"}, Inputs(1), ConvertLeakyReLU);
+  r.Register({"PReLU"}, Inputs(1), ConvertPReLU);
+  r.Register({"ELU"}, Inputs(1), ConvertELU);
+  r.Register({"ThresholdedReLU"}, Inputs(1), ConvertThresholdedReLU);
+  r.Register({"Softmax"}, Inputs(1), ConvertSoftmax, "no mask argument");
+  r.Register({"Flatten"}, Inputs(1), ConvertFlatten);
+  r.Register({"Reshape"}, Inputs(1), ConvertReshape);
+  r.Register({"Permute"}, Inputs(1), ConvertPermute);
+  r.Register({"RepeatVector"}, Inputs(1), ConvertRepeatVector);
+  r.Register({"Rescaling"}, Inputs(1), ConvertRescaling);
+  r.Register({"Normalization"}, Inputs(1), ConvertNormalization,
+             "not along the batch axis");
+  r.Register({"Embedding"}, Inputs(1), ConvertEmbedding,
+             "mask_zero=True yields a mask; no quantized embeddings");
+  r.Register({"Masking"}, Inputs(1), ConvertMasking, "scalar mask_value");
+  r.Register({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}, InputsAtLeast(1),
              ConvertElementwiseMerge);
-  r.Register({"Concatenate"}, ConvertConcatenate);
-  r.Register({"Dot"}, ConvertDot);
+  r.Register({"Concatenate"}, InputsAtLeast(1), ConvertConcatenate);
+  r.Register({"Dot"}, Inputs(2), ConvertDot, "two rank-2 or two rank-3 inputs, not along the batch axis");
 }
 
 }  // namespace onnxsmith::converter::keras

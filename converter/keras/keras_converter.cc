@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "converter/keras/keras_model.h"
@@ -32,7 +32,8 @@ using keras::KerasModelFile;
 using keras::KerasModelSpec;
 using keras::KerasTensorRef;
 using keras::LayerContext;
-using keras::LayerFn;
+using keras::LayerHandler;
+using keras::RunLayerHandler;
 using keras::LayerRegistry;
 
 // Keras layer classes that exist but have no handler here yet (the message
@@ -350,10 +351,10 @@ class KerasConverter {
             absl::StrCat("--inputs-as-nchw: input '", name, "' has rank ", rank, " (< 3)"));
       }
       std::vector<int64_t> nchw_dims;
-      for (int64_t p : NhwcToNchwPerm(rank)) nchw_dims.push_back((*dims)[p]);
+      for (int64_t p : ChannelsLastToFirstPerm(rank)) nchw_dims.push_back((*dims)[p]);
       builder_.AddGraphInput(name, to_type(nchw_dims));
       std::string nhwc = builder_.AddNode(name + "/to_nhwc", "Transpose", "", {name}, 1,
-                                          {ir::Attribute::Ints("perm", NchwToNhwcPerm(rank))})[0];
+                                          {ir::Attribute::Ints("perm", ChannelsFirstToLastPerm(rank))})[0];
       values.push_back({nhwc, std::nullopt});
     }
     // Output names are the layer names: keep generated values off them.
@@ -504,11 +505,13 @@ class KerasConverter {
     }
     auto w = file_.weights.find(path);
     const std::vector<keras::KerasWeight>* weights = w == file_.weights.end() ? nullptr : &w->second;
-    LayerFn fn = LayerRegistry::Global().Find(HandlerKey(layer, env_.keras_major));
-    if (fn == nullptr) return absl::UnimplementedError(absl::StrCat("no handler for ", layer.class_name));
+    const LayerHandler* handler = LayerRegistry::Global().Find(HandlerKey(layer, env_.keras_major));
+    if (handler == nullptr) {
+      return absl::UnimplementedError(absl::StrCat("no handler for ", layer.class_name));
+    }
     LayerContext ctx(layer, node, node_index, path, std::move(values), std::move(masks),
                      std::move(kwargs), weights, &env_);
-    RETURN_IF_ERROR(fn(ctx));
+    RETURN_IF_ERROR(RunLayerHandler(*handler, ctx));
     ++result_->stats.tf_ops[layer.class_name];
     std::vector<Value> outs;
     for (size_t k = 0; k < ctx.outputs().size(); ++k) {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/keras/activations.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
@@ -85,7 +85,6 @@ absl::Status Binary(LayerContext& ctx) {
 }
 
 absl::Status Unary(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const std::string& op = ctx.class_name();
   const std::string x = ctx.input(0);
   static const std::map<std::string, std::string> kOps = {
@@ -115,7 +114,6 @@ absl::Status Unary(LayerContext& ctx) {
 }
 
 absl::Status SoftmaxOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const int64_t axis = ctx.Int("axis", -1);
   ctx.SetOutput(0, ctx.AddNode(ctx.class_name() == "LogSoftmax" ? "LogSoftmax" : "Softmax",
                                {ctx.input(0)}, {Attribute::Int("axis", axis)}));
@@ -123,7 +121,6 @@ absl::Status SoftmaxOp(LayerContext& ctx) {
 }
 
 absl::Status Reduction(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const std::string& op = ctx.class_name();
   const bool keepdims = ctx.Bool("keepdims", false);
   std::vector<int64_t> axes;
@@ -148,14 +145,12 @@ absl::Status Reduction(LayerContext& ctx) {
 }
 
 absl::Status ReshapeOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(std::vector<int64_t> shape, ctx.Ints("newshape", 0));
   ctx.SetOutput(0, ctx.Reshape(ctx.input(0), shape));
   return absl::OkStatus();
 }
 
 absl::Status TransposeOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   std::vector<int64_t> perm;
   if (ctx.has("axes")) {
     ASSIGN_OR_RETURN(perm, ctx.Ints("axes", 0));
@@ -168,7 +163,6 @@ absl::Status TransposeOp(LayerContext& ctx) {
 }
 
 absl::Status SqueezeOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   std::vector<int64_t> axes;
   if (ctx.has("axis")) {
     ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
@@ -178,7 +172,6 @@ absl::Status SqueezeOp(LayerContext& ctx) {
 }
 
 absl::Status ExpandDimsOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.Ints("axis", 0));
   ctx.SetOutput(0, ctx.Unsqueeze(ctx.input(0), axes));
   return absl::OkStatus();
@@ -191,7 +184,6 @@ absl::Status ConcatenateOp(LayerContext& ctx) {
 }
 
 absl::Status CastOp(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   static const std::map<std::string, DataType> kTypes = {
       {"float32", DataType::kFloat}, {"float16", DataType::kFloat16},
       {"float64", DataType::kDouble}, {"int32", DataType::kInt32}, {"int64", DataType::kInt64},
@@ -211,24 +203,25 @@ std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
 }  // namespace
 
 void RegisterKerasOps(LayerRegistry& r) {
+  // Operands may be constants saved in the call's arguments: at least one is a tensor.
   r.Register(Prefixed({"Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum",
                        "Power", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
                        "LessEqual", "LogicalAnd", "LogicalOr", "Matmul"}),
-             Binary);
+             InputsAtLeast(1), Binary, "Keras 3 operation; tensor or number operands");
   r.Register(Prefixed({"Absolute", "Abs", "Negative", "Exp", "Log", "Sqrt", "Tanh", "Sigmoid",
                        "Relu", "LogicalNot", "Sign", "Floor", "Ceil", "Erf", "Softplus",
                        "Softsign", "Sin", "Cos", "Square", "Rsqrt", "Silu", "Swish", "Relu6",
                        "Gelu", "LeakyRelu"}),
-             Unary);
-  r.Register(Prefixed({"Softmax", "LogSoftmax"}), SoftmaxOp);
+             Inputs(1), Unary, "Keras 3 operation");
+  r.Register(Prefixed({"Softmax", "LogSoftmax"}), Inputs(1), SoftmaxOp, "Keras 3 operation");
   r.Register(Prefixed({"Any", "All", "Mean", "Sum", "Max", "Amax", "Min", "Amin", "Prod"}),
-             Reduction);
-  r.Register(Prefixed({"Reshape"}), ReshapeOp);
-  r.Register(Prefixed({"Transpose"}), TransposeOp);
-  r.Register(Prefixed({"Squeeze"}), SqueezeOp);
-  r.Register(Prefixed({"ExpandDims"}), ExpandDimsOp);
-  r.Register(Prefixed({"Concatenate"}), ConcatenateOp);
-  r.Register(Prefixed({"Cast"}), CastOp);
+             Inputs(1), Reduction, "Keras 3 operation");
+  r.Register(Prefixed({"Reshape"}), Inputs(1), ReshapeOp, "Keras 3 operation");
+  r.Register(Prefixed({"Transpose"}), Inputs(1), TransposeOp, "Keras 3 operation");
+  r.Register(Prefixed({"Squeeze"}), Inputs(1), SqueezeOp, "Keras 3 operation");
+  r.Register(Prefixed({"ExpandDims"}), Inputs(1), ExpandDimsOp, "Keras 3 operation");
+  r.Register(Prefixed({"Concatenate"}), InputsAtLeast(1), ConcatenateOp, "Keras 3 operation");
+  r.Register(Prefixed({"Cast"}), Inputs(1), CastOp, "Keras 3 operation");
 }
 
 }  // namespace onnxsmith::converter::keras

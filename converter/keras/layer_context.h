@@ -1,7 +1,7 @@
 // What a Keras layer handler sees of the layer call it converts: the layer's
 // config, its weights, its input tensors as ONNX values (Keras layout:
-// channels last), keyword tensors, masks, and a builder that emits ONNX nodes.
-// Handlers follow converter/handlers/node_context.h in spirit.
+// channels last), keyword tensors, masks, and an emitter of ONNX nodes
+// (emit/onnx_emitter.h), as TF's NodeContext (handlers/node_context.h).
 #ifndef ONNXSMITH_CONVERTER_KERAS_LAYER_CONTEXT_H_
 #define ONNXSMITH_CONVERTER_KERAS_LAYER_CONTEXT_H_
 
@@ -15,15 +15,15 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "converter/emit/graph_builder.h"
+#include "converter/emit/layout.h"
+#include "converter/emit/onnx_emitter.h"
+#include "converter/emit/op_context.h"
 #include "converter/keras/json_util.h"
 #include "converter/keras/keras_file.h"
 #include "converter/keras/keras_model.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
-
-namespace onnxsmith::converter {
-class GraphBuilder;
-}
 
 namespace onnxsmith::converter::keras {
 
@@ -51,7 +51,9 @@ struct ConversionEnv {
   absl::flat_hash_map<std::string, std::string> const_cache;
 };
 
-class LayerContext {
+// A Keras layer call's emitter (names start with the layer's path) plus what
+// is Keras's own: config, weights, keyword tensors, masks.
+class LayerContext : public OpContext {
  public:
   LayerContext(const KerasLayerSpec& layer, const InboundNode& node, int node_index,
                std::string path, std::vector<std::string> inputs,
@@ -66,22 +68,13 @@ class LayerContext {
   const KerasLayerSpec& layer() const { return layer_; }
   const Json& config() const { return *layer_.config; }
   int node_index() const { return node_index_; }  // which call of a shared layer
-  int opset() const { return env_->opset; }
   int keras_major() const { return env_->keras_major; }
   const std::string& keras_version() const { return env_->keras_version; }
 
-  // --- inputs: positional tensors of the call, nested lists flattened ---
-  int num_inputs() const { return static_cast<int>(inputs_.size()); }
-  const std::string& input(int i) const { return inputs_[i]; }
-  ir::ValueType input_type(int i) const;
-  ir::DataType input_dtype(int i) const { return input_type(i).dtype; }
-  std::optional<int> input_rank(int i) const { return input_type(i).rank(); }
-  // Static dims of input i (-1 for unknown), or nullopt if the rank is unknown.
-  std::optional<std::vector<int64_t>> input_dims(int i) const;
+  // --- inputs: positional tensors of the call, nested lists flattened; the
+  // converter has checked their count against the arity the layer registered ---
   // The rank of input i, or an error naming the layer.
   absl::StatusOr<int> InputRank(int i) const;
-  // An error unless the call has between min and max positional inputs.
-  absl::Status ExpectInputs(int min, int max) const;
   // Tensors passed by keyword, e.g. "value" (MultiHeadAttention), "initial_state".
   std::vector<std::string> kwarg_inputs(const std::string& key) const;
   // The call's keyword arguments as saved (non-tensor values included).
@@ -126,30 +119,7 @@ class LayerContext {
   // Weight i (float32) as an initializer, cached.
   absl::StatusOr<std::string> WeightConst(int i, const std::string& what);
 
-  // --- emission ---
-  std::vector<std::string> AddNodeMulti(const std::string& op_type, std::vector<std::string> inputs,
-                                        int num_outputs, std::vector<ir::Attribute> attrs = {},
-                                        const std::string& domain = "");
-  std::string AddNode(const std::string& op_type, std::vector<std::string> inputs,
-                      std::vector<ir::Attribute> attrs = {});
-  std::string AddConst(ir::Tensor value, const std::string& hint = "const");
-  std::string ConstInt64s(const std::vector<int64_t>& values, const std::string& hint = "const");
-  std::string ConstFloats(std::vector<int64_t> dims, const std::vector<float>& values,
-                          const std::string& hint = "const");
-  std::string ConstFloat(float value, const std::string& hint = "const") {
-    return ConstFloats({}, {value}, hint);
-  }
-  std::string Transpose(const std::string& x, const std::vector<int64_t>& perm);
-  std::string Unsqueeze(const std::string& x, const std::vector<int64_t>& axes);
-  std::string Squeeze(const std::string& x, const std::vector<int64_t>& axes);
-  std::string Reshape(const std::string& x, const std::vector<int64_t>& shape);
-  std::string Cast(const std::string& x, ir::DataType to);
-  // Reductions with axes as an attribute (opset < 18) or an input (>= 18).
-  std::string Reduce(const std::string& op, const std::string& x, const std::vector<int64_t>& axes,
-                     bool keepdims);
-  // Channels-last <-> channels-first for a tensor of `rank`.
-  std::string ToChannelsFirst(const std::string& x, int rank);
-  std::string ToChannelsLast(const std::string& x, int rank);
+  // --- emission: OnnxEmitter's, plus ---
   // Applies a Keras activation (a name such as "relu", or its serialized
   // form); "linear"/null returns x unchanged.
   absl::StatusOr<std::string> Activation(const std::string& x, const Json* activation);
@@ -165,11 +135,6 @@ class LayerContext {
   const std::vector<std::string>& outputs() const { return outputs_; }
   const std::vector<std::optional<KerasMask>>& output_masks() const { return output_masks_; }
 
-  // --- errors, naming the layer and its class ---
-  absl::Status Error(const std::string& message) const;
-  absl::Status Unsupported(const std::string& what) const;
-
-  GraphBuilder& builder() { return *env_->builder; }
   ConversionEnv& env() { return *env_; }
 
  private:
@@ -177,7 +142,6 @@ class LayerContext {
   const InboundNode& node_;
   int node_index_;
   std::string path_;
-  std::vector<std::string> inputs_;
   std::vector<std::optional<KerasMask>> input_masks_;
   std::vector<std::pair<std::string, std::string>> kwarg_inputs_;
   const std::vector<KerasWeight>* weights_;
@@ -185,10 +149,6 @@ class LayerContext {
   std::vector<std::string> outputs_;
   std::vector<std::optional<KerasMask>> output_masks_;
 };
-
-// Layout permutations between channels-last and channels-first for `rank`.
-std::vector<int64_t> ChannelsLastToFirstPerm(int rank);
-std::vector<int64_t> ChannelsFirstToLastPerm(int rank);
 
 }  // namespace onnxsmith::converter::keras
 

@@ -1,34 +1,51 @@
 #include "converter/keras/layer_registry.h"
 
+#include "absl/strings/str_cat.h"
+#include "converter/keras/layer_context.h"
+
 namespace onnxsmith::converter::keras {
 
+absl::Span<const LayerFamily> LayerFamilies() {
+  static constexpr LayerFamily kFamilies[] = {
+      {"core", RegisterCoreLayers},           {"conv", RegisterConvLayers},
+      {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
+      {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
+  };
+  return kFamilies;
+}
+
 const LayerRegistry& LayerRegistry::Global() {
-  static const LayerRegistry* registry = [] {
-    auto* r = new LayerRegistry();
-    RegisterCoreLayers(*r);
-    RegisterConvLayers(*r);
-    RegisterNormalizationLayers(*r);
-    RegisterKerasOps(*r);
-    RegisterRecurrentLayers(*r);
-    RegisterAttentionLayers(*r);
-    return r;
-  }();
+  static const LayerRegistry* registry = new LayerRegistry(RegistryFromFamilies(LayerFamilies()));
   return *registry;
 }
 
-void LayerRegistry::Register(const std::vector<std::string>& class_names, LayerFn fn) {
-  for (const std::string& c : class_names) table_[c] = fn;
+void LayerRegistry::Register(const std::vector<std::string>& class_names, InputArity inputs,
+                             LayerFn fn, const std::string& notes) {
+  for (const std::string& c : class_names) {
+    if (!table_.emplace(c, LayerHandler{fn, inputs, notes}).second && status_.ok()) {
+      status_ = absl::AlreadyExistsError(absl::StrCat("Keras class '", c, "' is registered twice"));
+    }
+  }
 }
 
-LayerFn LayerRegistry::Find(const std::string& class_name) const {
+const LayerHandler* LayerRegistry::Find(const std::string& class_name) const {
   auto it = table_.find(class_name);
-  return it == table_.end() ? nullptr : it->second;
+  return it == table_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> LayerRegistry::Classes() const {
   std::vector<std::string> out;
-  for (const auto& [name, fn] : table_) out.push_back(name);
+  for (const auto& [name, handler] : table_) out.push_back(name);
   return out;
+}
+
+absl::Status RunLayerHandler(const LayerHandler& handler, LayerContext& ctx) {
+  absl::Status arity =
+      CheckInputArity(handler.inputs, ctx.num_inputs(),
+                      absl::StrCat("layer '", ctx.name(), "' (", ctx.class_name(), ")"),
+                      "input tensor");
+  if (!arity.ok()) return arity;
+  return handler.fn(ctx);
 }
 
 }  // namespace onnxsmith::converter::keras

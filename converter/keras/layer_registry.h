@@ -1,10 +1,12 @@
-// The table of Keras layer handlers: config class_name -> conversion function.
-// Each layer family lives in its own file and registers its classes from one
-// Register*Layers function; Global() calls them all.
+// The table of Keras layer handlers: config class_name -> conversion
+// function, with the number of positional input tensors it takes and notes
+// on its limits (both declared at registration; docs/keras_support.md is
+// generated from them). The converter checks the arity before calling.
 //
-// To add a family (e.g. converter/keras/recurrent_layers.cc): define the
-// Register function declared below in the new file (BUILD globs *.cc) and add
-// its one call to LayerRegistry::Global() in layer_registry.cc.
+// Each layer family lives in its own file and registers its classes from one
+// Register*Layers function declared below; LayerFamilies() (layer_registry.cc)
+// lists them all, as HandlerFamilies() does for TF ops (see
+// converter/handlers/registry.h for why a list rather than static registrars).
 #ifndef ONNXSMITH_CONVERTER_KERAS_LAYER_REGISTRY_H_
 #define ONNXSMITH_CONVERTER_KERAS_LAYER_REGISTRY_H_
 
@@ -13,6 +15,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "converter/input_arity.h"
+#include "converter/registry_families.h"
 
 namespace onnxsmith::converter::keras {
 
@@ -22,36 +28,57 @@ class LayerContext;
 // ONNX nodes, and sets every output the model reads (ctx.SetOutput).
 using LayerFn = absl::Status (*)(LayerContext& ctx);
 
+struct LayerHandler {
+  LayerFn fn = nullptr;
+  InputArity inputs;  // positional input tensors of a call
+  std::string notes;  // limits and particulars, for docs/keras_support.md
+};
+
+class LayerRegistry;
+using LayerFamily = RegistryFamily<LayerRegistry>;
+
 class LayerRegistry {
  public:
-  // The registry with every built-in handler.
+  // The registry of every family in LayerFamilies(). A duplicate
+  // registration (a programming error) keeps the first and is reported by
+  // status(); //tests/unit:keras_converter_test requires it OK.
   static const LayerRegistry& Global();
+  // A registry of `families`; an error on a duplicate registration.
+  static absl::StatusOr<LayerRegistry> Build(absl::Span<const LayerFamily> families) {
+    return BuildRegistry(families);
+  }
 
-  // Registers `fn` for each class name (a later registration replaces an earlier one).
-  void Register(const std::vector<std::string>& class_names, LayerFn fn);
+  // Registers `fn` for each class name; a class registered twice is a
+  // duplicate: the first stays.
+  void Register(const std::vector<std::string>& class_names, InputArity inputs, LayerFn fn,
+                const std::string& notes = "");
+  const absl::Status& status() const { return status_; }
+
   // The handler of `class_name`, or nullptr.
-  LayerFn Find(const std::string& class_name) const;
+  const LayerHandler* Find(const std::string& class_name) const;
   std::vector<std::string> Classes() const;
 
  private:
-  std::map<std::string, LayerFn> table_;
+  std::map<std::string, LayerHandler> table_;
+  absl::Status status_;
 };
 
-// One registration function per layer-family file.
+// Checks ctx's inputs against `handler`'s arity, then runs it.
+absl::Status RunLayerHandler(const LayerHandler& handler, LayerContext& ctx);
+
+// The layer families, one per file.
 void RegisterCoreLayers(LayerRegistry& r);           // core_layers.cc: InputLayer, Dense, activations,
                                                      // reshaping, merging, Embedding, Masking, dropout...
 void RegisterConvLayers(LayerRegistry& r);           // conv_layers.cc: Conv*, pooling, padding, cropping, upsampling
 void RegisterNormalizationLayers(LayerRegistry& r);  // normalization_layers.cc: BatchNormalization, LayerNormalization, ...
+void RegisterRecurrentLayers(LayerRegistry& r);      // recurrent_layers.cc: LSTM, GRU, SimpleRNN, RNN, Bidirectional
+void RegisterAttentionLayers(LayerRegistry& r);      // attention_layers.cc: MultiHeadAttention, EinsumDense, Attention
 // keras_ops.cc: Keras 3 operations recorded in functional models (module
 // keras.src.ops.*), registered as "ops.<Class>" (e.g. "ops.Add", "ops.Mean").
 void RegisterKerasOps(LayerRegistry& r);
 
-// Reserved for the recurrent and attention families: define them in
-// recurrent_layers.cc (LSTM, GRU, SimpleRNN, Bidirectional) and
-// attention_layers.cc (MultiHeadAttention, ...), then call them from
-// LayerRegistry::Global().
-void RegisterRecurrentLayers(LayerRegistry& r);
-void RegisterAttentionLayers(LayerRegistry& r);
+// Every family above, in registration order.
+absl::Span<const LayerFamily> LayerFamilies();
 
 }  // namespace onnxsmith::converter::keras
 

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -83,7 +83,6 @@ absl::StatusOr<std::vector<int64_t>> ParamDims(LayerContext& ctx, const std::vec
 
 // --- BatchNormalization ---
 absl::Status ConvertBatchNormalization(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, rank));
   const bool scale = ctx.Bool("scale", true);
@@ -142,7 +141,6 @@ absl::Status ConvertBatchNormalization(LayerContext& ctx) {
 
 // --- LayerNormalization ---
 absl::Status ConvertLayerNormalization(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, rank));
   if (ctx.Bool("rms_scaling", false)) return ctx.Unsupported("rms_scaling=True");
@@ -212,7 +210,6 @@ absl::Status ConvertLayerNormalization(LayerContext& ctx) {
 
 // --- UnitNormalization: x / ||x|| over the axes ---
 absl::Status ConvertUnitNormalization(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, rank));
   const std::string x = ctx.input(0);
@@ -229,7 +226,6 @@ absl::Status ConvertUnitNormalization(LayerContext& ctx) {
 
 // --- GroupNormalization (channels last) ---
 absl::Status ConvertGroupNormalization(LayerContext& ctx) {
-  RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, rank));
   if (axes.size() != 1 || axes[0] != rank - 1) {
@@ -277,10 +273,12 @@ absl::Status ConvertGroupNormalization(LayerContext& ctx) {
 void RegisterNormalizationLayers(LayerRegistry& r) {
   r.Register({"BatchNormalization", "BatchNormalizationV1", "BatchNormalizationV2",
               "SyncBatchNormalization"},
-             ConvertBatchNormalization);
-  r.Register({"LayerNormalization"}, ConvertLayerNormalization);
-  r.Register({"UnitNormalization"}, ConvertUnitNormalization);
-  r.Register({"GroupNormalization"}, ConvertGroupNormalization);
+             Inputs(1), ConvertBatchNormalization, "inference: moving statistics");
+  r.Register({"LayerNormalization"}, Inputs(1), ConvertLayerNormalization,
+             "ONNX LayerNormalization at opset >= 17 on trailing axes, else decomposed; "
+             "no rms_scaling");
+  r.Register({"UnitNormalization"}, Inputs(1), ConvertUnitNormalization);
+  r.Register({"GroupNormalization"}, Inputs(1), ConvertGroupNormalization, "last axis only");
 }
 
 }  // namespace onnxsmith::converter::keras

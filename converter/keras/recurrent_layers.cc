@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 #include "converter/keras/recurrent_weights.h"
@@ -348,10 +348,14 @@ absl::Status ConvertBidirectional(LayerContext& ctx) {
 }  // namespace
 
 void RegisterRecurrentLayers(LayerRegistry& r) {
+  // Input 0 is the sequence; more are initial states.
   r.Register({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1"},
-             ConvertRecurrentLayer);
-  r.Register({"RNN"}, ConvertRnnWrapper);
-  r.Register({"Bidirectional"}, ConvertBidirectional);
+             InputsAtLeast(1), ConvertRecurrentLayer,
+             "ONNX LSTM/GRU/RNN; states, masks (not with time_major=True)");
+  r.Register({"RNN"}, InputsAtLeast(1), ConvertRnnWrapper,
+             "around an LSTMCell, GRUCell or SimpleRNNCell");
+  r.Register({"Bidirectional"}, InputsAtLeast(1), ConvertBidirectional,
+             "merge_mode concat, sum, mul, ave or none; a backward_layer of the same kind and size");
 }
 
 }  // namespace onnxsmith::converter::keras

@@ -175,13 +175,64 @@ TEST(RegistryTest, PicksNewestVersionNotAboveOpset) {
   HandlerRegistry r;
   ConvertFn v13 = [](NodeContext&) { return absl::OkStatus(); };
   ConvertFn v18 = [](NodeContext&) { return absl::InternalError("18"); };
-  r.Register({"Op"}, 13, v13);
-  r.Register({"Op"}, 18, v18);
+  r.Register({"Op"}, 13, Inputs(1), v13);
+  r.Register({"Op"}, 18, Inputs(1), v18);
   EXPECT_EQ(r.Find("Op", 17), v13);
   EXPECT_EQ(r.Find("Op", 18), v18);
   EXPECT_EQ(r.Find("Op", 21), v18);
   EXPECT_EQ(r.Find("Op", 12), nullptr);
   EXPECT_EQ(r.Find("Nope", 17), nullptr);
+  EXPECT_TRUE(r.status().ok());
+}
+
+// Every family registers without a duplicate (a programming error caught here,
+// not at conversion time).
+TEST(RegistryTest, BuiltInFamiliesHaveNoDuplicates) {
+  auto built = HandlerRegistry::Build(HandlerFamilies());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_TRUE(HandlerRegistry::Global().status().ok());
+  EXPECT_EQ(built->Ops(), HandlerRegistry::Global().Ops());
+  for (const std::string& op : built->Ops()) {
+    const HandlerVersion* v = built->Lookup(op, kMaxOpset);
+    ASSERT_NE(v, nullptr) << op;
+    EXPECT_LE(v->inputs.min, v->inputs.max) << op;
+  }
+}
+
+TEST(RegistryTest, RejectsADuplicateAndKeepsTheFirst) {
+  HandlerRegistry r;
+  ConvertFn first = [](NodeContext&) { return absl::OkStatus(); };
+  ConvertFn second = [](NodeContext&) { return absl::InternalError("second"); };
+  r.Register({"Op"}, 13, Inputs(1), first);
+  r.Register({"Other", "Op"}, 13, Inputs(2), second);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(r.status().message().find("'Op'"), std::string::npos);
+  EXPECT_EQ(r.Find("Op", 13), first);
+  EXPECT_EQ(r.Lookup("Op", 13)->inputs.max, 1);
+  EXPECT_EQ(r.Find("Other", 13), second);
+
+  auto register_x = [](HandlerRegistry& reg) { reg.Register({"X"}, 13, Inputs(0), nullptr); };
+  const HandlerFamily twice[] = {{"a", register_x}, {"b", register_x}};
+  EXPECT_FALSE(HandlerRegistry::Build(twice).ok());
+}
+
+TEST(RegistryTest, ArityIsCheckedBeforeTheHandlerRuns) {
+  // A MaxPool that lost its input: an error naming the node, not a crash.
+  constexpr char kNoInput[] = R"pb(
+    node {
+      name: "pool"
+      op: "MaxPool"
+      attr { key: "T" value { type: DT_FLOAT } }
+      attr { key: "ksize" value { list { i: 1 i: 2 i: 2 i: 1 } } }
+      attr { key: "strides" value { list { i: 1 i: 2 i: 2 i: 1 } } }
+      attr { key: "padding" value { s: "VALID" } }
+    }
+  )pb";
+  auto r = ConvertGraphDef(Parse(kNoInput), ConvertOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("node 'pool' (MaxPool): expects 1 data input, got 0"),
+            std::string::npos)
+      << r.status();
 }
 
 }  // namespace

@@ -431,5 +431,33 @@ TEST(KerasLayerRegistryTest, HasTheIssueLayers) {
   }
 }
 
+// Every family registers without a duplicate (a programming error caught here,
+// not at conversion time), and every class declares a sane input arity.
+TEST(KerasLayerRegistryTest, BuiltInFamiliesHaveNoDuplicates) {
+  auto built = LayerRegistry::Build(LayerFamilies());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_TRUE(LayerRegistry::Global().status().ok());
+  EXPECT_EQ(built->Classes(), LayerRegistry::Global().Classes());
+  for (const std::string& cls : built->Classes()) {
+    const LayerHandler* h = built->Find(cls);
+    ASSERT_NE(h, nullptr) << cls;
+    EXPECT_NE(h->fn, nullptr) << cls;
+    EXPECT_GE(h->inputs.min, 1) << cls;
+    EXPECT_LE(h->inputs.min, h->inputs.max) << cls;
+  }
+}
+
+TEST(KerasLayerRegistryTest, RejectsADuplicateAndKeepsTheFirst) {
+  LayerRegistry r;
+  LayerFn first = [](LayerContext&) { return absl::OkStatus(); };
+  LayerFn second = [](LayerContext&) { return absl::InternalError("second"); };
+  r.Register({"Dense"}, Inputs(1), first, "first");
+  r.Register({"Conv2D", "Dense"}, Inputs(1), second);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.Find("Dense")->fn, first);
+  EXPECT_EQ(r.Find("Dense")->notes, "first");
+  EXPECT_EQ(r.Find("Conv2D")->fn, second);
+}
+
 }  // namespace
 }  // namespace onnxsmith::converter::keras

@@ -32,6 +32,7 @@ const std::vector<std::string> kNnOps = {
 TEST(NnOpsRegistry, EveryOpConvertsAtEveryOpset) {
   HandlerRegistry registry;
   RegisterNnOps(registry);
+  RegisterConvOps(registry);
   std::vector<int> all;
   for (int opset = kMinOpset; opset <= kMaxOpset; ++opset) all.push_back(opset);
   for (const std::string& op : kNnOps) {

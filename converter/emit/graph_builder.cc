@@ -1,19 +1,38 @@
-#include "converter/graph_builder.h"
+#include "converter/emit/graph_builder.h"
 
 #include "absl/strings/str_cat.h"
-#include "converter/handlers/node_context.h"  // NhwcToNchwPerm
+#include "converter/emit/layout.h"
 
 namespace onnxsmith::converter {
 
 GraphBuilder::GraphBuilder(ir::Graph* graph, int opset)
-    : graph_(graph), opset_(opset), inferencer_(opset) {}
+    : graph_(graph), opset_(opset), used_names_(&own_names_), inferencer_(opset) {}
+
+GraphBuilder::GraphBuilder(ir::Graph* body, GraphBuilder* outer)
+    : graph_(body),
+      opset_(outer->opset_),
+      outer_(outer),
+      used_names_(outer->used_names_),
+      inferencer_(outer->opset_) {}
+
+void GraphBuilder::ImportOuter(const std::string& value) {
+  if (outer_ == nullptr || value.empty()) return;
+  if (inferencer_.TypeOf(value).dtype != ir::DataType::kUndefined) return;
+  if (graph_->FindInitializer(value) != nullptr) return;
+  if (const ir::Tensor* t = outer_->FindConst(value)) {
+    inferencer_.SetConstant(value, *t);
+    return;
+  }
+  ir::ValueType t = outer_->TypeOf(value);
+  if (t.dtype != ir::DataType::kUndefined) inferencer_.SetType(value, t);
+}
 
 std::string GraphBuilder::UniqueName(const std::string& hint) {
   std::string base = hint.empty() ? "v" : hint;
-  if (used_names_.insert(base).second) return base;
+  if (used_names_->insert(base).second) return base;
   for (int k = 1;; ++k) {
     std::string candidate = absl::StrCat(base, "__", k);
-    if (used_names_.insert(candidate).second) return candidate;
+    if (used_names_->insert(candidate).second) return candidate;
   }
 }
 
@@ -30,6 +49,7 @@ std::vector<std::string> GraphBuilder::AddNode(const std::string& name_hint,
   node.domain = domain;
   node.inputs = std::move(inputs);
   node.attributes = std::move(attrs);
+  for (const std::string& in : node.inputs) ImportOuter(in);
   if (num_outputs == 1) {
     node.outputs.push_back(node.name);
   } else {
@@ -50,17 +70,21 @@ std::string GraphBuilder::AddConst(ir::Tensor value, const std::string& hint) {
 }
 
 void GraphBuilder::AddGraphInput(const std::string& name, ir::ValueType type) {
-  used_names_.insert(name);
+  used_names_->insert(name);
   inferencer_.SetType(name, type);
   graph_->inputs.push_back({name, std::move(type)});
 }
 
 const ir::Tensor* GraphBuilder::FindConst(const std::string& value) const {
-  return graph_->FindInitializer(value);
+  const ir::Tensor* t = graph_->FindInitializer(value);
+  if (t == nullptr && outer_ != nullptr) return outer_->FindConst(value);
+  return t;
 }
 
 ir::ValueType GraphBuilder::TypeOf(const std::string& value) const {
-  return inferencer_.TypeOf(value);
+  ir::ValueType t = inferencer_.TypeOf(value);
+  if (t.dtype == ir::DataType::kUndefined && outer_ != nullptr) return outer_->TypeOf(value);
+  return t;
 }
 
 void GraphBuilder::SetType(const std::string& value, ir::ValueType type) {
@@ -84,7 +108,7 @@ absl::StatusOr<std::string> GraphBuilder::TransposeToNchw(const std::string& val
         absl::StrCat("--outputs-as-nchw: output '", name, "' needs a known rank >= 3"));
   }
   return AddNode(name + "/to_nchw", "Transpose", "", {value}, 1,
-                 {ir::Attribute::Ints("perm", NhwcToNchwPerm(*rank))})[0];
+                 {ir::Attribute::Ints("perm", ChannelsLastToFirstPerm(*rank))})[0];
 }
 
 void GraphBuilder::AddGraphOutput(const std::string& value, const std::string& name,

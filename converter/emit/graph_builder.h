@@ -1,9 +1,10 @@
-// Builds the ONNX graph while handlers run: unique value names, the map from
+// Builds an ONNX graph while handlers run: unique value names, the map from
 // TF tensors ("node:k") to ONNX values, the types known for each value
 // (seeded by inputs and constants, extended by ONNX's per-node inference),
 // and the naming of the graph outputs (shared by the TF and Keras converters).
-#ifndef ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
-#define ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
+// Handlers emit through an OnnxEmitter (onnx_emitter.h) over a builder.
+#ifndef ONNXSMITH_CONVERTER_EMIT_GRAPH_BUILDER_H_
+#define ONNXSMITH_CONVERTER_EMIT_GRAPH_BUILDER_H_
 
 #include <memory>
 #include <string>
@@ -21,6 +22,13 @@ namespace onnxsmith::converter {
 class GraphBuilder {
  public:
   GraphBuilder(ir::Graph* graph, int opset);
+  // A builder for a subgraph body (If/Loop/Scan) nested in `outer`, at its
+  // opset: value names stay unique across the whole nest (ONNX forbids a body
+  // to shadow an enclosing name), and the enclosing graphs' values keep their
+  // types and constants when the body reads them.
+  GraphBuilder(ir::Graph* body, GraphBuilder* outer);
+  GraphBuilder(const GraphBuilder&) = delete;
+  GraphBuilder& operator=(const GraphBuilder&) = delete;
 
   ir::Graph& graph() { return *graph_; }
   int opset() const { return opset_; }
@@ -56,9 +64,14 @@ class GraphBuilder {
   void FinishOutputs();
 
  private:
+  // Makes what the enclosing graphs know of `value` known to inference here.
+  void ImportOuter(const std::string& value);
+
   ir::Graph* graph_;
   int opset_;
-  absl::flat_hash_set<std::string> used_names_;
+  GraphBuilder* outer_ = nullptr;
+  absl::flat_hash_set<std::string> own_names_;
+  absl::flat_hash_set<std::string>* used_names_;  // the outermost builder's own_names_
   absl::flat_hash_map<std::string, std::string> tf_outputs_;
   absl::flat_hash_map<std::string, std::string> output_renames_;  // value -> output name
   ir::ShapeInferencer inferencer_;
@@ -66,4 +79,4 @@ class GraphBuilder {
 
 }  // namespace onnxsmith::converter
 
-#endif  // ONNXSMITH_CONVERTER_GRAPH_BUILDER_H_
+#endif  // ONNXSMITH_CONVERTER_EMIT_GRAPH_BUILDER_H_
