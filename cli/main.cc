@@ -11,6 +11,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "cli/quantize_command.h"
 #include "evaluator/run_command.h"
 
 namespace {
@@ -27,6 +28,10 @@ constexpr char kUsage[] =
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
     "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
     "            [--threads N]\n"
+    "  quantize  IN.onnx OUT.onnx --calibration DATA.npz [--mode static|dynamic]\n"
+    "            [--method minmax|percentile|entropy] [--percentile P] [--per-tensor]\n"
+    "            [--activations uint8|int8] [--symmetric-activations] [--reduce-range]\n"
+    "            [--exclude-nodes a,b] [--exclude-op-types Op,...] [--report FILE.json]\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output_dir DIR]  (reference evaluator)\n"
     "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"
     "\n"
@@ -84,6 +89,9 @@ int main(int argc, char** argv) {
     status = onnxsmith::cli::RunConvert(args);
   } else if (command == "optimize") {
     status = onnxsmith::cli::RunOptimize(args);
+  } else if (command == "quantize") {
+    auto options = onnxsmith::cli::QuantizeCommandOptionsFromFlags(args);
+    status = options.ok() ? onnxsmith::cli::RunQuantize(*options) : options.status();
   } else if (command == "run") {
     status = onnxsmith::evaluator::RunModelCommand(args);
   } else if (command == "inspect") {
