@@ -468,7 +468,8 @@ case("QLinearConv", [X(_u8(1, 3, 8, 8)), K(np.float32(0.02)), K(np.uint8(128)), 
 case("QLinearConv", [X(_u8(1, 4, 7, 7)), K(np.float32(0.1)), K(np.uint8(5)), K(_u8(4, 1, 3, 3)),
                      K(np.float32(0.003)), K(np.uint8(130)), K(np.float32(0.4)), K(np.uint8(0))],
      opset=10, group=4, strides=[2, 2], id="QLinearConv-depthwise-u8u8")
-case("QLinearConv", [X(_u8(2, 3, 5, 5)), K(np.float32(0.05)), K(np.uint8(60)), K(_s8w(6, 3, 1, 1)),
+case("QLinearConv", [X(R.integers(-128, 128, (2, 3, 5, 5)).astype(np.int8)), K(np.float32(0.05)), K(np.int8(-10)),
+                     K(_s8w(6, 3, 1, 1)),
                      K(np.float32(0.01)), K(np.int8(0)), K(np.float32(0.02)), K(np.int8(-5))],
      opset=13, id="QLinearConv-pointwise-int8-out")
 case("QLinearMatMul", [X(_u8(2, 3, 8)), K(np.float32(0.03)), K(np.uint8(120)), K(_s8w(8, 5)),
