@@ -30,7 +30,7 @@ constexpr char kUsage[] =
     "            [--threads N]\n"
     "  quantize  IN.onnx OUT.onnx --calibration DATA.npz [--mode static|dynamic]\n"
     "            [--method minmax|percentile|entropy] [--percentile P] [--per-tensor]\n"
-    "            [--activations uint8|int8] [--symmetric-activations] [--reduce-range]\n"
+    "            [--activations uint8|int8] [--symmetric-activations] [--reduce-range|--full-range]\n"
     "            [--exclude-nodes a,b] [--exclude-op-types Op,...] [--report FILE.json]\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output_dir DIR]  (reference evaluator)\n"
     "  inspect   FILE|DIR   summary of a TF GraphDef, SavedModel or ONNX model\n"

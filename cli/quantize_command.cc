@@ -32,7 +32,10 @@ ABSL_FLAG(double, percentile, 99.999, "quantize --method percentile: the percent
 ABSL_FLAG(bool, per_tensor, false, "quantize: one scale per weight tensor (default per channel)");
 ABSL_FLAG(std::string, activations, "uint8", "quantize: activation type uint8|int8");
 ABSL_FLAG(bool, symmetric_activations, false, "quantize: symmetric activation ranges");
-ABSL_FLAG(bool, reduce_range, false, "quantize: 7-bit weights (x86 CPUs without VNNI)");
+ABSL_FLAG(bool, reduce_range, false,
+          "quantize: 7-bit weights, for x86 CPUs without VNNI whose int8 kernels saturate "
+          "(default: 7-bit exactly when this CPU lacks VNNI)");
+ABSL_FLAG(bool, full_range, false, "quantize: 8-bit weights even on a CPU without VNNI");
 ABSL_FLAG(std::string, exclude_nodes, "", "quantize: node names to keep float (comma-separated)");
 ABSL_FLAG(std::string, exclude_op_types, "", "quantize: op types to keep float (comma-separated)");
 ABSL_FLAG(std::string, format, "qdq", "quantize: qdq (QuantizeLinear/DequantizeLinear pairs)");
@@ -88,7 +91,13 @@ absl::StatusOr<QuantizeCommandOptions> QuantizeCommandOptionsFromFlags(
   }
   q.int8_activations = act == "int8";
   q.symmetric_activations = absl::GetFlag(FLAGS_symmetric_activations);
-  q.reduce_range = absl::GetFlag(FLAGS_reduce_range);
+  // Unless forced either way, fit the CPU this runs on (usually the
+  // deployment CPU).
+  if (absl::GetFlag(FLAGS_reduce_range) && absl::GetFlag(FLAGS_full_range)) {
+    return absl::InvalidArgumentError("--reduce-range and --full-range exclude each other");
+  }
+  q.reduce_range = absl::GetFlag(FLAGS_reduce_range) ||
+                   (!absl::GetFlag(FLAGS_full_range) && !quantize::CpuHasVnni());
   q.exclude_nodes = NameSet(absl::GetFlag(FLAGS_exclude_nodes));
   q.exclude_op_types = NameSet(absl::GetFlag(FLAGS_exclude_op_types));
   q.eval_samples = absl::GetFlag(FLAGS_eval_samples);

@@ -1,5 +1,9 @@
 #include "quantize/quantize.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -218,9 +222,24 @@ const char* MethodName(Method m) {
   return "minmax";
 }
 
+bool CpuHasVnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  if (c & (1u << 11)) return true;  // AVX512_VNNI
+  __cpuid_count(7, 1, a, b, c, d);
+  return (a & (1u << 4)) != 0;      // AVX_VNNI
+#else
+  return true;
+#endif
+}
+
 absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions& options,
                                         CalibrationSource* data) {
   QuantizeReport report;
+  report.per_channel = options.per_channel;
+  report.reduce_range = options.reduce_range;
   report.mode = options.mode == Mode::kStatic ? "static" : "dynamic";
   report.method = options.mode == Mode::kStatic ? MethodName(options.method) : "none";
   report.format = options.format == Format::kQdq ? "qdq" : "qoperator";

@@ -36,7 +36,11 @@ struct QuantizeOptions {
   bool per_channel = true;              // weights; false = --per-tensor
   bool int8_activations = false;        // --activations int8 (default uint8)
   bool symmetric_activations = false;
-  bool reduce_range = false;            // 7-bit weights (CPUs without VNNI)
+  // 7-bit weights: ONNX Runtime's u8s8 kernels on x86 CPUs without VNNI
+  // (AVX2, AVX-512 without VNNI) add pairs of u8 x s8 products in int16 with
+  // saturation, which 8-bit weights can overflow (the CLI's default is
+  // !CpuHasVnni()).
+  bool reduce_range = false;
   std::set<std::string> exclude_nodes;
   std::set<std::string> exclude_op_types;
   // Samples held out of calibration to measure the INT8 model: -1 = a fifth
@@ -49,6 +53,10 @@ absl::StatusOr<Mode> ParseMode(const std::string& s);
 absl::StatusOr<Method> ParseMethod(const std::string& s);
 absl::StatusOr<Format> ParseFormat(const std::string& s);
 const char* MethodName(Method m);
+
+// Whether this CPU has 8-bit dot-product instructions that cannot saturate
+// (x86: AVX512-VNNI or AVX-VNNI; other architectures: true).
+bool CpuHasVnni();
 
 struct NodeDecision {
   std::string node;
@@ -67,6 +75,8 @@ struct OutputQuality {
 
 struct QuantizeReport {
   std::string mode, method, format;
+  bool per_channel = true;
+  bool reduce_range = false;
   std::vector<NodeDecision> nodes;
   int nodes_quantized = 0;
   int nodes_float = 0;

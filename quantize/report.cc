@@ -10,8 +10,10 @@
 namespace onnxsmith::quantize {
 
 std::string FormatReport(const QuantizeReport& r) {
-  std::string out = absl::StrFormat("  mode %s, calibration %s: %d nodes quantized, %d left float\n",
-                                    r.mode, r.method, r.nodes_quantized, r.nodes_float);
+  std::string out = absl::StrFormat(
+      "  mode %s, calibration %s, weights int8 %s%s: %d nodes quantized, %d left float\n", r.mode,
+      r.method, r.per_channel ? "per channel" : "per tensor", r.reduce_range ? " (7-bit range)" : "",
+      r.nodes_quantized, r.nodes_float);
   // Float nodes grouped by reason (one line per reason, with op types).
   std::map<std::string, std::map<std::string, int>> why;
   for (const NodeDecision& d : r.nodes) {
@@ -47,6 +49,8 @@ std::string ReportJson(const QuantizeReport& r, const std::vector<std::string>& 
   j["mode"] = r.mode;
   j["method"] = r.method;
   j["format"] = r.format;
+  j["per_channel"] = r.per_channel;
+  j["reduce_range"] = r.reduce_range;
   j["nodes_quantized"] = r.nodes_quantized;
   j["nodes_float"] = r.nodes_float;
   j["calibration_samples"] = r.calibration_samples;

@@ -103,6 +103,10 @@ std::pair<float, float> TensorStats::EntropyRange() const {
   if (bins_.empty() || count_ == 0) return {min_, max_};
   std::vector<double> h(B);
   for (int j = 0; j < B; ++j) h[j] = static_cast<double>(bins_[B + j] + bins_[B - 1 - j]);
+  // The bin at 0 is left out of the search: after a Relu it holds a spike of
+  // exact zeros (exact at any scale) that, spread over its first level by
+  // the merge, would pull the threshold far down.
+  h[0] = 0;
   int last = B;
   while (last > 0 && h[last - 1] == 0) --last;
   constexpr int kLevels = 128;
