@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "common/file_util.h"
 #include "evaluator/evaluator.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
@@ -275,6 +276,14 @@ TEST(TensorStats, MergeEqualsOnePassAndPercentileCutsOutliers) {
   auto [elo, ehi] = one.EntropyRange();
   EXPECT_LE(ehi, 500.0f);
   EXPECT_GE(elo, one.min());
+}
+
+TEST(SchemeTable, DocsTableIsGeneratedFromIt) {
+  auto doc = ReadFile("docs/quantization.md");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_NE(doc->find(SchemeTableMarkdown()), std::string::npos)
+      << "docs/quantization.md's op table differs from quantize/scheme.cc's; paste:\n"
+      << SchemeTableMarkdown();
 }
 
 }  // namespace
