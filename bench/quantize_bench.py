@@ -24,27 +24,27 @@ ORT_QUANTIZE = r"""
 import sys, time, numpy as np
 from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_static)
 from onnxruntime.quantization.shape_inference import quant_pre_process
-src, pre, dst, calib, name = sys.argv[1:6]
+src, pre, dst, calib, name, rr = sys.argv[1:7]
 xs = np.load(calib)[name]
 class Reader(CalibrationDataReader):
     def __init__(self): self.it = iter([{name: xs[i:i + 1]} for i in range(len(xs))])
     def get_next(self): return next(self.it, None)
 quant_pre_process(src, pre)
-quantize_static(pre, dst, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+quantize_static(pre, dst, Reader(), quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=rr == "1",
                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 """
 
 
 def timed(cmd):
-    """(seconds, peak RSS bytes) of a child process, via /usr/bin/time-free wait4."""
+    """(seconds, peak RSS bytes) of a child process. /usr/bin/time measures the RSS: a child
+    forked from this (TensorFlow-sized) process would inherit its high-water mark."""
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", *map(str, cmd)], capture_output=True, text=True,
+                       errors="replace")
     secs = time.perf_counter() - start
-    out, err = p.stdout.read().decode(errors="replace"), p.stderr.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{out}\n{err}")
-    return secs, ru.ru_maxrss * 1024
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stdout}\n{p.stderr}")
+    return secs, int(p.stderr.strip().splitlines()[-1]) * 1024
 
 
 def build(name, work, binary):
@@ -85,15 +85,20 @@ def outputs(path, name, xs):
     return np.concatenate([s.run(None, {name: xs[i:i + 1]})[0] for i in range(len(xs))])
 
 
-def latency_ms(path, name, x, runs=20):
-    s = session(path)
-    s.run(None, {name: x})
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
+def latencies_ms(paths, name, x, rounds=10, runs=5):
+    """Median latency per model, the models measured in alternation (a loaded machine's drift
+    then hits all alike)."""
+    sessions = [session(p) for p in paths]
+    for s in sessions:
         s.run(None, {name: x})
-        times.append(time.perf_counter() - t)
-    return 1000 * float(np.median(times))
+    times = [[] for _ in paths]
+    for _ in range(rounds):
+        for i, s in enumerate(sessions):
+            for _ in range(runs):
+                t = time.perf_counter()
+                s.run(None, {name: x})
+                times[i].append(time.perf_counter() - t)
+    return [1000 * float(np.median(t)) for t in times]
 
 
 def sqnr(ref, got):
@@ -124,23 +129,28 @@ def main():
                                 "--eval-samples", "0"])
         theirs = d / "ort.onnx"
         t_ort, m_ort = timed([sys.executable, "-c", ORT_QUANTIZE, str(fp32), str(d / "pre.onnx"), str(theirs),
-                              str(calib), inp])
+                              str(calib), inp, "0"])
+        # ORT with 7-bit weights too (what onnxsmith picks on x86 without VNNI).
+        theirs_rr = d / "ort_rr.onnx"
+        timed([sys.executable, "-c", ORT_QUANTIZE, str(fp32), str(d / "pre.onnx"), str(theirs_rr), str(calib), inp,
+               "1"])
         ref = outputs(fp32, inp, held)
+        lat = latencies_ms([fp32, ours, theirs], inp, held[:1])
         rows.append(dict(
             model=name, fp32_mb=fp32.stat().st_size / 1e6,
             ours_mb=ours.stat().st_size / 1e6, ort_mb=theirs.stat().st_size / 1e6,
             ours_s=t_ours, ort_s=t_ort, ours_rss=m_ours / 1e6, ort_rss=m_ort / 1e6,
             ours_db=sqnr(ref, outputs(ours, inp, held)), ort_db=sqnr(ref, outputs(theirs, inp, held)),
-            lat_fp32=latency_ms(fp32, inp, held[:1]), lat_ours=latency_ms(ours, inp, held[:1]),
-            lat_ort=latency_ms(theirs, inp, held[:1])))
+            ort_rr_db=sqnr(ref, outputs(theirs_rr, inp, held)),
+            lat_fp32=lat[0], lat_ours=lat[1], lat_ort=lat[2]))
         print(rows[-1], flush=True)
     print("\n| model | file fp32 / ours / ORT (MB) | quantize s ours / ORT | peak RSS MB ours / ORT "
-          "| SQNR dB ours / ORT | ORT latency ms 1 thread fp32 / ours / ORT's |")
+          "| SQNR dB ours / ORT / ORT reduce_range | ORT latency ms 1 thread fp32 / ours / ORT's |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['model']} | {r['fp32_mb']:.1f} / {r['ours_mb']:.1f} / {r['ort_mb']:.1f} "
               f"| {r['ours_s']:.1f} / {r['ort_s']:.1f} | {r['ours_rss']:.0f} / {r['ort_rss']:.0f} "
-              f"| {r['ours_db']:.2f} / {r['ort_db']:.2f} | {r['lat_fp32']:.1f} / {r['lat_ours']:.1f} / "
+              f"| {r['ours_db']:.2f} / {r['ort_db']:.2f} / {r['ort_rr_db']:.2f} | {r['lat_fp32']:.1f} / {r['lat_ours']:.1f} / "
               f"{r['lat_ort']:.1f} |")
 
 
