@@ -38,7 +38,7 @@ std::string FormatReport(const QuantizeReport& r) {
     absl::StrAppendFormat(&out, " (%d held-out samples)\n", o.samples);
   }
   if (r.outputs.empty() && r.mode == "static") {
-    absl::StrAppend(&out, "  (no held-out samples: give more than one to measure SQNR)\n");
+    absl::StrAppend(&out, "  (no held-out samples (--eval-samples): SQNR not measured)\n");
   }
   for (const std::string& w : r.warnings) absl::StrAppend(&out, "  warning: ", w, "\n");
   return out;
