@@ -6,6 +6,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/inspect_command.h"
+#include "cli/quantize_command.h"
 #include "common/build_info.h"
 #include "common/version.h"
 
@@ -25,6 +26,10 @@ constexpr char kUsage[] =
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
     "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
     "            [--threads N]\n"
+    "  quantize  IN.onnx OUT.onnx --calibration DATA.npz | --mode dynamic\n"
+    "            [--method minmax|percentile|entropy] [--per-tensor] [--activations uint8|int8]\n"
+    "            [--reduce-range | --full-range] [--exclude-nodes a,b] [--exclude-op-types T]\n"
+    "            [--report FILE.json]   (INT8, QDQ)\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output-dir DIR]  (reference evaluator)\n"
     "            [--expect name=file.npy ... [--rtol R] [--atol A]]\n"
     "  inspect   FILE|DIR [--json] [--max-items N]   summary of a TF GraphDef, SavedModel,\n"
@@ -65,6 +70,7 @@ std::unique_ptr<CommandLine> OnnxsmithCommandLine() {
   auto cli = std::make_unique<CommandLine>("onnxsmith", kUsage, VersionLine());
   cli->AddCommand(AddConvertCommand, RunConvert, CheckConvertUsage);
   cli->AddCommand(AddOptimizeCommand, RunOptimize, CheckOptimizeUsage);
+  cli->AddCommand(AddQuantizeCommand, RunQuantize, CheckQuantizeUsage);
   cli->AddCommand(AddRunCommand, RunModel);
   cli->AddCommand(AddInspectCommand, RunInspect);
   cli->AddCommand(AddVersionCommand, RunVersion);

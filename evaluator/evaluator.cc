@@ -202,7 +202,7 @@ absl::StatusOr<Evaluator> Evaluator::Create(const ir::Graph& graph, EvaluatorOpt
   return ev;
 }
 
-absl::Status Evaluator::Execute(std::vector<Array>& values) {
+absl::Status Evaluator::Execute(std::vector<Array>& values, const ValueObserver* observer) {
   const bool parallel = options_.num_threads != 1;
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& step = steps_[i];
@@ -242,6 +242,7 @@ absl::Status Evaluator::Execute(std::vector<Array>& values) {
         return absl::InternalError(absl::StrCat(label, ": output ", k, " was not produced"));
       }
       values[s] = std::move(ctx.outputs()[k]);
+      if (observer) RETURN_IF_ERROR((*observer)(slot_names_[s], values[s]));
     }
     for (int s : step.release) values[s] = Array();
   }
@@ -250,6 +251,11 @@ absl::Status Evaluator::Execute(std::vector<Array>& values) {
 
 absl::StatusOr<std::vector<ir::Tensor>> Evaluator::Run(
     const std::map<std::string, ir::Tensor>& feeds) {
+  return Run(feeds, nullptr);
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> Evaluator::Run(
+    const std::map<std::string, ir::Tensor>& feeds, const ValueObserver& observer) {
   std::vector<Array> values = constants_;
   for (const auto& [name, tensor] : feeds) {
     auto it = feed_slots_.find(name);
@@ -274,9 +280,9 @@ absl::StatusOr<std::vector<ir::Tensor>> Evaluator::Run(
   }
   absl::Status status;
   if (arena_) {
-    arena_->arena.execute([&] { status = Execute(values); });
+    arena_->arena.execute([&] { status = Execute(values, observer ? &observer : nullptr); });
   } else {
-    status = Execute(values);
+    status = Execute(values, observer ? &observer : nullptr);
   }
   RETURN_IF_ERROR(status);
   std::vector<ir::Tensor> out;

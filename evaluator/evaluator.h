@@ -12,6 +12,7 @@
 #define ONNXSMITH_EVALUATOR_EVALUATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,6 +62,14 @@ class Evaluator {
   // pool is shared and locked) unless options.profile is set.
   absl::StatusOr<std::vector<ir::Tensor>> Run(const std::map<std::string, ir::Tensor>& feeds);
 
+  // Run that also hands every value a node produces to `observer` right
+  // after the node ran, before its buffer can be released (calibration
+  // reduces intermediates to statistics this way instead of keeping them).
+  // An error from the observer stops the run.
+  using ValueObserver = std::function<absl::Status(const std::string& name, const Array& value)>;
+  absl::StatusOr<std::vector<ir::Tensor>> Run(const std::map<std::string, ir::Tensor>& feeds,
+                                              const ValueObserver& observer);
+
   const std::vector<std::string>& output_names() const { return output_names_; }
   // Graph inputs that need a feed (initializers excluded).
   const std::vector<ir::ValueInfo>& required_inputs() const { return required_inputs_; }
@@ -83,7 +92,7 @@ class Evaluator {
     std::vector<int> release;      // slots whose last reader is this step
   };
 
-  absl::Status Execute(std::vector<Array>& values);
+  absl::Status Execute(std::vector<Array>& values, const ValueObserver* observer);
 
   EvaluatorOptions options_;
   std::vector<std::unique_ptr<ir::Node>> nodes_;  // copies, owned

@@ -134,7 +134,7 @@ class HeaderParser {
 
 }  // namespace
 
-absl::StatusOr<ir::Tensor> ParseNpy(absl::string_view bytes) {
+absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes) {
   if (bytes.size() < 10 || bytes.substr(0, 6) != absl::string_view(kMagic, 6)) {
     return Corrupt("missing the \\x93NUMPY magic");
   }
@@ -155,35 +155,45 @@ absl::StatusOr<ir::Tensor> ParseNpy(absl::string_view bytes) {
   const absl::string_view header = bytes.substr(header_start, header_len);
   std::string descr;
   bool fortran = false;
-  std::vector<int64_t> shape;
+  NpyHeader h;
   HeaderParser parser(header);
-  if (absl::Status s = parser.Parse(&descr, &fortran, &shape); !s.ok()) return s;
+  if (absl::Status s = parser.Parse(&descr, &fortran, &h.shape); !s.ok()) return s;
   if (fortran) {
     return absl::UnimplementedError(".npy files in Fortran order are not supported (save C-order arrays)");
   }
-  ir::DataType dtype = ir::DataType::kUndefined;
   std::string d = descr;
   if (d == "=f4" || d == "=f8" || d == "=i4" || d == "=i8") d[0] = '<';  // native = little-endian here
   if (d == "<b1" || d == "=b1") d = "|b1";
   if (d == "<u1" || d == "=u1") d = "|u1";
   if (d == "<i1" || d == "=i1") d = "|i1";
   for (const DtypeName& n : kDtypes) {
-    if (d == n.descr) dtype = n.dtype;
+    if (d == n.descr) h.dtype = n.dtype;
   }
-  if (dtype == ir::DataType::kUndefined) {
+  if (h.dtype == ir::DataType::kUndefined) {
     return absl::UnimplementedError(absl::StrCat(
         "unsupported .npy dtype '", descr, "' (supported: <f4 <f8 <f2 <i2 <i4 <i8 <u2 <u4 <u8 |b1 |u1 |i1; big-endian is not)"));
   }
   int64_t n = 1;
-  for (int64_t dim : shape) {
+  for (int64_t dim : h.shape) {
     if (dim != 0 && n > (int64_t{1} << 40) / dim) return Corrupt("shape is too large");
     n *= dim;
   }
+  h.num_elements = n;
+  h.data_offset = header_start + header_len;
+  return h;
+}
+
+absl::StatusOr<ir::Tensor> ParseNpy(absl::string_view bytes) {
+  auto h = ParseNpyHeader(bytes);
+  if (!h.ok()) return h.status();
+  const ir::DataType dtype = h->dtype;
+  std::vector<int64_t> shape = h->shape;
+  const int64_t n = h->num_elements;
   const int64_t need = n * ir::ElementSize(dtype);
-  const size_t data_start = header_start + header_len;
+  const size_t data_start = h->data_offset;
   const int64_t have = static_cast<int64_t>(bytes.size() - data_start);
   if (have != need) {
-    return Corrupt(absl::StrCat("shape (", absl::StrJoin(shape, ", "), ") of ", descr, " needs ",
+    return Corrupt(absl::StrCat("shape (", absl::StrJoin(shape, ", "), ") of ", ir::DataTypeName(dtype), " needs ",
                                 need, " bytes of data, the file has ", have));
   }
   std::string raw(bytes.substr(data_start));

@@ -6,6 +6,7 @@
 #define ONNXSMITH_EVALUATOR_NPY_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -14,6 +15,16 @@
 namespace onnxsmith::evaluator {
 
 absl::StatusOr<ir::Tensor> ParseNpy(absl::string_view bytes);
+
+// The header alone, from the first bytes of a file (at least through the
+// header; streaming readers then read the data from data_offset on).
+struct NpyHeader {
+  ir::DataType dtype = ir::DataType::kUndefined;
+  std::vector<int64_t> shape;
+  int64_t num_elements = 0;
+  size_t data_offset = 0;
+};
+absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes);
 absl::StatusOr<std::string> SerializeNpy(const ir::Tensor& tensor);
 
 absl::StatusOr<ir::Tensor> ReadNpy(const std::string& path);

@@ -1,6 +1,9 @@
 // Quantization ops: QuantizeLinear, DequantizeLinear (per-tensor and
-// per-axis), DynamicQuantizeLinear. (MatMulInteger lives with MatMul in
-// matmul.cc.)
+// per-axis; opsets 10, 13, 19, 21), DynamicQuantizeLinear. Arithmetic follows
+// ONNX Runtime's (float32 divide, round half to even, add the zero point,
+// saturate), so that integer outputs match it exactly. The integer products
+// (MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv) live in
+// matmul.cc and quant_linear.cc.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -22,17 +25,48 @@ struct ParamIndex {
 
 absl::StatusOr<ParamIndex> MakeParamIndex(KernelContext& ctx, const Array& x, const Array& p) {
   ParamIndex pi;
-  if (p.size() == 1) return pi;
+  if (p.rank() == 0 || (p.rank() == 1 && p.size() == 1 && ctx.opset() < 13)) return pi;
   if (p.rank() != 1) return ctx.Unsupported("blocked quantization (parameters of rank > 1)");
+  if (ctx.GetInt("block_size", 0) != 0) return ctx.Unsupported("blocked quantization (block_size)");
+  if (ctx.opset() < 13 && p.size() != 1) {
+    return ctx.Error("per-axis parameters need opset 13 (model opset ", ctx.opset(), ")");
+  }
   ASSIGN_OR_RETURN(int axis, NormalizeAxis(ctx.GetInt("axis", 1), x.rank()));
   if (p.size() != x.dims()[axis]) {
-    return ctx.Error("per-axis parameters have ", p.size(), " values for an axis of size ",
-                     x.dims()[axis]);
+    if (p.size() == 1) return pi;
+    return ctx.Error("per-axis parameters have ", p.size(), " values for axis ", axis,
+                     " of size ", x.dims()[axis]);
   }
   pi.per_axis = true;
   pi.n = p.size();
   pi.inner = NumElements(Dims(x.dims().begin() + axis + 1, x.dims().end()));
   return pi;
+}
+
+// The zero points as int64 (zeros when omitted), checked against the scale.
+absl::StatusOr<std::vector<int64_t>> ZeroPoints(KernelContext& ctx, const Array& scale,
+                                                const Array* zp) {
+  if (!zp) return std::vector<int64_t>(scale.size(), 0);
+  if (zp->size() != scale.size()) {
+    return ctx.Error("zero point has ", zp->size(), " values, scale ", scale.size());
+  }
+  return ToInt64Vector(*zp);
+}
+
+template <typename Q, typename X>
+void QuantizeValues(const X* x, int64_t n, const ParamIndex& pi, const std::vector<float>& s,
+                    const std::vector<int64_t>& z, Q* y, bool parallel) {
+  const float lo = static_cast<float>(std::numeric_limits<Q>::lowest());
+  const float hi = static_cast<float>(std::numeric_limits<Q>::max());
+  ParallelFor(n, 4, parallel, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t k = pi(i);
+      // float / float then nearbyint (round half to even, the default mode).
+      float q = std::nearbyint(static_cast<float>(x[i]) / s[k]) + static_cast<float>(z[k]);
+      q = std::isnan(q) ? 0.0f : std::clamp(q, lo, hi);
+      y[i] = static_cast<Q>(q);
+    }
+  });
 }
 
 absl::Status QuantizeKernel(KernelContext& ctx) {
@@ -43,30 +77,28 @@ absl::Status QuantizeKernel(KernelContext& ctx) {
   DataType out_type = zp ? zp->dtype() : DataType::kUint8;
   if (!zp && ctx.HasAttr("output_dtype")) out_type = static_cast<DataType>(ctx.GetInt("output_dtype", 2));
   ASSIGN_OR_RETURN(ParamIndex pi, MakeParamIndex(ctx, x, scale));
-  ASSIGN_OR_RETURN(std::vector<double> sv, ToDoubleVector(scale));
-  std::vector<int64_t> zv(scale.size(), 0);
-  if (zp) {
-    if (zp->size() != scale.size()) return ctx.Error("zero point and scale sizes differ");
-    ASSIGN_OR_RETURN(zv, ToInt64Vector(*zp));
+  ASSIGN_OR_RETURN(std::vector<double> sd, ToDoubleVector(scale));
+  std::vector<float> sv(sd.begin(), sd.end());
+  ASSIGN_OR_RETURN(std::vector<int64_t> zv, ZeroPoints(ctx, scale, zp));
+  if (out_type != DataType::kInt8 && out_type != DataType::kUint8 &&
+      out_type != DataType::kInt16 && out_type != DataType::kUint16) {
+    return ctx.Unsupported("QuantizeLinear to ", ir::DataTypeName(out_type));
   }
-  ASSIGN_OR_RETURN(std::vector<double> xv, ToDoubleVector(x));
   ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, out_type, x.dims()));
   return Dispatch<kIntTypes>(out_type, "QuantizeLinear", [&](auto tag) -> absl::Status {
     using Q = typename decltype(tag)::type;
-    Q* y = out->mutable_data<Q>();
-    const double lo = std::numeric_limits<Q>::lowest(), hi = std::numeric_limits<Q>::max();
-    const bool f32 = x.dtype() == DataType::kFloat;
-    for (int64_t i = 0; i < x.size(); ++i) {
-      const int64_t k = pi(i);
-      double q;
-      if (f32) {
-        q = std::nearbyint(static_cast<float>(xv[i]) / static_cast<float>(sv[k]));
+    if constexpr (sizeof(Q) <= 2) {
+      Q* y = out->mutable_data<Q>();
+      if (x.dtype() == DataType::kFloat) {
+        QuantizeValues<Q>(x.data<float>(), x.size(), pi, sv, zv, y, ctx.parallel());
       } else {
-        q = std::nearbyint(xv[i] / sv[k]);
+        ASSIGN_OR_RETURN(std::vector<double> xv, ToDoubleVector(x));
+        QuantizeValues<Q>(xv.data(), x.size(), pi, sv, zv, y, ctx.parallel());
       }
-      y[i] = static_cast<Q>(std::clamp(q + static_cast<double>(zv[k]), lo, hi));
+      return absl::OkStatus();
+    } else {
+      return ctx.Unsupported("QuantizeLinear to a 32/64-bit type");
     }
-    return absl::OkStatus();
   });
 }
 
@@ -75,23 +107,26 @@ absl::Status DequantizeKernel(KernelContext& ctx) {
   const Array& x = ctx.input(0);
   const Array& scale = ctx.input(1);
   const Array* zp = ctx.has_input(2) ? &ctx.input(2) : nullptr;
+  if (zp && zp->dtype() != x.dtype()) return ctx.Error("zero point type differs from x's");
   ASSIGN_OR_RETURN(ParamIndex pi, MakeParamIndex(ctx, x, scale));
-  ASSIGN_OR_RETURN(std::vector<int64_t> xv, ToInt64Vector(x));
-  std::vector<int64_t> zv(scale.size(), 0);
-  if (zp) {
-    if (zp->size() != scale.size()) return ctx.Error("zero point and scale sizes differ");
-    ASSIGN_OR_RETURN(zv, ToInt64Vector(*zp));
-  }
-  return Dispatch<kFloatTypes>(scale.dtype(), "DequantizeLinear", [&](auto tag) -> absl::Status {
-    using T = typename decltype(tag)::type;
+  ASSIGN_OR_RETURN(std::vector<int64_t> zv, ZeroPoints(ctx, scale, zp));
+  return Dispatch<kFloatTypes>(scale.dtype(), "DequantizeLinear", [&](auto stag) -> absl::Status {
+    using T = typename decltype(stag)::type;
     ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, scale.dtype(), x.dims()));
     const T* s = scale.data<T>();
     T* y = out->mutable_data<T>();
-    for (int64_t i = 0; i < x.size(); ++i) {
-      const int64_t k = pi(i);
-      y[i] = static_cast<T>(static_cast<T>(xv[i] - zv[k]) * s[k]);
-    }
-    return absl::OkStatus();
+    return Dispatch<kIntTypes>(x.dtype(), "DequantizeLinear", [&](auto xtag) -> absl::Status {
+      using X = typename decltype(xtag)::type;
+      const X* xp = x.data<X>();
+      ParallelFor(x.size(), 2, ctx.parallel(), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const int64_t k = pi(i);
+          // (x - zp) in integers, then one rounding to T, then the product.
+          y[i] = static_cast<T>(static_cast<T>(static_cast<int64_t>(xp[i]) - zv[k]) * s[k]);
+        }
+      });
+      return absl::OkStatus();
+    });
   });
 }
 
@@ -100,19 +135,18 @@ absl::Status DynamicQuantizeKernel(KernelContext& ctx) {
   const Array& x = ctx.input(0);
   if (x.dtype() != DataType::kFloat) return ctx.Error("input must be float32");
   const float* xp = x.data<float>();
+  // The range always holds 0 so that it is exact.
   float mn = 0, mx = 0;
   for (int64_t i = 0; i < x.size(); ++i) {
     mn = std::min(mn, xp[i]);
     mx = std::max(mx, xp[i]);
   }
   const float scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
-  const float zpf = std::clamp(std::nearbyint(0.0f - mn / scale), 0.0f, 255.0f);
+  const float zpf = std::nearbyint(std::clamp(0.0f - mn / scale, 0.0f, 255.0f));
   const uint8_t zp = static_cast<uint8_t>(zpf);
   ASSIGN_OR_RETURN(Array * y, ctx.Allocate(0, DataType::kUint8, x.dims()));
-  for (int64_t i = 0; i < x.size(); ++i) {
-    const float q = std::nearbyint(xp[i] / scale) + zp;
-    y->mutable_data<uint8_t>()[i] = static_cast<uint8_t>(std::clamp(q, 0.0f, 255.0f));
-  }
+  QuantizeValues<uint8_t>(xp, x.size(), ParamIndex{}, {scale}, {zp}, y->mutable_data<uint8_t>(),
+                          ctx.parallel());
   if (ctx.has_output(1)) {
     ASSIGN_OR_RETURN(Array * s, ctx.Allocate(1, DataType::kFloat, {}));
     s->mutable_data<float>()[0] = scale;
@@ -126,10 +160,14 @@ absl::Status DynamicQuantizeKernel(KernelContext& ctx) {
 
 }  // namespace
 
+// quant_linear.cc (declared here: kernel.h lists one registration per family).
+void RegisterQLinearKernels(KernelRegistry& r);
+
 void RegisterQuantKernels(KernelRegistry& r) {
   r.Register("QuantizeLinear", QuantizeKernel);
   r.Register("DequantizeLinear", DequantizeKernel);
   r.Register("DynamicQuantizeLinear", DynamicQuantizeKernel);
+  RegisterQLinearKernels(r);
 }
 
 }  // namespace onnxsmith::evaluator

@@ -257,4 +257,36 @@ good = model([helper.make_node("MatMul", ["x", "w"], ["y"])], [w])
 put("onnx/empty.onnx", b"")
 truncations("onnx/mlp.onnx", (seeds / "onnx_model" / "mlp.onnx").read_bytes(), suffix=".onnx")
 put("onnx/graphdef_as_onnx.onnx", (seeds / "graphdef" / "tiny_add_int32_model.pb").read_bytes())
+# ----------------------------------------------------------------------------- quantize calibration data
+# A tiny model (x [N,3,4,4] -> Conv -> y) and bad .npz calibration files for it.
+qw = numpy_helper.from_array(np.ones((2, 3, 1, 1), np.float32), "w")
+put("quantize/model.onnx", model([helper.make_node("Conv", ["x", "w"], ["y"])], [qw],
+                                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])]))
+
+
+def npz(rel, **arrays):
+    import io
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return put(rel, buf.getvalue())
+
+
+good_x = np.ones((3, 3, 4, 4), np.float32)
+npz("quantize/wrong_name.npz", y=good_x)
+npz("quantize/wrong_shape.npz", x=np.ones((3, 3, 5, 4), np.float32))
+npz("quantize/wrong_dtype.npz", x=good_x.astype(np.float64))
+nan_x = good_x.copy()
+nan_x[1, 2, 0, 0] = np.inf
+npz("quantize/inf.npz", x=nan_x)
+npz("quantize/empty.npz", x=np.ones((0, 3, 4, 4), np.float32))
+hdr = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 3, 4, 4), }"
+hdr += b" " * (117 - len(hdr)) + b"\n"
+npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr + b"\0" * 64
+buf = __import__("io").BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("x.npy", npy)
+put("quantize/huge_shape.npz", buf.getvalue())
+data = (here / "quantize" / "wrong_name.npz").read_bytes()
+put("quantize/truncated.npz", data[: len(data) // 2])
+
 print("ok")

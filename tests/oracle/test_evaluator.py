@@ -413,6 +413,49 @@ case("MatMulInteger", [X(R.integers(0, 255, (3, 4)).astype(np.uint8)), X(R.integ
 # (int8 B within +-64: ORT's u8s8 kernels saturate int16 pair sums beyond that.)
 case("MatMulInteger", [X(R.integers(0, 255, (2, 3, 4)).astype(np.uint8)), K(R.integers(-64, 63, (4, 5)).astype(np.int8))],
      opset=10, id="MatMulInteger-batched-int8")
+# Exact halves (x / scale = k + 0.5) round to even; out-of-range values saturate.
+_HALVES = np.array([0.25, 0.75, -0.25, -0.75, 1.25, 100.0, -100.0, 0.0], np.float32)
+case("QuantizeLinear", [X(_HALVES), K(np.float32(0.5)), K(np.uint8(10))], opset=13, id="QuantizeLinear-halves-uint8")
+case("QuantizeLinear", [X(_HALVES), K(np.float32(0.5)), K(np.int8(-3))], opset=19, id="QuantizeLinear-19-halves-int8")
+case("QuantizeLinear", [X(f32(2, 3, 4, lo=-3, hi=3)), K(np.array([0.02, 0.05, 0.1, 0.2], np.float32)),
+                        K(np.array([0, 1, -3, 5], np.int8))], axis=-1, opset=19, id="QuantizeLinear-19-per-axis-last")
+case("QuantizeLinear", [X(f32(3, 2, lo=-3, hi=3)), K(np.array([0.02, 0.05, 0.1], np.float32)),
+                        K(np.array([3, 1, 200], np.uint8))], axis=0, opset=21, id="QuantizeLinear-21-per-axis")
+case("DequantizeLinear", [X(R.integers(0, 255, (3, 2, 2)).astype(np.uint8)), K(np.array([0.1, 0.2, 0.3], np.float32)),
+                          K(np.array([0, 128, 255], np.uint8))], axis=0, opset=19, id="DequantizeLinear-19-per-axis")
+case("DynamicQuantizeLinear", [X(f32(5, 7, lo=0.5, hi=3))], outputs=3, opset=11, id="DynamicQuantizeLinear-positive")
+
+
+def _u8(*shape):
+    return R.integers(0, 256, shape).astype(np.uint8)
+
+
+def _s8w(*shape):
+    # int8 weights within +-64: ORT's u8s8 AVX2 kernels saturate int16 pair sums beyond that.
+    return R.integers(-64, 64, shape).astype(np.int8)
+
+
+case("ConvInteger", [X(_u8(1, 3, 6, 7)), K(_u8(4, 3, 3, 3)), K(np.uint8(120)), K(np.uint8(7))], opset=10,
+     pads=[1, 0, 1, 2], strides=[2, 1], id="ConvInteger-u8u8-pads-strides")
+case("ConvInteger", [X(_u8(2, 4, 5, 5)), K(_u8(4, 2, 2, 2)), K(np.uint8(3))], opset=10, group=2,
+     dilations=[2, 1], id="ConvInteger-group-dilation")
+case("QLinearConv", [X(_u8(1, 3, 8, 8)), K(np.float32(0.02)), K(np.uint8(128)), K(_s8w(5, 3, 3, 3)),
+                     K(np.array([0.01, 0.02, 0.005, 0.03, 0.011], np.float32)), K(np.zeros(5, np.int8)),
+                     K(np.float32(0.05)), K(np.uint8(100)), K(R.integers(-3000, 3000, 5).astype(np.int32))],
+     opset=13, pads=[1, 1, 1, 1], id="QLinearConv-per-channel-bias")
+case("QLinearConv", [X(_u8(1, 4, 7, 7)), K(np.float32(0.1)), K(np.uint8(5)), K(_u8(4, 1, 3, 3)),
+                     K(np.float32(0.003)), K(np.uint8(130)), K(np.float32(0.4)), K(np.uint8(0))],
+     opset=10, group=4, strides=[2, 2], id="QLinearConv-depthwise-u8u8")
+case("QLinearConv", [X(R.integers(-128, 128, (2, 3, 5, 5)).astype(np.int8)), K(np.float32(0.05)), K(np.int8(-10)),
+                     K(_s8w(6, 3, 1, 1)),
+                     K(np.float32(0.01)), K(np.int8(0)), K(np.float32(0.02)), K(np.int8(-5))],
+     opset=13, id="QLinearConv-pointwise-int8-out")
+case("QLinearMatMul", [X(_u8(2, 3, 8)), K(np.float32(0.03)), K(np.uint8(120)), K(_s8w(8, 5)),
+                       K(np.float32(0.02)), K(np.int8(0)), K(np.float32(0.1)), K(np.uint8(128))],
+     opset=10, id="QLinearMatMul-batched-u8s8")
+case("QLinearMatMul", [X(_u8(4, 6)), K(np.float32(0.5)), K(np.uint8(3)), K(_u8(6, 3)),
+                       K(np.array([0.01, 0.02, 0.03], np.float32)), K(np.array([1, 2, 3], np.uint8)),
+                       K(np.float32(4.0)), K(np.uint8(9))], opset=13, id="QLinearMatMul-per-column")
 
 
 # Opset 21 (IR 10): ops whose type lists or attributes grew.

@@ -1,0 +1,169 @@
+#include "cli/quantize_command.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/command_line.h"
+#include "cli/report.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "common/timing.h"
+#include "ir/model_io.h"
+#include "ir/model_writer.h"
+#include "ir/onnx_proto.h"
+#include "optimizer/passes.h"
+#include "quantize/calibration_data.h"
+#include "tbb/global_control.h"
+
+
+namespace onnxsmith::cli {
+namespace {
+
+std::set<std::string> NameSet(const std::vector<std::string>& lists) {
+  std::set<std::string> names;
+  for (const std::string& list : lists) {
+    for (absl::string_view n : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+      names.insert(std::string(n));
+    }
+  }
+  return names;
+}
+
+int64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? -1 : static_cast<int64_t>(n);
+}
+
+int64_t PeakRssBytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+}  // namespace
+
+CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
+  CLI::App* sub = app.add_subcommand("quantize", "INT8 quantization of an ONNX model (QDQ)");
+  QuantizeFlags& f = o->flags;
+  sub->add_option("input", o->input, "IN.onnx (fp32)")->required();
+  sub->add_option("output", o->output, "OUT.onnx")->required();
+  sub->add_option(FlagNames("calibration"), o->calibration,
+                  "calibration samples: .npz keyed by input name (samples on axis 0), a .npy, "
+                  "or a directory of them");
+  sub->add_option(FlagNames("mode"), f.mode, "static (QDQ, calibrated) or dynamic");
+  sub->add_option(FlagNames("method"), f.method, "calibration: minmax|percentile|entropy");
+  sub->add_option(FlagNames("percentile"), f.percentile, "--method percentile: the percentile kept");
+  sub->add_flag(FlagNames("per-tensor"), f.per_tensor, "one scale per weight tensor");
+  sub->add_option(FlagNames("activations"), f.activations, "activation type uint8|int8");
+  sub->add_flag(FlagNames("symmetric-activations"), f.symmetric_activations,
+                "symmetric activation ranges");
+  sub->add_flag(FlagNames("reduce-range"), f.reduce_range,
+                "7-bit weights, for x86 CPUs without VNNI whose int8 kernels saturate "
+                "(default: 7-bit exactly when this CPU lacks VNNI)");
+  sub->add_flag(FlagNames("full-range"), f.full_range, "8-bit weights even on a CPU without VNNI");
+  AddRepeated(sub, "exclude-nodes", &f.exclude_nodes, "node names to keep float");
+  AddRepeated(sub, "exclude-op-types", &f.exclude_op_types, "op types to keep float");
+  sub->add_option(FlagNames("format"), f.format, "qdq (QuantizeLinear/DequantizeLinear pairs)");
+  sub->add_option(FlagNames("report"), o->report_path, "write the report as JSON to FILE");
+  sub->add_option(FlagNames("eval-samples"), f.eval_samples,
+                  "samples held out of calibration to measure SQNR (-1: a fifth, at most 256)");
+  sub->add_option(FlagNames("threads"), o->threads, "worker threads (TBB); 0 = all cores");
+  return sub;
+}
+
+absl::StatusOr<quantize::QuantizeOptions> ToQuantizeOptions(const QuantizeFlags& f) {
+  quantize::QuantizeOptions q;
+  ASSIGN_OR_RETURN(q.mode, quantize::ParseMode(f.mode));
+  ASSIGN_OR_RETURN(q.method, quantize::ParseMethod(f.method));
+  ASSIGN_OR_RETURN(q.format, quantize::ParseFormat(f.format));
+  q.percentile = f.percentile;
+  q.per_channel = !f.per_tensor;
+  if (f.activations != "uint8" && f.activations != "int8") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--activations: '", f.activations, "' is not uint8 or int8"));
+  }
+  q.int8_activations = f.activations == "int8";
+  q.symmetric_activations = f.symmetric_activations;
+  if (f.reduce_range && f.full_range) {
+    return absl::InvalidArgumentError("--reduce-range and --full-range exclude each other");
+  }
+  // Unless forced either way, fit the CPU this runs on (usually the
+  // deployment CPU).
+  q.reduce_range = f.reduce_range || (!f.full_range && !quantize::CpuHasVnni());
+  q.exclude_nodes = NameSet(f.exclude_nodes);
+  q.exclude_op_types = NameSet(f.exclude_op_types);
+  q.eval_samples = f.eval_samples;
+  return q;
+}
+
+absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options) {
+  return ToQuantizeOptions(options.flags).status();
+}
+
+absl::Status RunQuantize(const QuantizeCommandOptions& options) {
+  ASSIGN_OR_RETURN(const quantize::QuantizeOptions qopts, ToQuantizeOptions(options.flags));
+  if (qopts.mode == quantize::Mode::kStatic && options.calibration.empty()) {
+    return absl::InvalidArgumentError(
+        "static quantization needs --calibration DATA (.npz keyed by input name), or use --mode dynamic");
+  }
+  std::unique_ptr<tbb::global_control> threads;
+  if (options.threads > 0) {
+    threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    options.threads);
+  }
+  PhaseTimes times;
+  auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(options.input));
+  auto model = ir::FromModelProto(in);
+  if (!model.ok()) {
+    return absl::Status(model.status().code(), absl::StrCat(options.input, ": ", model.status().message()));
+  }
+  in.Clear();
+  // Files without value_info: the scheme checks activation types.
+  optimizer::InferMissingTypes(model->graph, model->opset());
+  std::unique_ptr<quantize::CalibrationSource> data;
+  if (!options.calibration.empty()) {
+    std::vector<ir::ValueInfo> inputs;
+    for (const ir::ValueInfo& v : model->graph.inputs) {
+      if (!model->graph.IsInitializer(v.name)) inputs.push_back(v);
+    }
+    ASSIGN_OR_RETURN(data, quantize::OpenCalibrationData(options.calibration, inputs));
+  }
+  times.push_back({"load", MsSince(start)});
+  start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(quantize::QuantizeReport report,
+                   quantize::Quantize(*model, qopts, data.get()));
+  times.push_back({"quantize", MsSince(start)});
+  start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
+  times.push_back({"check", MsSince(start)});
+  start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(ir::WriteCheckedModel(out, options.output));
+  times.push_back({"write", MsSince(start)});
+  const int64_t before = FileSize(options.input), after = FileSize(options.output);
+  std::printf("onnxsmith quantize: %s -> %s\n%s", options.input.c_str(), options.output.c_str(),
+              quantize::FormatReport(report).c_str());
+  std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
+              FormatBytes(after).c_str(), before > 0 ? static_cast<double>(after) / before : 0.0,
+              FormatBytes(PeakRssBytes()).c_str());
+  PrintValidationAndTimes(out.validation, times);
+  if (!options.report_path.empty()) {
+    const std::vector<std::string> extra = {
+        absl::StrCat("\"file_bytes_before\": ", before),
+        absl::StrCat("\"file_bytes_after\": ", after),
+        absl::StrCat("\"peak_rss_bytes\": ", PeakRssBytes()),
+    };
+    RETURN_IF_ERROR(WriteFileAtomically(options.report_path, quantize::ReportJson(report, extra)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace onnxsmith::cli

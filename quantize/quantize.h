@@ -1,0 +1,107 @@
+// INT8 quantization of an ONNX model (docs/quantization.md).
+//
+//   static:  calibrate activation ranges on samples with the reference
+//            evaluator, then insert QuantizeLinear/DequantizeLinear pairs
+//            (QDQ) around the ops that gain from int8, with int8 per-channel
+//            weights and int32 biases stored quantized;
+//   dynamic: int8 per-channel weights of MatMul/Gemm, activations quantized
+//            at run time (DynamicQuantizeLinear + MatMulInteger).
+//
+// Quantize rewrites the model in place and returns what it did and, when
+// samples are left over after calibration, how close the INT8 model's
+// outputs are to the fp32 model's on them.
+#ifndef ONNXSMITH_QUANTIZE_QUANTIZE_H_
+#define ONNXSMITH_QUANTIZE_QUANTIZE_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ir/graph.h"
+#include "quantize/calibration_data.h"
+
+namespace onnxsmith::quantize {
+
+enum class Mode { kStatic, kDynamic };
+enum class Method { kMinMax, kPercentile, kEntropy };
+enum class Format { kQdq, kQOperator };
+
+struct QuantizeOptions {
+  Mode mode = Mode::kStatic;
+  Method method = Method::kMinMax;
+  double percentile = 99.999;
+  Format format = Format::kQdq;
+  bool per_channel = true;              // weights; false = --per-tensor
+  bool int8_activations = false;        // --activations int8 (default uint8)
+  bool symmetric_activations = false;
+  // 7-bit weights: ONNX Runtime's u8s8 kernels on x86 CPUs without VNNI
+  // (AVX2, AVX-512 without VNNI) add pairs of u8 x s8 products in int16 with
+  // saturation, which 8-bit weights can overflow (the CLI's default is
+  // !CpuHasVnni()).
+  bool reduce_range = false;
+  std::set<std::string> exclude_nodes;
+  std::set<std::string> exclude_op_types;
+  // Samples held out of calibration to measure the INT8 model: -1 = a fifth
+  // of the data (at most 256; none when there is a single sample).
+  int64_t eval_samples = -1;
+  int in_flight = 0;  // samples evaluated at once (0 = 2 per thread)
+};
+
+absl::StatusOr<Mode> ParseMode(const std::string& s);
+absl::StatusOr<Method> ParseMethod(const std::string& s);
+absl::StatusOr<Format> ParseFormat(const std::string& s);
+const char* MethodName(Method m);
+
+// Whether this CPU has 8-bit dot-product instructions that cannot saturate
+// (x86: AVX512-VNNI or AVX-VNNI; other architectures: true).
+bool CpuHasVnni();
+
+struct NodeDecision {
+  std::string node;
+  std::string op_type;
+  bool quantized = false;
+  std::string reason;  // why float, or how it is quantized
+};
+
+struct OutputQuality {
+  std::string name;
+  double sqnr_db = 0;          // 10 log10(sum ref^2 / sum (ref - int8)^2)
+  double max_abs_error = 0;
+  double top1_agreement = -1;  // argmax over the last axis agrees; -1: n/a
+  int64_t samples = 0;
+};
+
+struct QuantizeReport {
+  std::string mode, method, format;
+  bool per_channel = true;
+  bool reduce_range = false;
+  std::vector<NodeDecision> nodes;
+  int nodes_quantized = 0;
+  int nodes_float = 0;
+  int64_t calibration_samples = 0;
+  int64_t eval_samples = 0;
+  std::vector<OutputQuality> outputs;
+  int64_t weight_bytes_before = 0;  // initializers
+  int64_t weight_bytes_after = 0;
+  double calibration_seconds = 0;
+  double quantize_seconds = 0;
+  double eval_seconds = 0;
+  std::vector<std::string> warnings;
+};
+
+// `data` is required for static mode; in dynamic mode it is only used to
+// measure the result (may be null).
+absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions& options,
+                                        CalibrationSource* data);
+
+// Human-readable summary, and the report as JSON (extra top-level fields,
+// e.g. file sizes measured by the CLI, are appended from `extra`: a list of
+// "key": value pairs already in JSON).
+std::string FormatReport(const QuantizeReport& report);
+std::string ReportJson(const QuantizeReport& report, const std::vector<std::string>& extra = {});
+
+}  // namespace onnxsmith::quantize
+
+#endif  // ONNXSMITH_QUANTIZE_QUANTIZE_H_

@@ -1,0 +1,241 @@
+#include "quantize/scheme.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace onnxsmith::quantize {
+namespace {
+
+using ir::DataType;
+
+struct RoleRule {
+  const char* op;
+  OpRole role;
+  const char* why;
+};
+
+// The op table of static QDQ. ONNX Runtime fuses DQ -> op -> Q around each
+// of these into an integer kernel (QLinearConv, QLinearMatMul, QGemm,
+// QLinearAdd, QLinearConcat, QLinearAveragePool, ...), or, for
+// pass-through ops, runs them on the 8-bit data directly.
+constexpr RoleRule kRules[] = {
+    {"Conv", OpRole::kWeighted, "int8 weights per output channel (axis 0), int32 bias"},
+    {"ConvTranspose", OpRole::kWeighted, "int8 weights per output channel (axis 1), int32 bias"},
+    {"MatMul", OpRole::kWeighted, "int8 weights per output column (last axis)"},
+    {"Gemm", OpRole::kWeighted, "int8 weights per output channel (axis 1, or 0 with transB), int32 bias"},
+    {"Add", OpRole::kElementwise, "two activations (residual): int8 in and out"},
+    {"Concat", OpRole::kElementwise, "inputs share the output's parameters when their ranges are close"},
+    {"AveragePool", OpRole::kElementwise, "int8 in and out"},
+    {"GlobalAveragePool", OpRole::kElementwise, "int8 in and out"},
+    {"Reshape", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Transpose", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Flatten", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Squeeze", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Unsqueeze", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"MaxPool", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Slice", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Gather", OpRole::kPassThrough, "reuses its input's (data) parameters"},
+    {"Identity", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"DepthToSpace", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"SpaceToDepth", OpRole::kPassThrough, "reuses its input's parameters"},
+    {"Relu", OpRole::kActivation, "range folded into the producer's output (quantized after it)"},
+    {"Clip", OpRole::kActivation, "range folded into the producer's output (quantized after it)"},
+};
+
+int Qmax(bool reduce_range) { return reduce_range ? 63 : 127; }
+
+}  // namespace
+
+OpRole RoleOf(const std::string& op_type) {
+  for (const RoleRule& r : kRules) {
+    if (op_type == r.op) return r.role;
+  }
+  return OpRole::kNone;
+}
+
+std::string SchemeTableMarkdown() {
+  static const char* kRoleNames[] = {"float", "weighted", "int8 in/out", "pass-through", "folded activation"};
+  std::string out = "| op | role | rule |\n|---|---|---|\n";
+  for (const RoleRule& r : kRules) {
+    absl::StrAppend(&out, "| ", r.op, " | ", kRoleNames[static_cast<int>(r.role)], " | ", r.why, " |\n");
+  }
+  return out;
+}
+
+QParams ActivationParams(float lo, float hi, const QuantizeOptions& options) {
+  QParams p;
+  p.type = options.int8_activations ? DataType::kInt8 : DataType::kUint8;
+  const int qmin = options.int8_activations ? -128 : 0;
+  const int qmax = options.int8_activations ? 127 : 255;
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  if (!std::isfinite(lo) || !std::isfinite(hi)) {
+    lo = std::isfinite(lo) ? lo : -std::numeric_limits<float>::max() / 2;
+    hi = std::isfinite(hi) ? hi : std::numeric_limits<float>::max() / 2;
+  }
+  if (options.symmetric_activations) {
+    const float m = std::max(-lo, hi);
+    p.scale = m > 0 ? m / 127.0f : 1.0f;
+    p.zero_point = options.int8_activations ? 0 : 128;
+    return p;
+  }
+  if (hi - lo <= 0) {
+    p.scale = 1.0f;
+    p.zero_point = qmin == 0 ? 0 : qmin;
+    if (!options.int8_activations) p.zero_point = 0;
+    return p;
+  }
+  p.scale = (hi - lo) / static_cast<float>(qmax - qmin);
+  const float zp = std::nearbyint(static_cast<float>(qmin) - lo / p.scale);
+  p.zero_point = static_cast<int32_t>(std::clamp(zp, static_cast<float>(qmin), static_cast<float>(qmax)));
+  return p;
+}
+
+int32_t QuantizeValue(float x, const QParams& p) {
+  const int qmin = p.type == DataType::kInt8 ? -128 : 0;
+  const int qmax = p.type == DataType::kInt8 ? 127 : 255;
+  const float q = std::nearbyint(x / p.scale) + static_cast<float>(p.zero_point);
+  return static_cast<int32_t>(std::clamp(q, static_cast<float>(qmin), static_cast<float>(qmax)));
+}
+
+namespace {
+
+// Geometry of per-axis slices: element i is in channel (i / inner) % n.
+struct Slices {
+  int64_t n = 1, inner = 1;
+  int64_t channel(int64_t i) const { return (i / inner) % n; }
+};
+
+Slices SlicesOf(const std::vector<int64_t>& dims, int axis) {
+  Slices s;
+  if (axis < 0) {
+    int64_t total = 1;
+    for (int64_t d : dims) total *= d;
+    s.inner = std::max<int64_t>(total, 1);
+    return s;
+  }
+  s.n = dims[axis];
+  for (size_t d = axis + 1; d < dims.size(); ++d) s.inner *= dims[d];
+  return s;
+}
+
+int8_t QuantizeWeightValue(float w, float scale, int qmax) {
+  const float q = std::nearbyint(w / scale);
+  return static_cast<int8_t>(std::clamp(q, static_cast<float>(-qmax), static_cast<float>(qmax)));
+}
+
+}  // namespace
+
+absl::StatusOr<QuantizedWeight> QuantizeWeight(const ir::Tensor& w, int axis, bool reduce_range) {
+  if (w.dtype() != DataType::kFloat) {
+    return absl::InvalidArgumentError(absl::StrCat("weights must be float32, got ", ir::DataTypeName(w.dtype())));
+  }
+  if (axis >= w.rank()) return absl::InvalidArgumentError("weight axis out of range");
+  const Slices s = SlicesOf(w.dims(), axis);
+  const auto v = w.data<float>();
+  std::vector<float> absmax(s.n, 0.0f);
+  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+    if (!std::isfinite(v[i])) return absl::InvalidArgumentError("weights hold NaN or Inf");
+    absmax[s.channel(i)] = std::max(absmax[s.channel(i)], std::fabs(v[i]));
+  }
+  QuantizedWeight q;
+  q.axis = axis;
+  const int qmax = Qmax(reduce_range);
+  // Scale floor: a zero (or denormal-sized) channel gets scale 1 (its
+  // values quantize to 0 either way) instead of dividing by ~0.
+  for (float m : absmax) q.scales.push_back(m > 1e-30f ? m / static_cast<float>(qmax) : 1.0f);
+  std::vector<int8_t> out(v.size());
+  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+    out[i] = QuantizeWeightValue(v[i], q.scales[s.channel(i)], qmax);
+  }
+  q.values = ir::Tensor::FromVector<int8_t>(w.dims(), out);
+  return q;
+}
+
+absl::StatusOr<ir::Tensor> QuantizeBias(const ir::Tensor& bias, float input_scale,
+                                        const ir::Tensor& float_weight, bool reduce_range,
+                                        bool fixed_weights, QuantizedWeight* weight,
+                                        const std::string& node, std::vector<std::string>* warnings) {
+  if (bias.dtype() != DataType::kFloat) return absl::InvalidArgumentError("bias must be float32");
+  const auto b = bias.data<float>();
+  const int64_t m = static_cast<int64_t>(b.size());
+  if (weight->scales.size() != 1 && static_cast<int64_t>(weight->scales.size()) != m) {
+    return absl::InvalidArgumentError(absl::StrCat("bias has ", m, " values, the weights ",
+                                                   weight->scales.size(), " channels"));
+  }
+  // Headroom: the int32 accumulator adds the bias to sums of products.
+  constexpr double kLimit = double{1 << 30};
+  std::vector<int32_t> q(m);
+  bool widened = false, clipped = false;
+  for (int64_t c = 0; c < m; ++c) {
+    float& ws = weight->scales[weight->scales.size() == 1 ? 0 : c];
+    double real = static_cast<double>(b[c]) / (static_cast<double>(input_scale) * ws);
+    if (std::fabs(real) > kLimit) {
+      if (!fixed_weights && weight->scales.size() != 1) {
+        ws = static_cast<float>(std::fabs(b[c]) / (input_scale * kLimit) * 1.001);
+        widened = true;
+        real = static_cast<double>(b[c]) / (static_cast<double>(input_scale) * ws);
+      } else {
+        clipped = true;
+      }
+    }
+    q[c] = static_cast<int32_t>(std::clamp(std::nearbyint(real), -kLimit, kLimit));
+  }
+  if (widened) {
+    // Requantize the weights with the widened channel scales.
+    const Slices s = SlicesOf(float_weight.dims(), weight->axis);
+    const auto v = float_weight.data<float>();
+    std::vector<int8_t> out(v.size());
+    for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+      out[i] = QuantizeWeightValue(v[i], weight->scales[s.channel(i)], Qmax(reduce_range));
+    }
+    weight->values = ir::Tensor::FromVector<int8_t>(float_weight.dims(), out);
+    warnings->push_back(absl::StrCat("node '", node, "': bias too large for int32 at scale input*weight; "
+                                     "widened the weight scale of the affected channels"));
+  }
+  if (clipped) {
+    warnings->push_back(absl::StrCat("node '", node, "': bias too large for int32 at scale input*weight; clipped"));
+  }
+  return ir::Tensor::FromVector<int32_t>({m}, q);
+}
+
+int WeightAxis(const ir::Node& node, const ir::Tensor& weight, bool per_channel) {
+  if (!per_channel) return -1;
+  const std::string& op = node.op_type;
+  if (op == "Conv") return 0;
+  if (op == "ConvTranspose") return node.GetInt("group", 1) == 1 ? 1 : -1;
+  if (op == "MatMul") return weight.rank() == 2 ? 1 : -1;
+  if (op == "Gemm") return node.GetInt("transB", 0) != 0 ? 0 : 1;
+  return -1;
+}
+
+int BiasInput(const ir::Node& node) {
+  if (node.op_type == "Conv" || node.op_type == "ConvTranspose" || node.op_type == "Gemm") {
+    return node.inputs.size() > 2 && !node.inputs[2].empty() ? 2 : -1;
+  }
+  return -1;
+}
+
+NameMaker::NameMaker(const ir::Graph& graph) {
+  for (const auto& n : graph.nodes) {
+    used_.insert(n->name);
+    for (const std::string& s : n->inputs) used_.insert(s);
+    for (const std::string& s : n->outputs) used_.insert(s);
+  }
+  for (const auto& [name, t] : graph.initializers) used_.insert(name);
+  for (const ir::ValueInfo& v : graph.inputs) used_.insert(v.name);
+  for (const ir::ValueInfo& v : graph.outputs) used_.insert(v.name);
+}
+
+std::string NameMaker::Make(const std::string& base) {
+  std::string name = base;
+  for (int i = 1; used_.count(name); ++i) name = absl::StrCat(base, "_", i);
+  used_.insert(name);
+  return name;
+}
+
+}  // namespace onnxsmith::quantize

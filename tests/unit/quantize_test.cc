@@ -1,0 +1,290 @@
+// The INT8 scheme rules (quantize/scheme.h) on hand-built graphs, the
+// streaming statistics, and Quantize end to end on in-memory samples.
+#include <cmath>
+#include <random>
+
+#include "common/file_util.h"
+#include "evaluator/evaluator.h"
+#include "gtest/gtest.h"
+#include "ir/graph.h"
+#include "quantize/calibration_data.h"
+#include "quantize/quantize.h"
+#include "quantize/scheme.h"
+#include "quantize/tensor_stats.h"
+
+namespace onnxsmith::quantize {
+namespace {
+
+using ir::DataType;
+using ir::Tensor;
+
+ir::ValueInfo FloatInput(const std::string& name, std::vector<int64_t> dims) {
+  ir::ValueInfo v;
+  v.name = name;
+  v.type.dtype = DataType::kFloat;
+  std::vector<ir::Dim> d;
+  for (int64_t x : dims) d.push_back(ir::Dim{x, ""});
+  v.type.shape = d;
+  return v;
+}
+
+ir::Node MakeNode(const std::string& name, const std::string& op, std::vector<std::string> in,
+                  std::vector<std::string> out, std::vector<ir::Attribute> attrs = {}) {
+  ir::Node n;
+  n.name = name;
+  n.op_type = op;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  n.attributes = std::move(attrs);
+  return n;
+}
+
+std::vector<float> Random(int64_t n, float lo, float hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// x[1,3,8,8] -> Conv(W[4,3,3,3], B) -> Relu -> MaxPool -> Reshape[1,-1]
+//   -> Gemm(W2[5,64] transB) -> Softmax -> y
+ir::Model SmallCnn() {
+  ir::Model m;
+  m.opset_imports[""] = 13;
+  ir::Graph& g = m.graph;
+  g.inputs.push_back(FloatInput("x", {1, 3, 8, 8}));
+  g.initializers["w"] = Tensor::FromVector<float>({4, 3, 3, 3}, Random(108, -0.5f, 0.5f, 1));
+  g.initializers["b"] = Tensor::FromVector<float>({4}, Random(4, -0.1f, 0.1f, 2));
+  g.initializers["w2"] = Tensor::FromVector<float>({5, 64}, Random(320, -0.3f, 0.3f, 3));
+  g.initializers["b2"] = Tensor::FromVector<float>({5}, Random(5, -0.1f, 0.1f, 4));
+  g.initializers["shape"] = Tensor::Vector1D<int64_t>({1, -1});
+  g.AddNode(MakeNode("conv", "Conv", {"x", "w", "b"}, {"c"}, {ir::Attribute::Ints("pads", {1, 1, 1, 1})}));
+  g.AddNode(MakeNode("relu", "Relu", {"c"}, {"r"}));
+  g.AddNode(MakeNode("pool", "MaxPool", {"r"}, {"p"},
+                     {ir::Attribute::Ints("kernel_shape", {2, 2}), ir::Attribute::Ints("strides", {2, 2})}));
+  g.AddNode(MakeNode("flat", "Reshape", {"p", "shape"}, {"f"}));
+  g.AddNode(MakeNode("fc", "Gemm", {"f", "w2", "b2"}, {"logits"}, {ir::Attribute::Int("transB", 1)}));
+  g.AddNode(MakeNode("softmax", "Softmax", {"logits"}, {"y"}));
+  ir::ValueInfo y;
+  y.name = "y";
+  y.type.dtype = DataType::kFloat;
+  g.outputs.push_back(y);
+  return m;
+}
+
+std::vector<Sample> Samples(int n) {
+  std::vector<Sample> s(n);
+  for (int i = 0; i < n; ++i) {
+    s[i].feeds["x"] = Tensor::FromVector<float>({1, 3, 8, 8}, Random(192, -1.0f, 1.0f, 100 + i));
+  }
+  return s;
+}
+
+const NodeDecision& DecisionFor(const std::vector<NodeDecision>& d, const std::string& node) {
+  for (const NodeDecision& x : d) {
+    if (x.node == node) return x;
+  }
+  static NodeDecision none;
+  ADD_FAILURE() << "no decision for " << node;
+  return none;
+}
+
+TEST(ActivationParams, ZeroIsExactAndRangeCovered) {
+  QuantizeOptions o;
+  QParams p = ActivationParams(-1.0f, 3.0f, o);
+  EXPECT_EQ(p.type, DataType::kUint8);
+  EXPECT_FLOAT_EQ(p.scale, 4.0f / 255);
+  EXPECT_EQ(p.zero_point, 64);
+  EXPECT_EQ(QuantizeValue(0.0f, p), p.zero_point);  // 0 dequantizes to exactly 0
+  // A positive-only range still holds 0: zero point 0 (Relu outputs).
+  p = ActivationParams(0.5f, 6.0f, o);
+  EXPECT_EQ(p.zero_point, 0);
+  EXPECT_FLOAT_EQ(p.scale, 6.0f / 255);
+  // Degenerate (all zero) range: scale 1, not 0.
+  p = ActivationParams(0.0f, 0.0f, o);
+  EXPECT_EQ(p.scale, 1.0f);
+  o.int8_activations = true;
+  o.symmetric_activations = true;
+  p = ActivationParams(-2.0f, 1.0f, o);
+  EXPECT_EQ(p.type, DataType::kInt8);
+  EXPECT_EQ(p.zero_point, 0);
+  EXPECT_FLOAT_EQ(p.scale, 2.0f / 127);
+}
+
+TEST(QuantizeWeight, PerChannelSymmetricWithScaleFloor) {
+  Tensor w = Tensor::FromVector<float>({3, 2}, {1.0f, -0.5f, 0.0f, 0.0f, 0.25f, -2.0f});
+  auto q = QuantizeWeight(w, 0, false);
+  ASSERT_TRUE(q.ok()) << q.status();
+  ASSERT_EQ(q->scales.size(), 3u);
+  EXPECT_FLOAT_EQ(q->scales[0], 1.0f / 127);
+  EXPECT_EQ(q->scales[1], 1.0f);  // all-zero channel
+  EXPECT_FLOAT_EQ(q->scales[2], 2.0f / 127);
+  auto v = q->values.data<int8_t>();
+  EXPECT_EQ(v[0], 127);
+  EXPECT_EQ(v[1], -64);  // -63.5 rounds half to even
+  EXPECT_EQ(v[5], -127);
+  auto r = QuantizeWeight(w, -1, /*reduce_range=*/true);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->scales.size(), 1u);
+  EXPECT_FLOAT_EQ(r->scales[0], 2.0f / 63);
+  EXPECT_EQ(r->values.data<int8_t>()[5], -63);
+}
+
+TEST(QuantizeBias, ScaleIsInputTimesWeightAndOverflowWidensWeights) {
+  Tensor w = Tensor::FromVector<float>({2, 1}, {0.5f, 1.0f});
+  auto q = QuantizeWeight(w, 0, false);
+  ASSERT_TRUE(q.ok());
+  std::vector<std::string> warnings;
+  Tensor b = Tensor::FromVector<float>({2}, {0.01f, 1000.0f});
+  const float s_in = 1e-6f;
+  auto qb = QuantizeBias(b, s_in, w, false, false, &*q, "conv", &warnings);
+  ASSERT_TRUE(qb.ok()) << qb.status();
+  EXPECT_EQ(qb->dtype(), DataType::kInt32);
+  // Channel 0 fits: round(0.01 / (1e-6 * 0.5/127)).
+  EXPECT_EQ(qb->data<int32_t>()[0], static_cast<int32_t>(std::nearbyint(0.01 / (double(s_in) * (0.5f / 127)))));
+  // Channel 1 (1000 / (1e-6 * 1/127) > 2^30) widened its weight scale.
+  EXPECT_GT(q->scales[1], 1.0f / 127);
+  EXPECT_LE(std::abs(qb->data<int32_t>()[1]), 1 << 30);
+  EXPECT_EQ(warnings.size(), 1u);
+}
+
+TEST(WeightAxis, FollowsOutputChannels) {
+  Tensor w4 = Tensor::FromVector<float>({4, 3, 1, 1}, std::vector<float>(12, 1));
+  Tensor w2 = Tensor::FromVector<float>({3, 4}, std::vector<float>(12, 1));
+  EXPECT_EQ(WeightAxis(MakeNode("c", "Conv", {}, {}), w4, true), 0);
+  EXPECT_EQ(WeightAxis(MakeNode("t", "ConvTranspose", {}, {}), w4, true), 1);
+  EXPECT_EQ(WeightAxis(MakeNode("m", "MatMul", {}, {}), w2, true), 1);
+  EXPECT_EQ(WeightAxis(MakeNode("g", "Gemm", {}, {}), w2, true), 1);
+  EXPECT_EQ(WeightAxis(MakeNode("g", "Gemm", {}, {}, {ir::Attribute::Int("transB", 1)}), w2, true), 0);
+  EXPECT_EQ(WeightAxis(MakeNode("c", "Conv", {}, {}), w4, false), -1);
+}
+
+TEST(PlanStatic, FoldsReluSharesPassThroughParamsAndKeepsOutputsFloat) {
+  ir::Model m = SmallCnn();
+  StaticPlan plan = PlanStatic(m.graph, QuantizeOptions{});
+  EXPECT_TRUE(DecisionFor(plan.decisions, "conv").quantized);
+  EXPECT_TRUE(DecisionFor(plan.decisions, "relu").quantized);  // folded
+  EXPECT_TRUE(DecisionFor(plan.decisions, "pool").quantized);  // pass-through
+  EXPECT_TRUE(DecisionFor(plan.decisions, "flat").quantized);
+  EXPECT_TRUE(DecisionFor(plan.decisions, "fc").quantized);
+  EXPECT_FALSE(DecisionFor(plan.decisions, "softmax").quantized);
+  const std::set<std::string> acts(plan.activations.begin(), plan.activations.end());
+  EXPECT_TRUE(acts.count("x"));
+  EXPECT_FALSE(acts.count("c"));  // quantized after the Relu, not between
+  EXPECT_TRUE(acts.count("r"));
+  EXPECT_TRUE(acts.count("p"));
+  EXPECT_FALSE(acts.count("y"));  // graph output
+  bool pool_shares = false;
+  for (const auto& [in, out] : plan.same_params) pool_shares |= in == "r" && out == "p";
+  EXPECT_TRUE(pool_shares);
+}
+
+TEST(PlanStatic, ExclusionsAreReported) {
+  ir::Model m = SmallCnn();
+  QuantizeOptions o;
+  o.exclude_nodes = {"fc"};
+  o.exclude_op_types = {"MaxPool"};
+  StaticPlan plan = PlanStatic(m.graph, o);
+  EXPECT_FALSE(DecisionFor(plan.decisions, "fc").quantized);
+  EXPECT_NE(DecisionFor(plan.decisions, "fc").reason.find("--exclude-nodes"), std::string::npos);
+  EXPECT_FALSE(DecisionFor(plan.decisions, "pool").quantized);
+  EXPECT_FALSE(DecisionFor(plan.decisions, "flat").quantized);  // its input is float now
+}
+
+TEST(Quantize, StaticQdqEndToEnd) {
+  ir::Model m = SmallCnn();
+  auto source = MakeSampleList(Samples(20));
+  QuantizeOptions o;
+  auto report = Quantize(m, o, source.get());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->calibration_samples, 16);
+  EXPECT_EQ(report->eval_samples, 4);
+  ASSERT_EQ(report->outputs.size(), 1u);
+  EXPECT_GT(report->outputs[0].sqnr_db, 20.0);
+  int q = 0, dq = 0;
+  for (const auto& n : m.graph.nodes) {
+    q += n->op_type == "QuantizeLinear";
+    dq += n->op_type == "DequantizeLinear";
+  }
+  EXPECT_GT(q, 0);
+  EXPECT_GT(dq, q);  // weights and biases have a DequantizeLinear only
+  EXPECT_FALSE(m.graph.IsInitializer("w"));
+  bool int8_w = false, int32_b = false;
+  for (const auto& [name, t] : m.graph.initializers) {
+    int8_w |= t.dtype() == DataType::kInt8 && t.dims() == std::vector<int64_t>{4, 3, 3, 3};
+    int32_b |= t.dtype() == DataType::kInt32 && t.dims() == std::vector<int64_t>{4};
+  }
+  EXPECT_TRUE(int8_w);
+  EXPECT_TRUE(int32_b);
+  EXPECT_LT(report->weight_bytes_after, report->weight_bytes_before / 2);
+  // The result runs on the evaluator.
+  auto ev = evaluator::Evaluator::Create(m);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+}
+
+TEST(Quantize, MethodsAgreeOnCleanData) {
+  for (Method method : {Method::kPercentile, Method::kEntropy}) {
+    ir::Model m = SmallCnn();
+    auto source = MakeSampleList(Samples(10));
+    QuantizeOptions o;
+    o.method = method;
+    auto report = Quantize(m, o, source.get());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_GT(report->outputs[0].sqnr_db, 15.0) << MethodName(method);
+  }
+}
+
+TEST(Quantize, DynamicMatMul) {
+  ir::Model m;
+  m.opset_imports[""] = 13;
+  m.graph.inputs.push_back(FloatInput("x", {2, 16}));
+  m.graph.initializers["w"] = Tensor::FromVector<float>({16, 8}, Random(128, -1, 1, 7));
+  m.graph.AddNode(MakeNode("mm", "MatMul", {"x", "w"}, {"y"}));
+  m.graph.outputs.push_back(FloatInput("y", {2, 8}));
+  std::vector<Sample> s(3);
+  for (int i = 0; i < 3; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 16}, Random(32, -1, 1, 50 + i));
+  auto source = MakeSampleList(s);
+  QuantizeOptions o;
+  o.mode = Mode::kDynamic;
+  auto report = Quantize(m, o, source.get());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->nodes_quantized, 1);
+  bool mmi = false;
+  for (const auto& n : m.graph.nodes) mmi |= n->op_type == "MatMulInteger";
+  EXPECT_TRUE(mmi);
+  ASSERT_EQ(report->outputs.size(), 1u);
+  EXPECT_EQ(report->outputs[0].samples, 3);
+  EXPECT_GT(report->outputs[0].sqnr_db, 25.0);
+}
+
+TEST(TensorStats, MergeEqualsOnePassAndPercentileCutsOutliers) {
+  std::vector<float> a = Random(10000, -1, 1, 11), b = Random(10000, -8, 3, 12);
+  b[17] = 500.0f;  // one outlier
+  TensorStats one, s1, s2;
+  one.Add(a.data(), a.size(), true);
+  one.Add(b.data(), b.size(), true);
+  s1.Add(a.data(), a.size(), true);
+  s2.Add(b.data(), b.size(), true);
+  s1.Merge(s2);
+  EXPECT_EQ(s1.count(), one.count());
+  EXPECT_EQ(s1.max(), 500.0f);
+  EXPECT_EQ(s1.PercentileRange(99.9), one.PercentileRange(99.9));
+  auto [lo, hi] = one.PercentileRange(99.99);
+  EXPECT_LT(hi, 10.0f);
+  EXPECT_LT(lo, -7.0f);
+  auto [elo, ehi] = one.EntropyRange();
+  EXPECT_LE(ehi, 500.0f);
+  EXPECT_GE(elo, one.min());
+}
+
+TEST(SchemeTable, DocsTableIsGeneratedFromIt) {
+  auto doc = ReadFile("docs/quantization.md");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_NE(doc->find(SchemeTableMarkdown()), std::string::npos)
+      << "docs/quantization.md's op table differs from quantize/scheme.cc's; paste:\n"
+      << SchemeTableMarkdown();
+}
+
+}  // namespace
+}  // namespace onnxsmith::quantize
