@@ -17,8 +17,6 @@
 #   FUZZ_SMOKE_SECONDS=N        seconds of seeded fuzzing per target (15; 0
 #                               skips it: the fuzz targets' tests still replay
 #                               their seeds and past findings)
-#   PYTEST_WORKERS=N            oracle test processes (2: TensorFlow runs
-#                               single-threaded in each, tests/oracle/oracle_lib.py)
 #   extra arguments             passed to the (release) oracle pytest run
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,7 +63,7 @@ stage "build + bazel test //..."
 bazel test //...
 bazel build //:onnxsmith
 bin="$(bazel info bazel-bin 2>/dev/null)/onnxsmith"
-"$bin" --version >&2 || true
+echo "test_all: the release binary under test: $bin" >&2
 
 # The Bazel rules, seen from a separate model repository (examples/model_repo),
 # with the binary just built as their converter (tests/rules/lib.sh).
@@ -77,17 +75,8 @@ tests/rules/tampered_expected_test.sh
 tests/rules/no_reconvert_test.sh
 tests/rules/remote_cache_test.sh
 
-# Each worker has its own tmp dirs, binary snapshot and model caches
-# (conftest.py); --dist loadfile keeps a file's tests, which share models, on
-# one worker.
-pytest_workers=()
-workers="${PYTEST_WORKERS:-2}"
-if (( workers > 1 )) && "$venv/bin/python" -c 'import xdist' 2>/dev/null; then
-  pytest_workers=(-n "$workers" --dist loadfile)
-fi
-
 stage "oracle pytest (release)"
-"$venv/bin/python" -m pytest -q ${pytest_workers[@]+"${pytest_workers[@]}"} tests/oracle "$@"
+"$venv/bin/python" -m pytest -q tests/oracle "$@"
 
 # Sanitizers (docs/reliability.md): the unit tests, the fuzz targets replaying
 # their seeds and past findings, the bad-input corpus and the oracle tests on
@@ -109,7 +98,7 @@ if [[ -z "${ONNXSMITH_NO_SANITIZERS:-}" ]]; then
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=3072 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ONNXSMITH_BIN="$(san_bazel info bazel-bin 2>/dev/null)/onnxsmith" \
-    "$venv/bin/python" -m pytest -q ${pytest_workers[@]+"${pytest_workers[@]}"} tests/oracle \
+    "$venv/bin/python" -m pytest -q tests/oracle \
     -k "corpus or saved_model or keras_recurrent or regressions or bad_input or user_examples"
 
   smoke="${FUZZ_SMOKE_SECONDS:-15}"
