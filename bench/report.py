@@ -227,6 +227,7 @@ def write_markdown(res, path, json_rel):
         " 1T means exactly that), and outputs that are the same graph in effect differ by up to"
         " ~15% there.**",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in ver.items()) + ".",
+        f"- onnxsmith binary: {env.get('onnxsmith_build', 'build mode not recorded')}.",
         f"- Settings: opset {st['opset']}; tool times are the median of {st['tool_runs']} runs"
         f" (wall time of the whole process, Python start-up included for the Python tools);"
         f" ONNX Runtime latency is the median of {st['ort_runs']} runs after {st['ort_warmup']}"

@@ -3,8 +3,9 @@
     load("@onnxsmith//rules:defs.bzl", "onnx_model", "onnx_model_test")
 
 onnx_model runs the onnxsmith binary of this repository (built from source in
-the exec configuration) as a hermetic action: every file of the source model is
-a declared input, the outputs are <name>.onnx and <name>.report.txt, so results
+the exec configuration, or a prebuilt one named by the flag
+--@onnxsmith//rules:onnxsmith=LABEL) as a hermetic action: every file of the
+source model is a declared input, the outputs are <name>.onnx and <name>.report.txt, so results
 are cached (locally, in --disk_cache, remotely) and the action can run on remote
 execution. onnx_model_test runs a converted model with onnxsmith's reference
 evaluator on stored inputs and compares with stored expected outputs.
@@ -189,7 +190,7 @@ onnx_model = rule(
         "optimize": attr.bool(default = True, doc = "Run the optimizer pipeline."),
         "extra_args": attr.string_list(doc = "Extra flags appended to `onnxsmith convert`."),
         "_onnxsmith": attr.label(
-            default = Label("//:onnxsmith"),
+            default = Label("//rules:onnxsmith"),
             executable = True,
             cfg = "exec",
         ),
@@ -279,6 +280,9 @@ def _onnx_model_test_impl(ctx):
         is_executable = True,
     )
     runfiles = ctx.runfiles(files = [model] + [f for _, f in inputs + expected])
+    # The binary itself too: a prebuilt one (a source file, see
+    # //rules:onnxsmith) has no runfiles of its own.
+    runfiles = runfiles.merge(ctx.runfiles(files = [tool]))
     runfiles = runfiles.merge(ctx.attr._onnxsmith[DefaultInfo].default_runfiles)
     return [
         DefaultInfo(executable = script, runfiles = runfiles),
@@ -299,7 +303,7 @@ _onnx_model_test = rule(
         # built once in the exec configuration rather than a second time in the
         # target one (it runs where the test runs: locally or on the executor).
         "_onnxsmith": attr.label(
-            default = Label("//:onnxsmith"),
+            default = Label("//rules:onnxsmith"),
             executable = True,
             cfg = "exec",
         ),

@@ -53,6 +53,7 @@ build() {
 }
 
 bin_dir() {
+  # --config=fuzz pins -c fastbuild (.bazelrc), hence k8-fastbuild.
   if [[ -n "${FUZZ_NO_BUILD:-}" ]]; then echo "$output_base/execroot/onnxsmith/bazel-out/k8-fastbuild/bin"
   else bazel --output_base="$output_base" info --config=fuzz bazel-bin 2>/dev/null; fi
 }

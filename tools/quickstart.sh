@@ -6,7 +6,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 tools/setup.sh
-bazel build //:onnxsmith
+bazel build //:onnxsmith  # a release build (-c opt, .bazelrc)
 mkdir -p out
 bazel-bin/onnxsmith convert --graphdef examples/small_cnn/model.pb --output out/small_cnn.onnx
 bazel-bin/onnxsmith inspect out/small_cnn.onnx

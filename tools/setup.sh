@@ -7,15 +7,21 @@
 #   tools/setup.sh           Debian packages for building and running
 #   tools/setup.sh --venv    ... plus the test venv (prints its path)
 #   tools/setup.sh --fuzz    ... plus clang and libFuzzer (tools/fuzz.sh)
+#   tools/setup.sh --remote-cache
+#                            ... plus nginx, the loopback HTTP cache of
+#                            tests/rules/remote_cache_test.sh (not started
+#                            as a service: the test runs its own)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want_venv=0
 want_fuzz=0
+want_remote_cache=0
 for arg in "$@"; do
   case "$arg" in
     --venv) want_venv=1 ;;
     --fuzz) want_fuzz=1 ;;
+    --remote-cache) want_remote_cache=1 ;;
   esac
 done
 
@@ -38,6 +44,11 @@ if (( want_fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi
 
+# Debian's nginx has the WebDAV PUT a Bazel HTTP cache needs (core module).
+if (( want_remote_cache )); then
+  packages+=(nginx)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -49,8 +60,19 @@ if (( ${#missing[@]} )); then
   (( EUID != 0 )) && sudo="sudo"
   log "installing ${missing[*]}"
   $sudo apt-get update -qq >&2
+  # nginx's package would start a system nginx on port 80: a policy-rc.d
+  # (Debian's switch for that) keeps package installs from starting services.
+  no_services=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    no_services=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$no_services" >/dev/null
+    $sudo chmod 755 "$no_services"
+  fi
+  rc=0
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >&2
+    "${missing[@]}" >&2 || rc=$?
+  [[ -n "$no_services" ]] && $sudo rm -f "$no_services"
+  (( rc == 0 )) || exit "$rc"
 fi
 
 if (( want_venv )); then

@@ -6,9 +6,6 @@
 # spawn Bazel executes or fetches from a cache.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-
 # The mnemonic must match real actions, or the check below proves nothing.
 actions="$(example_bazel aquery 'mnemonic("OnnxsmithConvert", //...)' --output=text 2>/dev/null |
   grep -c '^action ' || true)"
@@ -16,19 +13,19 @@ actions="$(example_bazel aquery 'mnemonic("OnnxsmithConvert", //...)' --output=t
 
 example_bazel build //... || fail "first build failed"
 
-example_bazel build //... --execution_log_json_file="$tmp/second.json" 2>"$tmp/second.err" ||
-  { cat "$tmp/second.err" >&2; fail "second build failed"; }
-n="$(count_spawns "$tmp/second.json" OnnxsmithConvert)"
+example_bazel build //... --execution_log_json_file="$work/second.json" 2>"$work/second.err" ||
+  { cat "$work/second.err" >&2; fail "second build failed"; }
+n="$(count_spawns "$work/second.json" OnnxsmithConvert)"
 [ "$n" -eq 0 ] || fail "second build ran $n conversion spawn(s); expected none"
-all="$(grep -c '"mnemonic"' "$tmp/second.json" || true)"
+all="$(grep -c '"mnemonic"' "$work/second.json" || true)"
 [ "${all:-0}" -eq 0 ] || fail "second build ran ${all} spawn(s); expected none"
-grep -E '^INFO: [0-9]+ process' "$tmp/second.err" | sed 's/^/  same server: /'
+grep -E '^INFO: [0-9]+ process' "$work/second.err" | sed 's/^/  same server: /'
 
 example_bazel shutdown
-example_bazel build //... --execution_log_json_file="$tmp/restart.json" 2>"$tmp/restart.err" ||
-  { cat "$tmp/restart.err" >&2; fail "build after restart failed"; }
-n="$(count_spawns "$tmp/restart.json" OnnxsmithConvert)"
+example_bazel build //... --execution_log_json_file="$work/restart.json" 2>"$work/restart.err" ||
+  { cat "$work/restart.err" >&2; fail "build after restart failed"; }
+n="$(count_spawns "$work/restart.json" OnnxsmithConvert)"
 [ "$n" -eq 0 ] || fail "build after a server restart ran $n conversion spawn(s); expected none"
-grep -E '^INFO: [0-9]+ process' "$tmp/restart.err" | sed 's/^/  after restart: /'
+grep -E '^INFO: [0-9]+ process' "$work/restart.err" | sed 's/^/  after restart: /'
 echo "$name: $actions conversion action(s) in //..., none re-run"
 pass

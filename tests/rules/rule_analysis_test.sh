@@ -3,11 +3,9 @@
 # anything: the onnxsmith command line chosen for each source format and
 # option (bazel aquery), and the clear analysis-time errors for bad
 # attributes (bazel build --nobuild). Targets: tests/rules/BUILD (manual).
+uses_example=0  # main workspace only, nothing converted
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo"
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 
 # The convert command line of //tests/rules:$1, one argument per line.
 command_of() {
@@ -49,17 +47,17 @@ expect_args auto_pbtxt "--graphdef tests/rules/testdata/fake.pbtxt " \
 expect_args explicit_graphdef "--graphdef tests/rules/testdata/fake.tflite " "--opset 21"
 
 # The script onnx_model_test writes (built alone through its output group).
-bazel build --output_groups=script //tests/rules:script_test >"$tmp/out" 2>&1 ||
-  { cat "$tmp/out" >&2; fail "building the script of //tests/rules:script_test failed"; }
+bazel build --output_groups=script //tests/rules:script_test >"$work/out" 2>&1 ||
+  { cat "$work/out" >&2; fail "building the script of //tests/rules:script_test failed"; }
 script="$(bazel info bazel-bin 2>/dev/null)/tests/rules/script_test.sh"
 want="exec './onnxsmith' run 'tests/rules/auto_pbtxt.onnx' --input 'x:0=tests/rules/testdata/fake.npy' --input 'x2:0=tests/rules/testdata/fake.npy' --expect 'y:0=tests/rules/testdata/fake.npy' --rtol 0.0001 --atol 0.5 --output_dir \"\${TEST_TMPDIR:-.}\" \"\$@\""
 grep -qxF -- "$want" "$script" || { cat "$script" >&2; fail "unexpected test script; wanted: $want"; }
 
 expect_error() {  # target, expected message fragment
-  if bazel build --nobuild "//tests/rules:$1" >"$tmp/out" 2>&1; then
+  if bazel build --nobuild "//tests/rules:$1" >"$work/out" 2>&1; then
     fail "//tests/rules:$1 passed analysis; expected: $2"
   fi
-  grep -qF -- "$2" "$tmp/out" || { cat "$tmp/out" >&2; fail "//tests/rules:$1: no '$2' in the error"; }
+  grep -qF -- "$2" "$work/out" || { cat "$work/out" >&2; fail "//tests/rules:$1: no '$2' in the error"; }
 }
 
 expect_error bad_opset_low "opset 12 is out of range: onnxsmith emits ai.onnx opsets 13 to 21"

@@ -7,8 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 target=//:small_cnn_tampered_test
 tensor="Identity:0"
-out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
+out="$work/out"
 
 set +e
 example_bazel test "$target" --test_output=errors >"$out" 2>&1
