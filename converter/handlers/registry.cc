@@ -12,6 +12,7 @@ const HandlerRegistry& HandlerRegistry::Global() {
     RegisterNnOps(*r);
     RegisterArrayOps(*r);
     RegisterEinsumOps(*r);
+    RegisterFakeQuantOps(*r);
     return r;
   }();
   return *registry;

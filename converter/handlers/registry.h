@@ -54,6 +54,7 @@ void RegisterMathOps(HandlerRegistry& r);     // elementwise, comparisons, logic
 void RegisterNnOps(HandlerRegistry& r);       // Conv, pooling, BN, activations, Softmax
 void RegisterArrayOps(HandlerRegistry& r);    // shape ops, slicing, gather, concat, pad, ...
 void RegisterEinsumOps(HandlerRegistry& r);   // Einsum (MatMul lowering or ONNX Einsum)
+void RegisterFakeQuantOps(HandlerRegistry& r);  // QAT: FakeQuant*, QuantizeAndDequantize* -> Q/DQ
 
 }  // namespace onnxsmith::converter
 
