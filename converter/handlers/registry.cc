@@ -13,6 +13,11 @@ const HandlerRegistry& HandlerRegistry::Global() {
     RegisterArrayOps(*r);
     RegisterEinsumOps(*r);
     RegisterFakeQuantOps(*r);
+    RegisterBitwiseOps(*r);
+    RegisterMathSpecialOps(*r);
+    RegisterSpaceBatchOps(*r);
+    RegisterScatterOps(*r);
+    RegisterReorderOps(*r);
     return r;
   }();
   return *registry;

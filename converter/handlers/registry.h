@@ -55,6 +55,11 @@ void RegisterNnOps(HandlerRegistry& r);       // Conv, pooling, BN, activations,
 void RegisterArrayOps(HandlerRegistry& r);    // shape ops, slicing, gather, concat, pad, ...
 void RegisterEinsumOps(HandlerRegistry& r);   // Einsum (MatMul lowering or ONNX Einsum)
 void RegisterFakeQuantOps(HandlerRegistry& r);  // QAT: FakeQuant*, QuantizeAndDequantize* -> Q/DQ
+void RegisterBitwiseOps(HandlerRegistry& r);    // BitwiseAnd/Or/Xor, Invert, shifts
+void RegisterMathSpecialOps(HandlerRegistry& r);  // Atan2, IsFinite, Xlogy, ClipByValue, L2Loss
+void RegisterSpaceBatchOps(HandlerRegistry& r);   // SpaceToBatchND, BatchToSpaceND
+void RegisterScatterOps(HandlerRegistry& r);      // ScatterNd, TensorScatter*, segment reductions
+void RegisterReorderOps(HandlerRegistry& r);      // Roll, ReverseSequence, InvertPermutation, band
 
 }  // namespace onnxsmith::converter
 
