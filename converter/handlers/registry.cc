@@ -18,6 +18,8 @@ const HandlerRegistry& HandlerRegistry::Global() {
     RegisterSpaceBatchOps(*r);
     RegisterScatterOps(*r);
     RegisterReorderOps(*r);
+    RegisterRandomOps(*r);
+    RegisterSelectionOps(*r);
     return r;
   }();
   return *registry;

@@ -60,6 +60,8 @@ void RegisterMathSpecialOps(HandlerRegistry& r);  // Atan2, IsFinite, Xlogy, Cli
 void RegisterSpaceBatchOps(HandlerRegistry& r);   // SpaceToBatchND, BatchToSpaceND
 void RegisterScatterOps(HandlerRegistry& r);      // ScatterNd, TensorScatter*, segment reductions
 void RegisterReorderOps(HandlerRegistry& r);      // Roll, ReverseSequence, InvertPermutation, band
+void RegisterRandomOps(HandlerRegistry& r);       // RandomUniform(Int), RandomStandardNormal, Multinomial
+void RegisterSelectionOps(HandlerRegistry& r);    // Unique, Bucketize, NonMaxSuppression*
 
 }  // namespace onnxsmith::converter
 

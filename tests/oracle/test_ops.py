@@ -410,6 +410,37 @@ case("MatrixBandPart_lower", lambda x: tf.linalg.band_part(x, -1, 0), named(x=no
      ops=("MatrixBandPart",), opsets=(14, 17))
 
 
+# ---------------------------------------------------------------- selection
+case("Unique", lambda x: tf.unique(x), lambda r: {"x": r.integers(-3, 4, 12).astype(np.int32)})
+case("Unique_float_int64_idx", lambda x: tf.unique(x, out_idx=tf.int64),
+     lambda r: {"x": r.integers(-3, 4, 9).astype(F32)}, ops=("Unique",))
+case("UniqueWithCounts", lambda x: tf.unique_with_counts(x),
+     lambda r: {"x": r.integers(0, 5, 15).astype(np.int64)})
+case("Bucketize", lambda x: tf.raw_ops.Bucketize(input=x, boundaries=[-1.0, 0.0, 0.5, 2.0]),
+     lambda r: {"x": np.concatenate([normal(10)(r), np.array([-1, 0, 0.5, 2], F32)])})
+case("Bucketize_int", lambda x: tf.raw_ops.Bucketize(input=x, boundaries=[0.0, 3.0]),
+     named(x=ints(3, 4)), ops=("Bucketize",))
+
+
+def _boxes(r, n=40):
+    corner = r.uniform(0, 10, (n, 2))
+    size = r.uniform(0.5, 4, (n, 2))
+    return np.concatenate([corner, corner + size], axis=1).astype(F32)
+
+
+NMS_IN = lambda r: {"b": _boxes(r), "s": r.uniform(0, 1, 40).astype(F32)}
+case("NonMaxSuppressionV2", lambda b, s: tf.raw_ops.NonMaxSuppressionV2(
+    boxes=b, scores=s, max_output_size=10, iou_threshold=0.3), NMS_IN)
+case("NonMaxSuppressionV3", lambda b, s: tf.image.non_max_suppression(b, s, 15, 0.4, 0.2), NMS_IN,
+     opset21=True)
+case("NonMaxSuppressionV4_padded", lambda b, s: tf.raw_ops.NonMaxSuppressionV4(
+    boxes=b, scores=s, max_output_size=30, iou_threshold=0.5, score_threshold=0.3,
+    pad_to_max_output_size=True), NMS_IN, ops=("NonMaxSuppressionV4",))
+case("NonMaxSuppressionV5", lambda b, s: tf.raw_ops.NonMaxSuppressionV5(
+    boxes=b, scores=s, max_output_size=12, iou_threshold=0.5, score_threshold=0.1,
+    soft_nms_sigma=0.0, pad_to_max_output_size=True), NMS_IN)
+
+
 CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
 
