@@ -184,16 +184,21 @@ void ShapeInferencer::InferReductionWithAxesInput(const Node& node) {
 }
 
 // GreaterOrEqual/LessOrEqual are function ops in libonnx 1.12, without an
-// inference function: bool, broadcast of the inputs.
+// inference function: bool, broadcast of the inputs. The bitwise ops (opset
+// 18) have no schema there: the input's type, broadcast (BitwiseNot: as is).
 void ShapeInferencer::InferBroadcastComparison(const Node& node) {
-  if ((node.op_type != "GreaterOrEqual" && node.op_type != "LessOrEqual") ||
-      node.inputs.size() != 2) {
+  const bool comparison = node.op_type == "GreaterOrEqual" || node.op_type == "LessOrEqual";
+  const bool bitwise = node.op_type == "BitwiseAnd" || node.op_type == "BitwiseOr" ||
+                       node.op_type == "BitwiseXor";
+  if (node.op_type == "BitwiseNot" && node.inputs.size() == 1 && node.outputs.size() == 1) {
+    SetType(node.outputs[0], TypeOf(node.inputs[0]));
     return;
   }
+  if (!(comparison || bitwise) || node.inputs.size() != 2) return;
   ValueType a = TypeOf(node.inputs[0]);
   ValueType b = TypeOf(node.inputs[1]);
   ValueType out;
-  out.dtype = DataType::kBool;
+  out.dtype = comparison ? DataType::kBool : a.dtype;
   if (a.shape && b.shape) {
     const size_t rank = std::max(a.shape->size(), b.shape->size());
     std::vector<Dim> dims(rank);

@@ -15,6 +15,14 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"pad", RegisterPadOps},       {"fill", RegisterFillOps},
       {"index", RegisterIndexOps},   {"image", RegisterImageOps},
       {"einsum", RegisterEinsumOps},
+      {"fake_quant", RegisterFakeQuantOps},
+      {"bitwise", RegisterBitwiseOps},
+      {"math_special", RegisterMathSpecialOps},
+      {"space_batch", RegisterSpaceBatchOps},
+      {"scatter", RegisterScatterOps},
+      {"reorder", RegisterReorderOps},
+      {"random", RegisterRandomOps},
+      {"selection", RegisterSelectionOps},
   };
   return kFamilies;
 }

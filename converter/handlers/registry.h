@@ -93,6 +93,14 @@ void RegisterFillOps(HandlerRegistry& r);       // Fill, ZerosLike, Range, Tile,
 void RegisterIndexOps(HandlerRegistry& r);      // Gather, OneHot, Cumsum, TopK
 void RegisterImageOps(HandlerRegistry& r);      // SpaceToDepth, DepthToSpace, Resize*
 void RegisterEinsumOps(HandlerRegistry& r);     // Einsum (MatMul lowering or ONNX Einsum)
+void RegisterFakeQuantOps(HandlerRegistry& r);  // QAT: FakeQuant*, QuantizeAndDequantize* -> Q/DQ
+void RegisterBitwiseOps(HandlerRegistry& r);    // BitwiseAnd/Or/Xor, Invert, shifts
+void RegisterMathSpecialOps(HandlerRegistry& r);  // Atan2, IsFinite, Xlogy, ClipByValue, L2Loss
+void RegisterSpaceBatchOps(HandlerRegistry& r);   // SpaceToBatchND, BatchToSpaceND
+void RegisterScatterOps(HandlerRegistry& r);      // ScatterNd, TensorScatter*, segment reductions
+void RegisterReorderOps(HandlerRegistry& r);      // Roll, ReverseSequence, InvertPermutation, band
+void RegisterRandomOps(HandlerRegistry& r);       // RandomUniform(Int), RandomStandardNormal, Multinomial
+void RegisterSelectionOps(HandlerRegistry& r);    // Unique, Bucketize, NonMaxSuppression*
 
 // Every family above, in registration order.
 absl::Span<const HandlerFamily> HandlerFamilies();

@@ -2,7 +2,7 @@
 
 - Models made of first-handler-set ops convert, pass the PyPI checker and match the reference
   data shipped with them (README.md / MANIFEST.tsv of the corpus describe the formats).
-- Models with TF1 control flow, TensorArray, FakeQuant or legacy quantized ops fail with exit 1,
+- Models with TF1 control flow, TensorArray or legacy quantized ops fail with exit 1,
   an "unsupported TensorFlow op type" message naming the op types and nodes, and no output file.
 - The text twins (frozen_graph.pbtxt) convert like their .pb.
 - `onnxsmith inspect` exits 0 or fails cleanly (exit 1 with a message) on every corpus file.
@@ -32,6 +32,7 @@ SUPPORTED = {
     "tf2onnx_regression": "graphdef/tf2onnx_regression/frozen.pb",
     "tiny_add_int32": "graphdef/tiny_add_int32/model.pb",
     "utensor_linreg": "graphdef/utensor_linreg/test_linreg.pb",
+    "dl4j_fake_quant_vars": "graphdef/dl4j_fake_quant_vars/frozen_model.pb",  # QAT import
 }
 
 # Models that need ops beyond the first set (Split): they either convert and match, or fail
@@ -42,7 +43,6 @@ OPTIONAL = {
 
 # Models that are out of scope for issue 2: must be refused, naming (at least) these op types.
 UNSUPPORTED = {
-    "dl4j_fake_quant_vars": ("graphdef/dl4j_fake_quant_vars/frozen_model.pb", ["FakeQuantWithMinMaxVars"], []),
     "dl4j_simplewhile_0": (
         "graphdef/dl4j_simplewhile_0/frozen_model.pb",
         ["Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit"],

@@ -25,6 +25,7 @@ class Case:
     inputs: Callable[[np.random.Generator], Dict[str, np.ndarray]]
     ops: Tuple[str, ...]  # op types the frozen graph must contain (checks the test itself)
     opset21: bool = False  # also convert at opset 21
+    opsets: Optional[Tuple[int, ...]] = None  # instead of 13/17(/21): ops that need a newer opset
     dynamic: Dict[str, Sequence[Optional[int]]] = dataclasses.field(default_factory=dict)
     atol: float = 1e-5
     rtol: float = 1e-4
@@ -306,10 +307,148 @@ case("FusedBatchNormV2", _fused_bn("FusedBatchNormV2"), IMG)
 case("FusedBatchNormV3", _fused_bn("FusedBatchNormV3"), IMG, opset21=True)
 
 
+# ---------------------------------------------------------------- bitwise (ONNX 18+), shifts
+I32, U8 = np.int32, np.uint8
+BITS = named(a=ints(3, 4, lo=-100, hi=100), b=ints(4, lo=-100, hi=100))
+for _op in ("BitwiseAnd", "BitwiseOr", "BitwiseXor"):
+    case(_op, lambda a, b, _op=_op: getattr(tf.raw_ops, _op)(x=a, y=b), BITS, opsets=(18, 21))
+case("Invert", lambda a: tf.raw_ops.Invert(x=a), named(a=ints(3, 4, lo=-100, hi=100)), opsets=(18, 21))
+case("Invert_uint8", lambda a: tf.raw_ops.Invert(x=a), named(a=ints(3, 4, lo=0, hi=255, dtype=U8)),
+     ops=("Invert",), opsets=(18,))
+SHIFT = named(a=ints(3, 4, lo=-1000, hi=1000), b=ints(3, 4, lo=0, hi=20))
+case("LeftShift", lambda a, b: tf.raw_ops.LeftShift(x=a, y=b), SHIFT, opsets=(13, 18))
+case("RightShift", lambda a, b: tf.raw_ops.RightShift(x=a, y=b), SHIFT, opsets=(18, 21))
+case("RightShift_uint8", lambda a, b: tf.raw_ops.RightShift(x=a, y=b),
+     named(a=ints(3, 4, lo=0, hi=255, dtype=U8), b=ints(3, 4, lo=0, hi=8, dtype=U8)), ops=("RightShift",))
+
+# ---------------------------------------------------------------- special elementwise
+case("Atan2", lambda y, x: tf.math.atan2(y, x), named(y=normal(4, 5), x=normal(4, 5)), opset21=True)
+case("Atan2_axes", lambda y, x: tf.math.atan2(y, x),
+     lambda r: {"y": np.array([0, 1, -1, 0, 0, 2], F32), "x": np.array([0, 0, 0, 1, -1, -3], F32)},
+     ops=("Atan2",))
+case("IsFinite", lambda x: tf.math.is_finite(x),
+     lambda r: {"x": np.array([1.0, np.inf, -np.inf, np.nan, 0.0, -2.5], F32)})
+case("Xlogy", lambda x, y: tf.math.xlogy(x, y),
+     lambda r: {"x": np.array([[0, 1, 2.5], [0, -1, 3]], F32), "y": pos(3)(r)})
+case("Xdivy", lambda x, y: tf.math.xdivy(x, y),
+     lambda r: {"x": np.array([[0, 1, 2.5], [0, -1, 3]], F32), "y": np.array([0, 2, -4], F32)})
+case("ClipByValue", lambda x: tf.raw_ops.ClipByValue(t=x, clip_value_min=-0.5, clip_value_max=0.7),
+     named(x=normal(3, 4)))
+case("ClipByValue_tensor_bounds", lambda x, lo: tf.raw_ops.ClipByValue(t=x, clip_value_min=lo,
+                                                                        clip_value_max=lo + 1.0),
+     named(x=normal(3, 4), lo=normal(3, 4)), ops=("ClipByValue",))
+case("L2Loss", lambda x: tf.nn.l2_loss(x), named(x=normal(3, 4, 5)))
+
+# ---------------------------------------------------------------- space/batch
+case("SpaceToBatchND", lambda x: tf.space_to_batch_nd(x, [2, 3], [[1, 1], [2, 1]]),
+     named(x=normal(2, 4, 6, 3)), opset21=True)
+case("SpaceToBatchND_dynamic", lambda x: tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]]),
+     named(x=normal(3, 4, 6, 2)), ops=("SpaceToBatchND",), dynamic={"x": (None, None, None, 2)})
+case("BatchToSpaceND", lambda x: tf.batch_to_space(x, [2, 3], [[1, 0], [2, 1]]),
+     named(x=normal(12, 3, 2, 4)), opset21=True)
+case("BatchToSpaceND_1d", lambda x: tf.batch_to_space(x, [2], [[0, 1]]),
+     named(x=normal(4, 5, 3)), ops=("BatchToSpaceND",))
+
+
+def _dilated(x):
+    """The atrous pattern TF1-era graphs carry: SpaceToBatchND -> Conv2D -> BatchToSpaceND."""
+    w = tf.constant(np.linspace(-1, 1, 3 * 3 * 2 * 4, dtype=F32).reshape(3, 3, 2, 4))
+    y = tf.space_to_batch_nd(x, [2, 2], [[2, 2], [2, 2]])
+    y = tf.nn.conv2d(y, w, 1, "VALID")
+    return tf.batch_to_space(y, [2, 2], [[0, 0], [0, 0]])
+
+
+case("SpaceToBatchND_atrous_conv", _dilated, named(x=normal(1, 8, 8, 2)),
+     ops=("SpaceToBatchND", "Conv2D", "BatchToSpaceND"))
+
+# ---------------------------------------------------------------- scatter, segments
+def _idx(*rows):
+    return np.array(rows, np.int32)
+
+
+case("ScatterNd", lambda u: tf.scatter_nd(_idx([1, 0], [2, 2], [1, 0]), u, [3, 4]),
+     named(u=normal(3)), opsets=(16, 17, 21))
+case("ScatterNd_slices", lambda u: tf.scatter_nd(_idx([2], [0]), u, [4, 3]),
+     named(u=normal(2, 3)), ops=("ScatterNd",), opsets=(16, 17))
+case("TensorScatterUpdate", lambda t, u: tf.tensor_scatter_nd_update(t, _idx([0], [2]), u),
+     named(t=normal(4, 3), u=normal(2, 3)))
+case("TensorScatterAdd", lambda t, u: tf.tensor_scatter_nd_add(t, _idx([0], [2], [0]), u),
+     named(t=normal(4, 3), u=normal(3, 3)), opsets=(16, 17))
+case("TensorScatterSub", lambda t, u: tf.tensor_scatter_nd_sub(t, _idx([1, 1], [3, 0]), u),
+     named(t=normal(4, 3), u=normal(2)), opsets=(16, 17))
+case("TensorScatterMax", lambda t, u: tf.tensor_scatter_nd_max(t, _idx([1], [1]), u),
+     named(t=normal(4, 3), u=normal(2, 3)), opsets=(18, 21))
+case("TensorScatterMin", lambda t, u: tf.tensor_scatter_nd_min(t, _idx([1], [3]), u),
+     named(t=normal(4, 3), u=normal(2, 3)), opsets=(18,))
+SEG_IDS = np.array([0, 0, 2, 2, 2, 3], np.int32)
+for _op, _fn in (("UnsortedSegmentSum", tf.math.unsorted_segment_sum),
+                 ("UnsortedSegmentProd", tf.math.unsorted_segment_prod),
+                 ("UnsortedSegmentMax", tf.math.unsorted_segment_max),
+                 ("UnsortedSegmentMin", tf.math.unsorted_segment_min)):
+    case(_op, lambda d, _fn=_fn: _fn(d, tf.constant([3, 0, 3, 1, 0, 3]), 5),
+         named(d=normal(6, 2)), opsets=(18,) if _op[-3:] in ("Max", "Min") else (16, 17))
+for _op, _fn in (("SegmentSum", tf.math.segment_sum), ("SegmentProd", tf.math.segment_prod),
+                 ("SegmentMax", tf.math.segment_max), ("SegmentMin", tf.math.segment_min)):
+    case(_op, lambda d, _fn=_fn: _fn(d, tf.constant(SEG_IDS)), named(d=normal(6, 3)),
+         opsets=(18,) if _op[-3:] in ("Max", "Min") else (16, 17))
+case("UnsortedSegmentSum_runtime_ids", lambda d, i: tf.math.unsorted_segment_sum(d, i, 4),
+     named(d=normal(5, 3), i=ints(5, lo=0, hi=4)), ops=("UnsortedSegmentSum",), opsets=(16,))
+
+# ---------------------------------------------------------------- reordering
+case("Roll", lambda x: tf.roll(x, shift=[2, -1], axis=[0, 2]), named(x=normal(5, 3, 4)), opset21=True)
+case("Roll_same_axis", lambda x: tf.roll(x, shift=[3, 4], axis=[1, 1]), named(x=normal(2, 5)),
+     ops=("Roll",), dynamic={"x": (None, None)})
+case("ReverseSequence", lambda x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+     named(x=normal(3, 5, 2), n=lambda r: np.array([5, 2, 0], np.int64)))
+case("ReverseSequence_axes", lambda x, n: tf.reverse_sequence(x, n, seq_axis=2, batch_axis=1),
+     named(x=normal(2, 3, 4), n=lambda r: np.array([4, 1, 3], np.int32)), ops=("ReverseSequence",))
+case("InvertPermutation", lambda p: tf.math.invert_permutation(p),
+     lambda r: {"p": r.permutation(7).astype(np.int32)})
+case("MatrixBandPart", lambda x: tf.linalg.band_part(x, 1, 2), named(x=normal(2, 5, 6)),
+     opsets=(14, 17, 21))
+case("MatrixBandPart_lower", lambda x: tf.linalg.band_part(x, -1, 0), named(x=normal(4, 4)),
+     ops=("MatrixBandPart",), opsets=(14, 17))
+
+
+# ---------------------------------------------------------------- selection
+case("Unique", lambda x: tf.unique(x), lambda r: {"x": r.integers(-3, 4, 12).astype(np.int32)})
+case("Unique_float_int64_idx", lambda x: tf.unique(x, out_idx=tf.int64),
+     lambda r: {"x": r.integers(-3, 4, 9).astype(F32)}, ops=("Unique",))
+case("UniqueWithCounts", lambda x: tf.unique_with_counts(x),
+     lambda r: {"x": r.integers(0, 5, 15).astype(np.int64)})
+case("Bucketize", lambda x: tf.raw_ops.Bucketize(input=x, boundaries=[-1.0, 0.0, 0.5, 2.0]),
+     lambda r: {"x": np.concatenate([normal(10)(r), np.array([-1, 0, 0.5, 2], F32)])})
+case("Bucketize_int", lambda x: tf.raw_ops.Bucketize(input=x, boundaries=[0.0, 3.0]),
+     named(x=ints(3, 4)), ops=("Bucketize",))
+
+
+def _boxes(r, n=40):
+    corner = r.uniform(0, 10, (n, 2))
+    size = r.uniform(0.5, 4, (n, 2))
+    return np.concatenate([corner, corner + size], axis=1).astype(F32)
+
+
+NMS_IN = lambda r: {"b": _boxes(r), "s": r.uniform(0, 1, 40).astype(F32)}
+case("NonMaxSuppressionV2", lambda b, s: tf.raw_ops.NonMaxSuppressionV2(
+    boxes=b, scores=s, max_output_size=10, iou_threshold=0.3), NMS_IN)
+case("NonMaxSuppressionV3", lambda b, s: tf.image.non_max_suppression(b, s, 15, 0.4, 0.2), NMS_IN,
+     opset21=True)
+case("NonMaxSuppressionV4_padded", lambda b, s: tf.raw_ops.NonMaxSuppressionV4(
+    boxes=b, scores=s, max_output_size=30, iou_threshold=0.5, score_threshold=0.3,
+    pad_to_max_output_size=True), NMS_IN, ops=("NonMaxSuppressionV4",))
+case("NonMaxSuppressionV5", lambda b, s: tf.raw_ops.NonMaxSuppressionV5(
+    boxes=b, scores=s, max_output_size=12, iou_threshold=0.5, score_threshold=0.1,
+    soft_nms_sigma=0.0, pad_to_max_output_size=True), NMS_IN)
+
+
 CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
 
-PARAMS = [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in CASES for o in ((13, 17, 21) if c.opset21 else (13, 17))]
+def _opsets(c):
+    return c.opsets or ((13, 17, 21) if c.opset21 else (13, 17))
+
+
+PARAMS = [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in CASES for o in _opsets(c)]
 
 
 @pytest.fixture(scope="module")
