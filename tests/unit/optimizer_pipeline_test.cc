@@ -361,5 +361,37 @@ TEST(RewritePassTest, DispatchesByOpTypeAndCounts) {
   EXPECT_EQ(*diff, 0.0);
 }
 
+TEST(TestingTest, NumericDiffSeesAChangedResult) {
+  // The check every rewrite test relies on: a different graph is noticed.
+  GraphBuilder a;
+  a.Input("x", {2, 3}).Output("y");
+  a.Add("Relu", {"x"}, {"y"});
+  GraphBuilder b;
+  b.Input("x", {2, 3}).Output("y");
+  b.Add("Abs", {"x"}, {"y"});
+  auto same = testing::NumericDiff(a.graph(), a.graph());
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(*same, 0.0);
+  auto diff = testing::NumericDiff(a.graph(), b.graph());
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_GT(*diff, 0.1);
+}
+
+TEST(GraphEditorTest, NondeterministicOps) {
+  auto node = [](std::string op, std::vector<std::string> in) {
+    ir::Node n;
+    n.op_type = std::move(op);
+    n.inputs = std::move(in);
+    return n;
+  };
+  EXPECT_TRUE(IsNondeterministic(node("RandomNormalLike", {"x"})));
+  EXPECT_TRUE(IsNondeterministic(node("Dropout", {"x", "ratio", "training"})));
+  EXPECT_FALSE(IsNondeterministic(node("Dropout", {"x"})));
+  EXPECT_FALSE(IsNondeterministic(node("Relu", {"x"})));
+  ir::Node old = node("Dropout", {"x"});
+  old.attributes.push_back(ir::Attribute::Int("is_test", 0));
+  EXPECT_TRUE(IsNondeterministic(old));
+}
+
 }  // namespace
 }  // namespace onnxsmith::optimizer
