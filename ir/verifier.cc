@@ -45,10 +45,9 @@ std::string TensorProblem(const Tensor& t) {
 
 bool IsOnnxDomainName(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
-bool ValidDataType(int64_t v) {
-  return v >= static_cast<int64_t>(DataType::kFloat) &&
-         v <= static_cast<int64_t>(DataType::kBfloat16);
-}
+// ONNX's TensorProto.DataType values, the newer ones (float8, int4,
+// float4: 17-24) included though ir::DataType does not name them.
+bool ValidDataType(int64_t v) { return v >= 1 && v <= 30; }
 
 // Everything one graph's check needs about names.
 struct Scope {
@@ -168,6 +167,11 @@ std::string AttributeProblem(const Node& n, const Scope& s) {
 
 absl::Status VerifyGraph(const Graph& g, Scope& s);
 
+// DescribeNode, with the op type of named nodes too: 'relu' (Relu).
+std::string NodeWithOp(const Node& n, size_t i) {
+  return absl::StrCat(DescribeNode(n, i), n.name.empty() ? "" : absl::StrCat(" (", n.op_type, ")"));
+}
+
 // If/Loop/Scan: bodies present, counts consistent with the node's.
 std::string SubgraphProblem(const Node& n) {
   auto body = [&](const char* name) -> const Graph* {
@@ -218,14 +222,14 @@ std::string SubgraphProblem(const Node& n) {
 absl::Status VerifyNode(const Graph& g, size_t i, Scope& s,
                         const absl::flat_hash_map<std::string, size_t>& producer_index) {
   const Node& n = *g.nodes[i];
-  const std::string who = absl::StrCat("node ", DescribeNode(n, i));
+  const std::string who = absl::StrCat("node ", NodeWithOp(n, i));
   if (n.op_type.empty()) return Fail(g, absl::StrCat(who, " has no op type"));
   for (const std::string& in : n.inputs) {
     if (in.empty() || s.visible.count(in)) continue;
     auto p = producer_index.find(in);
     if (p != producer_index.end()) {
       return Fail(g, absl::StrCat(who, " reads '", in, "' before node ",
-                                  DescribeNode(*g.nodes[p->second], p->second),
+                                  NodeWithOp(*g.nodes[p->second], p->second),
                                   " produces it (not in topological order)"));
     }
     return Fail(g, absl::StrCat(who, " reads undefined value '", in, "'"));
@@ -257,7 +261,7 @@ absl::Status VerifyNode(const Graph& g, size_t i, Scope& s,
     std::string p = SubgraphProblem(n);
     if (p.empty()) p = ArityProblem(n);
     if (p.empty()) p = AttributeProblem(n, s);
-    if (!p.empty()) return Fail(g, absl::StrCat(who, " (", n.op_type, ") ", p));
+    if (!p.empty()) return Fail(g, absl::StrCat(who, " ", p));
   }
   absl::flat_hash_set<std::string> mine;
   for (const std::string& out : n.outputs) {

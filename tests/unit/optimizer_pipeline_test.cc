@@ -109,7 +109,7 @@ TEST(PipelineTest, VerificationNamesThePassThatBrokeTheGraph) {
   ASSERT_FALSE(report.ok());
   const std::string msg(report.status().message());
   EXPECT_NE(msg.find("pass breaking"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("node 'Relu_0' reads undefined value 'gone'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'Relu_0' (Relu) reads undefined value 'gone'"), std::string::npos) << msg;
   // A graph broken before the pipeline is not blamed on the first pass.
   Pipeline q(Verified());
   q.Add(std::make_unique<CountdownPass>(0));
