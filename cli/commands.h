@@ -1,5 +1,6 @@
-// The onnxsmith subcommands. Each takes the positional arguments after the
-// subcommand name (flags are already parsed) and returns the process exit code.
+// The onnxsmith subcommands: each has an options struct (what its flags
+// parse into, see command_line.h), AddXCommand declaring the flags, and RunX
+// doing the work, callable without a command line.
 #ifndef ONNXSMITH_CLI_COMMANDS_H_
 #define ONNXSMITH_CLI_COMMANDS_H_
 
@@ -7,26 +8,101 @@
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cli/inspect_command.h"
+#include "converter/handlers/registry.h"
+#include "converter/tf_converter.h"
 #include "ir/graph.h"
 #include "optimizer/registry.h"
 #include "tbb/global_control.h"
 
 namespace onnxsmith::cli {
 
-absl::Status RunConvert(const std::vector<std::string>& args);
-absl::Status RunInspect(const std::vector<std::string>& args);
-absl::Status RunOptimize(const std::vector<std::string>& args);
+// The optimizer flags of convert and optimize.
+struct PipelineFlags {
+  std::string optimize = "2";  // 0-3 or none/basic/extended/all
+  bool no_optimize = false;    // same as optimize = "0"
+  std::vector<std::string> passes;  // each a name or a comma list
+  std::vector<std::string> skip;
+  int threads = 0;  // TBB workers; 0 = all cores
+};
+
+struct ConvertOptions {
+  std::string graphdef, saved_model, keras;  // exactly one
+  std::string output;
+  std::string tag = "serve";
+  std::string signature_def = "serving_default";
+  std::string concrete_function;
+  int opset = converter::kDefaultOpset;
+  // Each element one flag occurrence: a tensor spec or a comma list of them.
+  std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
+  bool check = true;  // the ONNX checker
+  PipelineFlags pipeline;
+};
+
+struct OptimizeOptions {
+  std::vector<std::string> files;  // IN.onnx OUT.onnx
+  bool list_passes = false;
+  // --check: compare the model before and after on random inputs.
+  bool check = false;
+  std::string check_dims;
+  int check_seed = 0;
+  double check_rtol = 1e-4;
+  double check_atol = 1e-6;
+  PipelineFlags pipeline;
+};
+
+struct RunOptions {
+  std::string model;
+  // name=file.npy (or file.npy for a one-input model); one occurrence may
+  // list several name=file pairs separated by commas.
+  std::vector<std::string> inputs;
+  std::vector<std::string> expect;
+  std::string output_dir = ".";
+  int threads = 0;
+  int repeat = 1;
+  bool profile = false;
+  double rtol = 1e-4;
+  double atol = 1e-5;
+};
+
+struct VersionOptions {};
+
+CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* options);
+absl::Status CheckConvertUsage(const ConvertOptions& options);
+absl::Status RunConvert(const ConvertOptions& options);
+// The converter's options from the flags (tensor specs parsed, lists split).
+absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOptions& options);
+
+CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* options);
+absl::Status CheckOptimizeUsage(const OptimizeOptions& options);
+absl::Status RunOptimize(const OptimizeOptions& options);
+
+CLI::App* AddRunCommand(CLI::App& app, RunOptions* options);
+absl::Status RunModel(const RunOptions& options);
+// The file name an output is written under (without directory).
+std::string OutputFileName(const std::string& output_name);
+
+CLI::App* AddInspectCommand(CLI::App& app, InspectOptions* options);
+
+CLI::App* AddVersionCommand(CLI::App& app, VersionOptions* options);
+absl::Status RunVersion(const VersionOptions& options);
+// "onnxsmith 0.5.0 (commit 0123abc..., opt build)".
+std::string VersionLine();
 
 // --optimize/--no-optimize/--passes/--skip, shared by convert and optimize.
-absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags();
-// A TBB thread bound from --threads (nullptr for 0 = all cores); held by a
-// command for its whole run.
-std::unique_ptr<tbb::global_control> ThreadLimitFromFlags();
+void AddPipelineFlags(CLI::App* app, PipelineFlags* flags);
+absl::StatusOr<optimizer::OptimizeOptions> ToOptimizeOptions(const PipelineFlags& flags);
+// A TBB thread bound (nullptr for 0 = all cores); held by a command for its
+// whole run.
+std::unique_ptr<tbb::global_control> ThreadLimit(int threads);
 // Runs the pipeline; returns its wall time (ms) and a printable summary.
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
-                                     std::string* summary);
+                                     int threads, std::string* summary);
+// "a,b" occurrences -> a, b (empty items dropped).
+std::vector<std::string> SplitCommaLists(const std::vector<std::string>& occurrences);
 
 }  // namespace onnxsmith::cli
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "common/file_util.h"
@@ -22,26 +22,6 @@
 #include "ir/model_io.h"
 #include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
-
-ABSL_FLAG(std::string, graphdef, "", "frozen TF GraphDef (.pb binary or .pbtxt text)");
-ABSL_FLAG(std::string, saved_model, "", "TF SavedModel directory");
-ABSL_FLAG(std::string, keras, "", "Keras model (.h5 or .keras)");
-ABSL_FLAG(std::string, tag, "serve", "SavedModel: the MetaGraph's tag set (comma-separated)");
-ABSL_FLAG(std::string, signature_def, "serving_default", "SavedModel: the signature to convert");
-ABSL_FLAG(std::string, concrete_function, "",
-          "SavedModel: convert this concrete function of the object graph (name, index or object "
-          "path) instead of a signature, e.g. for a tf.Module saved without signatures");
-ABSL_FLAG(std::string, output, "", "ONNX file to write");
-ABSL_FLAG(int, opset, onnxsmith::converter::kDefaultOpset, "ai.onnx opset to emit (13..21)");
-ABSL_FLAG(std::string, inputs, "",
-          "input tensors, e.g. x:0 or x:0[1,224,224,3] (default: the graph's placeholders)");
-ABSL_FLAG(std::string, outputs, "", "output tensors, e.g. y:0 (default: the graph's sinks)");
-ABSL_FLAG(std::string, inputs_as_nchw, "", "inputs to expose as NCHW (TF side is NHWC)");
-ABSL_FLAG(std::string, outputs_as_nchw, "", "outputs to expose as NCHW (TF side is NHWC)");
-ABSL_FLAG(bool, check, true, "validate with the ONNX checker before writing (turn off only to debug)");
-ABSL_FLAG(std::string, custom_ops, "",
-          "TF ops to pass through unconverted: Op[:domain],... (default domain "
-          "ai.onnx.converters.tensorflow)");
 
 namespace onnxsmith::cli {
 namespace {
@@ -61,19 +41,81 @@ absl::StatusOr<std::map<std::string, std::string>> ParseCustomOps(const std::str
   return ops;
 }
 
-std::vector<std::string> SplitList(const std::string& text) {
-  return converter::SplitTopLevel(text);
+// Occurrences of a tensor-list flag as one list (commas inside [..] kept).
+std::string JoinOccurrences(const std::vector<std::string>& occurrences) {
+  return absl::StrJoin(occurrences, ",");
 }
 
 }  // namespace
 
+CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
+  CLI::App* sub = app.add_subcommand(
+      "convert", "convert a TF GraphDef, SavedModel or Keras model to ONNX");
+  sub->add_option(FlagNames("graphdef"), o->graphdef,
+                  "frozen TF GraphDef (.pb binary or .pbtxt text)");
+  sub->add_option(FlagNames("saved-model"), o->saved_model, "TF SavedModel directory");
+  sub->add_option(FlagNames("keras"), o->keras, "Keras model (.h5 or .keras)");
+  sub->add_option(FlagNames("output"), o->output, "ONNX file to write");
+  sub->add_option(FlagNames("opset"), o->opset, "ai.onnx opset to emit (13..21)")
+      ->capture_default_str();
+  AddRepeated(sub, "inputs", &o->inputs,
+              "input tensors, e.g. x:0 or x:0[1,224,224,3] (default: the graph's placeholders)");
+  AddRepeated(sub, "outputs", &o->outputs,
+              "output tensors, e.g. y:0 (default: the graph's sinks)");
+  AddRepeated(sub, "inputs-as-nchw", &o->inputs_as_nchw,
+              "inputs to expose as NCHW (TF side is NHWC)");
+  AddRepeated(sub, "outputs-as-nchw", &o->outputs_as_nchw,
+              "outputs to expose as NCHW (TF side is NHWC)");
+  AddRepeated(sub, "custom-ops", &o->custom_ops,
+              "TF ops to pass through unconverted: Op[:domain],... (default domain "
+              "ai.onnx.converters.tensorflow)");
+  sub->add_option(FlagNames("tag"), o->tag,
+                  "SavedModel: the MetaGraph's tag set (comma-separated)")
+      ->capture_default_str();
+  sub->add_option(FlagNames("signature-def"), o->signature_def,
+                  "SavedModel: the signature to convert")
+      ->capture_default_str();
+  sub->add_option(FlagNames("concrete-function"), o->concrete_function,
+                  "SavedModel: convert this concrete function of the object graph (name, index "
+                  "or object path) instead of a signature, e.g. for a tf.Module saved without "
+                  "signatures");
+  sub->add_flag(FlagNames("check") + ",!--nocheck", o->check,
+                "validate with the ONNX checker before writing (--check=false only to debug)");
+  AddPipelineFlags(sub, &o->pipeline);
+  return sub;
+}
+
+absl::Status CheckConvertUsage(const ConvertOptions& o) {
+  const int sources = !o.graphdef.empty() + !o.saved_model.empty() + !o.keras.empty();
+  if (sources != 1) {
+    return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
+  }
+  if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOptions& o) {
+  converter::ConvertOptions options;
+  options.opset = o.opset;
+  // Checked before loading so a bad flag fails fast on a large model.
+  RETURN_IF_ERROR(converter::CheckOpset(options.opset));
+  ASSIGN_OR_RETURN(options.inputs, converter::ParseTensorSpecList(JoinOccurrences(o.inputs)));
+  ASSIGN_OR_RETURN(options.outputs, converter::ParseTensorSpecList(JoinOccurrences(o.outputs)));
+  options.inputs_as_nchw = converter::SplitTopLevel(JoinOccurrences(o.inputs_as_nchw));
+  options.outputs_as_nchw = converter::SplitTopLevel(JoinOccurrences(o.outputs_as_nchw));
+  ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(JoinOccurrences(o.custom_ops)));
+  return options;
+}
+
 // Optimize, validate, write atomically, report: the same for every loader.
-absl::Status FinishConversion(const std::string& source, const std::string& output,
+absl::Status FinishConversion(const ConvertOptions& o, const std::string& source,
                               converter::ConversionResult converted, PhaseTimes times) {
-  ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, OptimizeOptionsFromFlags());
+  const std::string& output = o.output;
+  ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, ToOptimizeOptions(o.pipeline));
   std::string optimize_summary;
   if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
-    ASSIGN_OR_RETURN(double ms, OptimizeModel(converted.model, optimize, &optimize_summary));
+    ASSIGN_OR_RETURN(double ms, OptimizeModel(converted.model, optimize, o.pipeline.threads,
+                                              &optimize_summary));
     times.push_back({"optimize", ms});
   }
 
@@ -81,7 +123,7 @@ absl::Status FinishConversion(const std::string& source, const std::string& outp
   // written only once it passed.
   auto start = Clock::now();
   ASSIGN_OR_RETURN(ir::CheckedModel checked,
-                   ir::ToCheckedModel(converted.model, absl::GetFlag(FLAGS_check),
+                   ir::ToCheckedModel(converted.model, o.check,
                                       "--check=false"));
   times.push_back({"check", MsSince(start)});
 
@@ -93,37 +135,21 @@ absl::Status FinishConversion(const std::string& source, const std::string& outp
   return absl::OkStatus();
 }
 
-absl::Status RunConvert(const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0], "'"));
+absl::Status RunConvert(const ConvertOptions& o) {
+  RETURN_IF_ERROR(CheckConvertUsage(o));
+  const std::string& graphdef = o.graphdef;
+  const std::string& saved_model = o.saved_model;
+  const std::string& keras = o.keras;
+  if (IsDirectory(o.output)) {
+    return absl::InvalidArgumentError(absl::StrCat("--output ", o.output, " is a directory"));
   }
-  const std::string graphdef = absl::GetFlag(FLAGS_graphdef);
-  const std::string saved_model = absl::GetFlag(FLAGS_saved_model);
-  const std::string keras = absl::GetFlag(FLAGS_keras);
-  const std::string output = absl::GetFlag(FLAGS_output);
-  const int sources = !graphdef.empty() + !saved_model.empty() + !keras.empty();
-  if (sources != 1) {
-    return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
-  }
-  if (output.empty()) return absl::InvalidArgumentError("--output is required");
-  if (IsDirectory(output)) {
-    return absl::InvalidArgumentError(absl::StrCat("--output ", output, " is a directory"));
-  }
-
-  converter::ConvertOptions options;
-  options.opset = absl::GetFlag(FLAGS_opset);
-  // Checked before loading so a bad flag fails fast on a large model.
-  RETURN_IF_ERROR(converter::CheckOpset(options.opset));
-  ASSIGN_OR_RETURN(options.inputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_inputs)));
-  ASSIGN_OR_RETURN(options.outputs, converter::ParseTensorSpecList(absl::GetFlag(FLAGS_outputs)));
-  options.inputs_as_nchw = SplitList(absl::GetFlag(FLAGS_inputs_as_nchw));
-  options.outputs_as_nchw = SplitList(absl::GetFlag(FLAGS_outputs_as_nchw));
-  ASSIGN_OR_RETURN(options.custom_ops, ParseCustomOps(absl::GetFlag(FLAGS_custom_ops)));
-
+  ASSIGN_OR_RETURN(converter::ConvertOptions options, ToConverterOptions(o));
+  // Checked before loading too: a bad level fails fast on a large model.
+  RETURN_IF_ERROR(ToOptimizeOptions(o.pipeline).status());
 
   // --threads bounds every TBB loop of the command (loading, conversion,
   // optimizer, check and write).
-  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimitFromFlags();
+  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimit(o.pipeline.threads);
   PhaseTimes times;
   auto start = Clock::now();
   tf::GraphDef graph;
@@ -134,7 +160,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
     auto converted = converter::ConvertKeras(keras, options);
     if (!converted.ok()) return converted.status();
     times.push_back({"load+convert", MsSince(start)});
-    return FinishConversion(source, output, *std::move(converted), times);
+    return FinishConversion(o, source, *std::move(converted), times);
   }
   if (!graphdef.empty()) {
     ASSIGN_OR_RETURN(graph, converter::ReadGraphDef(graphdef));
@@ -142,9 +168,9 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
     // A SavedModel is frozen in memory (functions inlined, variables read
     // from the checkpoint), then converted like a GraphDef.
     converter::SavedModelOptions sm_options;
-    sm_options.tag = absl::GetFlag(FLAGS_tag);
-    sm_options.signature = absl::GetFlag(FLAGS_signature_def);
-    sm_options.concrete_function = absl::GetFlag(FLAGS_concrete_function);
+    sm_options.tag = o.tag;
+    sm_options.signature = o.signature_def;
+    sm_options.concrete_function = o.concrete_function;
     ASSIGN_OR_RETURN(converter::FrozenGraph frozen, converter::LoadSavedModel(saved_model, sm_options));
     RETURN_IF_ERROR(converter::ApplyInputOverrides(options.inputs, &frozen));
     options.inputs = frozen.inputs;
@@ -168,7 +194,7 @@ absl::Status RunConvert(const std::vector<std::string>& args) {
   }
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
-  return FinishConversion(source, output, *std::move(converted), times);
+  return FinishConversion(o, source, *std::move(converted), times);
 }
 
 }  // namespace onnxsmith::cli

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cli/commands.h"
+#include "cli/inspect_command.h"
 #include "cli/report.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
@@ -143,9 +143,8 @@ absl::Status InspectKeras(const std::string& path, const std::string& size) {
 
 }  // namespace
 
-absl::Status RunInspect(const std::vector<std::string>& args) {
-  if (args.size() != 1) return absl::InvalidArgumentError("usage: onnxsmith inspect FILE|DIR");
-  const std::string& path = args[0];
+absl::Status RunInspect(const InspectOptions& o) {
+  const std::string& path = o.path;
   if (!PathExists(path)) return absl::NotFoundError(absl::StrCat(path, ": no such file or directory"));
   if (IsDirectory(path)) {
     if (SniffFormat(path, "") != FileFormat::kSavedModelDir) {

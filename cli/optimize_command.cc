@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/optimize_check.h"
 #include "cli/report.h"
@@ -21,85 +21,105 @@
 #include "optimizer/registry.h"
 #include "tbb/global_control.h"
 
-ABSL_FLAG(std::string, optimize, "2",
-          "optimization level: 0-3 or none/basic/extended/all (default 2 = extended)");
-ABSL_FLAG(bool, no_optimize, false, "skip the optimizer (same as --optimize=0)");
-ABSL_FLAG(std::string, passes, "", "run exactly these passes, in order (comma-separated)");
-ABSL_FLAG(std::string, skip, "", "passes to leave out of the level's pipeline");
-ABSL_FLAG(bool, list_passes, false, "optimize: list the passes and exit");
-ABSL_FLAG(int, threads, 0,
-          "worker threads (TBB) for convert and optimize; 0 = all cores");
-// `optimize --check` (main.cc maps it here: convert's --check is the ONNX
-// checker, on by default).
-ABSL_FLAG(bool, optimize_check, false,
-          "optimize --check: run the model before and after on random inputs with the "
-          "reference evaluator; fail (writing nothing) when an output differs");
-ABSL_FLAG(std::string, check_dims, "",
-          "optimize --check: sizes of unknown dims: N for all and/or name=N by dim_param "
-          "(default 1)");
-ABSL_FLAG(int, check_seed, 0, "optimize --check: random seed of the inputs");
-ABSL_FLAG(double, check_rtol, 1e-4,
-          "optimize --check: allowed error relative to the output's largest magnitude");
-ABSL_FLAG(double, check_atol, 1e-6, "optimize --check: allowed absolute error");
-
 namespace onnxsmith::cli {
-namespace {
 
-std::vector<std::string> SplitNames(const std::string& text) {
-  return absl::StrSplit(text, ',', absl::SkipWhitespace());
+std::vector<std::string> SplitCommaLists(const std::vector<std::string>& occurrences) {
+  std::vector<std::string> items;
+  for (const std::string& text : occurrences) {
+    for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+      items.emplace_back(item);
+    }
+  }
+  return items;
 }
 
-}  // namespace
+void AddPipelineFlags(CLI::App* app, PipelineFlags* flags) {
+  app->add_option(FlagNames("optimize"), flags->optimize,
+                  "optimization level: 0-3 or none/basic/extended/all (default 2 = extended)");
+  app->add_flag(FlagNames("no-optimize"), flags->no_optimize,
+                "skip the optimizer (same as --optimize=0)");
+  AddRepeated(app, "passes", &flags->passes,
+              "run exactly these passes, in order (comma-separated)");
+  AddRepeated(app, "skip", &flags->skip, "passes to leave out of the level's pipeline");
+  app->add_option(FlagNames("threads"), flags->threads,
+                  "worker threads (TBB) for convert and optimize; 0 = all cores");
+}
 
-absl::StatusOr<optimizer::OptimizeOptions> OptimizeOptionsFromFlags() {
+absl::StatusOr<optimizer::OptimizeOptions> ToOptimizeOptions(const PipelineFlags& flags) {
   optimizer::OptimizeOptions options;
-  const std::string level = absl::GetFlag(FLAGS_no_optimize) ? "0" : absl::GetFlag(FLAGS_optimize);
-  auto parsed = optimizer::ParseOptLevel(level);
+  auto parsed = optimizer::ParseOptLevel(flags.no_optimize ? "0" : flags.optimize);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--optimize: ", parsed.status().message()));
   }
   options.level = *parsed;
-  options.passes = SplitNames(absl::GetFlag(FLAGS_passes));
-  options.skip = SplitNames(absl::GetFlag(FLAGS_skip));
+  options.passes = SplitCommaLists(flags.passes);
+  options.skip = SplitCommaLists(flags.skip);
   return options;
 }
 
-std::unique_ptr<tbb::global_control> ThreadLimitFromFlags() {
-  if (absl::GetFlag(FLAGS_threads) <= 0) return nullptr;
+std::unique_ptr<tbb::global_control> ThreadLimit(int threads) {
+  if (threads <= 0) return nullptr;
   return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                               absl::GetFlag(FLAGS_threads));
+                                               threads);
 }
 
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
-                                     std::string* summary) {
+                                     int threads, std::string* summary) {
   auto start = std::chrono::steady_clock::now();
   // Bounds every TBB loop the passes run (and the evaluator under constant
   // folding); the commands hold one for their whole run too.
-  std::unique_ptr<tbb::global_control> threads = ThreadLimitFromFlags();
+  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimit(threads);
   ASSIGN_OR_RETURN(optimizer::PipelineReport report, optimizer::Optimize(model, options));
   *summary = absl::StrCat("\n", optimizer::FormatReport(report));
   return MsSince(start);
 }
 
-absl::Status RunOptimize(const std::vector<std::string>& args) {
-  if (absl::GetFlag(FLAGS_list_passes)) {
+CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
+  CLI::App* sub = app.add_subcommand("optimize", "run the optimizer's passes on an ONNX model");
+  sub->add_option("files", o->files, "IN.onnx OUT.onnx");
+  sub->add_flag(FlagNames("list-passes"), o->list_passes, "list the passes and exit");
+  // Not convert's --check (the ONNX checker, which optimize always runs).
+  sub->add_flag("--check,!--nocheck", o->check,
+                "run the model before and after on random inputs with the reference "
+                "evaluator; fail (writing nothing) when an output differs");
+  sub->add_option(FlagNames("check-dims"), o->check_dims,
+                  "--check: sizes of unknown dims: N for all and/or name=N by dim_param "
+                  "(default 1)");
+  sub->add_option(FlagNames("check-seed"), o->check_seed, "--check: random seed of the inputs");
+  sub->add_option(FlagNames("check-rtol"), o->check_rtol,
+                  "--check: allowed error relative to the output's largest magnitude")
+      ->capture_default_str();
+  sub->add_option(FlagNames("check-atol"), o->check_atol, "--check: allowed absolute error")
+      ->capture_default_str();
+  AddPipelineFlags(sub, &o->pipeline);
+  return sub;
+}
+
+absl::Status CheckOptimizeUsage(const OptimizeOptions& o) {
+  if (!o.list_passes && o.files.size() != 2) {
+    return absl::InvalidArgumentError("give IN.onnx OUT.onnx (or --list-passes)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunOptimize(const OptimizeOptions& o) {
+  if (o.list_passes) {
     std::printf("%s", optimizer::PassTableMarkdown().c_str());
     return absl::OkStatus();
   }
-  if (args.size() != 2) {
-    return absl::InvalidArgumentError("usage: onnxsmith optimize IN.onnx OUT.onnx [--optimize N]");
-  }
-  ASSIGN_OR_RETURN(optimizer::OptimizeOptions options, OptimizeOptionsFromFlags());
+  RETURN_IF_ERROR(CheckOptimizeUsage(o));
+  const std::vector<std::string>& args = o.files;
+  ASSIGN_OR_RETURN(optimizer::OptimizeOptions options, ToOptimizeOptions(o.pipeline));
   CheckOptions check;
-  const bool numeric_check = absl::GetFlag(FLAGS_optimize_check);
+  const bool numeric_check = o.check;
   if (numeric_check) {
-    RETURN_IF_ERROR(ParseCheckDims(absl::GetFlag(FLAGS_check_dims), &check));
-    check.seed = static_cast<uint32_t>(absl::GetFlag(FLAGS_check_seed));
-    check.rtol = absl::GetFlag(FLAGS_check_rtol);
-    check.atol = absl::GetFlag(FLAGS_check_atol);
-    check.num_threads = std::max(0, absl::GetFlag(FLAGS_threads));
+    RETURN_IF_ERROR(ParseCheckDims(o.check_dims, &check));
+    check.seed = static_cast<uint32_t>(o.check_seed);
+    check.rtol = o.check_rtol;
+    check.atol = o.check_atol;
+    check.num_threads = std::max(0, o.pipeline.threads);
   }
-  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimitFromFlags();
+  std::unique_ptr<tbb::global_control> thread_limit = ThreadLimit(o.pipeline.threads);
   PhaseTimes times;
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(args[0]));
@@ -111,7 +131,7 @@ absl::Status RunOptimize(const std::vector<std::string>& args) {
   optimizer::InferMissingTypes(model->graph, model->opset());
   times.push_back({"load", MsSince(start)});
   std::string summary;
-  ASSIGN_OR_RETURN(double optimize_ms, OptimizeModel(*model, options, &summary));
+  ASSIGN_OR_RETURN(double optimize_ms, OptimizeModel(*model, options, o.pipeline.threads, &summary));
   times.push_back({"optimize", optimize_ms});
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).

@@ -1,13 +1,17 @@
-// CLI argument parsing: the input is newline-separated fields --inputs,
-// --outputs, --inputs-as-nchw, --optimize. The parsed specs then drive a
-// conversion of a small built-in graph (x:0 float[?,4] -> Relu -> y, plus a
-// second placeholder z:0 of unknown rank -> Identity), so shape overrides
-// (huge, negative, wrong rank) reach the converter and the checker.
+// CLI argument parsing: the input is newline-separated fields, the values of
+// `convert`'s --inputs, --outputs, --inputs-as-nchw and --optimize, then any
+// further arguments one per line. They go through the real command-line
+// parser (cli/command_line.h: CLI11, usage errors, did-you-mean hints) into
+// ConvertOptions, and the parsed specs drive a conversion of a small built-in
+// graph (x:0 float[?,4] -> Relu -> y, plus a second placeholder z:0 of
+// unknown rank -> Identity), so shape overrides (huge, negative, wrong rank)
+// reach the converter and the checker. No file is read: --graphdef names a
+// file that is never opened.
 #include "absl/strings/str_split.h"
-#include "converter/io_spec.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "converter/tf_converter.h"
 #include "fuzz/fuzz_util.h"
-#include "optimizer/registry.h"
 
 namespace {
 
@@ -41,24 +45,34 @@ onnxsmith::tf::GraphDef SmallGraph() {
   return g;
 }
 
+// Stands in for RunConvert: the same option handling, on SmallGraph().
+absl::Status ConvertSmallGraph(const onnxsmith::cli::ConvertOptions& flags) {
+  using namespace onnxsmith;
+  static const tf::GraphDef* graph = new tf::GraphDef(SmallGraph());
+  auto options = cli::ToConverterOptions(flags);
+  if (!options.ok()) return options.status();
+  auto optimize = cli::ToOptimizeOptions(flags.pipeline);
+  if (!optimize.ok()) return optimize.status();
+  auto converted = converter::ConvertGraphDef(*graph, *options);
+  if (!converted.ok()) return converted.status();
+  fuzz::OptimizeAndExport(converted->model);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace onnxsmith;
-  static const tf::GraphDef* graph = new tf::GraphDef(SmallGraph());
   std::vector<std::string> fields =
       absl::StrSplit(absl::string_view(reinterpret_cast<const char*>(data), size), '\n');
-  fields.resize(4);
-  converter::ConvertOptions options;
-  auto inputs = converter::ParseTensorSpecList(fields[0]);
-  auto outputs = converter::ParseTensorSpecList(fields[1]);
-  options.inputs_as_nchw = converter::SplitTopLevel(fields[2]);
-  (void)optimizer::ParseOptLevel(fields[3]);
-  if (!inputs.ok() || !outputs.ok()) return 0;
-  options.inputs = *inputs;
-  options.outputs = *outputs;
-  auto converted = converter::ConvertGraphDef(*graph, options);
-  if (!converted.ok()) return 0;
-  fuzz::OptimizeAndExport(converted->model);
+  if (fields.size() < 4) fields.resize(4);
+  std::vector<std::string> args = {"convert", "--graphdef", "fuzz.pb", "--output", "fuzz.onnx",
+                                   "--inputs", fields[0], "--outputs", fields[1],
+                                   "--inputs-as-nchw", fields[2], "--optimize", fields[3]};
+  args.insert(args.end(), fields.begin() + 4, fields.end());
+  cli::CommandLine command_line("onnxsmith", "usage", "version");
+  command_line.AddCommand(cli::AddConvertCommand, ConvertSmallGraph, cli::CheckConvertUsage);
+  cli::ParseResult parsed = command_line.Parse(args);
+  if (parsed.run) (void)parsed.action();
   return 0;
 }

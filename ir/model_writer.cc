@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/version.h"
 #include "ir/onnx_proto.h"
 #include "tbb/parallel_for.h"
 #include "tbb/task_group.h"
@@ -84,6 +85,10 @@ absl::StatusOr<CheckedModel> ToCheckedModel(const Model& model, bool check,
   tbb::task_group serialize;
   serialize.run([&] { m.initializer_fields = SerializeInitializerFields(model.graph); });
   m.proto = ToModelProto(model);
+  // Every file onnxsmith writes says so (an optimized model's input may come
+  // from another producer).
+  m.proto.set_producer_name(kProducerName);
+  m.proto.set_producer_version(kVersion);
   absl::StatusOr<ValidationReport> validation = ValidationReport{};
   if (check) {
     validation = ValidateModel(&m.proto);

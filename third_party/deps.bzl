@@ -75,6 +75,8 @@ _SYSTEM_LIBRARIES = {
     "system_hdf5": "hdf5.BUILD",
     "system_zip": "zip.BUILD",
     "system_json": "json.BUILD",
+    # The command-line parser of the onnxsmith binary (cli/).
+    "system_cli11": "cli11.BUILD",
 }
 
 def onnxsmith_dependencies():

@@ -27,7 +27,7 @@ packages=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-rules-proto bazel-skylib
   bazel-platforms g++ libprotobuf-dev protobuf-compiler libabsl-dev libtbb-dev
   libonnx-dev libgtest-dev libgmock-dev libeigen3-dev nlohmann-json3-dev
-  libhdf5-dev libzip-dev
+  libhdf5-dev libzip-dev libcli11-dev
 )
 if (( want_venv )); then
   packages+=(python3 python3-venv)

@@ -2,15 +2,12 @@
 weight randomization, saving as .h5 and .keras, the comparison with Keras' own outputs, and the
 per-session model cache.
 
-Conversion goes through `onnxsmith convert --keras FILE --output OUT`; while the CLI does not
-take --keras yet, through the converter's own driver //converter/keras:keras_convert
-(bazel-bin/converter/keras/keras_convert, or $ONNXSMITH_KERAS_CONVERT).
+Conversion goes through `onnxsmith convert --keras FILE --output OUT`.
 
 A test module uses the fixtures by importing them (`from keras_lib import convert_keras,
 keras_dir, _report`); `_report` prints the matched models when the module ends.
 """
 
-import os
 import pathlib
 import shutil
 import subprocess
@@ -20,7 +17,7 @@ import numpy as np
 import pytest
 
 import oracle_lib
-from oracle_lib import REPO_ROOT, check_onnx, describe, get_tf, rng_for, run_onnx, seed_everything
+from oracle_lib import check_onnx, describe, get_tf, rng_for, run_onnx, seed_everything
 
 # max |onnx - keras| <= REL_TOL * max(1, max |keras|)
 REL_TOL = 1e-4
@@ -33,52 +30,19 @@ RESULTS = []
 # ------------------------------------------------------------------------------------------
 
 
-def _tool_path():
-    env = os.environ.get("ONNXSMITH_KERAS_CONVERT")
-    if env:
-        return pathlib.Path(env) if pathlib.Path(env).is_file() else None
-    p = REPO_ROOT / "bazel-bin" / "converter" / "keras" / "keras_convert"
-    return p if p.is_file() and os.access(p, os.X_OK) else None
-
-
 class KerasConverter:
-    """Runs the CLI (`convert --keras`) if it supports Keras files, else the driver."""
+    """Runs `onnxsmith convert --keras` from a snapshot of the binary."""
 
     def __init__(self, tmp_dir: pathlib.Path):
-        self.cli = oracle_lib.find_binary()
-        self.tool = _tool_path()
-        self.mode = None
-        # Snapshots: a rebuild during the run must not swap the binaries.
-        if self.cli is not None:
-            snap = tmp_dir / "onnxsmith"
-            shutil.copy2(self.cli, snap)
-            self.cli = snap
-        if self.tool is not None:
-            snap = tmp_dir / "keras_convert"
-            shutil.copy2(self.tool, snap)
-            self.tool = snap
-
-    def _cli_supports_keras(self) -> bool:
-        if self.cli is None:
-            return False
-        probe = subprocess.run([str(self.cli), "convert", "--keras", "/nonexistent.h5", "--output",
-                                "/nonexistent/out.onnx"], capture_output=True, text=True, timeout=60)
-        return "not supported yet" not in (probe.stderr + probe.stdout)
+        cli = oracle_lib.binary_or_skip()
+        # A snapshot: a rebuild during the run must not swap the binary.
+        self.cli = tmp_dir / "onnxsmith"
+        shutil.copy2(cli, self.cli)
 
     def __call__(self, model_path, out, opset=None, timeout=600):
-        if self.mode is None:
-            self.mode = "cli" if self._cli_supports_keras() else ("tool" if self.tool else "none")
-        if self.mode == "none":
-            pytest.skip("neither `onnxsmith convert --keras` nor bazel-bin/converter/keras/keras_convert "
-                        "is available (bazel build //:onnxsmith //converter/keras:keras_convert)")
-        if self.mode == "cli":
-            args = [str(self.cli), "convert", "--keras", str(model_path), "--output", str(out)]
-            if opset is not None:
-                args += ["--opset", str(opset)]
-        else:
-            args = [str(self.tool), str(model_path), str(out)]
-            if opset is not None:
-                args.append(f"--opset={opset}")
+        args = [str(self.cli), "convert", "--keras", str(model_path), "--output", str(out)]
+        if opset is not None:
+            args += ["--opset", str(opset)]
         start = time.perf_counter()
         proc = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout)
         proc.seconds = time.perf_counter() - start

@@ -6,17 +6,15 @@ outputs are compared (float32: rtol 1e-5, atol 1e-6; integers and bools: exact).
 examples/small_cnn model is compared too, and a batch of 64 is timed against ONNX Runtime
 (single-threaded), for information only.
 
-The runner: $ONNXSMITH_RUN_BIN (a binary taking `MODEL --input ...`, e.g. bazel-bin/evaluator/run_tool),
-else `onnxsmith run` when the CLI has it, else <repo>/bazel-bin/evaluator/run_tool.
+The runner: `onnxsmith run` (the binary of $ONNXSMITH_BIN, default <repo>/bazel-bin/onnxsmith).
 """
 
 import dataclasses
-import os
 import pathlib
 import re
 import subprocess
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import pytest
@@ -36,29 +34,9 @@ ATOL = 1e-6
 # --------------------------------------------------------------------------------------------
 
 
-def _find_runner() -> Optional[List[str]]:
-    env = os.environ.get("ONNXSMITH_RUN_BIN")
-    if env:
-        p = pathlib.Path(env)
-        return [str(p)] if p.is_file() and os.access(p, os.X_OK) else None
-    cli = oracle_lib.find_binary()
-    if cli is not None:
-        probe = subprocess.run([str(cli), "run"], capture_output=True, text=True, errors="replace")
-        if "unknown command" not in probe.stderr:
-            return [str(cli), "run"]
-    tool = REPO_ROOT / "bazel-bin" / "evaluator" / "run_tool"
-    if tool.is_file() and os.access(tool, os.X_OK):
-        return [str(tool)]
-    return None
-
-
 @pytest.fixture(scope="session")
 def runner() -> List[str]:
-    r = _find_runner()
-    if r is None:
-        pytest.skip("no evaluator runner: set ONNXSMITH_RUN_BIN, wire `onnxsmith run`, or "
-                    "`bazel build //evaluator:run_tool`")
-    return r
+    return [str(oracle_lib.binary_or_skip()), "run"]
 
 
 def run_evaluator(runner, model_path, feeds: Dict[str, np.ndarray], out_dir: pathlib.Path,

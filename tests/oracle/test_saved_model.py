@@ -17,8 +17,7 @@ variables frozen from the TensorBundle checkpoint) and converts the frozen graph
 ONNX inputs/outputs may be named after the signature's tensors ("serving_default_x:0") or its
 keys ("x"); the tests accept either, matching by name.
 
-Set ONNXSMITH_BIN to test another binary with the same `convert` flags (for instance
-bazel-bin/converter/saved_model/saved_model_tool before the CLI is wired).
+Set ONNXSMITH_BIN to test another onnxsmith binary.
 """
 
 import pathlib

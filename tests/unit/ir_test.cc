@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/version.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
 #include "ir/model_io.h"
@@ -236,7 +237,11 @@ TEST(ModelWriterTest, SameBytesAsPlainSerialization) {
     EXPECT_EQ(checked->validation.checked, check);
     const std::string dir = ::testing::TempDir();
     ASSERT_TRUE(WriteCheckedModel(*checked, dir + "/spliced.onnx").ok());
+    EXPECT_EQ(checked->proto.producer_name(), kProducerName);
+    EXPECT_EQ(checked->proto.producer_version(), kVersion);
     onnx::ModelProto plain = ToModelProto(m);
+    plain.set_producer_name(kProducerName);
+    plain.set_producer_version(kVersion);
     if (check) ASSERT_TRUE(ValidateModel(&plain).ok());
     ASSERT_TRUE(WriteModelProto(plain, dir + "/plain.onnx").ok());
     std::ifstream a(dir + "/spliced.onnx", std::ios::binary);

@@ -1,5 +1,7 @@
-#include "evaluator/run_command.h"
-
+// `onnxsmith run MODEL --input name=file.npy [--input ...] [--output_dir DIR]`:
+// runs an ONNX model on the reference evaluator and writes every graph
+// output as DIR/<output name>.npy (characters other than [A-Za-z0-9._-] in
+// the name become '_'); --expect compares outputs with reference files.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -7,10 +9,11 @@
 #include <filesystem>
 #include <map>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "common/status_macros.h"
 #include "evaluator/compare.h"
 #include "evaluator/evaluator.h"
@@ -18,61 +21,60 @@
 #include "ir/model_io.h"
 #include "ir/onnx_proto.h"
 
-namespace onnxsmith::evaluator {
+namespace onnxsmith::cli {
+namespace {
 
-// --input and --expect may be repeated. absl keeps only the last value of a
-// repeated flag (std::vector<std::string> flags included), so these flag
-// types accumulate every occurrence; one occurrence may also list several
-// comma-separated name=file pairs. The tag keeps the two lists apart.
-template <int kTag>
-struct NamedFileSpecs {
-  std::vector<std::string> items;
-};
-using InputSpecs = NamedFileSpecs<0>;
-using ExpectSpecs = NamedFileSpecs<1>;
+using evaluator::CompareTensors;
+using evaluator::DescribeComparison;
+using evaluator::Evaluator;
+using evaluator::EvaluatorOptions;
+using evaluator::OpProfile;
+using evaluator::ReadNpy;
+using evaluator::Tolerance;
+using evaluator::WriteNpy;
 
-template <int kTag>
-bool AbslParseFlag(absl::string_view text, NamedFileSpecs<kTag>* out, std::string* error) {
-  static std::vector<std::string>* seen = new std::vector<std::string>();
-  (void)error;
-  if (text.empty()) {
-    *out = NamedFileSpecs<kTag>{*seen};
-    return true;
+// One --input/--expect occurrence may list several name=file pairs
+// ("a=x.npy,b=y.npy"); it is one file name when not every part is named (a
+// file name may hold a comma).
+std::vector<std::string> NamedFileSpecs(const std::vector<std::string>& occurrences) {
+  std::vector<std::string> specs;
+  for (const std::string& text : occurrences) {
+    std::vector<std::string> parts = absl::StrSplit(text, ',');
+    bool all_named = parts.size() > 1;
+    for (const std::string& p : parts) all_named &= p.find('=') != std::string::npos;
+    if (all_named) {
+      for (std::string& p : parts) specs.push_back(std::move(p));
+    } else {
+      specs.push_back(text);
+    }
   }
-  std::vector<std::string> parts = absl::StrSplit(text, ',');
-  bool all_named = parts.size() > 1;
-  for (const std::string& p : parts) all_named &= p.find('=') != std::string::npos;
-  if (all_named) {
-    for (std::string& p : parts) seen->push_back(std::move(p));
-  } else {
-    seen->emplace_back(text);
-  }
-  *out = NamedFileSpecs<kTag>{*seen};
-  return true;
+  return specs;
 }
 
-template <int kTag>
-std::string AbslUnparseFlag(const NamedFileSpecs<kTag>& specs) {
-  return absl::StrJoin(specs.items, ",");
+}  // namespace
+
+CLI::App* AddRunCommand(CLI::App& app, RunOptions* o) {
+  CLI::App* sub = app.add_subcommand("run", "run an ONNX model on the reference evaluator");
+  sub->add_option("model", o->model, "MODEL.onnx")->required();
+  AddRepeated(sub, "input", &o->inputs,
+              "an input as name=file.npy (repeat the flag for several inputs; a model with one "
+              "input also takes just file.npy)");
+  sub->add_option(FlagNames("output-dir"), o->output_dir, "directory for the output .npy files")
+      ->capture_default_str();
+  sub->add_option(FlagNames("run-threads") + "," + FlagNames("threads"), o->threads,
+                  "evaluator threads (0 = all cores)");
+  sub->add_option(FlagNames("run-repeat"), o->repeat,
+                  "run the model N times (timing: the fastest run is reported)");
+  sub->add_flag(FlagNames("run-profile"), o->profile, "print the time spent per op type");
+  AddRepeated(sub, "expect", &o->expect,
+              "a reference output as name=file.npy (repeatable); the run fails (exit 1) when an "
+              "output differs by more than atol + rtol * |expected|");
+  sub->add_option(FlagNames("rtol"), o->rtol, "--expect: relative tolerance")
+      ->capture_default_str();
+  sub->add_option(FlagNames("atol"), o->atol, "--expect: absolute tolerance")
+      ->capture_default_str();
+  return sub;
 }
-
-
-}  // namespace onnxsmith::evaluator
-
-ABSL_FLAG(onnxsmith::evaluator::InputSpecs, input, {},
-          "run: an input as name=file.npy (repeat the flag for several inputs; a model with one "
-          "input also takes just file.npy)");
-ABSL_FLAG(std::string, output_dir, ".", "run: directory for the output .npy files");
-ABSL_FLAG(int, run_threads, 0, "run: evaluator threads (0 = all cores)");
-ABSL_FLAG(int, run_repeat, 1, "run: run the model N times (timing: the fastest run is reported)");
-ABSL_FLAG(bool, run_profile, false, "run: print the time spent per op type");
-ABSL_FLAG(onnxsmith::evaluator::ExpectSpecs, expect, {},
-          "run: a reference output as name=file.npy (repeatable); the run fails (exit 1) when an "
-          "output differs by more than atol + rtol * |expected|");
-ABSL_FLAG(double, rtol, 1e-4, "run --expect: relative tolerance");
-ABSL_FLAG(double, atol, 1e-5, "run --expect: absolute tolerance");
-
-namespace onnxsmith::evaluator {
 
 std::string OutputFileName(const std::string& output_name) {
   std::string s = output_name;
@@ -84,6 +86,8 @@ std::string OutputFileName(const std::string& output_name) {
   if (s.empty() || s == "." || s == "..") s = "output";
   return s + ".npy";
 }
+
+namespace {
 
 // Splits "name=file" where the name is one of `names` (names may contain '=').
 // Returns false when no prefix of `spec` names one of them.
@@ -103,9 +107,9 @@ bool SplitNamedFile(const std::string& spec, const std::vector<std::string>& nam
 // --expect: reads every reference, checks names before running (a typo is an
 // error, not a silently skipped comparison).
 absl::StatusOr<std::map<std::string, ir::Tensor>> ReadExpected(
-    const std::vector<std::string>& output_names) {
+    const std::vector<std::string>& output_names, const std::vector<std::string>& specs) {
   std::map<std::string, ir::Tensor> expected;
-  for (const std::string& spec : absl::GetFlag(FLAGS_expect).items) {
+  for (const std::string& spec : specs) {
     std::string name, path;
     if (!SplitNamedFile(spec, output_names, &name, &path)) {
       if (output_names.size() != 1 || spec.find('=') != std::string::npos) {
@@ -133,8 +137,7 @@ absl::StatusOr<std::map<std::string, ir::Tensor>> ReadExpected(
 // fails naming the tensor with the largest error beyond tolerance.
 absl::Status CheckExpected(const std::vector<std::string>& output_names,
                            const std::vector<ir::Tensor>& outputs,
-                           const std::map<std::string, ir::Tensor>& expected) {
-  const Tolerance tol{absl::GetFlag(FLAGS_rtol), absl::GetFlag(FLAGS_atol)};
+                           const std::map<std::string, ir::Tensor>& expected, Tolerance tol) {
   if (!(tol.rtol >= 0) || !(tol.atol >= 0)) {
     return absl::InvalidArgumentError("--rtol and --atol must be >= 0");
   }
@@ -163,27 +166,24 @@ absl::Status CheckExpected(const std::vector<std::string>& output_names,
   return absl::OkStatus();
 }
 
-absl::Status RunModelCommand(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    return absl::InvalidArgumentError(
-        "usage: onnxsmith run MODEL.onnx --input name=file.npy [--input ...] [--output_dir DIR] "
-        "[--expect name=file.npy ... [--rtol R] [--atol A]]");
-  }
+}  // namespace
+
+absl::Status RunModel(const RunOptions& o) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  ASSIGN_OR_RETURN(onnx::ModelProto proto, ir::ReadModelProto(args[0]));
+  ASSIGN_OR_RETURN(onnx::ModelProto proto, ir::ReadModelProto(o.model));
   ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto));
   EvaluatorOptions options;
-  options.num_threads = absl::GetFlag(FLAGS_run_threads);
-  options.profile = absl::GetFlag(FLAGS_run_profile);
-  const int repeat = std::max(1, absl::GetFlag(FLAGS_run_repeat));
+  options.num_threads = o.threads;
+  options.profile = o.profile;
+  const int repeat = std::max(1, o.repeat);
   ASSIGN_OR_RETURN(Evaluator ev, Evaluator::Create(model, options));
 
   // Inputs.
   std::map<std::string, ir::Tensor> feeds;
   std::vector<std::string> input_names;
   for (const ir::ValueInfo& in : model.graph.inputs) input_names.push_back(in.name);
-  for (const std::string& spec : absl::GetFlag(FLAGS_input).items) {
+  for (const std::string& spec : NamedFileSpecs(o.inputs)) {
     std::string name, path;
     if (!SplitNamedFile(spec, input_names, &name, &path)) {
       const size_t eq = spec.find('=');
@@ -212,7 +212,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("missing --input for: ", absl::StrJoin(missing, ", ")));
   }
-  ASSIGN_OR_RETURN(const auto expected, ReadExpected(ev.output_names()));
+  ASSIGN_OR_RETURN(const auto expected, ReadExpected(ev.output_names(), NamedFileSpecs(o.expect)));
   const auto t1 = Clock::now();
   std::vector<ir::Tensor> outputs;
   double best = 0, best_cpu = 0;
@@ -226,7 +226,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
     best_cpu = r == 0 ? cpu : std::min(best_cpu, cpu);
   }
 
-  const std::string dir = absl::GetFlag(FLAGS_output_dir);
+  const std::string& dir = o.output_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("--output_dir ", dir, ": ", ec.message()));
@@ -248,7 +248,7 @@ absl::Status RunModelCommand(const std::vector<std::string>& args) {
                   static_cast<long long>(p.calls), p.seconds * 1e3);
     }
   }
-  return CheckExpected(ev.output_names(), outputs, expected);
+  return CheckExpected(ev.output_names(), outputs, expected, Tolerance{o.rtol, o.atol});
 }
 
-}  // namespace onnxsmith::evaluator
+}  // namespace onnxsmith::cli
