@@ -27,6 +27,7 @@ struct PipelineFlags {
   std::vector<std::string> passes;  // each a name or a comma list
   std::vector<std::string> skip;
   int threads = 0;  // TBB workers; 0 = all cores
+  bool verify = false;  // ir::Verify before the first pass and after every pass
 };
 
 struct ConvertOptions {

@@ -44,6 +44,9 @@ void AddPipelineFlags(CLI::App* app, PipelineFlags* flags) {
   AddRepeated(app, "skip", &flags->skip, "passes to leave out of the level's pipeline");
   app->add_option(FlagNames("threads"), flags->threads,
                   "worker threads (TBB) for convert and optimize; 0 = all cores");
+  app->add_flag(FlagNames("verify"), flags->verify,
+                "check the graph's invariants (ir::Verify) before and after every pass, "
+                "naming the pass that breaks one");
 }
 
 absl::StatusOr<optimizer::OptimizeOptions> ToOptimizeOptions(const PipelineFlags& flags) {
@@ -55,6 +58,7 @@ absl::StatusOr<optimizer::OptimizeOptions> ToOptimizeOptions(const PipelineFlags
   options.level = *parsed;
   options.passes = SplitCommaLists(flags.passes);
   options.skip = SplitCommaLists(flags.skip);
+  options.verify_each_pass = flags.verify;
   return options;
 }
 

@@ -20,9 +20,11 @@ struct Evaluator::Arena {
 
 namespace {
 
+// "node 'conv1' (Conv)", or "node #3 (Add, unnamed)".
 std::string NodeLabel(const ir::Node& n, size_t index) {
-  return absl::StrCat("node '", n.name.empty() ? absl::StrCat("#", index) : n.name, "' (",
-                      n.domain.empty() ? "" : absl::StrCat(n.domain, "::"), n.op_type, ")");
+  std::string label = absl::StrCat("node ", ir::DescribeNode(n, index));
+  if (!n.name.empty()) absl::StrAppend(&label, " (", n.op_type, ")");
+  return label;
 }
 
 absl::Status WithNode(const absl::Status& s, const std::string& label) {

@@ -122,6 +122,7 @@ const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();
     RegisterElementwiseKernels(*r);
+    RegisterCastKernels(*r);
     RegisterShapeKernels(*r);
     RegisterSlicePadKernels(*r);
     RegisterGatherScatterKernels(*r);

@@ -116,6 +116,7 @@ class KernelRegistry {
 
 // Per-family registration (one file each).
 void RegisterElementwiseKernels(KernelRegistry& r);
+void RegisterCastKernels(KernelRegistry& r);
 void RegisterShapeKernels(KernelRegistry& r);
 void RegisterSlicePadKernels(KernelRegistry& r);
 void RegisterGatherScatterKernels(KernelRegistry& r);

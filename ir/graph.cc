@@ -1,9 +1,7 @@
 #include "ir/graph.h"
 
 #include <algorithm>
-#include <deque>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace onnxsmith::ir {
@@ -65,6 +63,24 @@ Attribute Attribute::GraphValue(std::string name, std::shared_ptr<Graph> v) {
   return a;
 }
 
+ValueType MakeType(DataType dtype, const std::vector<int64_t>& dims) {
+  ValueType t;
+  t.dtype = dtype;
+  std::vector<Dim> d;
+  d.reserve(dims.size());
+  for (int64_t v : dims) d.push_back({v, ""});
+  t.shape = std::move(d);
+  return t;
+}
+
+std::vector<const Graph*> Subgraphs(const Node& node) {
+  std::vector<const Graph*> out;
+  for (const Attribute& a : node.attributes) {
+    if (a.kind == Attribute::Kind::kGraph && a.g) out.push_back(a.g.get());
+  }
+  return out;
+}
+
 std::string DescribeNode(const Node& node, size_t index) {
   if (!node.name.empty()) return absl::StrCat("'", node.name, "'");
   return absl::StrCat("#", index, " (", node.domain.empty() ? "" : absl::StrCat(node.domain, "::"),
@@ -116,98 +132,22 @@ Graph::Index Graph::BuildIndex() const {
   return index;
 }
 
-absl::Status Graph::TopologicalSort() {
-  absl::flat_hash_map<std::string, size_t> producer;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    for (const std::string& out : nodes[i]->outputs) {
-      if (!out.empty()) producer[out] = i;
+Graph Graph::Clone() const {
+  Graph c;
+  c.name = name;
+  c.inputs = inputs;
+  c.outputs = outputs;
+  c.value_types = value_types;
+  c.initializers = initializers;
+  c.nodes.reserve(nodes.size());
+  for (const auto& n : nodes) {
+    Node copy = *n;
+    for (Attribute& a : copy.attributes) {
+      if (a.kind == Attribute::Kind::kGraph && a.g) a.g = std::make_shared<Graph>(a.g->Clone());
     }
+    c.AddNode(std::move(copy));
   }
-  std::vector<int> pending(nodes.size(), 0);
-  std::vector<std::vector<size_t>> users(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    for (const std::string& in : nodes[i]->inputs) {
-      if (in.empty()) continue;
-      auto it = producer.find(in);
-      if (it != producer.end()) {
-        ++pending[i];
-        users[it->second].push_back(i);
-      } else if (!IsInitializer(in) && !IsGraphInput(in)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "node '", nodes[i]->name, "' (", nodes[i]->op_type, ") reads undefined value '", in,
-            "'"));
-      }
-    }
-  }
-  std::deque<size_t> ready;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (pending[i] == 0) ready.push_back(i);
-  }
-  std::vector<std::unique_ptr<Node>> sorted;
-  sorted.reserve(nodes.size());
-  while (!ready.empty()) {
-    size_t i = ready.front();
-    ready.pop_front();
-    for (size_t u : users[i]) {
-      if (--pending[u] == 0) ready.push_back(u);
-    }
-    sorted.push_back(std::move(nodes[i]));
-  }
-  if (sorted.size() != nodes.size()) {
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      if (nodes[i]) {
-        // Put the graph back as it was apart from the moved nodes' order.
-        std::string node = DescribeNode(*nodes[i], i);
-        for (auto& n : sorted) nodes.push_back(std::move(n));
-        nodes.erase(std::remove(nodes.begin(), nodes.end(), nullptr), nodes.end());
-        return absl::InvalidArgumentError(
-            absl::StrCat("the graph has a cycle through node ", node));
-      }
-    }
-  }
-  nodes = std::move(sorted);
-  return absl::OkStatus();
-}
-
-void Graph::RemoveDeadNodes() {
-  absl::flat_hash_map<std::string, size_t> producer;
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    for (const std::string& out : nodes[k]->outputs) {
-      if (!out.empty()) producer[out] = k;
-    }
-  }
-  absl::flat_hash_set<std::string> live;
-  std::vector<bool> keep(nodes.size(), false);
-  std::vector<std::string> work;
-  for (const ValueInfo& v : outputs) work.push_back(v.name);
-  while (!work.empty()) {
-    std::string value = std::move(work.back());
-    work.pop_back();
-    if (!live.insert(value).second) continue;
-    auto it = producer.find(value);
-    if (it == producer.end() || keep[it->second]) continue;
-    keep[it->second] = true;
-    const Node& n = *nodes[it->second];
-    for (const std::string& in : n.inputs) work.push_back(in);
-    for (const Attribute& a : n.attributes) {
-      // Subgraphs may read outer-scope values by name.
-      if (a.kind != Attribute::Kind::kGraph || !a.g) continue;
-      for (const auto& sub : a.g->nodes) {
-        for (const std::string& in : sub->inputs) work.push_back(in);
-      }
-    }
-  }
-  size_t w = 0;
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    if (keep[k]) nodes[w++] = std::move(nodes[k]);
-  }
-  nodes.resize(w);
-  for (auto it = initializers.begin(); it != initializers.end();) {
-    it = live.count(it->first) ? std::next(it) : initializers.erase(it);
-  }
-  for (auto it = value_types.begin(); it != value_types.end();) {
-    it = live.count(it->first) ? std::next(it) : value_types.erase(it);
-  }
+  return c;
 }
 
 int64_t IrVersionForOpset(int64_t opset) {

@@ -5,13 +5,16 @@
 #define ONNXSMITH_IR_GRAPH_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "ir/tensor.h"
 
@@ -33,6 +36,9 @@ struct ValueType {
     return shape ? std::optional<int>(static_cast<int>(shape->size())) : std::nullopt;
   }
 };
+
+// A fully static type: `dtype` with known dims `dims`.
+ValueType MakeType(DataType dtype, const std::vector<int64_t>& dims);
 
 struct ValueInfo {
   std::string name;
@@ -78,6 +84,9 @@ struct Node {
 // a node without a name, its index and op type: #12 (Add, unnamed).
 std::string DescribeNode(const Node& node, size_t index);
 
+// The subgraphs (If branches, Loop/Scan bodies) held by `node`'s attributes.
+std::vector<const Graph*> Subgraphs(const Node& node);
+
 class Graph {
  public:
   std::string name = "main";
@@ -103,11 +112,38 @@ class Graph {
   };
   Index BuildIndex() const;
 
-  // Reorders nodes topologically; fails on a cycle or an undefined input.
+  // A deep copy: nodes and subgraphs are new objects (a copied Node would
+  // share its subgraphs), tensor buffers are shared (they are immutable).
+  Graph Clone() const;
+
+  // Reorders nodes topologically (see SortTopologically); for a main graph,
+  // which has no enclosing scope, a value nothing defines is an error too.
   absl::Status TopologicalSort();
-  // Drops nodes and initializers that no graph output depends on.
-  void RemoveDeadNodes();
+  // Drops nodes no graph output depends on (subgraph reads count as uses),
+  // initializers nothing reads (unless a graph input of the same name can
+  // override them) and value_types of values that no longer exist. Returns
+  // how many nodes and initializers went.
+  int64_t RemoveDeadNodes();
 };
+
+// ---- Graph order and scope (graph_order.cc) ----------------------------------
+
+// Values `graph`'s nodes (recursively, subgraphs included) and outputs read
+// from outside it: for a subgraph, the implicit inputs of its owner.
+absl::flat_hash_set<std::string> OuterScopeReads(const Graph& graph);
+// The outer-scope reads of all of `node`'s subgraphs, sorted.
+std::vector<std::string> ImplicitInputs(const Node& node);
+
+// Orders ready nodes: the smallest key goes first.
+using SortKey = std::pair<int64_t, int64_t>;
+using SortKeyFn = std::function<SortKey(size_t node_index)>;
+// Stable topological sort: among ready nodes the smallest key_of(index)
+// comes first (default: the current index, so a sorted graph stays as it
+// is). A node with subgraphs goes after the producers of the values they
+// read; values nothing in `graph` defines are taken to come from an
+// enclosing scope. Fails on a cycle, naming a node on it; the node order is
+// then unspecified but every node is kept.
+absl::Status SortTopologically(Graph& graph, const SortKeyFn& key_of = nullptr);
 
 struct Model {
   int64_t ir_version = 8;

@@ -1,7 +1,6 @@
 #include "ir/shape_inference.h"
 
 #include <exception>
-#include <functional>
 #include <unordered_map>
 
 #include "absl/container/flat_hash_set.h"
@@ -41,7 +40,7 @@ bool Opset17SchemaFits(const Node& node) {
 // the weight and indexes the input's dims and the per-axis attributes with it
 // unchecked (a SIGSEGV found by fuzzing, tests/bad_inputs/onnx/
 // conv_weight_rank_mismatch.onnx): such a node is left to the checker.
-bool ConvRanksAgree(const Node& node, const std::function<ValueType(const std::string&)>& type_of) {
+bool ConvRanksAgree(const Node& node, const ShapeInferencer& inferencer) {
   size_t weight = 1;
   if (node.op_type == "QLinearConv") {
     weight = 3;
@@ -50,8 +49,8 @@ bool ConvRanksAgree(const Node& node, const std::function<ValueType(const std::s
     return true;
   }
   if (node.inputs.size() <= weight) return true;
-  const ValueType x = type_of(node.inputs[0]);
-  const ValueType w = type_of(node.inputs[weight]);
+  const ValueType x = inferencer.TypeOf(node.inputs[0]);
+  const ValueType w = inferencer.TypeOf(node.inputs[weight]);
   return !x.shape || !w.shape || x.shape->size() == w.shape->size();
 }
 
@@ -105,7 +104,7 @@ void ShapeInferencer::InferNode(const Node& node) {
       return;
     }
   }
-  if (!ConvRanksAgree(node, [this](const std::string& v) { return TypeOf(v); })) return;
+  if (!ConvRanksAgree(node, *this)) return;
   const int schema_opset = std::min(state_->opset, kMaxSchemaOpset);
   const onnx::OpSchema* schema =
       onnx::OpSchemaRegistry::Schema(node.op_type, schema_opset, onnx::ONNX_DOMAIN);

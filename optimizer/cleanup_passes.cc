@@ -14,57 +14,7 @@ class DeadCodeEliminationPass : public Pass {
   std::string name() const override { return "eliminate_dead_code"; }
 
   absl::StatusOr<bool> Run(ir::Graph& graph) override {
-    absl::flat_hash_map<std::string, size_t> producer;
-    for (size_t k = 0; k < graph.nodes.size(); ++k) {
-      for (const std::string& out : graph.nodes[k]->outputs) {
-        if (!out.empty()) producer[out] = k;
-      }
-    }
-    absl::flat_hash_set<std::string> live;
-    std::vector<bool> keep(graph.nodes.size(), false);
-    std::vector<std::string> work;
-    for (const auto& v : graph.outputs) work.push_back(v.name);
-    while (!work.empty()) {
-      std::string value = std::move(work.back());
-      work.pop_back();
-      if (value.empty() || !live.insert(value).second) continue;
-      auto it = producer.find(value);
-      if (it == producer.end() || keep[it->second]) continue;
-      keep[it->second] = true;
-      const ir::Node& n = *graph.nodes[it->second];
-      for (const std::string& in : n.inputs) work.push_back(in);
-      // Subgraphs (at any depth) may read values of this scope by name.
-      for (std::string& in : ImplicitInputs(n)) work.push_back(std::move(in));
-    }
-    int64_t removed = 0;
-    size_t w = 0;
-    for (size_t k = 0; k < graph.nodes.size(); ++k) {
-      if (keep[k]) {
-        graph.nodes[w++] = std::move(graph.nodes[k]);
-      } else {
-        ++removed;
-      }
-    }
-    graph.nodes.resize(w);
-    for (auto it = graph.initializers.begin(); it != graph.initializers.end();) {
-      if (live.count(it->first) || graph.IsGraphInput(it->first)) {
-        ++it;
-      } else {
-        it = graph.initializers.erase(it);
-        ++removed;
-      }
-    }
-    // value_info of values that no longer exist (not a change by itself).
-    absl::flat_hash_set<std::string> defined;
-    for (const auto& v : graph.inputs) defined.insert(v.name);
-    for (const auto& v : graph.outputs) defined.insert(v.name);
-    for (const auto& [name, t] : graph.initializers) defined.insert(name);
-    for (const auto& n : graph.nodes) {
-      for (const auto& o : n->outputs) defined.insert(o);
-    }
-    for (auto it = graph.value_types.begin(); it != graph.value_types.end();) {
-      it = defined.count(it->first) ? std::next(it) : graph.value_types.erase(it);
-    }
+    const int64_t removed = graph.RemoveDeadNodes();
     CountChanges(removed);
     return removed > 0;
   }

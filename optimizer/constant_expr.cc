@@ -11,16 +11,6 @@
 
 namespace onnxsmith::optimizer {
 
-namespace {
-
-// Ops whose result is not a function of their inputs.
-bool IsNondeterministic(const std::string& op) {
-  return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" ||
-         op == "RandomUniformLike" || op == "Multinomial" || op == "Bernoulli";
-}
-
-}  // namespace
-
 bool GraphEditor::IsConstantExpr(const std::string& value) {
   if (value.empty()) return false;
   if (!shared_reads_) return ConstantExprWalk(value, const_memo_);
@@ -66,7 +56,7 @@ bool GraphEditor::ConstantExprWalk(const std::string& value,
       continue;
     }
     ir::Node* p = Producer(v);
-    if (!p || inputs_.count(v) || !IsOnnxDomain(*p) || IsNondeterministic(p->op_type) ||
+    if (!p || inputs_.count(v) || !IsOnnxDomain(*p) || IsNondeterministic(*p) ||
         HasSubgraph(*p)) {
       memo[v] = false;
       stack.pop_back();

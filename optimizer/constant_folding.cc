@@ -1,7 +1,6 @@
 #include "optimizer/constant_folding.h"
 
 #include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -9,23 +8,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "evaluator/evaluator.h"
 #include "ir/graph.h"
+#include "optimizer/graph_editor.h"
 
 namespace onnxsmith::optimizer {
 namespace {
-
-bool IsRandomOp(const std::string& op) {
-  static const std::set<std::string>* ops = new std::set<std::string>{
-      "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
-      "Bernoulli"};
-  return ops->count(op) > 0;
-}
-
-bool HasSubgraph(const ir::Node& n) {
-  for (const ir::Attribute& a : n.attributes) {
-    if (a.kind == ir::Attribute::Kind::kGraph) return true;
-  }
-  return false;
-}
 
 class ConstantFoldingPass : public Pass {
  public:
@@ -83,7 +69,7 @@ absl::StatusOr<bool> ConstantFoldingPass::Run(ir::Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     ir::Node& n = *graph.nodes[i];
     if (!(n.domain.empty() || n.domain == "ai.onnx")) continue;
-    if (IsRandomOp(n.op_type) || HasSubgraph(n)) continue;
+    if (IsNondeterministic(n) || !ir::Subgraphs(n).empty()) continue;
     if (options_.keep_dequantize && n.op_type == "DequantizeLinear") continue;
     if (n.outputs.empty()) continue;
     bool outputs_ok = true;

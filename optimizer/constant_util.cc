@@ -4,19 +4,6 @@
 
 namespace onnxsmith::optimizer {
 
-namespace {
-
-ir::ValueType MakeType(ir::DataType dtype, const std::vector<int64_t>& dims) {
-  ir::ValueType t;
-  t.dtype = dtype;
-  std::vector<ir::Dim> d;
-  for (int64_t v : dims) d.push_back({v, ""});
-  t.shape = std::move(d);
-  return t;
-}
-
-}  // namespace
-
 std::optional<std::vector<int64_t>> ConstantDims(GraphEditor& ed, const std::string& value) {
   if (const ir::Tensor* t = ed.Constant(value)) return t->dims();
   if (!ed.IsConstantExpr(value)) return std::nullopt;
@@ -51,7 +38,7 @@ std::string ReshapedConstant(GraphEditor& ed, const std::string& value,
   std::string out = ed.NewValueName(base);
   n.outputs = {out};
   ed.AddNode(std::move(n));
-  ed.SetType(out, MakeType(ed.DataTypeOf(value), dims));
+  ed.SetType(out, ir::MakeType(ed.DataTypeOf(value), dims));
   return out;
 }
 
@@ -84,7 +71,7 @@ std::string TransposedConstant(GraphEditor& ed, const std::string& value,
   std::string out = ed.NewValueName(base);
   n.outputs = {out};
   ed.AddNode(std::move(n));
-  ed.SetType(out, MakeType(ed.DataTypeOf(value), PermuteDims(*shape, perm)));
+  ed.SetType(out, ir::MakeType(ed.DataTypeOf(value), PermuteDims(*shape, perm)));
   return out;
 }
 

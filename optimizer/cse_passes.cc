@@ -17,17 +17,6 @@ namespace onnxsmith::optimizer {
 
 namespace {
 
-// Ops whose outputs are not a function of their inputs and attributes.
-bool IsNondeterministic(const ir::Node& n) {
-  static const char* const kOps[] = {"RandomNormal",      "RandomNormalLike", "RandomUniform",
-                                     "RandomUniformLike", "Multinomial",      "Bernoulli",
-                                     "Dropout"};  // Dropout: random with training_mode
-  for (const char* op : kOps) {
-    if (n.op_type == op) return true;
-  }
-  return false;
-}
-
 void AppendTensorKey(const ir::Tensor& t, std::string& key) {
   absl::StrAppend(&key, "T", static_cast<int>(t.dtype()), "[");
   for (int64_t d : t.dims()) absl::StrAppend(&key, d, ",");

@@ -16,15 +16,6 @@ bool IsFloatType(ir::DataType t) {
          t == ir::DataType::kBfloat16;
 }
 
-ir::ValueType MakeType(ir::DataType dtype, const std::vector<int64_t>& dims) {
-  ir::ValueType t;
-  t.dtype = dtype;
-  std::vector<ir::Dim> d;
-  for (int64_t v : dims) d.push_back({v, ""});
-  t.shape = std::move(d);
-  return t;
-}
-
 // ---- Conv followed by a per-output-channel Mul/Div/Add/Sub ------------------
 
 struct ConvAffineMatch {
@@ -195,7 +186,8 @@ absl::StatusOr<bool> FoldConvAffine(GraphEditor& ed, ir::Node& n) {
       kw_dims[0] = mt.k_elements;
       const std::string kw = ReshapedConstant(ed, mt.k, kw_dims, absl::StrCat(mt.k, "_per_filter"));
       if (kw.empty()) return false;
-      new_w = AddBinaryNode(ed, op, w, kw, absl::StrCat(w, "_folded"), MakeType(dtype, mt.w_dims));
+      new_w = AddBinaryNode(ed, op, w, kw, absl::StrCat(w, "_folded"),
+                            ir::MakeType(dtype, mt.w_dims));
     }
     if (bias_out) {
       const std::string kb =
@@ -209,7 +201,7 @@ absl::StatusOr<bool> FoldConvAffine(GraphEditor& ed, ir::Node& n) {
                 ? b
                 : ed.AddInitializer(absl::StrCat(conv->name, "_zero_bias"), Zeros(dtype, m));
         new_b = AddBinaryNode(ed, op, bias, kb, absl::StrCat(conv->name, "_bias_folded"),
-                              MakeType(dtype, {m}));
+                              ir::MakeType(dtype, {m}));
       }
     }
   }

@@ -29,45 +29,15 @@ void CollectNames(const ir::Graph& g, absl::flat_hash_set<std::string>& values,
 
 }  // namespace
 
-absl::flat_hash_set<std::string> OuterScopeReads(const ir::Graph& graph) {
-  absl::flat_hash_set<std::string> defined;
-  for (const auto& v : graph.inputs) defined.insert(v.name);
-  for (const auto& [name, t] : graph.initializers) defined.insert(name);
-  for (const auto& n : graph.nodes) {
-    for (const auto& o : n->outputs) {
-      if (!o.empty()) defined.insert(o);
-    }
-  }
-  absl::flat_hash_set<std::string> reads;
-  for (const auto& n : graph.nodes) {
-    for (const auto& in : n->inputs) {
-      if (!in.empty() && !defined.count(in)) reads.insert(in);
-    }
-    for (const auto& a : n->attributes) {
-      if (a.kind != ir::Attribute::Kind::kGraph || !a.g) continue;
-      for (const auto& r : OuterScopeReads(*a.g)) {
-        if (!defined.count(r)) reads.insert(r);
-      }
-    }
-  }
-  // A subgraph may return an outer-scope value directly.
-  for (const auto& o : graph.outputs) {
-    if (!defined.count(o.name)) reads.insert(o.name);
-  }
-  return reads;
-}
-
-std::vector<std::string> ImplicitInputs(const ir::Node& node) {
-  std::vector<std::string> out;
-  absl::flat_hash_set<std::string> seen;
-  for (const auto& a : node.attributes) {
-    if (a.kind != ir::Attribute::Kind::kGraph || !a.g) continue;
-    for (const auto& r : OuterScopeReads(*a.g)) {
-      if (seen.insert(r).second) out.push_back(r);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+bool IsNondeterministic(const ir::Node& n) {
+  static const auto* kRandom = new absl::flat_hash_set<std::string>{
+      "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
+      "Bernoulli"};
+  if (!IsOnnxDomain(n)) return false;
+  if (kRandom->count(n.op_type)) return true;
+  if (n.op_type != "Dropout") return false;
+  const ir::Attribute* is_test = n.FindAttr("is_test");
+  return (n.inputs.size() > 2 && !n.inputs[2].empty()) || (is_test && is_test->i == 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -102,7 +72,7 @@ void GraphEditor::IndexNode(ir::Node* node) {
     if (!in.empty()) consumers_[in].push_back(node);
   }
   if (HasSubgraph(*node)) {
-    for (const auto& r : ImplicitInputs(*node)) implicit_[r].push_back(node);
+    for (const auto& r : ir::ImplicitInputs(*node)) implicit_[r].push_back(node);
   }
 }
 
@@ -127,7 +97,7 @@ void GraphEditor::UnindexNode(ir::Node* node) {
     if (!in.empty()) EraseOne(consumers_[in], node);
   }
   if (!HasSubgraph(*node)) return;
-  for (const auto& r : ImplicitInputs(*node)) {
+  for (const auto& r : ir::ImplicitInputs(*node)) {
     auto& v = implicit_[r];
     v.erase(std::remove(v.begin(), v.end(), node), v.end());
   }

@@ -24,21 +24,14 @@
 
 namespace onnxsmith::optimizer {
 
-// Values a graph's subgraphs read from outside themselves (recursively),
-// i.e. the implicit inputs of the node that owns them.
-absl::flat_hash_set<std::string> OuterScopeReads(const ir::Graph& graph);
-// The implicit inputs of one node: the outer-scope reads of all its
-// graph-valued attributes.
-std::vector<std::string> ImplicitInputs(const ir::Node& node);
-
-// Topological order that tolerates values from an enclosing scope (inputs
-// that nothing in `graph` defines) and orders nodes after the producers of
-// the values their subgraphs read. Stable: ready nodes keep their old order.
-// (Defined with Commit() in graph_order.cc.)
-absl::Status SortTopologically(ir::Graph& graph);
-
 // ai.onnx (the default domain) under either spelling.
 inline bool IsOnnxDomain(const ir::Node& n) { return n.domain.empty() || n.domain == "ai.onnx"; }
+
+// Outputs that are not a function of the inputs and attributes: the random
+// generators (RandomNormal[Like], RandomUniform[Like], Multinomial,
+// Bernoulli), and Dropout that may run in training mode (a training_mode
+// input, or is_test=0 before opset 7). Never folded, never merged.
+bool IsNondeterministic(const ir::Node& n);
 
 class GraphEditor {
  public:

@@ -288,7 +288,7 @@ std::string ExpandConstant(GraphEditor& ed, const std::string& c, const std::vec
   const std::string out = ed.NewValueName(base);
   n.outputs = {out};
   ed.AddNode(std::move(n));
-  ed.SetType(out, MakeType(ed.DataTypeOf(c), dims));
+  ed.SetType(out, ir::MakeType(ed.DataTypeOf(c), dims));
   return out;
 }
 

@@ -2,11 +2,12 @@
 
 #include <chrono>
 
-#include "absl/strings/str_cat.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/progress.h"
 #include "common/status_macros.h"
+#include "ir/verifier.h"
 #include "tbb/parallel_for.h"
 
 namespace onnxsmith::optimizer {
@@ -118,6 +119,14 @@ absl::StatusOr<PipelineReport> Pipeline::Run(ir::Graph& graph, int64_t opset) {
     report.passes.push_back(std::move(r));
     p->set_opset(opset);
   }
+  if (options_.verify_each_pass) {
+    absl::Status st = ir::Verify(graph);
+    if (!st.ok()) {
+      return absl::Status(st.code(),
+                          absl::StrCat("the graph fails verification before any pass: ",
+                                       st.message()));
+    }
+  }
   const int bound = options_.max_iterations > 0 ? options_.max_iterations : 1;
   progress::Phase phase("optimizing", static_cast<int64_t>(passes_.size()));
   while (report.iterations < bound) {
@@ -129,6 +138,13 @@ absl::StatusOr<PipelineReport> Pipeline::Run(ir::Graph& graph, int64_t opset) {
       ASSIGN_OR_RETURN(bool c,
                        RunOnTree(*passes_[i], factories_[i], graph, report.passes[i]));
       changed = changed || c;
+      if (!options_.verify_each_pass) continue;
+      absl::Status st = ir::Verify(graph);
+      if (!st.ok()) {
+        return absl::Status(st.code(), absl::StrCat("pass ", passes_[i]->name(), " (iteration ",
+                                                    report.iterations,
+                                                    ") broke a graph invariant: ", st.message()));
+      }
     }
     if (!changed) {
       report.converged = true;

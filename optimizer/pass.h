@@ -80,6 +80,10 @@ struct PipelineOptions {
   // independent: run them on TBB workers, each with a fresh pass from the
   // pass's factory (passes keep per-run state).
   bool parallel_subgraphs = true;
+  // Runs ir::Verify on the input and after every pass (on the whole tree);
+  // a broken invariant fails the run naming the pass that broke it. On in
+  // the optimizer's tests; `--verify` for the CLI.
+  bool verify_each_pass = false;
 };
 
 using PassFactory = std::function<std::unique_ptr<Pass>()>;

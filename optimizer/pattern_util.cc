@@ -79,13 +79,4 @@ bool SelfContained(const GraphEditor& ed, const std::vector<ir::Node*>& nodes,
   return true;
 }
 
-ir::ValueType MakeType(ir::DataType dtype, const std::vector<int64_t>& dims) {
-  ir::ValueType t;
-  t.dtype = dtype;
-  std::vector<ir::Dim> d;
-  for (int64_t v : dims) d.push_back({v, ""});
-  t.shape = std::move(d);
-  return t;
-}
-
 }  // namespace onnxsmith::optimizer::pattern

@@ -33,7 +33,6 @@ ir::Node* ConsumerOp(const GraphEditor& ed, const std::string& v, const std::str
 // graph output or subgraph read), and no node appears twice.
 bool SelfContained(const GraphEditor& ed, const std::vector<ir::Node*>& nodes,
                    const std::string& result);
-ir::ValueType MakeType(ir::DataType dtype, const std::vector<int64_t>& dims);
 
 }  // namespace onnxsmith::optimizer::pattern
 

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "optimizer/constant_folding.h"
 #include "optimizer/norm_fusion.h"
 #include "optimizer/passes.h"
@@ -47,76 +48,98 @@ void RegisterBuiltins(PassRegistry& r) {
     (void)r.Register({std::move(name), std::move(description), level, std::move(factory)});
   };
   add("infer_shapes", OptLevel::kBasic,
-      "Records inferred types and shapes for values the model does not describe (files "
-      "without value_info) or that became known after folding, for the shape-dependent passes.",
+      "Records types and shapes inferred per node (ONNX schemas, `infer_types.cc`) for values "
+      "the model leaves undescribed (tf2onnx files have no value_info) or that became known "
+      "after folding; existing types are only refined, never contradicted. `onnxsmith "
+      "optimize` also runs it once on load.",
       CreateInferShapesPass);
   add("constant_folding", OptLevel::kBasic,
       "Evaluates nodes whose inputs are all constants (and Shape/Size of known shapes) with the "
-      "reference evaluator and stores the results as initializers; size-bounded, never folds "
+      "reference evaluator and stores the results as initializers; size-bounded; never folds "
       "random ops or DequantizeLinear.",
       CreateConstantFoldingPass);
   add("fold_shape_computations", OptLevel::kBasic,
-      "Replaces a run-time shape computation (Shape -> Gather/Slice -> Unsqueeze -> Concat) "
-      "feeding a Reshape by a constant shape: known dims as numbers, the same dim of the "
-      "Reshape's input as 0 (copy), at most one other as -1; dynamic dims stay dynamic.",
+      "Replaces the shape input of a Reshape computed at run time (Shape -> Gather/Slice -> "
+      "(Un)Squeeze -> Concat, through Cast/Identity) by a constant: known dims as numbers, the "
+      "same dim of the Reshape's input as 0 (copy), at most one other unknown as -1; the "
+      "dynamic batch stays dynamic.",
       CreateShapeFoldingPass);
   add("deduplicate_initializers", OptLevel::kBasic,
-      "Merges initializers with the same dtype, shape and bytes (hashed, then compared; large "
-      "ones in parallel).",
+      "Merges initializers with equal dtype, shape and bytes (hashed, then compared; tensors of "
+      "1 MiB or more in parallel chunks); initializers a graph input can override and graph "
+      "outputs are kept.",
       CreateInitializerDedupPass);
   add("eliminate_identity", OptLevel::kBasic,
-      "Removes Identity, inference-mode Dropout, Cast to the same type, Reshape to the same "
-      "shape and Transpose with the identity permutation.",
+      "Removes Identity, inference-mode Dropout (mask unused, no training_mode), Cast to the "
+      "type its input already has, Reshape to the shape its input already has and Transpose "
+      "with the identity permutation.",
       CreateIdentityEliminationPass);
   add("simplify_algebra", OptLevel::kBasic,
-      "Bypasses x*1, x/1, x^1, x+0, x-0 (constant 1 or 0, scalar or broadcast into dims x "
-      "already has; never x*0) and Neg(Neg(x)).",
+      "Bypasses x*1, 1*x, x/1, x^1, x+0, 0+x, x-0 (a scalar, or a constant of the same dtype "
+      "broadcasting only into dims x already has) and Neg(Neg(x)); never x*0, 1/x, 0-x.",
       CreateAlgebraicSimplificationPass);
   add("fuse_reshapes", OptLevel::kBasic,
       "Collapses Reshape over Reshape/Flatten/Squeeze/Unsqueeze into one Reshape and cancels "
       "Squeeze/Unsqueeze pairs over the same axes.",
       CreateReshapeFusionPass);
   add("fuse_reduce_keepdims", OptLevel::kBasic,
-      "Turns Reduce*(keepdims=0) followed by a Reshape/Unsqueeze that restores the reduced "
-      "dims into keepdims=1.",
+      "Turns Reduce*(keepdims=0) followed by a Reshape (static) or Unsqueeze that restores the "
+      "reduced axes into keepdims=1 (TF squeeze-excite). ReduceMean over H,W stays a "
+      "ReduceMean, not a GlobalAveragePool: it is the faster of the two in ONNX Runtime's CPU "
+      "provider.",
       CreateReduceKeepDimsPass);
   add("eliminate_common_subexpressions", OptLevel::kBasic,
-      "Merges nodes with the same op, inputs and attributes (deterministic ops without "
-      "subgraphs) into the first one; graph output names are kept.",
+      "Merges nodes with the same op, inputs and attributes (deterministic ai.onnx ops without "
+      "subgraphs; no random ops or Dropout) into the first one; a duplicate that is a graph "
+      "output gives its name to the kept node; two graph outputs are not merged.",
       CreateCsePass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
-      "through elementwise ops, broadcasts with constants, Concat, reductions, Pad, Slice and "
-      "Split until they cancel.",
+      "through unary ops, broadcasting ops (constants re-laid out, or the same Transpose on "
+      "every operand), Concat, reductions, Pad, Slice and Split (a Transpose on each output) "
+      "until they cancel; splits a shared Transpose when every reader can absorb it.",
       CreateTransposeOptimizationPass);
   add("transpose_to_reshape", OptLevel::kExtended,
-      "Turns a Transpose that moves only size-1 dims into a Reshape (no data movement), "
-      "which then merges with neighbouring reshapes.",
+      "Turns a Transpose that moves only size-1 dims (the others keep their order) into a "
+      "Reshape (no data movement), which then merges with neighbouring reshapes.",
       CreateTransposeToReshapePass);
   add("fuse_pad", OptLevel::kExtended,
-      "Folds a zero, constant-mode Pad of spatial dims into the pads of the Conv or "
-      "AveragePool (count_include_pad=1) that alone reads it.",
+      "Folds a zero, constant-mode Pad of spatial dims only (constant pads; opset < 11 "
+      "attributes and opset 18 `axes` too) into the pads of the Conv, AveragePool "
+      "(count_include_pad=1, ceil_mode=0) or MaxPool (no auto_pad) that alone reads it, directly or through "
+      "a Transpose (TF's NHWC ZeroPadding2D before an NCHW Conv). MaxPool only when its input "
+      "is never negative (Relu, Clip with min >= 0), dilations are 1, ceil_mode=0, there is "
+      "no Indices output and every window keeps a real element (pads below the kernel size).",
       CreatePadFusionPass);
   add("fuse_batchnorm", OptLevel::kExtended,
       "Folds an inference BatchNormalization into the weight and bias of the Conv, "
-      "ConvTranspose or Gemm whose output only it reads (a lone BatchNormalization is kept).",
+      "ConvTranspose (grouped too) or Gemm (either transB; alpha/beta kept exact) whose output "
+      "only it reads; constants only. A lone BatchNormalization is kept: one node beats "
+      "Mul+Add, and nothing would absorb them.",
       CreateBatchNormFusionPass);
   add("fuse_conv_scale_bias", OptLevel::kExtended,
-      "Folds a per-output-channel Mul/Div/Add/Sub by a constant after Conv into the Conv's "
-      "weight and bias (BatchNormalization lowered to Mul+Add included).",
+      "Folds a per-output-channel Mul/Div/Add/Sub by a constant after a Conv into the Conv's "
+      "weight and bias (BatchNormalization lowered to Mul+Add included): numerically on "
+      "initializers, on the constant path for constant expressions.",
       CreateConvScaleBiasFusionPass);
   add("fuse_matmul_add_into_gemm", OptLevel::kExtended,
-      "Turns MatMul of rank-2 operands plus a constant bias into Gemm.", CreateMatMulAddToGemmPass);
+      "Turns MatMul of rank-2 operands followed by Add of a constant bias that broadcasts to "
+      "the product into Gemm.",
+      CreateMatMulAddToGemmPass);
   add("fuse_layer_normalization", OptLevel::kExtended,
-      "Opset >= 17: collapses a decomposed layer normalization over trailing axes (mean, "
-      "squared difference, mean, + eps, sqrt, divide or reciprocal, optional constant gamma/beta; "
-      "TF, Keras and PyTorch-export forms) into LayerNormalization.",
+      "Opset >= 17: collapses a decomposed layer normalization over trailing axes (ReduceMean, "
+      "Sub, Mul/Pow 2, ReduceMean, + eps, Sqrt, Div or Reciprocal, optional constant "
+      "gamma/beta; PyTorch, Keras-decomposed and TF/Keras 3 folded `x*g + (beta - mean*g)` "
+      "forms) into LayerNormalization.",
       CreateLayerNormFusionPass);
   add("fuse_gelu", OptLevel::kExtended,
-      "Opset >= 20: collapses 0.5*x*(1+erf(x/sqrt 2)) and the tanh approximation into Gelu.",
+      "Opset >= 20: collapses `0.5*x*(1+erf(x/sqrt2))` (also `1-erf(-x/sqrt2)`, TF's erfc "
+      "form) and the tanh approximation, products in any association, into Gelu.",
       CreateGeluFusionPass);
   add("eliminate_dead_code", OptLevel::kBasic,
-      "Removes nodes no graph output depends on, unused initializers and stale value_info.",
+      "Removes nodes no graph output depends on (values read by If/Loop/Scan bodies count as "
+      "uses), initializers nothing reads (unless a graph input of the same name can override "
+      "them) and value_info of values that no longer exist.",
       CreateDeadCodeEliminationPass);
 }
 
@@ -178,6 +201,7 @@ absl::StatusOr<Pipeline> BuildPipeline(const OptimizeOptions& options,
   }
   PipelineOptions popts;
   popts.max_iterations = options.max_iterations;
+  popts.verify_each_pass = options.verify_each_pass;
   Pipeline pipeline(popts);
   for (const PassInfo* p : selected) {
     if (std::find(options.skip.begin(), options.skip.end(), p->name) != options.skip.end()) {
@@ -197,8 +221,9 @@ absl::StatusOr<PipelineReport> Optimize(ir::Model& model, const OptimizeOptions&
 std::string PassTableMarkdown(const PassRegistry& registry) {
   std::string out = "| pass | level | what it does |\n|---|---|---|\n";
   for (const PassInfo& p : registry.passes()) {
-    absl::StrAppend(&out, "| `", p.name, "` | -O", static_cast<int>(p.level), " (",
-                    OptLevelName(p.level), ") | ", p.description, " |\n");
+    absl::StrAppend(&out, "| `", p.name, "` | ", static_cast<int>(p.level), " (",
+                    OptLevelName(p.level), ") | ", absl::StrReplaceAll(p.description, {{"|", "\\|"}}),
+                    " |\n");
   }
   return out;
 }

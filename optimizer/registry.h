@@ -57,6 +57,8 @@ struct OptimizeOptions {
   // Dropped from whatever the level or `passes` selected.
   std::vector<std::string> skip;
   int max_iterations = 16;
+  // ir::Verify after every pass (PipelineOptions::verify_each_pass).
+  bool verify_each_pass = false;
 };
 
 // Unknown pass names in `passes` or `skip` are errors that list the known ones.

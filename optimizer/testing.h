@@ -1,13 +1,12 @@
 // Test support for the optimizer's unit tests (testonly): a terse graph
-// builder and a naive double-precision interpreter for the handful of ops
-// the passes rewrite, so that tests can check that a rewrite keeps the
-// graph's numbers, not only its shape. This is deliberately slow and small;
-// it is not the reference evaluator.
+// builder, random inputs, and the before/after check every rewrite test
+// makes. Numbers come from the reference evaluator (evaluator/evaluator.h),
+// the same one `onnxsmith run` and constant folding use. Pipelines run here
+// verify the graph after every pass (ir::Verify).
 #ifndef ONNXSMITH_OPTIMIZER_TESTING_H_
 #define ONNXSMITH_OPTIMIZER_TESTING_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +17,7 @@
 
 namespace onnxsmith::optimizer::testing {
 
+// Values for building float tensors by hand.
 struct Array {
   std::vector<int64_t> dims;
   std::vector<double> v;
@@ -47,54 +47,42 @@ class GraphBuilder {
   ir::Graph g_;
 };
 
-// Runs `graph` on `feeds` (graph inputs by name); returns every graph output.
-absl::StatusOr<std::map<std::string, Array>> Run(const ir::Graph& graph,
-                                                 const std::map<std::string, Array>& feeds);
-
-// Largest |a - b| over all outputs; +inf when shapes differ.
-double MaxAbsDiff(const std::map<std::string, Array>& a, const std::map<std::string, Array>& b);
-
 // Number of nodes of `op_type` in the main graph.
 int CountOp(const ir::Graph& g, const std::string& op_type);
+// The first node of `op_type` in the main graph, or nullptr.
+const ir::Node* FindOp(const ir::Graph& g, const std::string& op_type);
 
-// Deep copy (subgraphs included).
-ir::Graph Clone(const ir::Graph& g);
+struct DiffOptions {
+  int64_t opset = 17;
+  // Concrete shapes for inputs with unknown dims (default: 2 for each).
+  std::map<std::string, std::vector<int64_t>> dims;
+  uint32_t seed = 1;
+};
 
-// Random values for every graph input (static shapes only).
-std::map<std::string, Array> RandomFeeds(const ir::Graph& g, uint32_t seed);
+// Runs both graphs with the reference evaluator on the same random inputs
+// (floats in [-2, 2), small integers, alternating bools) and returns the
+// largest output difference |a - b| / max(1, max |a|): absolute for small
+// outputs, relative to the output's magnitude for large ones (the evaluator
+// computes in the graph's own dtype). +inf when the outputs differ in number,
+// name or shape.
+absl::StatusOr<double> NumericDiff(const ir::Graph& a, const ir::Graph& b,
+                                   const DiffOptions& options = {});
 
-// Runs both graphs on the same random inputs and returns the largest
-// output difference.
-absl::StatusOr<double> NumericDiff(const ir::Graph& a, const ir::Graph& b, uint32_t seed = 1);
-
-// Runs the named passes (in order) to a fixed point; returns the report.
+// Runs the named passes (in order) to a fixed point with ir::Verify after
+// every pass; returns the report.
 absl::StatusOr<PipelineReport> RunPasses(ir::Graph& g, const std::vector<std::string>& passes,
                                          int64_t opset = 17);
 
 // ONNX's checker and strict shape inference on the graph as a model.
 absl::Status CheckWithOnnx(const ir::Graph& g, int64_t opset = 17);
 
-// ---- Checking a rewrite (testing_checks.cc) ----------------------------------
-
-// The first node of `op_type` in the main graph, or nullptr.
-const ir::Node* FindOp(const ir::Graph& g, const std::string& op_type);
-
-// Largest |a - b| over the outputs of two graphs run by the reference
-// evaluator (for ops the interpreter above lacks) on the same random inputs;
-// `dims` gives concrete shapes for inputs with unknown dims. +inf when the
-// outputs differ in number or shape.
-absl::StatusOr<double> EvaluatorDiff(const ir::Graph& a, const ir::Graph& b,
-                                     const std::map<std::string, std::vector<int64_t>>& dims = {});
-
-// The largest output difference between a graph before and after a rewrite.
-using DiffFn =
-    std::function<absl::StatusOr<double>(const ir::Graph& before, const ir::Graph& after)>;
-
-// What a rewrite test checks: `passes` run on `g` converge, the outputs stay
-// within `tol` of those before (NumericDiff, or `diff` when given), and ONNX's
-// checker accepts the result. The error says which check failed.
+// What a rewrite test checks: `passes` run on `g` converge (verified after
+// each pass), the outputs stay within `tol` of those before (NumericDiff,
+// `dims` for inputs of unknown shape), and ONNX's checker accepts the result.
+// The error says which check failed.
 absl::Status OptimizeAndCheck(ir::Graph& g, const std::vector<std::string>& passes,
-                              int64_t opset = 17, double tol = 1e-5, const DiffFn& diff = nullptr);
+                              int64_t opset = 17, double tol = 1e-5,
+                              const std::map<std::string, std::vector<int64_t>>& dims = {});
 
 }  // namespace onnxsmith::optimizer::testing
 

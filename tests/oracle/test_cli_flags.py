@@ -56,7 +56,7 @@ CONVERT_OK = [
     ["--passes", "constant_folding,fold_shape_computations"],
     ["--passes", "constant_folding", "--passes", "fold_shape_computations"],
     ["--skip", "constant_folding"], ["--threads", "1"], ["--threads=2"],
-    ["--check"], ["--check=false"], ["--nocheck"], ["--quiet"],
+    ["--check"], ["--check=false"], ["--nocheck"], ["--quiet"], ["--verify"], ["--optimize", "3", "--verify"],
     ["--output", "{out2}"],  # given twice: the last one wins
 ]
 
@@ -91,7 +91,7 @@ def test_convert_source_flag_accepted(flags, onnxsmith_bin, tmp_path):
 
 @pytest.mark.parametrize("flags", [
     [], ["--optimize", "1"], ["--no-optimize"], ["--passes", "constant_folding"], ["--skip", "constant_folding"],
-    ["--threads", "1"], ["--quiet"],
+    ["--threads", "1"], ["--quiet"], ["--verify"], ["--optimize", "3", "--verify"],
     ["--check"], ["--check", "--check_dims", "2"], ["--check", "--check-dims", "2", "--check-seed", "3"],
     ["--check", "--check_seed", "3", "--check_rtol", "1e-3", "--check_atol", "1e-5"],
     ["--check", "--check-rtol", "1e-3", "--check-atol", "1e-5"], ["--nocheck"],

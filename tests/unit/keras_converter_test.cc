@@ -1,6 +1,6 @@
 // Keras -> ONNX conversion on small fixtures: Sequential (.h5 and .keras),
 // Functional with two inputs/outputs, a shared layer and a nested model (both
-// inbound-node forms), numbers on the naive interpreter, and the clear errors
+// inbound-node forms), numbers on the reference evaluator, and the clear errors
 // for Lambda, custom and not-yet-supported layers.
 #include <map>
 #include <string>
@@ -13,11 +13,11 @@
 #include "converter/keras/keras_file.h"
 #include "converter/keras/keras_test_fixtures.h"
 #include "converter/keras/layer_registry.h"
+#include "evaluator/evaluator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/model_io.h"
 #include "ir/onnx_proto.h"
-#include "optimizer/testing.h"
 
 namespace onnxsmith::converter::keras {
 namespace {
@@ -31,7 +31,6 @@ using ::onnxsmith::keras_test::WriteMlpH5;
 using ::onnxsmith::keras_test::WriteMlpKeras;
 using ::onnxsmith::keras_test::WriteZip;
 using ::testing::HasSubstr;
-namespace ot = ::onnxsmith::optimizer::testing;
 
 std::map<std::string, int> OpHistogram(const ir::Graph& g) {
   std::map<std::string, int> h;
@@ -123,23 +122,27 @@ TEST(KerasConverterTest, DenseNumbers) {
   WriteMlpH5(path, config);
   auto result = ConvertKeras(path, ConvertOptions{});
   ASSERT_TRUE(result.ok()) << result.status();
-  ot::Array x{{2, 3}, {0.5, -1.0, 2.0, 1.5, 0.25, -0.75}};
-  auto out = ot::Run(result->model.graph, {{"dense_input", x}});
+  const std::vector<float> xv = {0.5, -1.0, 2.0, 1.5, 0.25, -0.75};
+  auto ev = evaluator::Evaluator::Create(result->model);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  auto out = ev->Run({{"dense_input", ir::Tensor::FromVector<float>({2, 3}, xv)}});
   ASSERT_TRUE(out.ok()) << out.status();
   const auto k1 = Ramp(12, 0.1f), b1 = Ramp(4, 0.01f), k2 = Ramp(8, 0.2f), b2 = Ramp(2, 0.01f);
-  const ot::Array& y = out->at("dense_1");
-  ASSERT_EQ(y.dims, (std::vector<int64_t>{2, 2}));
+  ASSERT_EQ(ev->output_names(), std::vector<std::string>{"dense_1"});
+  const ir::Tensor& y = (*out)[0];
+  ASSERT_EQ(y.dims(), (std::vector<int64_t>{2, 2}));
+  const auto yv = y.data<float>();
   for (int r = 0; r < 2; ++r) {
     double h[4];
     for (int j = 0; j < 4; ++j) {
       double s = b1[j];
-      for (int i = 0; i < 3; ++i) s += x.v[r * 3 + i] * k1[i * 4 + j];
+      for (int i = 0; i < 3; ++i) s += xv[r * 3 + i] * k1[i * 4 + j];
       h[j] = s > 0 ? s : 0;
     }
     for (int j = 0; j < 2; ++j) {
       double s = b2[j];
       for (int i = 0; i < 4; ++i) s += h[i] * k2[i * 2 + j];
-      EXPECT_NEAR(y.v[r * 2 + j], s, 1e-5);
+      EXPECT_NEAR(yv[r * 2 + j], s, 1e-5);
     }
   }
 }

@@ -18,7 +18,7 @@ using testing::GraphBuilder;
 const std::vector<std::string> kPasses = {"simplify_algebra", "eliminate_dead_code"};
 
 void Optimize(ir::Graph& g) {
-  ir::Graph before = testing::Clone(g);
+  ir::Graph before = g.Clone();
   auto report = testing::RunPasses(g, kPasses);
   ASSERT_TRUE(report.ok()) << report.status();
   auto diff = testing::NumericDiff(before, g);
@@ -206,7 +206,7 @@ TEST(ReduceKeepDimsTest, ReshapeOrUnsqueezeRestoringTheAxes) {
   for (const std::string& op : {"Reshape", "Unsqueeze"}) {
     ir::Graph g = ReduceThen(op, op == "Reshape" ? std::vector<int64_t>{1, 4, 1, 1}
                                                    : std::vector<int64_t>{2, 3});
-    ir::Graph before = testing::Clone(g);
+    ir::Graph before = g.Clone();
     ASSERT_TRUE(testing::RunPasses(g, {"fuse_reduce_keepdims", "eliminate_dead_code"}).ok());
     EXPECT_EQ(CountOp(g, op), 0) << op;
     ASSERT_EQ(CountOp(g, "ReduceMean"), 1);

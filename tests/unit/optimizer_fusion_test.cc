@@ -288,7 +288,7 @@ TEST(GemmFusionTest, UnknownBatchDimWithRowBias) {
   add.inputs = {"mm", "c"};
   add.outputs = {"y"};
   g.AddNode(add);
-  ir::Graph g2 = testing::Clone(g);
+  ir::Graph g2 = g.Clone();
   g2.nodes[1]->inputs[1] = "c2";  // [7, 3] needs the batch to be 7 (or 1)
   ASSERT_TRUE(testing::RunPasses(g, kGemm).ok());
   EXPECT_EQ(CountOp(g, "Gemm"), 1);
@@ -319,6 +319,7 @@ TEST(FullPipelineTest, ConvertedConvBatchNormReluBecomesOneConvRelu) {
   b.Type("bn1", {1, 5, 5, 4}).Type("bn2", {1, 5, 5, 4}).Type("r", {1, 5, 5, 4});
   ir::Graph g = b.Take();
   OptimizeOptions options;
+  options.verify_each_pass = true;
   auto pipeline = BuildPipeline(options);
   ASSERT_TRUE(pipeline.ok());
   auto report = pipeline->Run(g, 17);
@@ -343,8 +344,10 @@ TEST(FullPipelineTest, ConvBatchNormNumerics) {
   b.Add("Mul", {"cb", "scale"}, {"bn1"});
   b.Add("Add", {"bn1", "shift"}, {"y"});
   ir::Graph g = b.Take();
-  ir::Graph before = testing::Clone(g);
-  auto pipeline = BuildPipeline({});
+  ir::Graph before = g.Clone();
+  OptimizeOptions options;
+  options.verify_each_pass = true;
+  auto pipeline = BuildPipeline(options);
   ASSERT_TRUE(pipeline.ok());
   ASSERT_TRUE(pipeline->Run(g, 17).ok());
   EXPECT_EQ(CountOp(g, "Mul"), 0);

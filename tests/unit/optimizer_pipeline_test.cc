@@ -39,6 +39,17 @@ class FailingPass : public Pass {
   absl::StatusOr<bool> Run(ir::Graph&) override { return absl::InternalError("boom"); }
 };
 
+// Leaves a node reading a value nothing defines: a broken rewrite.
+class BreakingPass : public Pass {
+ public:
+  std::string name() const override { return "breaking"; }
+  absl::StatusOr<bool> Run(ir::Graph& g) override {
+    if (g.nodes.empty() || g.nodes[0]->inputs[0] == "gone") return false;
+    g.nodes[0]->inputs[0] = "gone";
+    return true;
+  }
+};
+
 ir::Graph ReluGraph() {
   GraphBuilder b;
   b.Input("x", {2, 3}).Output("y");
@@ -46,8 +57,14 @@ ir::Graph ReluGraph() {
   return b.Take();
 }
 
+PipelineOptions Verified() {
+  PipelineOptions options;
+  options.verify_each_pass = true;
+  return options;
+}
+
 TEST(PipelineTest, RunsToFixedPoint) {
-  Pipeline p;
+  Pipeline p(Verified());
   auto pass = std::make_unique<CountdownPass>(3);
   CountdownPass* raw = pass.get();
   p.Add(std::move(pass));
@@ -67,7 +84,7 @@ TEST(PipelineTest, RunsToFixedPoint) {
 }
 
 TEST(PipelineTest, StopsAtIterationBound) {
-  PipelineOptions options;
+  PipelineOptions options = Verified();
   options.max_iterations = 5;
   Pipeline p(options);
   p.Add(std::make_unique<CountdownPass>(1000));
@@ -79,8 +96,30 @@ TEST(PipelineTest, StopsAtIterationBound) {
   EXPECT_NE(FormatReport(*report).find("iteration bound"), std::string::npos);
 }
 
+TEST(PipelineTest, VerificationNamesThePassThatBrokeTheGraph) {
+  ir::Graph g = ReluGraph();
+  Pipeline unchecked;
+  unchecked.Add(std::make_unique<BreakingPass>());
+  EXPECT_TRUE(unchecked.Run(g, 17).ok());
+  g = ReluGraph();
+  Pipeline p(Verified());
+  p.Add(std::make_unique<CountdownPass>(0));
+  p.Add(std::make_unique<BreakingPass>());
+  auto report = p.Run(g, 17);
+  ASSERT_FALSE(report.ok());
+  const std::string msg(report.status().message());
+  EXPECT_NE(msg.find("pass breaking"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'Relu_0' (Relu) reads undefined value 'gone'"), std::string::npos) << msg;
+  // A graph broken before the pipeline is not blamed on the first pass.
+  Pipeline q(Verified());
+  q.Add(std::make_unique<CountdownPass>(0));
+  report = q.Run(g, 17);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("before any pass"), std::string::npos);
+}
+
 TEST(PipelineTest, ErrorNamesThePass) {
-  Pipeline p;
+  Pipeline p(Verified());
   p.Add(std::make_unique<FailingPass>());
   ir::Graph g = ReluGraph();
   auto report = p.Run(g, 17);
@@ -310,7 +349,7 @@ TEST(RewritePassTest, DispatchesByOpTypeAndCounts) {
   b.Add("Neg", {"a"}, {"b"});
   b.Add("Abs", {"b"}, {"y"});
   ir::Graph g = b.Take();
-  ir::Graph before = testing::Clone(g);
+  ir::Graph before = g.Clone();
   auto changed = pass.Run(g);
   ASSERT_TRUE(changed.ok());
   EXPECT_TRUE(*changed);
@@ -320,6 +359,38 @@ TEST(RewritePassTest, DispatchesByOpTypeAndCounts) {
   auto diff = testing::NumericDiff(before, g);
   ASSERT_TRUE(diff.ok()) << diff.status();
   EXPECT_EQ(*diff, 0.0);
+}
+
+TEST(TestingTest, NumericDiffSeesAChangedResult) {
+  // The check every rewrite test relies on: a different graph is noticed.
+  GraphBuilder a;
+  a.Input("x", {2, 3}).Output("y");
+  a.Add("Relu", {"x"}, {"y"});
+  GraphBuilder b;
+  b.Input("x", {2, 3}).Output("y");
+  b.Add("Abs", {"x"}, {"y"});
+  auto same = testing::NumericDiff(a.graph(), a.graph());
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(*same, 0.0);
+  auto diff = testing::NumericDiff(a.graph(), b.graph());
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_GT(*diff, 0.1);
+}
+
+TEST(GraphEditorTest, NondeterministicOps) {
+  auto node = [](std::string op, std::vector<std::string> in) {
+    ir::Node n;
+    n.op_type = std::move(op);
+    n.inputs = std::move(in);
+    return n;
+  };
+  EXPECT_TRUE(IsNondeterministic(node("RandomNormalLike", {"x"})));
+  EXPECT_TRUE(IsNondeterministic(node("Dropout", {"x", "ratio", "training"})));
+  EXPECT_FALSE(IsNondeterministic(node("Dropout", {"x"})));
+  EXPECT_FALSE(IsNondeterministic(node("Relu", {"x"})));
+  ir::Node old = node("Dropout", {"x"});
+  old.attributes.push_back(ir::Attribute::Int("is_test", 0));
+  EXPECT_TRUE(IsNondeterministic(old));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fails when a generated doc is not what its generator prints.
-# Usage: doc_freshness_test.sh GENERATOR DOC GENERATOR_TARGET
+# Fails when a checked-in generated doc is not what its generator prints.
+#   check_generated_doc.sh GENERATOR DOC GENERATOR_TARGET
 set -euo pipefail
 gen="$1"
 doc="$2"
