@@ -4,12 +4,15 @@
 
 #include <cstdio>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/inspect/inspect_doc.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "converter/tf/graphdef_reader.h"
 #include "converter/tf/proto/saved_model.pb.h"
+#include "ir/onnx_proto.h"
+#include "onnx/onnx_pb.h"
 
 namespace onnxsmith::cli {
 namespace {
@@ -20,7 +23,23 @@ using inspect::Doc;
 struct Described {
   Doc doc;
   void (*print)(const Doc&, inspect::TextView&) = nullptr;
+  // A model the other commands would refuse: described all the same, then
+  // this error (exit 1), as `run` or `optimize` would report it.
+  absl::Status load_error;
 };
+
+// Whether the ONNX file loads as the other commands load it. External data
+// is not read here (inspect reports its size), so its absence is no error.
+absl::Status OnnxLoadError(const std::string& path, const std::string& bytes) {
+  onnx::ModelProto proto;
+  if (!proto.ParseFromString(bytes)) return absl::OkStatus();  // OnnxDoc described what it could
+  auto model = ir::FromModelProto(proto);
+  if (model.ok() || absl::StrContains(model.status().message(), "external data")) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": not a valid model: ", model.status().message()));
+}
 
 absl::StatusOr<Described> Describe(const std::string& path) {
   if (!PathExists(path)) return absl::NotFoundError(absl::StrCat(path, ": no such file or directory"));
@@ -46,7 +65,7 @@ absl::StatusOr<Described> Describe(const std::string& path) {
   }
   if (format == FileFormat::kBinaryProto) {
     if (std::optional<Doc> doc = inspect::OnnxDoc(path, bytes)) {
-      return Described{*std::move(doc), inspect::PrintOnnx};
+      return Described{*std::move(doc), inspect::PrintOnnx, OnnxLoadError(path, bytes)};
     }
     // saved_model.pb named directly: describe its directory.
     tf::SavedModel saved;
@@ -84,12 +103,12 @@ absl::Status RunInspect(const InspectOptions& o) {
     const std::string text =
         d.doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     std::printf("%s\n", text.c_str());
-    return absl::OkStatus();
+    return d.load_error;
   }
   inspect::TextView view(o.max_items);
   d.print(d.doc, view);
   std::fputs(view.text().c_str(), stdout);
-  return absl::OkStatus();
+  return d.load_error;
 }
 
 }  // namespace onnxsmith::cli
