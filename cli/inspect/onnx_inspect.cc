@@ -1,5 +1,7 @@
 // inspect for ONNX models, read from the protobuf itself (not the IR), so a
 // model with external data or ops the IR does not know is still described.
+#include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -43,14 +45,24 @@ Doc ValueDoc(const onnx::ValueInfoProto& v) {
   return d;
 }
 
-// Bytes of a tensor's data, wherever it is stored; `external` set when it
-// lives in another file.
+// Sizes come from the file: each is capped (a corrupt file may declare 2^60
+// elements) and sums of them saturate, so that no arithmetic overflows.
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 50;
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
+// Bytes of a tensor's data, wherever it is stored (at most kMaxTensorBytes);
+// `external` set when it lives in another file.
 int64_t TensorBytes(const onnx::TensorProto& t, bool* external) {
   *external = t.data_location() == onnx::TensorProto::EXTERNAL;
   if (*external) {
     for (const auto& kv : t.external_data()) {
       int64_t length = 0;
-      if (kv.key() == "length" && absl::SimpleAtoi(kv.value(), &length)) return length;
+      if (kv.key() == "length" && absl::SimpleAtoi(kv.value(), &length)) {
+        return std::clamp<int64_t>(length, 0, kMaxTensorBytes);
+      }
     }
   }
   if (!t.raw_data().empty()) return static_cast<int64_t>(t.raw_data().size());
@@ -59,9 +71,13 @@ int64_t TensorBytes(const onnx::TensorProto& t, bool* external) {
     for (const std::string& s : t.string_data()) n += static_cast<int64_t>(s.size());
     return n;
   }
-  int64_t elements = 1;
-  for (int64_t d : t.dims()) elements *= d < 0 ? 0 : d;
-  return elements * ir::ElementSize(static_cast<ir::DataType>(t.data_type()));
+  int64_t bytes = ir::ElementSize(static_cast<ir::DataType>(t.data_type()));
+  for (int64_t d : t.dims()) {
+    if (d <= 0) return 0;
+    if (bytes > kMaxTensorBytes / d) return kMaxTensorBytes;
+    bytes *= d;
+  }
+  return bytes;
 }
 
 void CountOps(const onnx::GraphProto& g, std::map<std::string, int64_t>* ops, int64_t* nodes) {
@@ -111,9 +127,9 @@ std::optional<Doc> OnnxDoc(const std::string& path, const std::string& bytes) {
     initializer_names.insert(t.name());
     bool external = false;
     const int64_t n = TensorBytes(t, &external);
-    init_bytes += n;
+    init_bytes = SaturatingAdd(init_bytes, n);
     if (external) {
-      external_bytes += n;
+      external_bytes = SaturatingAdd(external_bytes, n);
       ++external_count;
     }
   }
