@@ -4,14 +4,17 @@
 #ifndef ONNXSMITH_CLI_COMMANDS_H_
 #define ONNXSMITH_CLI_COMMANDS_H_
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/inspect_command.h"
+#include "cli/report.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
@@ -74,15 +77,26 @@ struct VersionOptions {};
 CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* options);
 absl::Status CheckConvertUsage(const ConvertOptions& options);
 absl::Status RunConvert(const ConvertOptions& options);
+// convert without printing: loads, converts, optimizes, checks and writes
+// options.output atomically (RunConvert prints the summary; the Python
+// package returns it).
+absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& options);
 // The converter's options from the flags (tensor specs parsed, lists split).
 absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOptions& options);
 
 CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* options);
 absl::Status CheckOptimizeUsage(const OptimizeOptions& options);
 absl::Status RunOptimize(const OptimizeOptions& options);
+// optimize IN OUT without printing (RunOptimize prints the summary).
+absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& options);
 
 CLI::App* AddRunCommand(CLI::App& app, RunOptions* options);
 absl::Status RunModel(const RunOptions& options);
+// One run of the model file on the reference evaluator with in-memory
+// feeds (by input name; every required input needed, no unknown names):
+// the outputs in graph order, with their names.
+absl::StatusOr<std::vector<std::pair<std::string, ir::Tensor>>> EvaluateModelFile(
+    const std::string& model_path, std::map<std::string, ir::Tensor> feeds, int threads);
 // The file name an output is written under (without directory).
 std::string OutputFileName(const std::string& output_name);
 
@@ -99,9 +113,9 @@ absl::StatusOr<optimizer::OptimizeOptions> ToOptimizeOptions(const PipelineFlags
 // A TBB thread bound (nullptr for 0 = all cores); held by a command for its
 // whole run.
 std::unique_ptr<tbb::global_control> ThreadLimit(int threads);
-// Runs the pipeline; returns its wall time (ms) and a printable summary.
+// Runs the pipeline; returns its wall time (ms) and its report.
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
-                                     int threads, std::string* summary);
+                                     int threads, optimizer::PipelineReport* report);
 // "a,b" occurrences -> a, b (empty items dropped).
 std::vector<std::string> SplitCommaLists(const std::vector<std::string>& occurrences);
 

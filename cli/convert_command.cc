@@ -108,15 +108,20 @@ absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOption
   return options;
 }
 
-// Optimize, validate, write atomically, report: the same for every loader.
-absl::Status FinishConversion(const ConvertOptions& o, const std::string& source,
-                              converter::ConversionResult converted, PhaseTimes times) {
+// Optimize, validate, write atomically: the same for every loader.
+absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const std::string& source,
+                                                converter::ConversionResult converted,
+                                                PhaseTimes times) {
   const std::string& output = o.output;
+  ConvertSummary summary;
+  summary.source = source;
+  summary.output = output;
+  summary.stats = converted.stats;
   ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, ToOptimizeOptions(o.pipeline));
-  std::string optimize_summary;
   if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
+    summary.optimizer.emplace();
     ASSIGN_OR_RETURN(double ms, OptimizeModel(converted.model, optimize, o.pipeline.threads,
-                                              &optimize_summary));
+                                              &*summary.optimizer));
     times.push_back({"optimize", ms});
   }
 
@@ -134,12 +139,19 @@ absl::Status FinishConversion(const ConvertOptions& o, const std::string& source
     RETURN_IF_ERROR(ir::WriteCheckedModel(checked, output));
   }
   times.push_back({"write", MsSince(start)});
-
-  PrintConvertReport(source, output, converted, checked.validation, times, optimize_summary);
-  return absl::OkStatus();
+  SummarizeModel(converted.model, &summary);
+  summary.validation = checked.validation;
+  summary.times = std::move(times);
+  return summary;
 }
 
 absl::Status RunConvert(const ConvertOptions& o) {
+  ASSIGN_OR_RETURN(ConvertSummary summary, ConvertModel(o));
+  PrintConvertReport(summary);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& o) {
   RETURN_IF_ERROR(CheckConvertUsage(o));
   const std::string& graphdef = o.graphdef;
   const std::string& saved_model = o.saved_model;

@@ -69,13 +69,12 @@ std::unique_ptr<tbb::global_control> ThreadLimit(int threads) {
 }
 
 absl::StatusOr<double> OptimizeModel(ir::Model& model, const optimizer::OptimizeOptions& options,
-                                     int threads, std::string* summary) {
+                                     int threads, optimizer::PipelineReport* report) {
   auto start = std::chrono::steady_clock::now();
   // Bounds every TBB loop the passes run (and the evaluator under constant
   // folding); the commands hold one for their whole run too.
   std::unique_ptr<tbb::global_control> thread_limit = ThreadLimit(threads);
-  ASSIGN_OR_RETURN(optimizer::PipelineReport report, optimizer::Optimize(model, options));
-  *summary = absl::StrCat("\n", optimizer::FormatReport(report));
+  ASSIGN_OR_RETURN(*report, optimizer::Optimize(model, options));
   return MsSince(start);
 }
 
@@ -112,7 +111,14 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
     std::printf("%s", optimizer::PassTableMarkdown().c_str());
     return absl::OkStatus();
   }
+  ASSIGN_OR_RETURN(OptimizeSummary summary, OptimizeFile(o));
+  PrintOptimizeReport(summary);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   RETURN_IF_ERROR(CheckOptimizeUsage(o));
+  if (o.list_passes) return absl::InvalidArgumentError("--list-passes: nothing to optimize");
   const std::vector<std::string>& args = o.files;
   ASSIGN_OR_RETURN(optimizer::OptimizeOptions options, ToOptimizeOptions(o.pipeline));
   CheckOptions check;
@@ -135,15 +141,18 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
   // Files without value_info (tf2onnx's) would leave shape-dependent passes blind.
   optimizer::InferMissingTypes(model->graph, model->opset());
   times.push_back({"load", MsSince(start)});
-  std::string summary;
-  ASSIGN_OR_RETURN(double optimize_ms, OptimizeModel(*model, options, o.pipeline.threads, &summary));
+  OptimizeSummary summary;
+  summary.input = args[0];
+  summary.output = args[1];
+  ASSIGN_OR_RETURN(double optimize_ms,
+                   OptimizeModel(*model, options, o.pipeline.threads, &summary.optimizer));
   times.push_back({"optimize", optimize_ms});
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
   const ir::ValidationReport& validation = out.validation;
   times.push_back({"check", MsSince(start)});
-  std::string check_text;
+  std::string& check_text = summary.check_text;
   if (numeric_check) {
     start = std::chrono::steady_clock::now();
     // The original, imported again from the proto (the IR is not copyable).
@@ -159,11 +168,9 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
     RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
   }
   times.push_back({"write", MsSince(start)});
-  std::printf("onnxsmith optimize: %s -> %s%s", args[0].c_str(), args[1].c_str(),
-              summary.c_str());
-  std::printf("%s", check_text.c_str());
-  PrintValidationAndTimes(validation, times);
-  return absl::OkStatus();
+  summary.validation = validation;
+  summary.times = std::move(times);
+  return summary;
 }
 
 }  // namespace onnxsmith::cli

@@ -109,6 +109,15 @@ absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options) {
 }
 
 absl::Status RunQuantize(const QuantizeCommandOptions& options) {
+  ASSIGN_OR_RETURN(QuantizeSummary summary, QuantizeFile(options));
+  PrintQuantizeReport(summary);
+  if (!options.report_path.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(options.report_path, QuantizeSummaryJson(summary) + "\n"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& options) {
   ASSIGN_OR_RETURN(const quantize::QuantizeOptions qopts, ToQuantizeOptions(options.flags));
   if (qopts.mode == quantize::Mode::kStatic && options.calibration.empty()) {
     return absl::InvalidArgumentError(
@@ -139,8 +148,10 @@ absl::Status RunQuantize(const QuantizeCommandOptions& options) {
   }
   times.push_back({"load", MsSince(start)});
   start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(quantize::QuantizeReport report,
-                   quantize::Quantize(*model, qopts, data.get()));
+  QuantizeSummary summary;
+  summary.input = options.input;
+  summary.output = options.output;
+  ASSIGN_OR_RETURN(summary.report, quantize::Quantize(*model, qopts, data.get()));
   times.push_back({"quantize", MsSince(start)});
   start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
@@ -148,22 +159,12 @@ absl::Status RunQuantize(const QuantizeCommandOptions& options) {
   start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(ir::WriteCheckedModel(out, options.output));
   times.push_back({"write", MsSince(start)});
-  const int64_t before = FileSize(options.input), after = FileSize(options.output);
-  std::printf("onnxsmith quantize: %s -> %s\n%s", options.input.c_str(), options.output.c_str(),
-              quantize::FormatReport(report).c_str());
-  std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
-              FormatBytes(after).c_str(), before > 0 ? static_cast<double>(after) / before : 0.0,
-              FormatBytes(PeakRssBytes()).c_str());
-  PrintValidationAndTimes(out.validation, times);
-  if (!options.report_path.empty()) {
-    const std::vector<std::string> extra = {
-        absl::StrCat("\"file_bytes_before\": ", before),
-        absl::StrCat("\"file_bytes_after\": ", after),
-        absl::StrCat("\"peak_rss_bytes\": ", PeakRssBytes()),
-    };
-    RETURN_IF_ERROR(WriteFileAtomically(options.report_path, quantize::ReportJson(report, extra)));
-  }
-  return absl::OkStatus();
+  summary.file_bytes_before = FileSize(options.input);
+  summary.file_bytes_after = FileSize(options.output);
+  summary.peak_rss_bytes = PeakRssBytes();
+  summary.validation = out.validation;
+  summary.times = std::move(times);
+  return summary;
 }
 
 }  // namespace onnxsmith::cli

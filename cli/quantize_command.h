@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cli/report.h"
 #include "quantize/quantize.h"
 
 namespace CLI {
@@ -49,6 +50,8 @@ absl::StatusOr<quantize::QuantizeOptions> ToQuantizeOptions(const QuantizeFlags&
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options);
 absl::Status RunQuantize(const QuantizeCommandOptions& options);
+// quantize IN OUT without printing or --report (RunQuantize does both).
+absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& options);
 CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o);
 
 }  // namespace onnxsmith::cli

@@ -55,32 +55,66 @@ int64_t InitializerBytes(const ir::Graph& graph) {
   return bytes;
 }
 
-void PrintConvertReport(const std::string& source, const std::string& output,
-                        const converter::ConversionResult& result,
-                        const ir::ValidationReport& validation, const PhaseTimes& times,
-                        const std::string& optimize_summary) {
-  const ir::Model& model = result.model;
-  const auto& stats = result.stats;
-  std::printf("onnxsmith convert: %s -> %s (opset %lld)\n", source.c_str(), output.c_str(),
-              static_cast<long long>(model.opset()));
+void SummarizeModel(const ir::Model& model, ConvertSummary* s) {
+  s->opset = model.opset();
+  s->onnx_nodes = static_cast<int64_t>(model.graph.nodes.size());
+  s->initializers = static_cast<int64_t>(model.graph.initializers.size());
+  s->initializer_bytes = InitializerBytes(model.graph);
+  s->onnx_ops = OpHistogram(model.graph);
+  s->inputs.clear();
+  s->outputs.clear();
+  for (const auto& v : model.graph.inputs) s->inputs.push_back({v.name, FormatType(v.type)});
+  for (const auto& v : model.graph.outputs) s->outputs.push_back({v.name, FormatType(v.type)});
+}
+
+namespace {
+
+std::string JoinTyped(const std::vector<std::pair<std::string, std::string>>& values) {
+  std::vector<std::string> parts;
+  for (const auto& [name, type] : values) parts.push_back(name + " " + type);
+  return absl::StrJoin(parts, ", ");
+}
+
+}  // namespace
+
+void PrintConvertReport(const ConvertSummary& s) {
+  const auto& stats = s.stats;
+  std::printf("onnxsmith convert: %s -> %s (opset %lld)\n", s.source.c_str(), s.output.c_str(),
+              static_cast<long long>(s.opset));
   std::printf("  TF nodes:    %d in graph, %d used\n", stats.tf_nodes, stats.tf_nodes_used);
   std::printf("  TF ops:      %s\n", FormatHistogram(stats.tf_ops).c_str());
-  std::printf("  ONNX nodes:  %zu, initializers: %zu (%s)\n", model.graph.nodes.size(),
-              model.graph.initializers.size(), FormatBytes(InitializerBytes(model.graph)).c_str());
-  std::printf("  ONNX ops:    %s\n", FormatHistogram(OpHistogram(model.graph)).c_str());
-  std::vector<std::string> ins, outs;
-  for (const auto& v : model.graph.inputs) ins.push_back(v.name + " " + FormatType(v.type));
-  for (const auto& v : model.graph.outputs) outs.push_back(v.name + " " + FormatType(v.type));
-  std::printf("  inputs:      %s\n", absl::StrJoin(ins, ", ").c_str());
-  std::printf("  outputs:     %s\n", absl::StrJoin(outs, ", ").c_str());
+  std::printf("  ONNX nodes:  %lld, initializers: %lld (%s)\n", static_cast<long long>(s.onnx_nodes),
+              static_cast<long long>(s.initializers), FormatBytes(s.initializer_bytes).c_str());
+  std::printf("  ONNX ops:    %s\n", FormatHistogram(s.onnx_ops).c_str());
+  std::printf("  inputs:      %s\n", JoinTyped(s.inputs).c_str());
+  std::printf("  outputs:     %s\n", JoinTyped(s.outputs).c_str());
   std::printf("  unsupported: %s\n",
               stats.custom_ops.empty()
                   ? "none"
                   : absl::StrCat("passed through as custom ops: ",
                                  absl::StrJoin(stats.custom_ops, ", "))
                         .c_str());
-  std::printf("  optimizer:   %s", optimize_summary.empty() ? "off\n" : optimize_summary.c_str());
-  PrintValidationAndTimes(validation, times);
+  std::printf("  optimizer:   %s",
+              s.optimizer ? absl::StrCat("\n", optimizer::FormatReport(*s.optimizer)).c_str()
+                          : "off\n");
+  PrintValidationAndTimes(s.validation, s.times);
+}
+
+void PrintOptimizeReport(const OptimizeSummary& s) {
+  std::printf("onnxsmith optimize: %s -> %s\n%s", s.input.c_str(), s.output.c_str(),
+              optimizer::FormatReport(s.optimizer).c_str());
+  std::printf("%s", s.check_text.c_str());
+  PrintValidationAndTimes(s.validation, s.times);
+}
+
+void PrintQuantizeReport(const QuantizeSummary& s) {
+  std::printf("onnxsmith quantize: %s -> %s\n%s", s.input.c_str(), s.output.c_str(),
+              quantize::FormatReport(s.report).c_str());
+  const int64_t before = s.file_bytes_before, after = s.file_bytes_after;
+  std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
+              FormatBytes(after).c_str(), before > 0 ? static_cast<double>(after) / before : 0.0,
+              FormatBytes(s.peak_rss_bytes).c_str());
+  PrintValidationAndTimes(s.validation, s.times);
 }
 
 void PrintValidationAndTimes(const ir::ValidationReport& validation, const PhaseTimes& times) {

@@ -3,6 +3,7 @@
 #define ONNXSMITH_CLI_REPORT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,10 +11,50 @@
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
 #include "ir/model_io.h"
+#include "optimizer/pass.h"
+#include "quantize/quantize.h"
 
 namespace onnxsmith::cli {
 
 using PhaseTimes = std::vector<std::pair<std::string, double>>;
+
+// What a command did, as its report tells it: printed by the CLI, a dict in
+// the Python package (the *Json functions).
+struct ConvertSummary {
+  std::string source, output;
+  int64_t opset = 0;
+  converter::ConversionStats stats;
+  int64_t onnx_nodes = 0, initializers = 0, initializer_bytes = 0;
+  std::map<std::string, int> onnx_ops;
+  std::vector<std::pair<std::string, std::string>> inputs, outputs;  // name, FormatType
+  std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
+  ir::ValidationReport validation;
+  PhaseTimes times;
+};
+
+struct OptimizeSummary {
+  std::string input, output;
+  optimizer::PipelineReport optimizer;
+  std::string check_text;  // --check's comparison ("" without --check)
+  ir::ValidationReport validation;
+  PhaseTimes times;
+};
+
+struct QuantizeSummary {
+  std::string input, output;
+  quantize::QuantizeReport report;
+  int64_t file_bytes_before = 0, file_bytes_after = 0, peak_rss_bytes = 0;
+  ir::ValidationReport validation;
+  PhaseTimes times;
+};
+
+// The converted model's side of a ConvertSummary (ops, I/O, sizes).
+void SummarizeModel(const ir::Model& model, ConvertSummary* summary);
+
+std::string ConvertSummaryJson(const ConvertSummary& summary);
+std::string OptimizeSummaryJson(const OptimizeSummary& summary);
+// quantize::ReportJson plus the file sizes, peak memory, checker and times.
+std::string QuantizeSummaryJson(const QuantizeSummary& summary);
 
 // "Conv x3, Relu x2" with the most frequent first.
 std::string FormatHistogram(const std::map<std::string, int>& counts, int max_items = 12);
@@ -25,10 +66,9 @@ int64_t InitializerBytes(const ir::Graph& graph);
 // The checker line and the per-phase times that end every report.
 void PrintValidationAndTimes(const ir::ValidationReport& validation, const PhaseTimes& times);
 
-void PrintConvertReport(const std::string& source, const std::string& output,
-                        const converter::ConversionResult& result,
-                        const ir::ValidationReport& validation, const PhaseTimes& times,
-                        const std::string& optimize_summary);
+void PrintConvertReport(const ConvertSummary& summary);
+void PrintOptimizeReport(const OptimizeSummary& summary);
+void PrintQuantizeReport(const QuantizeSummary& summary);
 
 }  // namespace onnxsmith::cli
 

@@ -166,7 +166,49 @@ absl::Status CheckExpected(const std::vector<std::string>& output_names,
   return absl::OkStatus();
 }
 
+// Every input the outputs need has a feed.
+absl::Status CheckFeedsComplete(const Evaluator& ev, const std::map<std::string, ir::Tensor>& feeds,
+                                const char* how) {
+  std::vector<std::string> missing;
+  for (const ir::ValueInfo& in : ev.required_inputs()) {
+    if (!feeds.count(in.name)) missing.push_back(in.name);
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("missing ", how, " for: ", absl::StrJoin(missing, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> InputNames(const ir::Model& model) {
+  std::vector<std::string> names;
+  for (const ir::ValueInfo& in : model.graph.inputs) names.push_back(in.name);
+  return names;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, ir::Tensor>>> EvaluateModelFile(
+    const std::string& model_path, std::map<std::string, ir::Tensor> feeds, int threads) {
+  ASSIGN_OR_RETURN(onnx::ModelProto proto, ir::ReadModelProto(model_path));
+  ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto));
+  EvaluatorOptions options;
+  options.num_threads = threads;
+  ASSIGN_OR_RETURN(Evaluator ev, Evaluator::Create(model, options));
+  const std::vector<std::string> input_names = InputNames(model);
+  for (const auto& [name, tensor] : feeds) {
+    if (std::find(input_names.begin(), input_names.end(), name) == input_names.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("feed '", name, "' is not a graph input (inputs: ",
+                                                     absl::StrJoin(input_names, ", "), ")"));
+    }
+  }
+  RETURN_IF_ERROR(CheckFeedsComplete(ev, feeds, "feeds"));
+  ASSIGN_OR_RETURN(std::vector<ir::Tensor> outputs, ev.Run(feeds));
+  std::vector<std::pair<std::string, ir::Tensor>> named;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    named.emplace_back(ev.output_names()[i], std::move(outputs[i]));
+  }
+  return named;
+}
 
 absl::Status RunModel(const RunOptions& o) {
   using Clock = std::chrono::steady_clock;
@@ -181,8 +223,7 @@ absl::Status RunModel(const RunOptions& o) {
 
   // Inputs.
   std::map<std::string, ir::Tensor> feeds;
-  std::vector<std::string> input_names;
-  for (const ir::ValueInfo& in : model.graph.inputs) input_names.push_back(in.name);
+  const std::vector<std::string> input_names = InputNames(model);
   for (const std::string& spec : NamedFileSpecs(o.inputs)) {
     std::string name, path;
     if (!SplitNamedFile(spec, input_names, &name, &path)) {
@@ -205,13 +246,7 @@ absl::Status RunModel(const RunOptions& o) {
     if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat("--input ", name, ": ", t.status().message()));
     feeds[name] = *std::move(t);
   }
-  std::vector<std::string> missing;
-  for (const ir::ValueInfo& in : ev.required_inputs()) {
-    if (!feeds.count(in.name)) missing.push_back(in.name);
-  }
-  if (!missing.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("missing --input for: ", absl::StrJoin(missing, ", ")));
-  }
+  RETURN_IF_ERROR(CheckFeedsComplete(ev, feeds, "--input"));
   ASSIGN_OR_RETURN(const auto expected, ReadExpected(ev.output_names(), NamedFileSpecs(o.expect)));
   const auto t1 = Clock::now();
   std::vector<ir::Tensor> outputs;
