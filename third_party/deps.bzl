@@ -77,6 +77,9 @@ _SYSTEM_LIBRARIES = {
     "system_json": "json.BUILD",
     # The command-line parser of the onnxsmith binary (cli/).
     "system_cli11": "cli11.BUILD",
+    # The Python package's extension module (python/): pybind11-dev, python3-dev.
+    "system_pybind11": "pybind11.BUILD",
+    "system_python": "python.BUILD",
 }
 
 def onnxsmith_dependencies():

@@ -28,12 +28,14 @@ done
 log() { echo "setup: $*" >&2; }
 
 # Build: Bazel and its rule sets from Debian, and the C++ libraries we wrap in
-# third_party/. Runtime of the binary needs only the shared libraries among them.
+# third_party/ (pybind11 and the Python headers: the Python package's extension,
+# python/). Runtime of the binary needs only the shared libraries among them.
 packages=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-rules-proto bazel-skylib
   bazel-platforms g++ libprotobuf-dev protobuf-compiler libabsl-dev libtbb-dev
   libonnx-dev libgtest-dev libgmock-dev libeigen3-dev nlohmann-json3-dev
   libhdf5-dev libzip-dev libcli11-dev
+  pybind11-dev python3-pybind11 python3-dev
 )
 if (( want_venv )); then
   packages+=(python3 python3-venv)

@@ -4,7 +4,8 @@
 # (GoogleTest units and shell tests), the Bazel rules from a separate model
 # repository (and through a loopback remote cache), the Python oracle tests,
 # which compare onnxsmith's ONNX outputs in ONNX Runtime with TensorFlow's
-# own, and the sanitizer stage. Everything runs on the release build (-c opt,
+# own (and test the Python package, python/, on the same build), and the
+# sanitizer stage. Everything runs on the release build (-c opt,
 # .bazelrc) users get; the sanitizer stage on a clang ASan+UBSan build.
 #
 # Ends with a per-stage timing table (also when a stage fails). Budget on the
@@ -61,9 +62,11 @@ venv="$(tools/setup.sh "${setup_flags[@]}")"
 
 stage "build + bazel test //..."
 bazel test //...
-bazel build //:onnxsmith
+bazel build //:onnxsmith //python:_native.so
 bin="$(bazel info bazel-bin 2>/dev/null)/onnxsmith"
 echo "test_all: the release binary under test: $bin" >&2
+# The Python package's extension (tests/oracle/test_python_api.py).
+export ONNXSMITH_NATIVE="$(bazel info bazel-bin 2>/dev/null)/python/_native.so"
 
 # The Bazel rules, seen from a separate model repository (examples/model_repo),
 # with the binary just built as their converter (tests/rules/lib.sh).
