@@ -13,7 +13,7 @@ import os
 import tempfile
 from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
-from . import _native
+from ._load import _native
 from .errors import ConversionError
 
 DEFAULT_OPSET = 17  # the CLI's --opset default (converter::kDefaultOpset)
