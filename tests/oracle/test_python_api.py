@@ -271,6 +271,24 @@ def test_import_without_tensorflow(onnxsmith, tmp_path):
     assert proc.stdout.strip() == "(2, 10)"
 
 
+def test_import_after_tensorflow(onnxsmith):
+    """TensorFlow (with its own protobuf), onnx and onnxruntime loaded before the extension: it
+    must still use Debian's libprotobuf consistently (RTLD_DEEPBIND, see onnxsmith/_load.py;
+    without it this segfaults in protobuf code)."""
+    stage = pathlib.Path(onnxsmith.__file__).parent.parent
+    code = (
+        "import tensorflow, keras, onnx, onnxruntime\n"
+        "import onnxsmith\n"
+        "model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Dense(4)])\n"
+        "m, report = onnxsmith.from_keras(model)\n"
+        "print(type(m).__name__, report['onnx_nodes'])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(stage)},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[0] == "ModelProto", proc.stdout
+
+
 def test_pip_install_fresh_venv(onnxsmith, tmp_path):
     """pip installs the package offline into a venv without system site packages; the
     backend runs Bazel (a cache hit after the build above) and needs no build requirements."""
