@@ -41,6 +41,15 @@ def _python_headers_check() -> None:
                            f"(python3-dev), but this is {want}: install with that Python")
 
 
+def _bazel_env() -> dict:
+    """The caller's environment without pip's build-isolation directories on PATH: Bazel
+    passes PATH into every action's key, so a changed PATH would rebuild the whole core."""
+    env = dict(os.environ)
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if "pip-build-env-" not in p]
+    env["PATH"] = os.pathsep.join(path)
+    return env
+
+
 def build_native() -> pathlib.Path:
     """bazel build //python:_native.so (a cache hit when nothing changed)."""
     if os.environ.get("ONNXSMITH_NATIVE"):
@@ -48,10 +57,11 @@ def build_native() -> pathlib.Path:
     _python_headers_check()
     bazel = os.environ.get("BAZEL", "bazel")
     flags = shlex.split(os.environ.get("ONNXSMITH_BAZEL_FLAGS", "--jobs=2"))
+    env = _bazel_env()
     subprocess.run([bazel, "build", *flags, "//python:_native.so"], cwd=REPO, check=True,
-                   stdout=sys.stderr)
+                   stdout=sys.stderr, env=env)
     bin_dir = subprocess.run([bazel, "info", *flags, "bazel-bin"], cwd=REPO, check=True,
-                             capture_output=True, text=True).stdout.strip()
+                             capture_output=True, text=True, env=env).stdout.strip()
     return pathlib.Path(bin_dir) / "python" / "_native.so"
 
 

@@ -64,6 +64,19 @@ class NativeSection {
   py::gil_scoped_release release_;
 };
 
+// Runs `work` (-> absl::StatusOr<Summary>) with the GIL released; the summary as JSON.
+template <typename Work, typename ToJson>
+std::string NativeJson(Work work, ToJson to_json) {
+  absl::StatusOr<std::string> report;
+  {
+    NativeSection native;
+    auto summary = work();
+    report = summary.ok() ? absl::StatusOr<std::string>(to_json(*summary))
+                          : absl::StatusOr<std::string>(summary.status());
+  }
+  return OrRaise(std::move(report));
+}
+
 cli::PipelineFlags Pipeline(const std::string& optimize, std::vector<std::string> passes,
                             std::vector<std::string> skip, int threads, bool verify) {
   cli::PipelineFlags flags;
@@ -104,14 +117,7 @@ std::string Convert(const std::string& kind, const std::string& source, const st
   o.signature_def = signature_def;
   o.concrete_function = concrete_function;
   o.pipeline = Pipeline(optimize, std::move(passes), std::move(skip), threads, verify);
-  absl::StatusOr<std::string> report;
-  {
-    NativeSection native;
-    auto summary = cli::ConvertModel(o);
-    report = summary.ok() ? absl::StatusOr<std::string>(cli::ConvertSummaryJson(*summary))
-                          : absl::StatusOr<std::string>(summary.status());
-  }
-  return OrRaise(std::move(report));
+  return NativeJson([&] { return cli::ConvertModel(o); }, cli::ConvertSummaryJson);
 }
 
 std::string Optimize(const std::string& input, const std::string& output,
@@ -127,14 +133,7 @@ std::string Optimize(const std::string& input, const std::string& output,
   o.check_seed = check_seed;
   o.check_rtol = check_rtol;
   o.check_atol = check_atol;
-  absl::StatusOr<std::string> report;
-  {
-    NativeSection native;
-    auto summary = cli::OptimizeFile(o);
-    report = summary.ok() ? absl::StatusOr<std::string>(cli::OptimizeSummaryJson(*summary))
-                          : absl::StatusOr<std::string>(summary.status());
-  }
-  return OrRaise(std::move(report));
+  return NativeJson([&] { return cli::OptimizeFile(o); }, cli::OptimizeSummaryJson);
 }
 
 std::string Quantize(const std::string& input, const std::string& output,
@@ -161,14 +160,7 @@ std::string Quantize(const std::string& input, const std::string& output,
   f.exclude_nodes = std::move(exclude_nodes);
   f.exclude_op_types = std::move(exclude_op_types);
   f.eval_samples = eval_samples;
-  absl::StatusOr<std::string> report;
-  {
-    NativeSection native;
-    auto summary = cli::QuantizeFile(o);
-    report = summary.ok() ? absl::StatusOr<std::string>(cli::QuantizeSummaryJson(*summary))
-                          : absl::StatusOr<std::string>(summary.status());
-  }
-  return OrRaise(std::move(report));
+  return NativeJson([&] { return cli::QuantizeFile(o); }, cli::QuantizeSummaryJson);
 }
 
 // feeds: input name -> .npy bytes; returns (output name, .npy bytes) in graph order.

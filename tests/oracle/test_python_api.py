@@ -96,13 +96,18 @@ def test_seed_example_opset13(onnxsmith, tmp_path):
 # ------------------------------------------------------------------ larger models, tf.function
 
 
-def test_mobilenet_v2(onnxsmith, keras_dir, tmp_path):
+def _mobilenet_v2(keras_dir):
+    """(model, {"h5": path, "keras": path}), shared with test_keras_applications' cache."""
     keras = _keras()
-    model, _ = cached_model(
+    return cached_model(
         "mobilenet_v2",
         lambda: keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3),
                                                classifier_activation=None),
         keras_dir)
+
+
+def test_mobilenet_v2(onnxsmith, keras_dir, tmp_path):
+    model, _ = _mobilenet_v2(keras_dir)
     out = tmp_path / "mobilenet_v2.onnx"
     _, report = onnxsmith.from_keras(model, output_path=str(out))
     assert report["keras_path"] == ".keras"
@@ -224,12 +229,7 @@ def test_target_not_implemented(onnxsmith, tmp_path):
 def test_gil_released(onnxsmith, keras_dir):
     """Two threads convert at once: the extension counts calls inside native code (with the
     GIL released) and records the most at the same time. Holding the GIL would keep it at 1."""
-    keras = _keras()
-    _, files = cached_model(
-        "mobilenet_v2",
-        lambda: keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3),
-                                               classifier_activation=None),
-        keras_dir)
+    _, files = _mobilenet_v2(keras_dir)
     native = sys.modules["onnxsmith._native"]
     barrier = threading.Barrier(2)
     errors = []
