@@ -3,7 +3,7 @@
 The extension links Debian's libprotobuf (and libonnx, libhdf5); TensorFlow, onnxruntime or
 h5py may already have put other builds of the same libraries' symbols in the process's global
 scope. Without DEEPBIND, Debian's libprotobuf would call into another protobuf's functions
-(a crash in RepeatedPtrField code after `import tensorflow, tf2onnx`); with it, the extension
+(a segfault in RepeatedPtrField code when keras/tensorflow was imported first); with it, the extension
 and the libraries it brings resolve their symbols among themselves first.
 """
 
