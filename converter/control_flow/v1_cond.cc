@@ -59,11 +59,15 @@ class CondRaiser {
       cond.visited.insert(sides[k].visited.begin(), sides[k].visited.end());
     }
     if (cond.switches.empty()) return Error(m, "merges values that no Switch selects");
+    std::string origin;
     for (int s : cond.switches) {
       std::string pred = ParseInput(index_.node(s).input(1)).Tensor();
       if (cond.pred.empty()) cond.pred = pred;
-      if (pred != cond.pred) return std::nullopt;  // an inner conditional comes first
+      // tf.cond switches its pivot on pred and values on Identity(pred).
+      if (origin.empty()) origin = PredOrigin(pred);
+      if (PredOrigin(pred) != origin) return std::nullopt;  // an inner conditional first
     }
+    cond.pred = origin;
     int side_of[2] = {-1, -1};
     for (int k = 0; k < 2; ++k) {
       if (sides[k].ports.size() > 1) {
@@ -195,6 +199,20 @@ class CondRaiser {
   static std::string ScopeOf(const std::string& name) {
     size_t slash = name.rfind('/');
     return slash == std::string::npos ? name : name.substr(0, slash);
+  }
+
+  // `tensor` with Identity nodes followed up to the producing tensor.
+  std::string PredOrigin(std::string tensor) const {
+    for (int hops = 0; hops < index_.size(); ++hops) {
+      InputRef ref = ParseInput(tensor);
+      int i = index_.IndexOf(ref.node);
+      if (i < 0 || index_.node(i).op() != "Identity" || index_.Inputs(i).empty() ||
+          index_.Inputs(i)[0].control()) {
+        break;
+      }
+      tensor = index_.Inputs(i)[0].Tensor();
+    }
+    return ParseInput(tensor).Tensor();
   }
 
   Side Walk(const std::string& tensor) const {

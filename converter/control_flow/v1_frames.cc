@@ -249,6 +249,12 @@ class WhileRaiser {
           "while frame '", frame_.name, "' has no LoopCond (entered by ",
           Describe(index_.node(frame_.enters[0])), ")"));
     }
+    for (int i : frame_.members) {
+      if (!IsOp(i, "NextIteration")) continue;
+      bool closes = false;
+      for (int c : index_.Consumers(i)) closes |= IsOp(c, "Merge") && InFrame(c);
+      if (!closes) return Error(i, "feeds no Merge: the loop's back edge does not close");
+    }
     absl::flat_hash_map<int, int> var_of_merge;
     absl::flat_hash_set<int> used_enters, used_nexts;
     for (int i : frame_.members) {
