@@ -180,13 +180,46 @@ class TensorArrayRewriter {
     return absl::OkStatus();
   }
 
+  // Whether two tensors surely hold the same value: the same tensor, or
+  // stateless nodes of one op with equal attributes reading equal values
+  // (Consts compare by content), a few levels deep.
+  bool SameValue(const InputRef& a, const InputRef& b, int depth = 4) const {
+    if (a.node == b.node && a.port == b.port) return true;
+    int i = index_.IndexOf(a.node), j = index_.IndexOf(b.node);
+    if (depth == 0 || i < 0 || j < 0 || a.port != b.port) return false;
+    const tf::NodeDef& x = index_.node(i);
+    const tf::NodeDef& y = index_.node(j);
+    static const absl::flat_hash_set<std::string> kPure = {"Const", "StridedSlice", "Shape",
+                                                          "Identity", "Cast", "Size"};
+    if (x.op() != y.op() || !kPure.contains(x.op())) return false;
+    if (x.attr().size() != y.attr().size()) return false;
+    for (const auto& [key, value] : x.attr()) {
+      if (key == "_class" || key == "_output_shapes") continue;
+      auto it = y.attr().find(key);
+      if (it == y.attr().end() || it->second.SerializeAsString() != value.SerializeAsString()) {
+        return false;
+      }
+    }
+    const auto& xin = index_.Inputs(i);
+    const auto& yin = index_.Inputs(j);
+    std::vector<InputRef> xd, yd;
+    for (const InputRef& r : xin) if (!r.control()) xd.push_back(r);
+    for (const InputRef& r : yin) if (!r.control()) yd.push_back(r);
+    if (xd.size() != yd.size()) return false;
+    for (size_t k = 0; k < xd.size(); ++k) {
+      if (!SameValue(xd[k], yd[k], depth - 1)) return false;
+    }
+    return true;
+  }
+
   // Whether `indices` is range(0, n, 1), n given by `is_limit`.
-  bool IsFullRange(const std::string& indices, const std::function<bool(int)>& is_limit) const {
+  bool IsFullRange(const std::string& indices,
+                   const std::function<bool(const InputRef&)>& is_limit) const {
     int r = index_.IndexOf(ParseInput(indices).node);
     if (r < 0 || index_.node(r).op() != "Range" || index_.Inputs(r).size() < 3) return false;
     const auto& in = index_.Inputs(r);
     return ScalarInt(index_.Find(in[0].node)) == 0 && ScalarInt(index_.Find(in[2].node)) == 1 &&
-           is_limit(index_.IndexOf(in[1].node));
+           is_limit(in[1]);
   }
 
   absl::StatusOr<tf::NodeDef> RewriteOp(int i, std::vector<tf::NodeDef>* added) {
@@ -223,9 +256,15 @@ class TensorArrayRewriter {
       out.add_input(ElementShapeName(t));
     } else if (op == "TensorArrayGatherV3") {
       RETURN_IF_ERROR(expect(3));
-      const bool stack = IsFullRange(data[1], [&](int limit) {
-        return limit >= 0 && index_.node(limit).op() == "TensorArraySizeV3" &&
-               array_of_.contains(limit) && array_of_.at(limit) == t;
+      // stack() gathers range(0, size()); size() is the array's own size
+      // input when that is fixed.
+      auto fixed = ta.attr().find("dynamic_size");
+      const bool fixed_size = fixed == ta.attr().end() || !fixed->second.b();
+      const bool stack = IsFullRange(data[1], [&](const InputRef& ref) {
+        if (fixed_size && SameValue(ref, ParseInput(ta.input(0)))) return true;
+        int limit = index_.IndexOf(ref.node);
+        return index_.node(limit).op() == "TensorArraySizeV3" && array_of_.contains(limit) &&
+               array_of_.at(limit) == t;
       });
       out = Fresh(n, stack ? "TensorListStack" : "TensorListGather");
       out.add_input(data[2]);
@@ -234,12 +273,11 @@ class TensorArrayRewriter {
       if (stack) Attr(&out, "num_elements").set_i(-1);
     } else if (op == "TensorArrayScatterV3") {
       RETURN_IF_ERROR(expect(4));
-      const std::string value = ParseInput(data[2]).Tensor();
-      const bool unstack = IsFullRange(data[1], [&](int limit) {
-        if (limit < 0 || index_.node(limit).op() != "StridedSlice") return false;
-        int shape = index_.IndexOf(index_.Inputs(limit)[0].node);
-        return index_.node(shape).op() == "Shape" && !index_.Inputs(shape).empty() &&
-               index_.Inputs(shape)[0].Tensor() == value;
+      // unstack() scatters range(0, shape(value)[0]) into a fresh array;
+      // that is the whole list when the array's size is the same number.
+      const bool fresh = ParseInput(data[3]).node == ta.name() && ParseInput(data[3]).port == 1;
+      const bool unstack = fresh && IsFullRange(data[1], [&](const InputRef& ref) {
+        return SameValue(ref, ParseInput(ta.input(0)));
       });
       out = Fresh(n, unstack ? "TensorListFromTensor" : "TensorListScatterIntoExistingList");
       if (unstack) {

@@ -78,7 +78,10 @@ class CondRaiser {
       if (!sides[k].ports.empty()) side_of[k] = *sides[k].ports.begin();
     }
     if (side_of[0] < 0 && side_of[1] < 0) {
-      return Error(m, "has inputs that no Switch output selects");
+      // Both branches are constants whose control edges to the pivot are
+      // gone (pruned): tf.cond merges [false value, true value].
+      side_of[0] = 0;
+      side_of[1] = 1;
     }
     if (side_of[0] < 0) side_of[0] = 1 - side_of[1];
     if (side_of[1] < 0) side_of[1] = 1 - side_of[0];
