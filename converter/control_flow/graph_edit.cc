@@ -28,7 +28,12 @@ InputRef ParseInput(const std::string& input) {
 absl::StatusOr<GraphIndex> GraphIndex::Build(const tf::GraphDef& graph) {
   GraphIndex index;
   index.graph_ = &graph;
-  for (int i = 0; i < graph.node_size(); ++i) index.by_name_[graph.node(i).name()] = i;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    if (!index.by_name_.emplace(graph.node(i).name(), i).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two nodes are named '", graph.node(i).name(), "'"));
+    }
+  }
   index.consumers_.resize(graph.node_size());
   index.inputs_.resize(graph.node_size());
   for (int i = 0; i < graph.node_size(); ++i) {

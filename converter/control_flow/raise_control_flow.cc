@@ -1,5 +1,7 @@
 #include "converter/control_flow/raise_control_flow.h"
 
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -29,7 +31,27 @@ std::string InnermostFrame(const FrameAnalysis& analysis) {
   return best;
 }
 
+// The steps read these ops' leading inputs unchecked: they must be data inputs.
+absl::Status CheckArity(const tf::GraphDef& graph) {
+  static const std::map<std::string, int> kDataInputs = {
+      {"Enter", 1}, {"Exit", 1},   {"NextIteration", 1}, {"LoopCond", 1},
+      {"Switch", 2}, {"Merge", 1}, {"TensorArrayV3", 1}};
+  for (const tf::NodeDef& node : graph.node()) {
+    auto it = kDataInputs.find(node.op());
+    if (it == kDataInputs.end()) continue;
+    for (int k = 0; k < it->second; ++k) {
+      if (k >= node.input_size() || node.input(k).empty() || node.input(k)[0] == '^') {
+        return absl::InvalidArgumentError(absl::StrCat(Describe(node), " needs ", it->second,
+                                                       " data input", it->second > 1 ? "s" : "",
+                                                       " first"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Raise(tf::GraphDef* graph, RaiseStats* stats) {
+  RETURN_IF_ERROR(CheckArity(*graph));
   ASSIGN_OR_RETURN(bool arrays, RewriteTensorArrays(graph));
   stats->tensor_arrays_rewritten = arrays ? 1 : 0;
   // Each step rebuilds one construct whose insides are already functional;

@@ -50,20 +50,15 @@ def control_flow_v1():
 
 
 def load_graph_def(path: pathlib.Path):
-    tf = get_tf()
-    gd = tf.compat.v1.GraphDef()
-    gd.ParseFromString(path.read_bytes())
-    return gd
+    from test_corpus import load_graph_def as load
+
+    return load(path)
 
 
 def run_tf(graph_def, feeds, fetches):
-    tf = get_tf()
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(graph_def, name="")
-    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-    with tf.compat.v1.Session(graph=graph, config=config) as sess:
-        return [np.asarray(v) for v in sess.run(list(fetches), feed_dict=dict(feeds))]
+    from test_corpus import run_tf_graph
+
+    return [np.asarray(v) for v in run_tf_graph(graph_def, feeds, fetches)]
 
 
 # ------------------------------------------------------------------------------------------

@@ -267,6 +267,11 @@ TEST(MalformedFrames, LoopWithoutLoopCond) {
   ExpectError(changed, "while frame 'w/ctx' has no LoopCond");
 }
 
+TEST(MalformedFrames, OpsMissingInputs) {
+  ExpectError(Node("s", "Switch", {"^x"}) + Placeholder("x"), "node 's' (Switch) needs 2 data inputs");
+  ExpectError(Node("c", "LoopCond", {}), "node 'c' (LoopCond) needs 1 data input");
+}
+
 TEST(OpOutputs, EveryHandlerOpIsKnown) {
   // A handler op missing here cannot sit in a loop body: regenerate the table
   // with tools/op_outputs/gen_op_outputs.py.
