@@ -432,10 +432,17 @@ absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
   if (control_flow::HasV1ControlFlow(graph)) {
     // TF1 loops, conditionals and TensorArrays convert in their functional form.
     tf::GraphDef functional = graph;
-    RETURN_IF_ERROR(control_flow::RaiseV1ControlFlow(&functional));
-    Converter converter(functional, options, &result);
-    RETURN_IF_ERROR(converter.Run());
-    return result;
+    absl::Status raised = control_flow::RaiseV1ControlFlow(&functional);
+    if (raised.ok()) {
+      Converter converter(functional, options, &result);
+      RETURN_IF_ERROR(converter.Run());
+      return result;
+    }
+    // Control flow that cannot be rebuilt may lie outside what the outputs
+    // need; otherwise its error is the one to tell.
+    Converter converter(graph, options, &result);
+    if (converter.Run().ok()) return result;
+    return raised;
   }
   Converter converter(graph, options, &result);
   RETURN_IF_ERROR(converter.Run());

@@ -8,6 +8,7 @@
 #include "converter/control_flow/raise_control_flow.h"
 #include "converter/control_flow/v1_frames.h"
 #include "converter/handlers/registry.h"
+#include "converter/tf_converter.h"
 #include "converter/tf/proto_parse.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -270,6 +271,21 @@ TEST(MalformedFrames, LoopWithoutLoopCond) {
 TEST(MalformedFrames, OpsMissingInputs) {
   ExpectError(Node("s", "Switch", {"^x"}) + Placeholder("x"), "node 's' (Switch) needs 2 data inputs");
   ExpectError(Node("c", "LoopCond", {}), "node 'c' (LoopCond) needs 1 data input");
+}
+
+TEST(MalformedFrames, UnneededBrokenLoopDoesNotStopConversion) {
+  tf::GraphDef g = Parse(Node("x", "Placeholder", {},
+                              "attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'shape' "
+                              "value { shape { dim { size: 2 } } } }") +
+                         Node("y", "Neg", {"x"}, TypeT()) + Node("e", "Exit", {"x"}, TypeT()));
+  ConvertOptions options;
+  options.outputs = {TensorSpec{"y", 0, {}}};
+  auto converted = ConvertGraphDef(g, options);
+  EXPECT_TRUE(converted.ok()) << converted.status();
+  options.outputs = {TensorSpec{"e", 0, {}}};
+  converted = ConvertGraphDef(g, options);
+  ASSERT_FALSE(converted.ok());
+  EXPECT_THAT(std::string(converted.status().message()), HasSubstr("node 'e' (Exit) is outside"));
 }
 
 TEST(OpOutputs, EveryHandlerOpIsKnown) {
