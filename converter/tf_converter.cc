@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
+#include "converter/control_flow/raise_control_flow.h"
 #include "converter/emit/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -428,6 +429,21 @@ absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
     }
   }
   ConversionResult result;
+  if (control_flow::HasV1ControlFlow(graph)) {
+    // TF1 loops, conditionals and TensorArrays convert in their functional form.
+    tf::GraphDef functional = graph;
+    absl::Status raised = control_flow::RaiseV1ControlFlow(&functional);
+    if (raised.ok()) {
+      Converter converter(functional, options, &result);
+      RETURN_IF_ERROR(converter.Run());
+      return result;
+    }
+    // Control flow that cannot be rebuilt may lie outside what the outputs
+    // need; otherwise its error is the one to tell.
+    Converter converter(graph, options, &result);
+    if (converter.Run().ok()) return result;
+    return raised;
+  }
   Converter converter(graph, options, &result);
   RETURN_IF_ERROR(converter.Run());
   return result;

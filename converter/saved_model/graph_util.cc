@@ -210,6 +210,33 @@ absl::StatusOr<int> OpCatalog::FlatOutputIndex(const tf::NodeDef& node, const st
   return index;
 }
 
+namespace {
+
+// A control input on a TF1 control-flow pivot (a conditional's switch_t /
+// switch_f Identity, a loop's Merge or Identity): it places its node in a
+// branch or loop frame, so it is kept.
+bool IsPivotControl(const std::string& input,
+                    const absl::flat_hash_map<std::string, int>& index,
+                    const tf::GraphDef& graph, std::string* name) {
+  if (input.empty() || input[0] != '^') return false;
+  auto it = index.find(input.substr(1));
+  if (it == index.end()) return false;
+  const tf::NodeDef& target = graph.node(it->second);
+  bool pivot = target.op() == "Switch" || target.op() == "Merge";
+  if (target.op() == "Identity" && target.input_size() > 0) {
+    std::string from;
+    int k;
+    if (ParseGraphInput(target.input(0), &from, &k)) {
+      auto src = index.find(from);
+      pivot = src != index.end() && graph.node(src->second).op() == "Switch";
+    }
+  }
+  if (pivot) *name = target.name();
+  return pivot;
+}
+
+}  // namespace
+
 absl::StatusOr<tf::GraphDef> PruneToOutputs(const tf::GraphDef& graph,
                                             const std::vector<std::string>& outputs,
                                             const absl::flat_hash_set<std::string>& leaves) {
@@ -239,7 +266,7 @@ absl::StatusOr<tf::GraphDef> PruneToOutputs(const tf::GraphDef& graph,
     for (const std::string& in : node.input()) {
       std::string name;
       int k;
-      if (!ParseGraphInput(in, &name, &k)) continue;
+      if (!ParseGraphInput(in, &name, &k) && !IsPivotControl(in, index, graph, &name)) continue;
       auto it = index.find(name);
       if (it == index.end()) {
         return absl::InvalidArgumentError(absl::StrCat("node '", node.name(), "' (", node.op(),
@@ -263,7 +290,8 @@ absl::StatusOr<tf::GraphDef> PruneToOutputs(const tf::GraphDef& graph,
     int w = 0;
     for (int r = 0; r < inputs->size(); ++r) {
       const std::string& in = inputs->Get(r);
-      if (in.empty() || in[0] == '^') continue;
+      std::string pivot;
+      if (in.empty() || (in[0] == '^' && !IsPivotControl(in, index, graph, &pivot))) continue;
       if (r != w) inputs->SwapElements(r, w);
       ++w;
     }

@@ -50,7 +50,9 @@ class OpCatalog {
 
 // Nodes of `graph` that `outputs` (node names) need through data edges, not
 // following the inputs of `leaves` (which are kept). The result keeps the
-// GraphDef order and versions, has no control inputs and no library; a needed
+// GraphDef order and versions, has no library and no control inputs except
+// those on TF1 control-flow pivots (which place nodes in a branch or loop
+// frame; they are followed too); a needed
 // node that reads a missing node is an error naming both.
 absl::StatusOr<tf::GraphDef> PruneToOutputs(const tf::GraphDef& graph,
                                             const std::vector<std::string>& outputs,

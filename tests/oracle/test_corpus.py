@@ -2,9 +2,11 @@
 
 - Models made of first-handler-set ops convert, pass the PyPI checker and match the reference
   data shipped with them (README.md / MANIFEST.tsv of the corpus describe the formats).
-- Models with TF1 control flow, TensorArray or legacy quantized ops fail with exit 1,
+- Models with legacy quantized or audio ops fail with exit 1,
   an "unsupported TensorFlow op type" message naming the op types and nodes, and no output file.
 - The text twins (frozen_graph.pbtxt) convert like their .pb.
+- The TF1 control-flow models (dl4j_simplewhile_0, dl4j_simpleif_0, dl4j_dynamic_lstm) are
+  covered by test_control_flow_tf1.py.
 - `onnxsmith inspect` exits 0 or fails cleanly (exit 1 with a message) on every corpus file.
 """
 
@@ -43,18 +45,6 @@ OPTIONAL = {
 
 # Models that are out of scope for issue 2: must be refused, naming (at least) these op types.
 UNSUPPORTED = {
-    "dl4j_simplewhile_0": (
-        "graphdef/dl4j_simplewhile_0/frozen_model.pb",
-        ["Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit"],
-        [],
-    ),
-    "dl4j_simpleif_0": ("graphdef/dl4j_simpleif_0/frozen_model.pb", ["Switch", "Merge"], []),
-    "dl4j_dynamic_lstm": (
-        "graphdef/dl4j_dynamic_lstm/frozen_model.pb",
-        ["TensorArrayV3", "TensorArrayScatterV3", "TensorArrayReadV3", "TensorArrayWriteV3",
-         "TensorArrayGatherV3", "Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit"],
-        ["--outputs", "concat:0,concat_1:0"],
-    ),
     "utensor_quant_mnist": (
         "graphdef/utensor_quant_mnist/quant_mnist.pb",
         ["QuantizeV2", "QuantizedMatMul", "QuantizedRelu", "RequantizationRange", "Requantize", "Dequantize"],
