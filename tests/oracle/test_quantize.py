@@ -295,6 +295,51 @@ def test_qoperator_exact_and_close_to_qdq(flags, helper_model, onnxsmith_bin, tm
 
 
 # --------------------------------------------------------------------------------------------
+# convert --quantize int8
+# --------------------------------------------------------------------------------------------
+
+SMALL_CNN = pathlib.Path(__file__).resolve().parents[2] / "examples" / "small_cnn" / "model.pb"
+
+
+def test_convert_quantize_matches_convert_then_quantize(onnxsmith_bin, tmp_path):
+    """`convert --quantize int8` = `convert` then `quantize` with the same flags."""
+    xs = np.random.default_rng(4).random((20, 28, 28, 3), dtype=np.float32)
+    np.savez(tmp_path / "calib.npz", **{"image:0": xs[:16]})
+    src = ["convert", "--graphdef", SMALL_CNN, "--inputs", "image:0", "--outputs", "Identity:0"]
+    flags = ["--calibration", tmp_path / "calib.npz", "--method", "entropy", "--format", "qoperator"]
+    proc = run_cli(onnxsmith_bin, [*src, "--output", tmp_path / "one.onnx", "--quantize", "int8", *flags,
+                                   "--report", tmp_path / "one.json"])
+    assert proc.returncode == 0, describe(proc)
+    assert "INT8 quantization" in proc.stdout
+    oracle_lib.check_onnx(tmp_path / "one.onnx")
+    report = json.loads((tmp_path / "one.json").read_text())
+    assert report["method"] == "entropy" and report["format"] == "qoperator" and report["nodes_quantized"] > 0
+    proc = run_cli(onnxsmith_bin, [*src, "--output", tmp_path / "fp32.onnx"])
+    assert proc.returncode == 0, describe(proc)
+    quantize_ok(onnxsmith_bin, tmp_path / "fp32.onnx", tmp_path / "two.onnx", None, *flags)
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "one.onnx")).graph.node]
+    assert "QLinearConv" in ops
+    assert ops == [n.op_type for n in onnx.load(str(tmp_path / "two.onnx")).graph.node]
+    one, two = run_all(tmp_path / "one.onnx", "image:0", xs[16:]), run_all(tmp_path / "two.onnx", "image:0", xs[16:])
+    np.testing.assert_array_equal(one, two)
+    assert sqnr(run_all(tmp_path / "fp32.onnx", "image:0", xs[16:]), one) > 20
+
+
+@pytest.mark.parametrize("extra,mentions", [
+    (["--calibration", "c.npz"], "need --quantize int8"),
+    (["--method", "entropy"], "need --quantize int8"),
+    (["--quantize", "int4"], "--quantize: 'int4' is not int8"),
+    (["--quantize", "int8"], "needs --calibration"),
+    (["--quantize", "int8", "--mode", "dynamic", "--method", "kl"], "--method: 'kl'"),
+])
+def test_convert_quantize_usage_errors(extra, mentions, onnxsmith_bin, tmp_path):
+    proc = run_cli(onnxsmith_bin, ["convert", "--graphdef", SMALL_CNN, "--output", tmp_path / "x.onnx", *extra])
+    assert proc.returncode == 2, describe(proc)
+    assert "onnxsmith convert: error:" in proc.stderr and mentions in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.onnx").exists()
+
+
+# --------------------------------------------------------------------------------------------
 # A Keras CNN trained on scikit-learn's digits
 # --------------------------------------------------------------------------------------------
 
