@@ -28,6 +28,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
+import doc_sections
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 ALL_MODELS = ["mobilenetv2", "resnet50", "efficientnetb0", "transformer", "transformer_tanh"]
@@ -303,18 +305,6 @@ def versions(bin_path):
     return v
 
 
-def build_mode(bin_path):
-    """How the benchmarked binary was compiled: a release build (-c opt, -DNDEBUG) calls no
-    assert(), so it imports no __assert_fail; a fastbuild/dbg one does."""
-    try:
-        syms = subprocess.run(["nm", "-D", "--undefined-only", bin_path], capture_output=True,
-                              text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (nm failed)"
-    if "__assert_fail" in syms:
-        return "assertions on (not a release build: bazel build -c opt //:onnxsmith)"
-    return "release (-c opt: -O2 -DNDEBUG)"
-
 
 def machine():
     cpu = "unknown"
@@ -364,7 +354,9 @@ def main():
 
     t_start = time.perf_counter()
     started = datetime.datetime.now(datetime.timezone.utc)
-    env = {"machine": machine(), "versions": versions(bin_path), "onnxsmith_build": build_mode(bin_path)}
+    env = {"machine": machine(), "versions": versions(bin_path),
+           "onnxsmith_build": doc_sections.build_mode(bin_path),
+           "onnxsmith_version": doc_sections.version_line(bin_path)}
     print(f"machine: {env['machine']}\nversions: {env['versions']}", flush=True)
 
     todo = [m for m in models if not (args.reuse_models and

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "cli/inspect_command.h"
 #include "cli/report.h"
+#include "cli/quantize_command.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
@@ -44,6 +45,9 @@ struct ConvertOptions {
   std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
   bool check = true;  // the ONNX checker
   PipelineFlags pipeline;
+  // --quantize int8: quantize after optimizing, with quantize's flags.
+  std::string quantize;
+  QuantizeFlags quantize_flags;
 };
 
 struct OptimizeOptions {
@@ -70,6 +74,7 @@ struct RunOptions {
   bool profile = false;
   double rtol = 1e-4;
   double atol = 1e-5;
+  double min_sqnr = -1;  // --min-sqnr DB (>= 0: judge --expect by SQNR instead)
 };
 
 struct VersionOptions {};

@@ -2,6 +2,8 @@
 // atomically, and print a short report.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/quantize_command.h"
 #include "cli/report.h"
 #include "common/file_util.h"
 #include "common/progress.h"
@@ -83,6 +86,10 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
   sub->add_flag(FlagNames("check") + ",!--nocheck", o->check,
                 "validate with the ONNX checker before writing (--check=false only to debug)");
   AddPipelineFlags(sub, &o->pipeline);
+  sub->add_option(FlagNames("quantize"), o->quantize,
+                  "int8: quantize the converted model at the end (the flags below as in "
+                  "`onnxsmith quantize`; static needs --calibration)");
+  AddQuantizeFlags(sub, &o->quantize_flags);
   return sub;
 }
 
@@ -92,6 +99,19 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
     return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
   }
   if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
+  if (!o.quantize.empty()) {
+    if (o.quantize != "int8") {
+      return absl::InvalidArgumentError(absl::StrCat("--quantize: '", o.quantize, "' is not int8"));
+    }
+    return CheckQuantizeFlags(o.quantize_flags).status();
+  }
+  const QuantizeFlags defaults;
+  const QuantizeFlags& q = o.quantize_flags;
+  if (q.calibration != defaults.calibration || q.report_path != defaults.report_path ||
+      q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
+    return absl::InvalidArgumentError(
+        "--calibration, --report, --mode, --method and --format need --quantize int8");
+  }
   return absl::OkStatus();
 }
 
@@ -124,6 +144,17 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
                                               &*summary.optimizer));
     times.push_back({"optimize", ms});
   }
+  std::optional<quantize::QuantizeReport> quantized;
+  if (!o.quantize.empty()) {
+    auto start = Clock::now();
+    auto report = QuantizeModel(converted.model, o.quantize_flags);
+    if (!report.ok()) {
+      return absl::Status(report.status().code(),
+                          absl::StrCat("--quantize ", o.quantize, ": ", report.status().message()));
+    }
+    quantized = *std::move(report);
+    times.push_back({"quantize", MsSince(start)});
+  }
 
   // The check overlaps the serialization of the weights; the file is
   // written only once it passed.
@@ -142,12 +173,20 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   SummarizeModel(converted.model, &summary);
   summary.validation = checked.validation;
   summary.times = std::move(times);
+  summary.quantize = std::move(quantized);
   return summary;
 }
 
 absl::Status RunConvert(const ConvertOptions& o) {
   ASSIGN_OR_RETURN(ConvertSummary summary, ConvertModel(o));
   PrintConvertReport(summary);
+  if (summary.quantize) {
+    std::printf("INT8 quantization:\n");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(o.output, ec);
+    RETURN_IF_ERROR(FinishQuantizeReport(o.quantize_flags, *summary.quantize, -1,
+                                         ec ? -1 : static_cast<int64_t>(size)));
+  }
   return absl::OkStatus();
 }
 

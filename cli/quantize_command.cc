@@ -50,36 +50,41 @@ int64_t PeakRssBytes() {
 
 }  // namespace
 
-CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
-  CLI::App* sub = app.add_subcommand("quantize", "INT8 quantization of an ONNX model (QDQ)");
-  QuantizeFlags& f = o->flags;
-  sub->add_option("input", o->input, "IN.onnx (fp32)")->required();
-  sub->add_option("output", o->output, "OUT.onnx")->required();
-  sub->add_option(FlagNames("calibration"), o->calibration,
+void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f) {
+  sub->add_option(FlagNames("calibration"), f->calibration,
                   "calibration samples: .npz keyed by input name (samples on axis 0), a .npy, "
                   "or a directory of them");
-  sub->add_option(FlagNames("mode"), f.mode, "static (QDQ, calibrated) or dynamic");
-  sub->add_option(FlagNames("method"), f.method, "calibration: minmax|percentile|entropy");
-  sub->add_option(FlagNames("percentile"), f.percentile, "--method percentile: the percentile kept");
-  sub->add_flag(FlagNames("per-tensor"), f.per_tensor, "one scale per weight tensor");
-  sub->add_option(FlagNames("activations"), f.activations, "activation type uint8|int8");
-  sub->add_flag(FlagNames("symmetric-activations"), f.symmetric_activations,
+  sub->add_option(FlagNames("mode"), f->mode, "static (calibrated) or dynamic");
+  sub->add_option(FlagNames("method"), f->method, "calibration: minmax|percentile|entropy");
+  sub->add_option(FlagNames("percentile"), f->percentile, "--method percentile: the percentile kept");
+  sub->add_flag(FlagNames("per-tensor"), f->per_tensor, "one scale per weight tensor");
+  sub->add_option(FlagNames("activations"), f->activations, "activation type uint8|int8");
+  sub->add_flag(FlagNames("symmetric-activations"), f->symmetric_activations,
                 "symmetric activation ranges");
-  sub->add_flag(FlagNames("reduce-range"), f.reduce_range,
+  sub->add_flag(FlagNames("reduce-range"), f->reduce_range,
                 "7-bit weights, for x86 CPUs without VNNI whose int8 kernels saturate "
                 "(default: 7-bit exactly when this CPU lacks VNNI)");
-  sub->add_flag(FlagNames("full-range"), f.full_range, "8-bit weights even on a CPU without VNNI");
-  AddRepeated(sub, "exclude-nodes", &f.exclude_nodes, "node names to keep float");
-  AddRepeated(sub, "exclude-op-types", &f.exclude_op_types, "op types to keep float");
-  sub->add_option(FlagNames("format"), f.format, "qdq (QuantizeLinear/DequantizeLinear pairs)");
-  sub->add_option(FlagNames("report"), o->report_path, "write the report as JSON to FILE");
-  sub->add_option(FlagNames("eval-samples"), f.eval_samples,
+  sub->add_flag(FlagNames("full-range"), f->full_range, "8-bit weights even on a CPU without VNNI");
+  AddRepeated(sub, "exclude-nodes", &f->exclude_nodes, "node names to keep float");
+  AddRepeated(sub, "exclude-op-types", &f->exclude_op_types, "op types to keep float");
+  sub->add_option(FlagNames("format"), f->format,
+                  "qdq (QuantizeLinear/DequantizeLinear pairs) or qoperator (QLinearConv/"
+                  "QLinearMatMul, for runtimes that do not fuse QDQ)");
+  sub->add_option(FlagNames("report"), f->report_path, "write the quantization report as JSON to FILE");
+  sub->add_option(FlagNames("eval-samples"), f->eval_samples,
                   "samples held out of calibration to measure SQNR (-1: a fifth, at most 256)");
+}
+
+CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
+  CLI::App* sub = app.add_subcommand("quantize", "INT8 quantization of an ONNX model (QDQ)");
+  sub->add_option("input", o->input, "IN.onnx (fp32)")->required();
+  sub->add_option("output", o->output, "OUT.onnx")->required();
+  AddQuantizeFlags(sub, &o->flags);
   sub->add_option(FlagNames("threads"), o->threads, "worker threads (TBB); 0 = all cores");
   return sub;
 }
 
-absl::StatusOr<quantize::QuantizeOptions> ToQuantizeOptions(const QuantizeFlags& f) {
+absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags& f) {
   quantize::QuantizeOptions q;
   ASSIGN_OR_RETURN(q.mode, quantize::ParseMode(f.mode));
   ASSIGN_OR_RETURN(q.method, quantize::ParseMethod(f.method));
@@ -101,28 +106,60 @@ absl::StatusOr<quantize::QuantizeOptions> ToQuantizeOptions(const QuantizeFlags&
   q.exclude_nodes = NameSet(f.exclude_nodes);
   q.exclude_op_types = NameSet(f.exclude_op_types);
   q.eval_samples = f.eval_samples;
+  if (q.mode == quantize::Mode::kStatic && f.calibration.empty()) {
+    return absl::InvalidArgumentError(
+        "static quantization needs --calibration DATA (.npz keyed by input name), or use --mode dynamic");
+  }
   return q;
 }
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options) {
-  return ToQuantizeOptions(options.flags).status();
+  return CheckQuantizeFlags(options.flags).status();
+}
+
+absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f) {
+  ASSIGN_OR_RETURN(const quantize::QuantizeOptions qopts, CheckQuantizeFlags(f));
+  // Files without value_info: the scheme checks activation types.
+  optimizer::InferMissingTypes(model.graph, model.opset());
+  std::unique_ptr<quantize::CalibrationSource> data;
+  if (!f.calibration.empty()) {
+    std::vector<ir::ValueInfo> inputs;
+    for (const ir::ValueInfo& v : model.graph.inputs) {
+      if (!model.graph.IsInitializer(v.name)) inputs.push_back(v);
+    }
+    ASSIGN_OR_RETURN(data, quantize::OpenCalibrationData(f.calibration, inputs));
+  }
+  return quantize::Quantize(model, qopts, data.get());
+}
+
+absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::QuantizeReport& report,
+                                  int64_t before, int64_t after) {
+  std::printf("%s", quantize::FormatReport(report).c_str());
+  if (before > 0) {
+    std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
+                FormatBytes(after).c_str(), static_cast<double>(after) / before,
+                FormatBytes(PeakRssBytes()).c_str());
+  } else {
+    std::printf("  file %s, peak memory %s\n", FormatBytes(after).c_str(), FormatBytes(PeakRssBytes()).c_str());
+  }
+  if (f.report_path.empty()) return absl::OkStatus();
+  std::vector<std::string> extra = {absl::StrCat("\"file_bytes_after\": ", after),
+                                    absl::StrCat("\"peak_rss_bytes\": ", PeakRssBytes())};
+  if (before > 0) extra.insert(extra.begin(), absl::StrCat("\"file_bytes_before\": ", before));
+  return WriteFileAtomically(f.report_path, quantize::ReportJson(report, extra));
 }
 
 absl::Status RunQuantize(const QuantizeCommandOptions& options) {
   ASSIGN_OR_RETURN(QuantizeSummary summary, QuantizeFile(options));
   PrintQuantizeReport(summary);
-  if (!options.report_path.empty()) {
-    RETURN_IF_ERROR(WriteFileAtomically(options.report_path, QuantizeSummaryJson(summary) + "\n"));
+  if (!options.flags.report_path.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(options.flags.report_path, QuantizeSummaryJson(summary) + "\n"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& options) {
-  ASSIGN_OR_RETURN(const quantize::QuantizeOptions qopts, ToQuantizeOptions(options.flags));
-  if (qopts.mode == quantize::Mode::kStatic && options.calibration.empty()) {
-    return absl::InvalidArgumentError(
-        "static quantization needs --calibration DATA (.npz keyed by input name), or use --mode dynamic");
-  }
+  RETURN_IF_ERROR(CheckQuantizeFlags(options.flags).status());
   std::unique_ptr<tbb::global_control> threads;
   if (options.threads > 0) {
     threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
@@ -136,22 +173,12 @@ absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& optio
     return absl::Status(model.status().code(), absl::StrCat(options.input, ": ", model.status().message()));
   }
   in.Clear();
-  // Files without value_info: the scheme checks activation types.
-  optimizer::InferMissingTypes(model->graph, model->opset());
-  std::unique_ptr<quantize::CalibrationSource> data;
-  if (!options.calibration.empty()) {
-    std::vector<ir::ValueInfo> inputs;
-    for (const ir::ValueInfo& v : model->graph.inputs) {
-      if (!model->graph.IsInitializer(v.name)) inputs.push_back(v);
-    }
-    ASSIGN_OR_RETURN(data, quantize::OpenCalibrationData(options.calibration, inputs));
-  }
   times.push_back({"load", MsSince(start)});
   start = std::chrono::steady_clock::now();
   QuantizeSummary summary;
   summary.input = options.input;
   summary.output = options.output;
-  ASSIGN_OR_RETURN(summary.report, quantize::Quantize(*model, qopts, data.get()));
+  ASSIGN_OR_RETURN(summary.report, QuantizeModel(*model, options.flags));
   times.push_back({"quantize", MsSince(start)});
   start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));

@@ -1,8 +1,9 @@
 // `onnxsmith quantize IN.onnx OUT.onnx --calibration DATA [...]`: INT8
-// quantization (quantize/quantize.h) of any ONNX model. AddQuantizeCommand
-// declares the flags (the only code that knows the parser), CheckQuantizeUsage
-// turns their text into QuantizeOptions (a bad value is a usage error), and
-// RunQuantize runs it.
+// quantization (quantize/quantize.h) of any ONNX model. AddQuantizeFlags
+// declares the quantization flags (the only code that knows them; `convert
+// --quantize int8` declares the same), CheckQuantizeFlags turns their text
+// into QuantizeOptions (a bad value is a usage error), QuantizeModel runs it
+// on a model in memory, and RunQuantize is the command.
 #ifndef ONNXSMITH_CLI_QUANTIZE_COMMAND_H_
 #define ONNXSMITH_CLI_QUANTIZE_COMMAND_H_
 
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/report.h"
+#include "ir/graph.h"
 #include "quantize/quantize.h"
 
 namespace CLI {
@@ -20,8 +22,10 @@ class App;
 
 namespace onnxsmith::cli {
 
-// The command line's words, as given.
+// The command line's words, as given (shared by quantize and convert).
 struct QuantizeFlags {
+  std::string calibration;  // .npz, .npy or a directory ("" in dynamic mode)
+  std::string report_path;  // --report FILE.json ("" = none)
   std::string mode = "static";
   std::string method = "minmax";
   double percentile = 99.999;
@@ -39,14 +43,25 @@ struct QuantizeFlags {
 struct QuantizeCommandOptions {
   std::string input;        // fp32 .onnx
   std::string output;       // quantized .onnx (written atomically, after the ONNX checker)
-  std::string calibration;  // .npz, .npy or a directory ("" in dynamic mode)
-  std::string report_path;  // --report FILE.json ("" = none)
   QuantizeFlags flags;
   int threads = 0;  // TBB workers; 0 = all cores
 };
 
-// The library's options from the flags, or an error naming the bad flag.
-absl::StatusOr<quantize::QuantizeOptions> ToQuantizeOptions(const QuantizeFlags& f);
+// Declares --calibration, --mode, --method, ... (not --threads) on `sub`.
+void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f);
+
+// The library's options from the flags, or an error naming the bad flag
+// (also: static mode without --calibration).
+absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags& f);
+
+// Quantizes `model` (loaded, fp32) as the flags say: opens the calibration
+// data against the model's inputs and runs quantize::Quantize.
+absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f);
+
+// Prints the report (and peak memory); writes --report's JSON with the file
+// sizes (`before` -1: no fp32 file, e.g. in convert).
+absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::QuantizeReport& report,
+                                  int64_t before, int64_t after);
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options);
 absl::Status RunQuantize(const QuantizeCommandOptions& options);

@@ -28,6 +28,7 @@ struct ConvertSummary {
   std::map<std::string, int> onnx_ops;
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // name, FormatType
   std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
+  std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
   ir::ValidationReport validation;
   PhaseTimes times;
 };

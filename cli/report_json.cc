@@ -77,6 +77,9 @@ std::string ConvertSummaryJson(const ConvertSummary& s) {
   j["inputs"] = TypedJson(s.inputs);
   j["outputs"] = TypedJson(s.outputs);
   j["optimizer"] = s.optimizer ? PipelineJson(*s.optimizer) : Json(nullptr);
+  j["quantize"] = s.quantize ? Json::parse(quantize::ReportJson(*s.quantize), nullptr,
+                                           /*allow_exceptions=*/false)
+                             : Json(nullptr);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);

@@ -4,12 +4,15 @@
 // the name become '_'); --expect compares outputs with reference files.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
@@ -73,6 +76,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunOptions* o) {
       ->capture_default_str();
   sub->add_option(FlagNames("atol"), o->atol, "--expect: absolute tolerance")
       ->capture_default_str();
+  sub->add_option(FlagNames("min-sqnr"), o->min_sqnr,
+                  "--expect for quantized models: an output passes when its SQNR against the "
+                  "reference, 10 log10(sum want^2 / sum (got - want)^2), is at least this many dB "
+                  "(instead of rtol/atol, which INT8 rounding exceeds element by element)");
   return sub;
 }
 
@@ -135,9 +142,24 @@ absl::StatusOr<std::map<std::string, ir::Tensor>> ReadExpected(
 
 // Compares outputs with the references; prints one line per reference and
 // fails naming the tensor with the largest error beyond tolerance.
+// The SQNR in dB of `got` against `want` (same element count), +inf when
+// they are equal.
+absl::StatusOr<double> Sqnr(const ir::Tensor& got, const ir::Tensor& want) {
+  ASSIGN_OR_RETURN(std::vector<double> g, got.ToDoubles());
+  ASSIGN_OR_RETURN(std::vector<double> w, want.ToDoubles());
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < g.size() && i < w.size(); ++i) {
+    signal += w[i] * w[i];
+    noise += (g[i] - w[i]) * (g[i] - w[i]);
+  }
+  if (noise == 0) return std::numeric_limits<double>::infinity();
+  return 10 * std::log10(signal / noise);
+}
+
 absl::Status CheckExpected(const std::vector<std::string>& output_names,
                            const std::vector<ir::Tensor>& outputs,
-                           const std::map<std::string, ir::Tensor>& expected, Tolerance tol) {
+                           const std::map<std::string, ir::Tensor>& expected, Tolerance tol,
+                           double min_sqnr) {
   if (!(tol.rtol >= 0) || !(tol.atol >= 0)) {
     return absl::InvalidArgumentError("--rtol and --atol must be >= 0");
   }
@@ -151,7 +173,14 @@ absl::Status CheckExpected(const std::vector<std::string>& output_names,
       return absl::FailedPreconditionError(
           absl::StrCat("output ", output_names[i], ": ", c.status().message()));
     }
-    const std::string text = DescribeComparison(output_names[i], it->second, *c, tol);
+    std::string text = DescribeComparison(output_names[i], it->second, *c, tol);
+    if (min_sqnr >= 0) {
+      // Quantized models: judged on the output's signal-to-noise ratio.
+      ASSIGN_OR_RETURN(const double db, Sqnr(outputs[i], it->second));
+      c->within_tolerance = db >= min_sqnr;
+      text = absl::StrFormat("%s: SQNR %.2f dB (min %g dB), max error %g%s", output_names[i], db, min_sqnr,
+                             c->max_abs_error, c->within_tolerance ? " (ok)" : "");
+    }
     std::printf("expect %s\n", text.c_str());
     if (!c->within_tolerance && c->worst_abs_error > worst_error) {
       worst_error = c->worst_abs_error;
@@ -283,7 +312,7 @@ absl::Status RunModel(const RunOptions& o) {
                   static_cast<long long>(p.calls), p.seconds * 1e3);
     }
   }
-  return CheckExpected(ev.output_names(), outputs, expected, Tolerance{o.rtol, o.atol});
+  return CheckExpected(ev.output_names(), outputs, expected, Tolerance{o.rtol, o.atol}, o.min_sqnr);
 }
 
 }  // namespace onnxsmith::cli

@@ -95,6 +95,14 @@ def main():
     np.save(os.path.join(out_dir, "input.npy"), x)
     np.save(os.path.join(out_dir, "expected.npy"), model(x, training=False).numpy())
     print("inputs", inputs, "outputs", outputs)
+    calibration(os.path.join(HERE, "model_repo", "models", "small_cnn"))
+
+
+def calibration(out_dir):
+    """Calibration samples of small_cnn_int8 (model_repo): 16 images like input.npy's, keyed by the
+    ONNX input name."""
+    x = np.random.default_rng(4).random((16, 28, 28, 3), dtype=np.float32)
+    np.savez(os.path.join(out_dir, "calib.npz"), **{"image:0": x})
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@
 //   MatMulInteger(A_q, W_q int8, A_zp, 0) -> Cast(float) -> Mul(A_scale * W_scale[N]) [-> Add bias]
 //
 // W is quantized symmetric per output column (per tensor with --per-tensor).
+//
+// LSTM and GRU keep float math: ONNX has no integer recurrent op (ONNX
+// Runtime's DynamicQuantizeLSTM is com.microsoft), so their constant W and R
+// are stored int8 (per gate row, axis 1) behind a DequantizeLinear: the file's
+// recurrent weights shrink 4x, the arithmetic stays fp32.
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +27,7 @@ struct DynamicInput {
 };
 
 std::string Blocker(const ir::Graph& g, const ir::Node& n) {
-  if (n.op_type != "MatMul" && n.op_type != "Gemm") return "dynamic mode quantizes MatMul and Gemm only";
+  if (n.op_type != "MatMul" && n.op_type != "Gemm") return "dynamic mode quantizes MatMul, Gemm, LSTM and GRU only";
   if (n.inputs.size() < 2) return "malformed";
   const ir::Tensor* w = g.FindInitializer(n.inputs[1]);
   if (!w || w->dtype() != DataType::kFloat) {
@@ -34,6 +39,20 @@ std::string Blocker(const ir::Graph& g, const ir::Node& n) {
     if (n.GetInt("transA", 0) != 0) return "Gemm with transA (kept float)";
     if (n.inputs.size() > 2 && !n.inputs[2].empty() && !g.IsInitializer(n.inputs[2])) {
       return "Gemm bias is not a constant";
+    }
+  }
+  return "";
+}
+
+bool IsRecurrent(const ir::Node& n) { return n.op_type == "LSTM" || n.op_type == "GRU"; }
+
+// Why the weights of a recurrent node stay float ("" if W and R can be
+// stored int8).
+std::string RecurrentBlocker(const ir::Graph& g, const ir::Node& n) {
+  for (size_t i = 1; i <= 2; ++i) {
+    const ir::Tensor* w = i < n.inputs.size() ? g.FindInitializer(n.inputs[i]) : nullptr;
+    if (!w || w->dtype() != DataType::kFloat || w->rank() != 3) {
+      return "W and R are not constant float tensors (kept float)";
     }
   }
   return "";
@@ -76,9 +95,34 @@ absl::StatusOr<std::vector<NodeDecision>> ApplyDynamic(ir::Model& model, const Q
     } else if (options.exclude_op_types.count(n.op_type)) {
       d.reason = "excluded (--exclude-op-types)";
     } else {
-      d.reason = Blocker(g, n);
+      d.reason = IsRecurrent(n) ? RecurrentBlocker(g, n) : Blocker(g, n);
     }
     if (!d.reason.empty()) {
+      decisions.push_back(std::move(d));
+      kept.push_back(std::move(np));
+      continue;
+    }
+    if (IsRecurrent(n)) {
+      // Per gate row needs per-axis DequantizeLinear (opset 13).
+      const int axis = options.per_channel && model.opset() >= 13 ? 1 : -1;
+      for (size_t i = 1; i <= 2; ++i) {
+        const std::string w = n.inputs[i];
+        ASSIGN_OR_RETURN(QuantizedWeight qw, QuantizeWeight(*g.FindInitializer(w), axis, options.reduce_range));
+        const std::string wq = constant(w + "_quantized", qw.values);
+        const bool per_axis = qw.scales.size() > 1;
+        const std::string ws = constant(w + "_scale", per_axis ? ir::Tensor::Vector1D<float>(qw.scales)
+                                                               : ir::Tensor::Scalar<float>(qw.scales[0]));
+        const std::string wzp = constant(
+            w + "_zero_point", per_axis ? ir::Tensor::Vector1D<int8_t>(std::vector<int8_t>(qw.scales.size(), 0))
+                                        : ir::Tensor::Scalar<int8_t>(0));
+        n.inputs[i] = names.Make(w + "_dequantized");
+        ir::Node* dq = node("DequantizeLinear", {wq, ws, wzp}, {n.inputs[i]});
+        if (per_axis) dq->attributes.push_back(ir::Attribute::Int("axis", 1));
+      }
+      d.quantized = true;
+      d.reason = absl::StrCat("W and R stored int8 (", axis == 1 ? "per gate row" : "per tensor",
+                              "), run in float: ONNX has no integer ", n.op_type,
+                              " (ONNX Runtime's DynamicQuantizeLSTM is com.microsoft)");
       decisions.push_back(std::move(d));
       kept.push_back(std::move(np));
       continue;

@@ -244,9 +244,6 @@ absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions&
   report.method = options.mode == Mode::kStatic ? MethodName(options.method) : "none";
   report.format = options.format == Format::kQdq ? "qdq" : "qoperator";
   report.weight_bytes_before = InitializerBytes(model.graph);
-  if (options.format == Format::kQOperator) {
-    return absl::UnimplementedError("--format qoperator is not implemented yet; use --format qdq");
-  }
   if (options.percentile <= 50 || options.percentile > 100) {
     return absl::InvalidArgumentError(absl::StrCat("--percentile must be in (50, 100], got ", options.percentile));
   }
@@ -268,6 +265,8 @@ absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions&
   auto start = std::chrono::steady_clock::now();
   if (options.mode == Mode::kStatic) {
     StaticPlan plan = PlanStatic(model.graph, options);
+    std::vector<const ir::Node*> decided;  // plan.decisions[i] is about decided[i]
+    for (const auto& n : model.graph.nodes) decided.push_back(n.get());
     CalibrationOptions copts;
     copts.histograms = options.method != Method::kMinMax;
     copts.in_flight = options.in_flight;
@@ -279,6 +278,7 @@ absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions&
     const std::map<std::string, QParams> params = ComputeParams(plan, calib, options, &report.warnings);
     RETURN_IF_ERROR(ApplyQdq(model, plan, params, options, &report.warnings));
     report.nodes = std::move(plan.decisions);
+    if (options.format == Format::kQOperator) RETURN_IF_ERROR(ToQOperator(model, decided, &report.nodes));
   } else {
     ASSIGN_OR_RETURN(report.nodes, ApplyDynamic(model, options));
   }

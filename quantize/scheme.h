@@ -90,6 +90,15 @@ absl::Status ApplyQdq(ir::Model& model, const StaticPlan& plan,
 absl::StatusOr<std::vector<NodeDecision>> ApplyDynamic(ir::Model& model,
                                                        const QuantizeOptions& options);
 
+// --format qoperator: the QDQ graph's Conv/MatMul with quantized input,
+// weights and output become QLinearConv/QLinearMatMul, and data-moving ops
+// between equal parameters run on the quantized values (qoperator.cc).
+// Updates the reasons in `decisions`, made for the nodes `decided` (the
+// graph's nodes before ApplyQdq, which keeps node objects); leaves the graph
+// sorted.
+absl::Status ToQOperator(ir::Model& model, const std::vector<const ir::Node*>& decided,
+                         std::vector<NodeDecision>* decisions);
+
 // Names not yet used by any value, initializer or node of the graph.
 class NameMaker {
  public:

@@ -23,6 +23,7 @@ OnnxModelInfo = provider(
         "inputs": "list of string: input tensor specs as requested (empty = the graph's placeholders)",
         "outputs": "list of string: output tensor names as requested (empty = the graph's sinks)",
         "format": "string: the source format, one of graphdef, saved_model, keras",
+        "quantize": "string: \"int8\" when the model was quantized, else \"\"",
     },
 )
 
@@ -100,6 +101,27 @@ def _check_names(attr_name, names):
         if not n or n != n.strip():
             fail("%s: empty or space-padded tensor name '%s'" % (attr_name, n), attr = attr_name)
 
+_QUANTIZE_MODES = ["static", "dynamic"]
+
+def _check_quantize(ctx):
+    """Analysis-time checks of quantize, quantize_mode and calibration."""
+    q = ctx.attr.quantize
+    mode = ctx.attr.quantize_mode
+    if q not in ("", "int8"):
+        fail("quantize = \"%s\": expected \"int8\" (or \"\" for none)" % q, attr = "quantize")
+    if mode not in _QUANTIZE_MODES:
+        fail("quantize_mode = \"%s\": expected one of %s" % (mode, ", ".join(_QUANTIZE_MODES)),
+             attr = "quantize_mode")
+    if not q:
+        if ctx.file.calibration:
+            fail("calibration is set but quantize is not: add quantize = \"int8\"", attr = "calibration")
+        if mode != "static":
+            fail("quantize_mode is set but quantize is not: add quantize = \"int8\"", attr = "quantize_mode")
+        return
+    if mode == "static" and not ctx.file.calibration:
+        fail("quantize = \"int8\" (static) needs calibration = a .npz of samples keyed by input " +
+             "name, or quantize_mode = \"dynamic\"", attr = "calibration")
+
 def _onnx_model_impl(ctx):
     opset = ctx.attr.opset
     if opset < MIN_OPSET or opset > MAX_OPSET:
@@ -111,6 +133,7 @@ def _onnx_model_impl(ctx):
         if n.count(":") > 1 or n.startswith(":") or n.endswith(":"):
             fail("custom_ops: bad entry '%s', expected \"Op\" or \"Op:domain\"" % n, attr = "custom_ops")
 
+    _check_quantize(ctx)
     fmt, src_path = _resolve_source(ctx)
     model = ctx.outputs.model
     report = ctx.outputs.report
@@ -137,18 +160,28 @@ def _onnx_model_impl(ctx):
         # Accepted by a bool flag `optimize` (absl: 0 = false) and by an int
         # optimization level alike.
         args.add("--optimize=0")
+    inputs = list(ctx.files.src)
+    if ctx.attr.quantize:
+        args.add("--quantize", ctx.attr.quantize)
+        args.add("--mode", ctx.attr.quantize_mode)
+        if ctx.file.calibration:
+            args.add("--calibration", ctx.file.calibration)
+            inputs.append(ctx.file.calibration)
+        # Always explicit: onnxsmith's default follows the CPU it runs on,
+        # and an action's output must not depend on the executor.
+        args.add("--reduce-range" if ctx.attr.reduce_range else "--full-range")
     args.add_all(ctx.attr.extra_args)
 
     ctx.actions.run_shell(
         # onnxsmith prints its report on stdout; keep it as a build output.
         command = 'report="$1"; shift; "$@" > "$report"',
         arguments = [args],
-        inputs = ctx.files.src,
+        inputs = inputs,
         outputs = [model, report],
         tools = [tool],
         mnemonic = "OnnxsmithConvert",
-        progress_message = "Converting %s to ONNX (opset %d) for %s" %
-                           (ctx.attr.src.label, opset, ctx.label),
+        progress_message = "Converting %s to ONNX (opset %d%s) for %s" %
+                           (ctx.attr.src.label, opset, ", INT8" if ctx.attr.quantize else "", ctx.label),
         use_default_shell_env = False,
     )
 
@@ -162,6 +195,7 @@ def _onnx_model_impl(ctx):
             inputs = list(ctx.attr.inputs),
             outputs = list(ctx.attr.outputs),
             format = fmt,
+            quantize = ctx.attr.quantize,
         ),
     ]
 
@@ -189,6 +223,25 @@ onnx_model = rule(
         "custom_ops": attr.string_list(doc = "TF ops passed through unconverted: \"Op\" or \"Op:domain\"."),
         "optimize": attr.bool(default = True, doc = "Run the optimizer pipeline."),
         "extra_args": attr.string_list(doc = "Extra flags appended to `onnxsmith convert`."),
+        "quantize": attr.string(
+            default = "",
+            doc = "\"int8\": quantize the converted model (`convert --quantize int8`); " +
+                  "quantizer flags such as --method entropy go in extra_args.",
+        ),
+        "quantize_mode": attr.string(
+            default = "static",
+            doc = "static (QDQ with calibration ranges) or dynamic (no calibration needed).",
+        ),
+        "calibration": attr.label(
+            allow_single_file = [".npz", ".npy"],
+            doc = "Calibration samples for quantize = \"int8\": a .npz keyed by input name " +
+                  "(samples on axis 0), or a .npy for a one-input model.",
+        ),
+        "reduce_range": attr.bool(
+            default = True,
+            doc = "7-bit weights, right on every x86 CPU; False for 8-bit weights when the " +
+                  "deployment CPU has VNNI. Never taken from the build machine's CPU.",
+        ),
         "_onnxsmith": attr.label(
             default = Label("//rules:onnxsmith"),
             executable = True,
@@ -200,6 +253,11 @@ onnx_model = rule(
         "report": "%{name}.report.txt",
     },
 )
+
+# onnx_model_test's criterion for a quantized onnx_model when min_sqnr_db is
+# not given: INT8 models typically reach 30-40 dB against fp32; a broken
+# scale or a wrong zero point falls far below 20.
+_DEFAULT_INT8_MIN_SQNR_DB = "20"
 
 def _shell_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
@@ -246,6 +304,14 @@ def _onnx_model_test_impl(ctx):
         v = getattr(ctx.attr, a)
         if not _is_number(v) or v.startswith("-"):
             fail("%s = '%s' is not a non-negative number" % (a, v), attr = a)
+    min_sqnr = ctx.attr.min_sqnr_db
+    if min_sqnr and (not _is_number(min_sqnr) or min_sqnr.startswith("-")):
+        fail("min_sqnr_db = '%s' is not a non-negative number" % min_sqnr, attr = "min_sqnr_db")
+    quantized = OnnxModelInfo in ctx.attr.model and ctx.attr.model[OnnxModelInfo].quantize
+    if quantized and not min_sqnr:
+        # INT8 rounding exceeds any element-wise rtol/atol that would still
+        # catch a broken model; the output's SQNR is scale-free.
+        min_sqnr = _DEFAULT_INT8_MIN_SQNR_DB
     inputs = _tensor_files(ctx, "inputs")
     expected = _tensor_files(ctx, "expected")
     if not expected:
@@ -261,6 +327,8 @@ def _onnx_model_test_impl(ctx):
     for name, f in expected:
         cmd += ["--expect", _shell_quote("%s=%s" % (name, f.short_path))]
     cmd += ["--rtol", ctx.attr.rtol, "--atol", ctx.attr.atol]
+    if min_sqnr:
+        cmd += ["--min-sqnr", min_sqnr]
     # The output .npy files go to the test's scratch directory, never into
     # the runfiles tree.
     cmd += ['--output_dir "${TEST_TMPDIR:-.}"']
@@ -299,6 +367,7 @@ _onnx_model_test = rule(
         "expected": attr.label_keyed_string_dict(allow_files = [".npy"]),
         "rtol": attr.string(default = "1e-4"),
         "atol": attr.string(default = "1e-5"),
+        "min_sqnr_db": attr.string(default = ""),
         # The evaluator is the same onnxsmith binary onnx_model uses as a tool,
         # built once in the exec configuration rather than a second time in the
         # target one (it runs where the test runs: locally or on the executor).
@@ -330,7 +399,8 @@ def _tolerance(attr_name, value):
         fail("%s must be a number, got %r" % (attr_name, value))
     return s
 
-def onnx_model_test(name, model, inputs = {}, expected = {}, rtol = 1e-4, atol = 1e-5, **kwargs):
+def onnx_model_test(name, model, inputs = {}, expected = {}, rtol = 1e-4, atol = 1e-5, min_sqnr_db = None,
+                    **kwargs):
     """Runs `model` with onnxsmith's reference evaluator and compares with stored outputs.
 
     Args:
@@ -342,6 +412,10 @@ def onnx_model_test(name, model, inputs = {}, expected = {}, rtol = 1e-4, atol =
       rtol: relative tolerance; an element fails when
         |got - want| > atol + rtol * |want|.
       atol: absolute tolerance.
+      min_sqnr_db: judge each output by its SQNR against the expected one
+        (10 log10(sum want^2 / sum (got - want)^2) >= min_sqnr_db) instead of
+        rtol/atol. Default: 20 for a model from onnx_model(quantize = "int8"),
+        else rtol/atol.
       **kwargs: size, tags, timeout, flaky, visibility... as for any test.
     """
     _onnx_model_test(
@@ -351,6 +425,7 @@ def onnx_model_test(name, model, inputs = {}, expected = {}, rtol = 1e-4, atol =
         expected = _invert("expected", expected),
         rtol = _tolerance("rtol", rtol),
         atol = _tolerance("atol", atol),
+        min_sqnr_db = "" if min_sqnr_db == None else _tolerance("min_sqnr_db", min_sqnr_db),
         size = kwargs.pop("size", "small"),
         **kwargs
     )

@@ -146,7 +146,7 @@ std::string Quantize(const std::string& input, const std::string& output,
   cli::QuantizeCommandOptions o;
   o.input = input;
   o.output = output;
-  o.calibration = calibration;
+  o.flags.calibration = calibration;
   o.threads = threads;
   cli::QuantizeFlags& f = o.flags;
   f.mode = mode;

@@ -223,6 +223,123 @@ def test_options_per_tensor_int8_reduce_range_exclude(helper_model, onnxsmith_bi
 
 
 # --------------------------------------------------------------------------------------------
+# --format qoperator: QLinearConv / QLinearMatMul
+# --------------------------------------------------------------------------------------------
+
+
+def integer_outputs(src, dst):
+    """A copy of the model whose graph outputs also expose every 8-bit tensor made by an integer op
+    (QLinear* and the data-moving ops running on quantized values)."""
+    model = onnx.load(str(src))
+    inits = {t.name: t.data_type for t in model.graph.initializer}
+    producers = {o: n for n in model.graph.node for o in n.output}
+
+    def int_type(name):
+        n = producers.get(name)
+        if n is None or n.op_type == "DequantizeLinear":
+            return None
+        if n.op_type.startswith("QLinear"):
+            return inits[n.input[7]]
+        if n.op_type == "QuantizeLinear":
+            return inits[n.input[2]]
+        return int_type(n.input[0]) if n.input else None
+
+    names = []
+    for n in model.graph.node:
+        dtype = int_type(n.output[0]) if n.op_type != "QuantizeLinear" else None
+        if dtype is not None:
+            names.append(n.output[0])
+            model.graph.output.append(helper.make_tensor_value_info(n.output[0], dtype, None))
+    onnx.save(model, str(dst))
+    return names
+
+
+@pytest.mark.parametrize("flags", [[], ["--per-tensor"], ["--activations", "int8"]],
+                         ids=lambda f: " ".join(f) or "default")
+def test_qoperator_exact_and_close_to_qdq(flags, helper_model, onnxsmith_bin, tmp_path):
+    """QLinearConv/QLinearMatMul files: standard ONNX ops only; our evaluator and ONNX Runtime agree
+    bit for bit on every integer op's output; the SQNR against fp32 is that of the QDQ file."""
+    d, xs = helper_model
+    held = xs[100:]
+    qop, qdq = tmp_path / "qop.onnx", tmp_path / "qdq.onnx"
+    report, _ = quantize_ok(onnxsmith_bin, d / "fp32.onnx", qop, d / "calib.npz", "--format", "qoperator",
+                            "--eval-samples", 0, *flags)
+    quantize_ok(onnxsmith_bin, d / "fp32.onnx", qdq, d / "calib.npz", "--eval-samples", 0, *flags)
+    model = onnx.load(str(qop))
+    ops = [n.op_type for n in model.graph.node]
+    assert all(n.domain in ("", "ai.onnx") for n in model.graph.node), ops
+    assert ops.count("QLinearConv") == 4 and ops.count("QLinearMatMul") == 1, ops
+    assert "Conv" not in ops and "MatMul" not in ops and "MaxPool" in ops, ops
+    assert report["format"] == "qoperator"
+    conv = [n for n in report["nodes"] if n["op_type"] == "Conv"]
+    assert all("QLinearConv" in n["reason"] for n in conv), conv
+
+    # Exact: the integer tensors as extra outputs, ORT without graph rewrites vs `onnxsmith run`.
+    probe = tmp_path / "probe.onnx"
+    names = integer_outputs(qop, probe)
+    x = held[:2]
+    np.save(tmp_path / "x.npy", x)
+    theirs = dict(zip([o.name for o in ort_session(probe, optimize=False).get_outputs()],
+                      ort_session(probe, optimize=False).run(None, {"x": x})))
+    proc = run_cli(onnxsmith_bin, ["run", probe, "--input", f"x={tmp_path / 'x.npy'}", "--output-dir", tmp_path])
+    assert proc.returncode == 0, describe(proc)
+    for name in names:
+        ours = np.load(tmp_path / f"{name}.npy")
+        assert ours.dtype == theirs[name].dtype and ours.dtype in (np.uint8, np.int8), name
+        np.testing.assert_array_equal(ours, theirs[name], err_msg=name)
+
+    ref = run_all(d / "fp32.onnx", "x", held)
+    qop_db, qdq_db = sqnr(ref, run_all(qop, "x", held)), sqnr(ref, run_all(qdq, "x", held))
+    print(f"\n[qoperator {' '.join(flags)}] SQNR {qop_db:.2f} dB, QDQ {qdq_db:.2f} dB, {len(names)} integer tensors exact")
+    assert qop_db > 15 and abs(qop_db - qdq_db) < 1.5, (qop_db, qdq_db)
+
+
+# --------------------------------------------------------------------------------------------
+# convert --quantize int8
+# --------------------------------------------------------------------------------------------
+
+SMALL_CNN = pathlib.Path(__file__).resolve().parents[2] / "examples" / "small_cnn" / "model.pb"
+
+
+def test_convert_quantize_matches_convert_then_quantize(onnxsmith_bin, tmp_path):
+    """`convert --quantize int8` = `convert` then `quantize` with the same flags."""
+    xs = np.random.default_rng(4).random((20, 28, 28, 3), dtype=np.float32)
+    np.savez(tmp_path / "calib.npz", **{"image:0": xs[:16]})
+    src = ["convert", "--graphdef", SMALL_CNN, "--inputs", "image:0", "--outputs", "Identity:0"]
+    flags = ["--calibration", tmp_path / "calib.npz", "--method", "entropy", "--format", "qoperator"]
+    proc = run_cli(onnxsmith_bin, [*src, "--output", tmp_path / "one.onnx", "--quantize", "int8", *flags,
+                                   "--report", tmp_path / "one.json"])
+    assert proc.returncode == 0, describe(proc)
+    assert "INT8 quantization" in proc.stdout
+    oracle_lib.check_onnx(tmp_path / "one.onnx")
+    report = json.loads((tmp_path / "one.json").read_text())
+    assert report["method"] == "entropy" and report["format"] == "qoperator" and report["nodes_quantized"] > 0
+    proc = run_cli(onnxsmith_bin, [*src, "--output", tmp_path / "fp32.onnx"])
+    assert proc.returncode == 0, describe(proc)
+    quantize_ok(onnxsmith_bin, tmp_path / "fp32.onnx", tmp_path / "two.onnx", None, *flags)
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "one.onnx")).graph.node]
+    assert "QLinearConv" in ops
+    assert ops == [n.op_type for n in onnx.load(str(tmp_path / "two.onnx")).graph.node]
+    one, two = run_all(tmp_path / "one.onnx", "image:0", xs[16:]), run_all(tmp_path / "two.onnx", "image:0", xs[16:])
+    np.testing.assert_array_equal(one, two)
+    assert sqnr(run_all(tmp_path / "fp32.onnx", "image:0", xs[16:]), one) > 20
+
+
+@pytest.mark.parametrize("extra,mentions", [
+    (["--calibration", "c.npz"], "need --quantize int8"),
+    (["--method", "entropy"], "need --quantize int8"),
+    (["--quantize", "int4"], "--quantize: 'int4' is not int8"),
+    (["--quantize", "int8"], "needs --calibration"),
+    (["--quantize", "int8", "--mode", "dynamic", "--method", "kl"], "--method: 'kl'"),
+])
+def test_convert_quantize_usage_errors(extra, mentions, onnxsmith_bin, tmp_path):
+    proc = run_cli(onnxsmith_bin, ["convert", "--graphdef", SMALL_CNN, "--output", tmp_path / "x.onnx", *extra])
+    assert proc.returncode == 2, describe(proc)
+    assert "onnxsmith convert: error:" in proc.stderr and mentions in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.onnx").exists()
+
+
+# --------------------------------------------------------------------------------------------
 # A Keras CNN trained on scikit-learn's digits
 # --------------------------------------------------------------------------------------------
 
@@ -393,6 +510,43 @@ def test_dynamic_encoder(tmp_path, onnxsmith_bin):
           f"file {report['file_bytes_before']} -> {report['file_bytes_after']}")
     assert min(dbs) > 25
     assert report["outputs"][0]["sqnr_db"] > 25
+
+
+@pytest.mark.parametrize("op,gates", [("LSTM", 4), ("GRU", 3)])
+def test_dynamic_recurrent_weights(op, gates, tmp_path, onnxsmith_bin):
+    """LSTM/GRU in dynamic mode: W and R stored int8 behind DequantizeLinear (standard ops only: ONNX
+    Runtime's DynamicQuantizeLSTM is com.microsoft), the recurrence itself in float."""
+    hidden, feat, seq = 32, 16, 7
+    inits = [numpy_helper.from_array(a, n) for n, a in [
+        ("W", R.normal(0, 0.3, (2, gates * hidden, feat)).astype(np.float32)),
+        ("Rw", R.normal(0, 0.3, (2, gates * hidden, hidden)).astype(np.float32)),
+        ("B", R.normal(0, 0.1, (2, 2 * gates * hidden)).astype(np.float32))]]
+    nodes = [helper.make_node(op, ["x", "W", "Rw", "B"], ["y", "h"], hidden_size=hidden, direction="bidirectional")]
+    graph = helper.make_graph(nodes, "rnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, "b", feat])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [seq, 2, "b", hidden])],
+                              initializer=inits)
+    fp32 = tmp_path / "rnn.onnx"
+    save_model(helper.make_model(graph), fp32, opset=17)
+    xs = R.normal(0, 1, (10, seq, 1, feat)).astype(np.float32)
+    np.savez(tmp_path / "data.npz", x=xs)
+    out = tmp_path / "rnn_int8.onnx"
+    report, _ = quantize_ok(onnxsmith_bin, fp32, out, tmp_path / "data.npz", "--mode", "dynamic")
+    model = onnx.load(str(out))
+    rnn = [n for n in model.graph.node if n.op_type == op][0]
+    producers = {o: n for n in model.graph.node for o in n.output}
+    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for i in (1, 2):
+        dq = producers[rnn.input[i]]
+        assert dq.op_type == "DequantizeLinear" and inits[dq.input[0]].dtype == np.int8
+        assert inits[dq.input[1]].shape == (gates * hidden,)  # per gate row
+    assert all(n.domain in ("", "ai.onnx") for n in model.graph.node)
+    assert report["nodes_quantized"] == 1 and "com.microsoft" in report["nodes"][0]["reason"]
+    s_ref, s_got = ort_session(fp32), ort_session(out)
+    db = sqnr(np.stack([s_ref.run(None, {"x": x})[0] for x in xs]), np.stack([s_got.run(None, {"x": x})[0] for x in xs]))
+    print(f"\n[{op} dynamic] SQNR {db:.2f} dB (report {report['outputs'][0]['sqnr_db']:.2f}); "
+          f"file {report['file_bytes_before']} -> {report['file_bytes_after']}")
+    assert db > 30 and abs(report["outputs"][0]["sqnr_db"] - db) < 3
+    assert report["file_bytes_after"] < 0.4 * report["file_bytes_before"]
 
 
 def test_static_with_dynamic_dims(tmp_path, onnxsmith_bin):

@@ -45,6 +45,10 @@ refute_args auto_h5 "--optimize"
 expect_args auto_pbtxt "--graphdef tests/rules/testdata/fake.pbtxt " \
   "--inputs x:0[1,224,224,3] " "--outputs y:0,z:0 " "--check=false"
 expect_args explicit_graphdef "--graphdef tests/rules/testdata/fake.tflite " "--opset 21"
+expect_args quantized_static "--quantize int8 --mode static --calibration tests/rules/testdata/fake_calib.npz --reduce-range"
+expect_args quantized_dynamic "--quantize int8 --mode dynamic --full-range"
+refute_args quantized_dynamic "--calibration"
+refute_args auto_pbtxt "--quantize"
 
 # The script onnx_model_test writes (built alone through its output group).
 bazel build --output_groups=script //tests/rules:script_test >"$work/out" 2>&1 ||
@@ -52,6 +56,10 @@ bazel build --output_groups=script //tests/rules:script_test >"$work/out" 2>&1 |
 script="$(bazel info bazel-bin 2>/dev/null)/tests/rules/script_test.sh"
 want="exec './onnxsmith' run 'tests/rules/auto_pbtxt.onnx' --input 'x:0=tests/rules/testdata/fake.npy' --input 'x2:0=tests/rules/testdata/fake.npy' --expect 'y:0=tests/rules/testdata/fake.npy' --rtol 0.0001 --atol 0.5 --output_dir \"\${TEST_TMPDIR:-.}\" \"\$@\""
 grep -qxF -- "$want" "$script" || { cat "$script" >&2; fail "unexpected test script; wanted: $want"; }
+bazel build --output_groups=script //tests/rules:quantized_script_test >"$work/out" 2>&1 ||
+  { cat "$work/out" >&2; fail "building the script of //tests/rules:quantized_script_test failed"; }
+grep -qF -- "--min-sqnr 20 " "$(bazel info bazel-bin 2>/dev/null)/tests/rules/quantized_script_test.sh" ||
+  fail "a quantized model's test is not judged by SQNR (--min-sqnr 20)"
 
 expect_error() {  # target, expected message fragment
   if bazel build --nobuild "//tests/rules:$1" >"$work/out" 2>&1; then
@@ -67,4 +75,8 @@ expect_error bad_suffix "cannot tell the format of tests/rules/testdata/fake.tfl
 expect_error bad_saved_model_without_pb "contains no saved_model.pb"
 expect_error bad_custom_op "custom_ops: bad entry 'A:b:c'"
 expect_error bad_no_expected "expected is empty"
+expect_error bad_quantize 'quantize = "int4": expected "int8"'
+expect_error bad_quantize_without_calibration '(static) needs calibration'
+expect_error bad_calibration_without_quantize 'calibration is set but quantize is not'
+expect_error bad_quantize_mode 'quantize_mode = "qat": expected one of static, dynamic'
 pass

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "common/file_util.h"
 #include "evaluator/evaluator.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
+#include "ir/verifier.h"
 #include "quantize/calibration_data.h"
 #include "quantize/quantize.h"
 #include "quantize/scheme.h"
@@ -221,6 +223,82 @@ TEST(Quantize, StaticQdqEndToEnd) {
   // The result runs on the evaluator.
   auto ev = evaluator::Evaluator::Create(m);
   ASSERT_TRUE(ev.ok()) << ev.status();
+}
+
+int CountOps(const ir::Graph& g, const std::string& op) {
+  int n = 0;
+  for (const auto& node : g.nodes) n += node->op_type == op;
+  return n;
+}
+
+TEST(Quantize, QOperatorFormat) {
+  ir::Model qdq = SmallCnn(), qop = SmallCnn();
+  QuantizeOptions o;
+  auto r1 = Quantize(qdq, o, MakeSampleList(Samples(20)).get());
+  o.format = Format::kQOperator;
+  auto r2 = Quantize(qop, o, MakeSampleList(Samples(20)).get());
+  ASSERT_TRUE(r1.ok() && r2.ok()) << r2.status();
+  const ir::Graph& g = qop.graph;
+  EXPECT_EQ(CountOps(g, "QLinearConv"), 1);
+  EXPECT_EQ(CountOps(g, "Conv"), 0);
+  // Relu dropped (the output quantizer's zero point is 0: it saturates at 0),
+  // MaxPool and Reshape run on the uint8 values, Gemm stays QDQ (QGemm is
+  // com.microsoft).
+  EXPECT_EQ(CountOps(g, "Relu"), 0);
+  EXPECT_EQ(CountOps(g, "Gemm"), 1);
+  for (const auto& n : g.nodes) {
+    EXPECT_TRUE(n->domain.empty()) << n->op_type;
+    if (n->op_type == "MaxPool" || n->op_type == "Reshape") {
+      EXPECT_TRUE(absl::EndsWith(n->inputs[0], "_quantized")) << n->op_type << " reads " << n->inputs[0];
+    }
+  }
+  EXPECT_NEAR(r2->outputs[0].sqnr_db, r1->outputs[0].sqnr_db, 0.5);
+  EXPECT_NE(DecisionFor(r2->nodes, "conv").reason.find("QLinearConv (Relu folded)"), std::string::npos);
+  EXPECT_NE(DecisionFor(r2->nodes, "pool").reason.find("on the quantized values"), std::string::npos);
+  EXPECT_TRUE(ir::Verify(qop.graph).ok());
+}
+
+TEST(Quantize, QOperatorKeepsAClipTheQuantizerDoesNotImply) {
+  // Clip(0.5, 6) after the Conv: its output range is widened to hold 0, so
+  // the quantizer represents values below 0.5 that the Clip raises: the Clip
+  // is not implied and stays between DQ and Q (the Conv then stays QDQ).
+  ir::Model m = SmallCnn();
+  m.graph.initializers["lo"] = Tensor::Scalar<float>(0.5f);
+  m.graph.initializers["hi"] = Tensor::Scalar<float>(6.0f);
+  for (auto& n : m.graph.nodes) {
+    if (n->name == "relu") {
+      n->op_type = "Clip";
+      n->inputs = {"c", "lo", "hi"};
+    }
+  }
+  QuantizeOptions o;
+  o.format = Format::kQOperator;
+  auto r = Quantize(m, o, MakeSampleList(Samples(20)).get());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(CountOps(m.graph, "Clip"), 1);
+  EXPECT_EQ(CountOps(m.graph, "QLinearConv"), 0);
+  EXPECT_GT(r->outputs[0].sqnr_db, 20.0);
+}
+
+TEST(Quantize, DynamicLstmWeightsStoredInt8) {
+  ir::Model m;
+  m.opset_imports[""] = 17;
+  const int64_t h = 4, in = 3;
+  m.graph.inputs.push_back(FloatInput("x", {2, 1, in}));
+  m.graph.initializers["W"] = Tensor::FromVector<float>({1, 4 * h, in}, Random(4 * h * in, -1, 1, 8));
+  m.graph.initializers["R"] = Tensor::FromVector<float>({1, 4 * h, h}, Random(4 * h * h, -1, 1, 9));
+  m.graph.AddNode(MakeNode("lstm", "LSTM", {"x", "W", "R"}, {"y"}, {ir::Attribute::Int("hidden_size", h)}));
+  m.graph.outputs.push_back(FloatInput("y", {2, 1, 1, h}));
+  std::vector<Sample> s(2);
+  for (int i = 0; i < 2; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 1, in}, Random(2 * in, -1, 1, 60 + i));
+  QuantizeOptions o;
+  o.mode = Mode::kDynamic;
+  auto r = Quantize(m, o, MakeSampleList(s).get());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->nodes_quantized, 1);
+  EXPECT_EQ(CountOps(m.graph, "DequantizeLinear"), 2);
+  EXPECT_FALSE(m.graph.IsInitializer("W"));
+  EXPECT_GT(r->outputs[0].sqnr_db, 30.0);
 }
 
 TEST(Quantize, MethodsAgreeOnCleanData) {
