@@ -1,5 +1,6 @@
 // Matrix ops: the diagonal family (Diag, DiagPart, MatrixDiag*,
-// MatrixDiagPart*, MatrixSetDiag*), determinants, MatrixInverse, MatrixSolve.
+// MatrixDiagPart*, MatrixSetDiag*), determinants, MatrixInverse, MatrixSolve,
+// Cholesky and MatrixTriangularSolve.
 //
 // The diagonal ops move elements by an index table computed here from the
 // static matrix dims: the batch's trailing dims are flattened, the sources
@@ -8,6 +9,7 @@
 // alignments alike.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -404,6 +406,102 @@ absl::Status ConvertLogMatrixDeterminant(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// --- Cholesky and MatrixTriangularSolve, unrolled over a static n ---
+// The same steps as TF's kernels (column by column; substitution row by
+// row), so no pivoting question arises; the node count grows with n^2 (n),
+// which bounds n.
+constexpr int64_t kMaxUnrolledDim = 32;
+
+// Rows or columns [begin, end) of the last two axes.
+std::string SliceAxis(NodeContext& ctx, const std::string& x, int64_t axis, int64_t begin,
+                      int64_t end) {
+  return ctx.AddNode("Slice", {x, ctx.ConstInt64s({begin}, "begin"), ctx.ConstInt64s({end}, "end"),
+                               ctx.ConstInt64s({axis}, "axis")});
+}
+
+absl::StatusOr<int64_t> UnrolledDim(const NodeContext& ctx) {
+  auto nn = StaticInnerDims(ctx, 0, 2, "matrix");
+  if (!nn.ok()) return nn.status();
+  if ((*nn)[0] != (*nn)[1]) return ctx.Error("the matrices must be square");
+  if ((*nn)[0] < 1 || (*nn)[0] > kMaxUnrolledDim) {
+    return ctx.Unsupported(absl::StrCat(ctx.op_type(), " of ", (*nn)[0], "x", (*nn)[0],
+                                        " matrices (1 to ", kMaxUnrolledDim,
+                                        " convert; --custom-ops ", ctx.op_type(),
+                                        " keeps it as a custom op)"));
+  }
+  return (*nn)[0];
+}
+
+// L with L L^T = A, from A's lower triangle: column j is A's column j less
+// the earlier columns' contributions, over the square root of its diagonal
+// entry, zero above it.
+absl::Status ConvertCholesky(NodeContext& ctx) {
+  auto n = UnrolledDim(ctx);
+  if (!n.ok()) return n.status();
+  const DataType dtype = InputDType(ctx, 0);
+  std::vector<std::string> cols;
+  for (int64_t j = 0; j < *n; ++j) {
+    std::string col = SliceAxis(ctx, ctx.input(0), -1, j, j + 1);  // [..., n, 1]
+    for (int64_t k = 0; k < j; ++k) {
+      col = ctx.AddNode("Sub", {col, ctx.AddNode("Mul", {cols[k], SliceAxis(ctx, cols[k], -2, j, j + 1)})});
+    }
+    std::vector<double> below(static_cast<size_t>(*n), 0.0);
+    for (int64_t i = j; i < *n; ++i) below[static_cast<size_t>(i)] = 1.0;
+    auto mask = ir::Tensor::FromVector<double>({*n, 1}, below).CastTo(dtype);
+    if (!mask.ok()) return ctx.Unsupported(absl::StrCat("element type ", ir::DataTypeName(dtype)));
+    const std::string pivot = ctx.AddNode("Sqrt", {SliceAxis(ctx, col, -2, j, j + 1)});
+    cols.push_back(ctx.AddNode("Mul", {ctx.AddNode("Div", {col, pivot}),
+                                       ctx.AddConst(*std::move(mask), "below")}));
+  }
+  ctx.SetOutput(0, Cat(ctx, cols, -1));
+  return absl::OkStatus();
+}
+
+// Solves A X = B (A^T X = B with adjoint) for triangular A by substitution;
+// an upper triangle is solved as the lower one of the matrix with rows and
+// columns reversed.
+absl::Status ConvertMatrixTriangularSolve(NodeContext& ctx) {
+  auto n = UnrolledDim(ctx);
+  if (!n.ok()) return n.status();
+  const int rank = *ctx.input_rank(0);
+  std::string a = ctx.input(0);
+  std::string b = ctx.input(1);
+  bool lower = ctx.attr_bool("lower", true);
+  if (ctx.attr_bool("adjoint", false)) {
+    std::vector<int64_t> perm;
+    for (int k = 0; k < rank; ++k) perm.push_back(k);
+    std::swap(perm[rank - 2], perm[rank - 1]);
+    a = ctx.Transpose(a, perm);
+    lower = !lower;
+  }
+  auto reverse = [&](const std::string& x, std::vector<int64_t> axes) {
+    const std::vector<int64_t> starts(axes.size(), -1);
+    const std::vector<int64_t> ends(axes.size(), std::numeric_limits<int64_t>::min());
+    const std::vector<int64_t> steps(axes.size(), -1);
+    return ctx.AddNode("Slice", {x, ctx.ConstInt64s(starts, "starts"), ctx.ConstInt64s(ends, "ends"),
+                                 ctx.ConstInt64s(axes, "axes"), ctx.ConstInt64s(steps, "steps")});
+  };
+  if (!lower) {
+    a = reverse(a, {-2, -1});
+    b = reverse(b, {-2});
+  }
+  std::vector<std::string> rows;  // x_i: [..., 1, k]
+  for (int64_t i = 0; i < *n; ++i) {
+    const std::string a_row = SliceAxis(ctx, a, -2, i, i + 1);  // [..., 1, n]
+    std::string rhs = SliceAxis(ctx, b, -2, i, i + 1);
+    if (i > 0) {
+      const std::string done = ctx.AddNode(
+          "MatMul", {SliceAxis(ctx, a_row, -1, 0, i), Cat(ctx, rows, -2)});
+      rhs = ctx.AddNode("Sub", {rhs, done});
+    }
+    rows.push_back(ctx.AddNode("Div", {rhs, SliceAxis(ctx, a_row, -1, i, i + 1)}));
+  }
+  std::string x = Cat(ctx, rows, -2);
+  if (!lower) x = reverse(x, {-2});
+  ctx.SetOutput(0, x);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterMatrixOps(HandlerRegistry& r) {
@@ -419,6 +517,8 @@ void RegisterMatrixOps(HandlerRegistry& r) {
   r.Register({"MatrixInverse"}, kMinOpset, Inputs(1), ConvertMatrixInverse);
   r.Register({"MatrixSolve"}, kMinOpset, Inputs(2), ConvertMatrixSolve);
   r.Register({"LogMatrixDeterminant"}, kMinOpset, Inputs(1), ConvertLogMatrixDeterminant);
+  r.Register({"Cholesky"}, kMinOpset, Inputs(1), ConvertCholesky);
+  r.Register({"MatrixTriangularSolve"}, kMinOpset, Inputs(2), ConvertMatrixTriangularSolve);
 }
 
 }  // namespace onnxsmith::converter

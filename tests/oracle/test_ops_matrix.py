@@ -1,4 +1,5 @@
-"""Matrix ops (issue 14): the diagonal family, determinants, MatrixInverse and MatrixSolve, one
+"""Matrix ops (issue 14): the diagonal family, determinants, MatrixInverse, MatrixSolve, Cholesky and
+MatrixTriangularSolve, one
 small tf.function per op variant converted at opsets 13, 17 and 21 and compared with TensorFlow
 in ONNX Runtime (oracle_lib's case machinery)."""
 
@@ -99,5 +100,29 @@ case("MatrixSolve", lambda a, b: raw.MatrixSolve(matrix=a, rhs=b),
      named(a=well_conditioned(2, 3, 3), b=normal(2, 3, 2)), opsets=ALL, atol=1e-4)
 case("MatrixSolve_adjoint", lambda a, b: raw.MatrixSolve(matrix=a, rhs=b, adjoint=True),
      named(a=well_conditioned(4, 4), b=normal(4, 3)), opsets=ALL, atol=1e-4)
+
+
+
+def spd(*shape):
+    """Symmetric positive definite matrices."""
+    n = shape[-1]
+
+    def gen(r):
+        a = r.standard_normal(shape)
+        return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype(F32)
+    return gen
+
+
+case("Cholesky", lambda x: raw.Cholesky(input=x), named(x=spd(2, 4, 4)), opsets=ALL, atol=1e-4)
+case("Cholesky_dynamic_batch", lambda x: tf.linalg.cholesky(x), named(x=spd(3, 1, 1)),
+     dynamic={"x": [None, 1, 1]}, opsets=ALL, atol=1e-4, ops=("Cholesky",))
+for _lower in (True, False):
+    for _adj in (False, True):
+        case(f"MatrixTriangularSolve_lower{int(_lower)}_adj{int(_adj)}", lambda a, b, _l=_lower, _a=_adj:
+             raw.MatrixTriangularSolve(matrix=a, rhs=b, lower=_l, adjoint=_a),
+             named(a=well_conditioned(2, 4, 4), b=normal(2, 4, 3)), opsets=ALL, atol=1e-4)
+case("MatrixTriangularSolve_broadcast_dynamic", lambda a, b: tf.linalg.triangular_solve(a, b),
+     named(a=well_conditioned(3, 3), b=normal(2, 3, 2)), dynamic={"b": [None, 3, None]}, opsets=ALL,
+     atol=1e-4, ops=("MatrixTriangularSolve",))
 
 frozen_case, test_case_freezes_to_op, test_op = case_tests(CASES, "matrix")
