@@ -1,7 +1,5 @@
 // The FFT family on ONNX DFT (opset 17; its axis became an input at 20) and
 // the complex-part ops, on complex values carried as [..., 2] (signal_ops.h).
-// A DFT input is [batch, signal dims..., 1 or 2]; TF's ops have no batch
-// axis of their own, so one is added in front and removed after.
 #include "converter/handlers/signal_ops.h"
 
 #include <cstdint>
@@ -33,29 +31,40 @@ namespace {
 using ir::Attribute;
 using ir::DataType;
 
-// One DFT along `axis` of batched `x`, `length` points (-1: the axis' own).
-std::string Dft(NodeContext& ctx, const std::string& x, int64_t axis, int64_t length,
+// One DFT along axis `axis` of the [..., 2] (or [..., 1]) value `x` of rank
+// `rank`, `length` points (-1: the axis' own). ONNX DFT wants [batch, signal,
+// 1 or 2]: the axis is swapped next to the pair axis and the rest flattened
+// into the batch. Axis 1 also keeps DFT-20 within what inference knows
+// (DFT-17, whose axis attribute defaults to 1).
+std::string Dft(NodeContext& ctx, std::string x, int rank, int64_t axis, int64_t length,
                 bool inverse, bool onesided) {
+  std::vector<int64_t> perm;
+  for (int64_t k = 0; k < rank; ++k) perm.push_back(k);
+  std::swap(perm[static_cast<size_t>(axis)], perm[static_cast<size_t>(rank - 2)]);
+  x = ctx.Transpose(x, perm);
+  const std::string shape = ctx.AddNode("Shape", {x});
+  auto dims = [&](const std::string& of, int64_t begin, int64_t end) {
+    return ctx.AddNode("Slice", {of, ctx.ConstInt64s({begin}, "begin"), ctx.ConstInt64s({end}, "end")});
+  };
+  const std::string flat = ctx.AddNode(
+      "Reshape", {x, ctx.AddNode("Concat", {ctx.ConstInt64s({-1}, "batch"), dims(shape, rank - 2, rank)},
+                                 {Attribute::Int("axis", 0)})});
   const std::string len = length >= 0 ? ctx.ConstScalar(DataType::kInt64, length, "length") : "";
   std::vector<Attribute> attrs = {Attribute::Int("inverse", inverse ? 1 : 0),
                                   Attribute::Int("onesided", onesided ? 1 : 0)};
+  std::string y;
   if (ctx.opset() >= 20) {
-    const std::string y = ctx.AddNode(
-        "DFT", {x, len, ctx.ConstScalar(DataType::kInt64, axis, "axis")}, std::move(attrs));
-    // Inference knows DFT-17 only, whose axis is an attribute defaulting to
-    // 1: the shape it gives DFT-20 is wrong. Only the rank and type hold.
-    ir::ValueType type = ctx.TypeOf(x);
-    if (type.shape) {
-      for (ir::Dim& d : *type.shape) d = ir::Dim{-1, ""};
-      type.shape->back() = ir::Dim{2, ""};
-    }
-    ctx.SetType(y, std::move(type));
-    return y;
+    y = ctx.AddNode("DFT", {flat, len, ctx.ConstScalar(DataType::kInt64, 1, "axis")}, std::move(attrs));
+  } else {
+    attrs.push_back(Attribute::Int("axis", 1));
+    std::vector<std::string> inputs = {flat};
+    if (!len.empty()) inputs.push_back(len);
+    y = ctx.AddNode("DFT", std::move(inputs), std::move(attrs));
   }
-  attrs.push_back(Attribute::Int("axis", axis));
-  std::vector<std::string> inputs = {x};
-  if (!len.empty()) inputs.push_back(len);
-  return ctx.AddNode("DFT", std::move(inputs), std::move(attrs));
+  y = ctx.AddNode(
+      "Reshape", {y, ctx.AddNode("Concat", {dims(shape, 0, rank - 2), dims(ctx.AddNode("Shape", {y}), 1, 3)},
+                                 {Attribute::Int("axis", 0)})});
+  return ctx.Transpose(y, perm);  // a swap is its own inverse
 }
 
 // The op's dimensionality: FFT/RFFT 1, *2D 2, *3D 3.
@@ -102,9 +111,8 @@ absl::Status ConvertFft(NodeContext& ctx) {
   const bool inverse = ctx.op_type()[0] == 'I';
   auto r = TfRank(ctx, true, dims);
   if (!r.ok()) return r.status();
-  std::string y = ctx.Unsqueeze(ctx.input(0), {0});
-  for (int k = 0; k < dims; ++k) y = Dft(ctx, y, *r - k, -1, inverse, false);
-  y = ctx.Squeeze(y, {0});
+  std::string y = ctx.input(0);
+  for (int k = 1; k <= dims; ++k) y = Dft(ctx, y, *r + 1, *r - k, -1, inverse, false);
   Record(ctx, y, RealPartType(ctx, "Tcomplex"), *r + 1);
   ctx.SetOutput(0, y);
   return absl::OkStatus();
@@ -119,10 +127,11 @@ absl::Status ConvertRfft(NodeContext& ctx) {
   auto lengths = FftLengths(ctx, dims);
   if (!lengths.ok()) return lengths.status();
   const DataType real = RealPartType(ctx, "Tcomplex");
-  std::string y = ctx.Unsqueeze(ctx.Cast(ctx.input(0), real), {0, *r + 1});
-  y = Dft(ctx, y, *r, lengths->back(), false, true);
-  for (int k = 1; k < dims; ++k) y = Dft(ctx, y, *r - k, (*lengths)[dims - 1 - k], false, false);
-  y = ctx.Squeeze(y, {0});
+  std::string y = ctx.Unsqueeze(ctx.Cast(ctx.input(0), real), {*r});
+  y = Dft(ctx, y, *r + 1, *r - 1, lengths->back(), false, true);
+  for (int k = 1; k < dims; ++k) {
+    y = Dft(ctx, y, *r + 1, *r - 1 - k, (*lengths)[dims - 1 - k], false, false);
+  }
   Record(ctx, y, real, *r + 1);
   ctx.SetOutput(0, y);
   return absl::OkStatus();
@@ -139,13 +148,15 @@ absl::Status ConvertIrfft(NodeContext& ctx) {
   auto lengths = FftLengths(ctx, dims);
   if (!lengths.ok()) return lengths.status();
   const DataType real = RealPartType(ctx, "Tcomplex");
-  std::string y = ctx.Unsqueeze(ctx.input(0), {0});  // [1, ..., k, 2], rank r + 2
-  for (int k = 1; k < dims; ++k) y = Dft(ctx, y, *r - k, (*lengths)[dims - 1 - k], true, false);
+  std::string y = ctx.input(0);  // [..., k, 2], rank r + 1
+  for (int k = 1; k < dims; ++k) {
+    y = Dft(ctx, y, *r + 1, *r - 1 - k, (*lengths)[dims - 1 - k], true, false);
+  }
   const int64_t n = lengths->back();
   const int64_t half = n / 2 + 1;
   // Zeros past the given terms, as TF pads a short input.
-  std::vector<int64_t> pads(static_cast<size_t>(2 * (*r + 2)), 0);
-  pads[static_cast<size_t>(*r + 2 + *r)] = half;
+  std::vector<int64_t> pads(static_cast<size_t>(2 * (*r + 1)), 0);
+  pads[static_cast<size_t>(*r + 1 + *r - 1)] = half;
   auto zero = ZeroOrOneTensor(real, false);
   if (!zero.ok()) return zero.status();
   auto zero_scalar = zero->Reshaped({});
@@ -158,14 +169,13 @@ absl::Status ConvertIrfft(NodeContext& ctx) {
     signs.push_back(1.0);
     signs.push_back(k < half ? 1.0 : -1.0);
   }
-  y = ctx.AddNode("Gather", {y, ctx.ConstInt64s(order, "order")}, {Attribute::Int("axis", *r)});
+  y = ctx.AddNode("Gather", {y, ctx.ConstInt64s(order, "order")}, {Attribute::Int("axis", *r - 1)});
   auto sign_t = ir::Tensor::FromVector<double>({n, 2}, signs).CastTo(real);
   if (!sign_t.ok()) return sign_t.status();
   y = ctx.AddNode("Mul", {y, ctx.AddConst(*std::move(sign_t), "conj")});
-  y = Dft(ctx, y, *r, -1, true, false);
+  y = Dft(ctx, y, *r + 1, *r - 1, -1, true, false);
   y = ctx.AddNode("Gather", {y, ctx.ConstScalar(DataType::kInt64, 0, "re")},
                   {Attribute::Int("axis", -1)});
-  y = ctx.Squeeze(y, {0});
   RecordType(ctx, y, real, std::vector<int64_t>(static_cast<size_t>(*r), -1));
   auto out_type = ctx.attr_type("Treal");
   ctx.SetOutput(0, out_type.ok() ? ctx.Cast(y, *out_type) : y);
