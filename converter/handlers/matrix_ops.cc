@@ -144,15 +144,22 @@ std::string AlignOf(const NodeContext& ctx) {
   return ctx.attr_string("align", ctx.op_type().back() == '3' ? "RIGHT_LEFT" : "LEFT_LEFT");
 }
 
-// --- MatrixDiagPart (V1: k = 0, no padding), V2, V3 ---
-absl::Status ConvertMatrixDiagPart(NodeContext& ctx) {
-  const bool v1 = ctx.num_inputs() == 1;
-  auto band = ReadBand(ctx, v1 ? -1 : 1, AlignOf(ctx));
+// The band of input `k_input` over input 0's static matrices.
+absl::StatusOr<Band> ReadMatrixBand(const NodeContext& ctx, int k_input) {
+  auto band = ReadBand(ctx, k_input, AlignOf(ctx));
   if (!band.ok()) return band.status();
   auto mn = StaticInnerDims(ctx, 0, 2, "input");
   if (!mn.ok()) return mn.status();
   band->rows = (*mn)[0];
   band->cols = (*mn)[1];
+  return band;
+}
+
+// --- MatrixDiagPart (V1: k = 0, no padding), V2, V3 ---
+absl::Status ConvertMatrixDiagPart(NodeContext& ctx) {
+  const bool v1 = ctx.num_inputs() == 1;
+  auto band = ReadMatrixBand(ctx, v1 ? -1 : 1);
+  if (!band.ok()) return band.status();
   if ((band->rows > 0 && band->k0 <= -band->rows) || (band->cols > 0 && band->k1 >= band->cols)) {
     return ctx.Error("k is outside the matrix");
   }
@@ -254,12 +261,8 @@ absl::Status ConvertMatrixDiag(NodeContext& ctx) {
 // --- MatrixSetDiag (V1: k = 0), V2, V3: the band replaced by the diagonals ---
 absl::Status ConvertMatrixSetDiag(NodeContext& ctx) {
   const bool v1 = ctx.num_inputs() == 2;
-  auto band = ReadBand(ctx, v1 ? -1 : 2, AlignOf(ctx));
+  auto band = ReadMatrixBand(ctx, v1 ? -1 : 2);
   if (!band.ok()) return band.status();
-  auto mn = StaticInnerDims(ctx, 0, 2, "input");
-  if (!mn.ok()) return mn.status();
-  band->rows = (*mn)[0];
-  band->cols = (*mn)[1];
   std::string diag_batch;
   auto diags = FlatDiagonals(ctx, 1, *band, &diag_batch);
   if (!diags.ok()) return diags.status();
