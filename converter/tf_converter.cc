@@ -11,6 +11,7 @@
 #include "converter/emit/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
+#include "converter/handlers/signal_ops.h"
 #include "converter/tf/tensor_convert.h"
 #include "converter/tf/tf_graph.h"
 
@@ -261,6 +262,12 @@ class Converter {
         return absl::InvalidArgumentError(
             absl::StrCat("input '", in.tensor_name(), "': ", dtype.status().message()));
       }
+      if (*dtype == ir::DataType::kComplex64 || *dtype == ir::DataType::kComplex128) {
+        return absl::UnimplementedError(absl::StrCat(
+            "input '", in.tensor_name(),
+            "' is complex; ONNX graph inputs are real here: feed the real and imaginary parts "
+            "as two inputs and join them with tf.complex"));
+      }
       std::optional<std::vector<int64_t>> hint = OutputShapeHint(node, in.output);
       if (in.shape && hint) RETURN_IF_ERROR(CheckOverride(in, *hint));
       std::optional<std::vector<int64_t>> dims = in.shape ? in.shape : hint;
@@ -342,9 +349,30 @@ class Converter {
     RETURN_IF_ERROR(CheckInputArity(handler->inputs, static_cast<int>(inputs.size()),
                                     absl::StrCat("node '", node.name(), "' (", node.op(), ")"),
                                     "data input"));
+    RETURN_IF_ERROR(CheckComplexUse(node));
     NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
     RETURN_IF_ERROR(handler->fn(ctx));
     ApplyShapeHints(node);
+    return absl::OkStatus();
+  }
+
+  // Complex values are [..., 2] real pairs (handlers/signal_ops.h) that only
+  // the signal handlers understand; any other op on them is refused.
+  static absl::Status CheckComplexUse(const tf::NodeDef& node) {
+    if (HandlesComplex(node.op())) return absl::OkStatus();
+    for (const auto& [name, attr] : node.attr()) {
+      std::vector<int> types(attr.list().type().begin(), attr.list().type().end());
+      if (attr.value_case() == tf::AttrValue::kType) types.push_back(attr.type());
+      for (int type : types) {
+        const auto t = static_cast<tf::DataType>(type);
+        if (t == tf::DT_COMPLEX64 || t == tf::DT_COMPLEX128) {
+          return absl::UnimplementedError(absl::StrCat(
+              "node '", node.name(), "' (", node.op(), "): complex operands (", name,
+              "=", TfTypeName(t), ") convert only in the FFT ops, ComplexAbs, Real, Imag, "
+              "Complex, Conj and Angle; --custom-ops ", node.op(), " keeps it as a custom op"));
+        }
+      }
+    }
     return absl::OkStatus();
   }
 

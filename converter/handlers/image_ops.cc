@@ -1,5 +1,5 @@
 // Image layout ops that ONNX defines on NCHW only: SpaceToDepth,
-// DepthToSpace, ResizeBilinear, ResizeNearestNeighbor.
+// DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +11,11 @@
 #include "converter/handlers/registry.h"
 
 namespace onnxsmith::converter {
+
+// TF's bicubic weights at static sizes (image_resample_ops.cc); false when
+// the sizes are not static.
+bool EmitStaticResizeBicubic(NodeContext& ctx, absl::Status* status);
+
 namespace {
 
 using ir::Attribute;
@@ -52,7 +57,10 @@ absl::Status ConvertDepthToSpace(NodeContext& ctx) {
 }
 
 // TF resize ops take NHWC images and a [new_height, new_width] size.
-absl::Status EmitResize(NodeContext& ctx, bool bilinear) {
+enum class Interpolation { kNearest, kBilinear, kBicubic };
+
+absl::Status EmitResize(NodeContext& ctx, Interpolation mode) {
+  const bool bilinear = mode != Interpolation::kNearest;  // float output, as TF's
   const bool align_corners = ctx.attr_bool("align_corners", false);
   const bool half_pixel = ctx.attr_bool("half_pixel_centers", false);
   if (align_corners && half_pixel) {
@@ -60,7 +68,15 @@ absl::Status EmitResize(NodeContext& ctx, bool bilinear) {
   }
   std::vector<Attribute> attrs;
   if (bilinear) {
-    attrs.push_back(Attribute::String("mode", "linear"));
+    attrs.push_back(Attribute::String("mode", mode == Interpolation::kBicubic ? "cubic" : "linear"));
+    if (mode == Interpolation::kBicubic) {
+      // Dynamic sizes: ONNX's exact cubic, within ~1e-3 of TF's tabulated
+      // one. TF's legacy kernel uses a = -0.75 with edge-clamped taps; with
+      // half-pixel centers Keys' a = -0.5 and out-of-image taps dropped
+      // and the weights renormalized (ONNX exclude_outside).
+      attrs.push_back(Attribute::Float("cubic_coeff_a", half_pixel ? -0.5f : -0.75f));
+      attrs.push_back(Attribute::Int("exclude_outside", half_pixel ? 1 : 0));
+    }
     attrs.push_back(
         Attribute::String("coordinate_transformation_mode", align_corners ? "align_corners"
                                                             : half_pixel  ? "half_pixel"
@@ -95,8 +111,13 @@ absl::Status EmitResize(NodeContext& ctx, bool bilinear) {
   return absl::OkStatus();
 }
 
-absl::Status ConvertResizeBilinear(NodeContext& ctx) { return EmitResize(ctx, true); }
-absl::Status ConvertResizeNearest(NodeContext& ctx) { return EmitResize(ctx, false); }
+absl::Status ConvertResizeBilinear(NodeContext& ctx) { return EmitResize(ctx, Interpolation::kBilinear); }
+absl::Status ConvertResizeNearest(NodeContext& ctx) { return EmitResize(ctx, Interpolation::kNearest); }
+absl::Status ConvertResizeBicubic(NodeContext& ctx) {
+  absl::Status status;
+  if (EmitStaticResizeBicubic(ctx, &status)) return status;
+  return EmitResize(ctx, Interpolation::kBicubic);
+}
 
 }  // namespace
 
@@ -105,6 +126,7 @@ void RegisterImageOps(HandlerRegistry& r) {
   r.Register({"DepthToSpace"}, kMinOpset, Inputs(1), ConvertDepthToSpace);
   r.Register({"ResizeBilinear"}, kMinOpset, Inputs(2), ConvertResizeBilinear);
   r.Register({"ResizeNearestNeighbor"}, kMinOpset, Inputs(2), ConvertResizeNearest);
+  r.Register({"ResizeBicubic"}, kMinOpset, Inputs(2), ConvertResizeBicubic);
 }
 
 }  // namespace onnxsmith::converter

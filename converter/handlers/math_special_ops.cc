@@ -7,16 +7,34 @@
 #include "absl/strings/str_cat.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
+#include "converter/handlers/signal_ops.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
 namespace onnxsmith::converter {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// atan(y / x), moved by +-pi into the left half-plane; atan2(0, 0) = 0.
+std::string EmitAtan2(OnnxEmitter& ctx, const std::string& y, const std::string& x,
+                      ir::DataType t) {
+  const std::string zero = ctx.ConstScalar(t, 0, "zero");
+  const std::string base = ctx.AddNode("Atan", {ctx.AddNode("Div", {y, x})});
+  const std::string half_turn = ctx.AddNode(
+      "Where", {ctx.AddNode("Less", {y, zero}), ctx.ConstScalar(t, -kPi, "minus_pi"),
+                ctx.ConstScalar(t, kPi, "pi")});
+  const std::string shift =
+      ctx.AddNode("Where", {ctx.AddNode("Less", {x, zero}), half_turn, zero});
+  const std::string angle = ctx.AddNode("Add", {base, shift});
+  const std::string origin = ctx.AddNode(
+      "And", {ctx.AddNode("Equal", {x, zero}), ctx.AddNode("Equal", {y, zero})});
+  return ctx.AddNode("Where", {origin, zero, angle});
+}
+
 namespace {
 
 using ir::Attribute;
 using ir::DataType;
-
-constexpr double kPi = 3.14159265358979323846;
 
 absl::StatusOr<DataType> FloatType(const NodeContext& ctx) {
   const DataType t = ctx.element_type();
@@ -27,23 +45,10 @@ absl::StatusOr<DataType> FloatType(const NodeContext& ctx) {
   return t;
 }
 
-// atan(y / x), moved by +-pi into the left half-plane; atan2(0, 0) = 0.
 absl::Status ConvertAtan2(NodeContext& ctx) {
   auto t = FloatType(ctx);
   if (!t.ok()) return t.status();
-  const std::string y = ctx.input(0);
-  const std::string x = ctx.input(1);
-  const std::string zero = ctx.ConstScalar(*t, 0, "zero");
-  const std::string base = ctx.AddNode("Atan", {ctx.AddNode("Div", {y, x})});
-  const std::string half_turn = ctx.AddNode(
-      "Where", {ctx.AddNode("Less", {y, zero}), ctx.ConstScalar(*t, -kPi, "minus_pi"),
-                ctx.ConstScalar(*t, kPi, "pi")});
-  const std::string shift =
-      ctx.AddNode("Where", {ctx.AddNode("Less", {x, zero}), half_turn, zero});
-  const std::string angle = ctx.AddNode("Add", {base, shift});
-  const std::string origin = ctx.AddNode(
-      "And", {ctx.AddNode("Equal", {x, zero}), ctx.AddNode("Equal", {y, zero})});
-  ctx.SetOutput(0, ctx.AddNode("Where", {origin, zero, angle}));
+  ctx.SetOutput(0, EmitAtan2(ctx, ctx.input(0), ctx.input(1), *t));
   return absl::OkStatus();
 }
 

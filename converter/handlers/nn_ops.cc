@@ -131,11 +131,68 @@ absl::Status EmitBatchNormalization(NodeContext& ctx, const ChannelLayout& layou
   return absl::OkStatus();
 }
 
-absl::Status ConvertFusedBatchNorm(NodeContext& ctx) {
-  // TF's default is training mode, where the batch's own moments are used.
-  if (ctx.attr_bool("is_training", true)) {
-    return ctx.Unsupported("batch normalization in training mode (is_training=true)");
+// Training mode normalizes with the batch's own moments (in the statistics'
+// type U): y, then the batch mean and the Bessel-corrected variance, each
+// blended with the running value by exponential_avg_factor when it is not 1;
+// reserve spaces 1 and 2 are the batch mean and the biased variance.
+absl::Status EmitTrainingBatchNorm(NodeContext& ctx, const ChannelLayout& layout, DataType dtype,
+                                   float epsilon) {
+  auto stats_type = InputDtype(ctx, 1, "U");
+  const DataType u = stats_type.ok() ? *stats_type : dtype;
+  const std::string x = ctx.Cast(ctx.input(0), u);
+  std::vector<int64_t> axes;
+  const int channel = layout.channels_last ? layout.rank - 1 : 1;
+  for (int a = 0; a < layout.rank; ++a) {
+    if (a != channel) axes.push_back(a);
   }
+  const std::string mean = ctx.Reduce("ReduceMean", x, axes, true);
+  const std::string centered = ctx.AddNode("Sub", {x, mean});
+  const std::string var =
+      ctx.Reduce("ReduceMean", ctx.AddNode("Mul", {centered, centered}), axes, true);
+  std::vector<int64_t> param_dims = {-1};
+  if (!layout.channels_last) param_dims = ChannelsFirstBroadcastDims(-1, layout.rank);
+  const std::string scale = ctx.Reshape(ctx.Cast(ctx.input(1), u), param_dims);
+  const std::string offset = ctx.Reshape(ctx.Cast(ctx.input(2), u), param_dims);
+  auto eps = TypedConst(ctx, {}, {epsilon}, u, "epsilon");
+  if (!eps.ok()) return eps.status();
+  const std::string inv_std =
+      ctx.AddNode("Reciprocal", {ctx.AddNode("Sqrt", {ctx.AddNode("Add", {var, *eps})})});
+  const std::string y = ctx.AddNode(
+      "Add", {ctx.AddNode("Mul", {ctx.AddNode("Mul", {centered, inv_std}), scale}), offset});
+  ctx.SetOutput(0, ctx.Cast(y, dtype));
+
+  const std::string batch_mean = ctx.Reshape(mean, {-1});
+  const std::string batch_var = ctx.Reshape(var, {-1});
+  // n / (n - 1), n the elements per channel (TF divides by max(n - 1, 1)).
+  const std::string n = ctx.Cast(
+      ctx.AddNode("Div", {ctx.AddNode("Size", {x}), ctx.AddNode("Size", {batch_mean})}), u);
+  auto one = TypedConst(ctx, {}, {1.0}, u, "one");
+  if (!one.ok()) return one.status();
+  const std::string bessel = ctx.AddNode(
+      "Div", {n, ctx.AddNode("Max", {ctx.AddNode("Sub", {n, *one}), *one})});
+  std::string out_mean = batch_mean;
+  std::string out_var = ctx.AddNode("Mul", {batch_var, bessel});
+  const float factor = ctx.attr_float("exponential_avg_factor", 1.0f);
+  if (factor != 1.0f) {
+    auto f = TypedConst(ctx, {}, {factor}, u, "factor");
+    auto keep = TypedConst(ctx, {}, {1.0 - factor}, u, "keep");
+    if (!f.ok()) return f.status();
+    if (!keep.ok()) return keep.status();
+    auto blend = [&](const std::string& running, const std::string& batch) {
+      return ctx.AddNode("Add", {ctx.AddNode("Mul", {running, *keep}),
+                                 ctx.AddNode("Mul", {batch, *f})});
+    };
+    out_mean = blend(ctx.input(3), out_mean);
+    out_var = blend(ctx.input(4), out_var);
+  }
+  ctx.SetOutput(1, out_mean);
+  ctx.SetOutput(2, out_var);
+  ctx.SetOutput(3, batch_mean);
+  ctx.SetOutput(4, batch_var);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertFusedBatchNorm(NodeContext& ctx) {
   auto layout = ParseChannelLayout(ctx);
   if (!layout.ok()) return layout.status();
   // V3 also takes 5-D input under the 2-D format names.
@@ -143,6 +200,8 @@ absl::Status ConvertFusedBatchNorm(NodeContext& ctx) {
   auto dtype = InputDtype(ctx, 0, "T");
   if (!dtype.ok()) return dtype.status();
   const float epsilon = ctx.attr_float("epsilon", 1e-4f);
+  // TF's default is training mode, where the batch's own moments are used.
+  if (ctx.attr_bool("is_training", true)) return EmitTrainingBatchNorm(ctx, *layout, *dtype, epsilon);
 
   bool params_constant = true;
   for (int i = 1; i <= 4; ++i) params_constant = params_constant && ctx.const_input(i) != nullptr;

@@ -6,6 +6,13 @@
 
 namespace onnxsmith::converter {
 
+// Families of issue 14's op breadth, declared here beside their one use.
+void RegisterMatrixOps(HandlerRegistry& r);         // diagonals, Det, MatrixInverse, MatrixSolve
+void RegisterMiscOps(HandlerRegistry& r);           // Cumprod, ListDiff, CTC decoder, xent losses
+void RegisterImageColorOps(HandlerRegistry& r);     // HSV conversions, Adjust*
+void RegisterImageResampleOps(HandlerRegistry& r);  // ResizeArea, CropAndResize, patches, argmax pool
+void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex parts
+
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
       {"graph", RegisterGraphOps},   {"math", RegisterMathOps},
@@ -23,6 +30,11 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"reorder", RegisterReorderOps},
       {"random", RegisterRandomOps},
       {"selection", RegisterSelectionOps},
+      {"matrix", RegisterMatrixOps},
+      {"misc", RegisterMiscOps},
+      {"image_color", RegisterImageColorOps},
+      {"image_resample", RegisterImageResampleOps},
+      {"signal", RegisterSignalOps},
   };
   return kFamilies;
 }

@@ -337,3 +337,119 @@ def onnx_input_shapes(model) -> Dict[str, list]:
 
 def leftovers(directory) -> List[str]:
     return sorted(p.name for p in pathlib.Path(directory).iterdir())
+
+
+# --------------------------------------------------------------------------------------------
+# Per-op cases: one small tf.function per op variant, frozen once, converted at each opset,
+# checked with the PyPI onnx checker, run in ONNX Runtime and compared with TensorFlow.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    fn: Callable  # python function of tf tensors (positional, in `inputs` order)
+    inputs: Callable[[np.random.Generator], Dict[str, np.ndarray]]
+    ops: tuple  # op types the frozen graph must contain (checks the test itself)
+    opset21: bool = False  # also convert at opset 21
+    opsets: Optional[tuple] = None  # instead of 13/17(/21): ops that need a newer opset
+    dynamic: Dict[str, Sequence[Optional[int]]] = dataclasses.field(default_factory=dict)
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+    def arrays(self):
+        return self.inputs(rng_for(f"op:{self.name}"))
+
+    def all_opsets(self):
+        return self.opsets or ((13, 17, 21) if self.opset21 else (13, 17))
+
+
+class CaseList(list):
+    """A test module's cases; `case(...)` adds one (ops default to the name's first word)."""
+
+    def case(self, name, fn, inputs, ops=None, **kw):
+        self.append(Case(name, fn, inputs, tuple(ops or (name.split("_")[0],)), **kw))
+
+    def by_name(self):
+        by_name = {c.name: c for c in self}
+        assert len(by_name) == len(self), "duplicate case names"
+        return by_name
+
+
+def case_tests(cases: CaseList, prefix: str):
+    """The fixture and the two tests of a module's cases: (frozen_case, test_case_freezes_to_op,
+    test_op). Assign them to those names at module level; `prefix` keeps the session cache of
+    frozen graphs apart between modules."""
+    by_name = cases.by_name()
+    params = [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in cases for o in c.all_opsets()]
+
+    @pytest.fixture(scope="module")
+    def frozen_case(frozen_cache):
+        def get(name):
+            c = by_name[name]
+
+            def build(path):
+                tf = get_tf()
+                arrays = c.arrays()
+                specs = [tf.TensorSpec(c.dynamic.get(k, v.shape), tf.as_dtype(v.dtype), name=k)
+                         for k, v in arrays.items()]
+                return freeze(tf.function(c.fn), specs, path)
+
+            return frozen_cache.get(f"{prefix}_{name}", build)
+
+        return get
+
+    @pytest.mark.parametrize("name", list(by_name))
+    def test_case_freezes_to_op(name, frozen_case):
+        """Sanity check of the test itself: the frozen graph holds the op type under test."""
+        frozen = frozen_case(name)
+        for op in by_name[name].ops:
+            assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"
+
+    @pytest.mark.parametrize("name,opset", params)
+    def test_op(name, opset, frozen_case, convert_ok, tmp_path):
+        c = by_name[name]
+        frozen = frozen_case(name)
+        arrays = c.arrays()
+        expected = frozen.tf_outputs(*arrays.values())
+        out = tmp_path / f"{name}.onnx"
+        convert_ok(frozen.path, out, "--opset", opset, "--outputs", ",".join(frozen.outputs))
+        feeds = dict(zip(frozen.inputs, arrays.values()))
+        got = run_onnx(out, feeds)
+        assert set(frozen.outputs) <= set(got), f"ONNX outputs {list(got)} lack some of {frozen.outputs}"
+        for i, (tname, exp) in enumerate(zip(frozen.outputs, expected)):
+            if np.iscomplexobj(exp):  # onnxsmith's complex output: [..., 2] (real, imaginary)
+                exp = np.stack([exp.real, exp.imag], axis=-1)
+            assert_close(got[tname], exp, atol=c.atol, rtol=c.rtol, what=f"output {i} ({tname})")
+
+    return frozen_case, test_case_freezes_to_op, test_op
+
+
+# Input generators of the cases: each maps a np.random.Generator to an array.
+def normal(*shape):
+    return lambda r: r.standard_normal(shape).astype(np.float32)
+
+
+def pos(*shape, lo=0.5, hi=2.0):
+    return lambda r: r.uniform(lo, hi, shape).astype(np.float32)
+
+
+def ints(*shape, lo=-5, hi=6, dtype=np.int32):
+    return lambda r: r.integers(lo, hi, shape).astype(dtype)
+
+
+def bools(*shape):
+    return lambda r: r.integers(0, 2, shape).astype(np.bool_)
+
+
+def named(**gens):
+    return lambda r: {k: g(r) for k, g in gens.items()}
+
+
+def nonzero(*shape):
+    return lambda r: (r.uniform(0.5, 2.0, shape) * r.choice([-1.0, 1.0], shape)).astype(np.float32)
+
+
+def ties(*shape):
+    """Small integer-valued floats: comparisons meet equal elements."""
+    return lambda r: r.integers(-2, 3, shape).astype(np.float32)

@@ -1,6 +1,7 @@
 // The NN op handlers (converter/handlers/nn_ops.cc, conv_ops.cc): that they
 // are registered over the whole opset range, and the structure they emit on
 // small GraphDefs. Numerics are checked against TensorFlow by the oracle tests.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -409,14 +410,19 @@ TEST(NnOpsConvert, FusedBatchNormWithRuntimeStatisticsUsesBatchNormalization) {
             (std::vector<std::string>{"Transpose", "BatchNormalization", "Transpose"}));
 }
 
-TEST(NnOpsConvert, FusedBatchNormInTrainingModeIsUnsupported) {
+// Training mode normalizes with the batch's moments, computed in the graph
+// (the oracle test compares the values with TF).
+TEST(NnOpsConvert, FusedBatchNormInTrainingModeUsesBatchMoments) {
   GraphBuilderForTest g;
   g.Placeholder("x", {1, 4, 4, 2});
   for (const char* name : {"gamma", "beta", "mean", "var"}) g.FloatConst(name, {2}, {1.0f, 1.0f});
   g.Node("bn", "FusedBatchNorm",
          {"x", "gamma", "beta", "mean", "var"});  // is_training defaults to true
   auto result = Convert(g);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented) << result.status();
+  ASSERT_TRUE(result.ok()) << result.status();
+  const std::vector<std::string> ops = OpTypes(result->model.graph);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "ReduceMean"), 2);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "BatchNormalization"), 0);
 }
 
 // --- BiasAdd and activations ---
