@@ -23,6 +23,9 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"reorder", RegisterReorderOps},
       {"random", RegisterRandomOps},
       {"selection", RegisterSelectionOps},
+      {"sparse", RegisterSparseOps},
+      {"string", RegisterStringOps},
+      {"ragged", RegisterRaggedOps},
   };
   return kFamilies;
 }

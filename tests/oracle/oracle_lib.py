@@ -337,3 +337,111 @@ def onnx_input_shapes(model) -> Dict[str, list]:
 
 def leftovers(directory) -> List[str]:
     return sorted(p.name for p in pathlib.Path(directory).iterdir())
+
+
+# --------------------------------------------------------------------------------------------
+# Per-op cases: one small tf.function per op variant, its inputs fed as placeholders, frozen
+# once, converted at several opsets, run in ONNX Runtime and compared with TensorFlow
+# (test_ops.py and the per-family op test files).
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    fn: Callable  # python function of tf tensors (positional, in `inputs` order)
+    inputs: Callable[[np.random.Generator], Dict[str, np.ndarray]]
+    ops: tuple  # op types the frozen graph must contain (checks the test itself)
+    opset21: bool = False  # also convert at opset 21
+    opsets: Optional[tuple] = None  # instead of 13/17(/21): ops that need a newer opset
+    dynamic: Dict[str, Sequence[Optional[int]]] = dataclasses.field(default_factory=dict)
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+    def arrays(self):
+        return self.inputs(rng_for(f"op:{self.name}"))
+
+    def opset_list(self):
+        return self.opsets or ((13, 17, 21) if self.opset21 else (13, 17))
+
+
+def case_params(cases) -> list:
+    """pytest params (name, opset) of every case at each of its opsets."""
+    return [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in cases for o in c.opset_list()]
+
+
+def freeze_case(frozen_cache, c: Case) -> Frozen:
+    """The case's tf.function frozen once per session (dynamic dims from `c.dynamic`)."""
+
+    def build(path):
+        tf = get_tf()
+        specs = [tf.TensorSpec(c.dynamic.get(k, v.shape), tf.as_dtype(v.dtype), name=k)
+                 for k, v in c.arrays().items()]
+        return freeze(tf.function(c.fn), specs, path)
+
+    return frozen_cache.get(f"op_{c.name}", build)
+
+
+def check_case_ops(c: Case, frozen: Frozen) -> None:
+    for op in c.ops:
+        assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"
+
+
+def check_case(c: Case, frozen: Frozen, opset: int, convert_ok, tmp_path) -> None:
+    """Converts at `opset` (checker-clean), runs in ONNX Runtime, compares with TF."""
+    arrays = c.arrays()
+    expected = frozen.tf_outputs(*arrays.values())
+    out = pathlib.Path(tmp_path) / f"{c.name}.onnx"
+    convert_ok(frozen.path, out, "--opset", opset, "--outputs", ",".join(frozen.outputs))
+    got = run_onnx(out, {k: _ort_value(v) for k, v in zip(frozen.inputs, arrays.values())})
+    assert set(frozen.outputs) <= set(got), f"ONNX outputs {list(got)} lack some of {frozen.outputs}"
+    for i, (tname, exp) in enumerate(zip(frozen.outputs, expected)):
+        if exp.dtype.kind in "OS":  # TF strings are bytes, ONNX Runtime's str
+            assert_close(got[tname].astype(object), _ort_value(exp), check_dtype=False,
+                         what=f"output {i} ({tname})")
+            continue
+        assert_close(got[tname], exp, atol=c.atol, rtol=c.rtol, what=f"output {i} ({tname})")
+
+
+def _ort_value(a: np.ndarray) -> np.ndarray:
+    """ONNX Runtime takes string tensors as object arrays of str."""
+    a = np.asarray(a)
+    if a.dtype.kind in "OS":
+        return np.vectorize(lambda v: v.decode() if isinstance(v, bytes) else v, otypes=[object])(a) \
+            if a.size else a.astype(object)
+    return a
+
+
+# Input generators for cases: each takes the case's np.random.Generator.
+def normal(*shape, dtype=np.float32):
+    return lambda r: r.standard_normal(shape).astype(dtype)
+
+
+def pos(*shape, lo=0.5, hi=2.0):
+    return lambda r: r.uniform(lo, hi, shape).astype(np.float32)
+
+
+def ints(*shape, lo=-5, hi=6, dtype=np.int32):
+    return lambda r: r.integers(lo, hi, shape).astype(dtype)
+
+
+def bools(*shape):
+    return lambda r: r.integers(0, 2, shape).astype(np.bool_)
+
+
+def named(**gens):
+    return lambda r: {k: g(r) for k, g in gens.items()}
+
+
+def nonzero(*shape):
+    return lambda r: (r.uniform(0.5, 2.0, shape) * r.choice([-1.0, 1.0], shape)).astype(np.float32)
+
+
+def ties(*shape):
+    """Small integer-valued floats: comparisons meet equal elements."""
+    return lambda r: r.integers(-2, 3, shape).astype(np.float32)
+
+
+def fixed(value, dtype=np.int32):
+    """A fixed array (a run-time-valued input such as a permutation or sizes)."""
+    return lambda r: np.array(value, dtype=dtype)

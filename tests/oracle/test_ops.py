@@ -5,69 +5,20 @@ checked with the PyPI onnx checker, run in ONNX Runtime and compared with Tensor
 Each case is its own test (id = op name + variant), so a failure names the handler.
 """
 
-import dataclasses
-from typing import Callable, Dict, Optional, Sequence, Tuple
-
 import numpy as np
 import pytest
 
-from oracle_lib import assert_close, freeze, get_tf, rng_for, run_onnx
+from oracle_lib import (Case, bools, case_params, check_case, check_case_ops, freeze_case, get_tf,
+                        ints, named, nonzero, normal, pos, ties)
 
 tf = get_tf()
 
 F32 = np.float32
-
-
-@dataclasses.dataclass
-class Case:
-    name: str
-    fn: Callable  # python function of tf tensors (positional, in `inputs` order)
-    inputs: Callable[[np.random.Generator], Dict[str, np.ndarray]]
-    ops: Tuple[str, ...]  # op types the frozen graph must contain (checks the test itself)
-    opset21: bool = False  # also convert at opset 21
-    opsets: Optional[Tuple[int, ...]] = None  # instead of 13/17(/21): ops that need a newer opset
-    dynamic: Dict[str, Sequence[Optional[int]]] = dataclasses.field(default_factory=dict)
-    atol: float = 1e-5
-    rtol: float = 1e-4
-
-    def arrays(self):
-        return self.inputs(rng_for(f"op:{self.name}"))
-
-
 CASES = []
 
 
 def case(name, fn, inputs, ops=None, **kw):
     CASES.append(Case(name, fn, inputs, tuple(ops or (name.split("_")[0],)), **kw))
-
-
-def normal(*shape):
-    return lambda r: r.standard_normal(shape).astype(F32)
-
-
-def pos(*shape, lo=0.5, hi=2.0):
-    return lambda r: r.uniform(lo, hi, shape).astype(F32)
-
-
-def ints(*shape, lo=-5, hi=6, dtype=np.int32):
-    return lambda r: r.integers(lo, hi, shape).astype(dtype)
-
-
-def bools(*shape):
-    return lambda r: r.integers(0, 2, shape).astype(np.bool_)
-
-
-def named(**gens):
-    return lambda r: {k: g(r) for k, g in gens.items()}
-
-
-def nonzero(*shape):
-    return lambda r: (r.uniform(0.5, 2.0, shape) * r.choice([-1.0, 1.0], shape)).astype(F32)
-
-
-def ties(*shape):
-    """Small integer-valued floats: comparisons meet equal elements."""
-    return lambda r: r.integers(-2, 3, shape).astype(F32)
 
 
 # ---------------------------------------------------------------- elementwise binary
@@ -444,48 +395,17 @@ case("NonMaxSuppressionV5", lambda b, s: tf.raw_ops.NonMaxSuppressionV5(
 CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
 
-def _opsets(c):
-    return c.opsets or ((13, 17, 21) if c.opset21 else (13, 17))
-
-
-PARAMS = [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in CASES for o in _opsets(c)]
-
-
-@pytest.fixture(scope="module")
-def frozen_case(frozen_cache):
-    def get(name):
-        c = CASE_BY_NAME[name]
-
-        def build(path):
-            arrays = c.arrays()
-            specs = [
-                tf.TensorSpec(c.dynamic.get(k, v.shape), tf.as_dtype(v.dtype), name=k) for k, v in arrays.items()
-            ]
-            return freeze(tf.function(c.fn), specs, path)
-
-        return frozen_cache.get(f"op_{name}", build)
-
-    return get
+PARAMS = case_params(CASES)
 
 
 @pytest.mark.parametrize("name", list(CASE_BY_NAME))
-def test_case_freezes_to_op(name, frozen_case):
+def test_case_freezes_to_op(name, frozen_cache):
     """Sanity check of the test itself: the frozen graph holds the op type under test."""
-    frozen = frozen_case(name)
-    for op in CASE_BY_NAME[name].ops:
-        assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"
+    c = CASE_BY_NAME[name]
+    check_case_ops(c, freeze_case(frozen_cache, c))
 
 
 @pytest.mark.parametrize("name,opset", PARAMS)
-def test_op(name, opset, frozen_case, convert_ok, tmp_path):
+def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
     c = CASE_BY_NAME[name]
-    frozen = frozen_case(name)
-    arrays = c.arrays()
-    expected = frozen.tf_outputs(*arrays.values())
-    out = tmp_path / f"{name}.onnx"
-    convert_ok(frozen.path, out, "--opset", opset, "--outputs", ",".join(frozen.outputs))
-    feeds = dict(zip(frozen.inputs, arrays.values()))
-    got = run_onnx(out, feeds)
-    assert set(frozen.outputs) <= set(got), f"ONNX outputs {list(got)} lack some of {frozen.outputs}"
-    for i, (tname, exp) in enumerate(zip(frozen.outputs, expected)):
-        assert_close(got[tname], exp, atol=c.atol, rtol=c.rtol, what=f"output {i} ({tname})")
+    check_case(c, freeze_case(frozen_cache, c), opset, convert_ok, tmp_path)
