@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from oracle_lib import (Case, bools, case_params, check_case, check_case_ops, freeze_case, get_tf,
-                        ints, named, nonzero, normal, pos, ties)
+                        ints, named, nonzero, normal, pos, rng_for, ties)
 
 tf = get_tf()
 
