@@ -26,6 +26,7 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"sparse", RegisterSparseOps},
       {"string", RegisterStringOps},
       {"ragged", RegisterRaggedOps},
+      {"lookup", RegisterLookupOps},
   };
   return kFamilies;
 }

@@ -104,6 +104,7 @@ void RegisterSelectionOps(HandlerRegistry& r);    // Unique, Bucketize, NonMaxSu
 void RegisterSparseOps(HandlerRegistry& r);       // SparseToDense, DynamicPartition/Stitch, Bincount
 void RegisterStringOps(HandlerRegistry& r);       // StringLower/Upper, StringToNumber, StringJoin
 void RegisterRaggedOps(HandlerRegistry& r);       // RaggedRange/Gather, RaggedTensorToTensor/Sparse
+void RegisterLookupOps(HandlerRegistry& r);       // HashTableV2, LookupTableFind/SizeV2
 
 // Every family above, in registration order.
 absl::Span<const HandlerFamily> HandlerFamilies();

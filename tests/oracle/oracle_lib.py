@@ -382,6 +382,26 @@ def freeze_case(frozen_cache, c: Case) -> Frozen:
     return frozen_cache.get(f"op_{c.name}", build)
 
 
+def case_tests(cases):
+    """The two test functions of a module of cases (assign them to test_* names there):
+    the frozen graph holds the op types under test, and the case converts and matches TF at
+    each of its opsets. Uses the conftest fixtures frozen_cache and convert_ok."""
+    by_name = {c.name: c for c in cases}
+    assert len(by_name) == len(cases), "duplicate case names"
+
+    @pytest.mark.parametrize("name", list(by_name))
+    def test_case_freezes_to_op(name, frozen_cache):
+        c = by_name[name]
+        check_case_ops(c, freeze_case(frozen_cache, c))
+
+    @pytest.mark.parametrize("name,opset", case_params(cases))
+    def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
+        c = by_name[name]
+        check_case(c, freeze_case(frozen_cache, c), opset, convert_ok, tmp_path)
+
+    return test_case_freezes_to_op, test_op
+
+
 def check_case_ops(c: Case, frozen: Frozen) -> None:
     for op in c.ops:
         assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"

@@ -6,10 +6,8 @@ Each case is its own test (id = op name + variant), so a failure names the handl
 """
 
 import numpy as np
-import pytest
 
-from oracle_lib import (Case, bools, case_params, check_case, check_case_ops, freeze_case, get_tf,
-                        ints, named, nonzero, normal, pos, rng_for, ties)
+from oracle_lib import Case, bools, case_tests, get_tf, ints, named, nonzero, normal, pos, rng_for, ties
 
 tf = get_tf()
 
@@ -392,20 +390,4 @@ case("NonMaxSuppressionV5", lambda b, s: tf.raw_ops.NonMaxSuppressionV5(
     soft_nms_sigma=0.0, pad_to_max_output_size=True), NMS_IN)
 
 
-CASE_BY_NAME = {c.name: c for c in CASES}
-assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
-
-PARAMS = case_params(CASES)
-
-
-@pytest.mark.parametrize("name", list(CASE_BY_NAME))
-def test_case_freezes_to_op(name, frozen_cache):
-    """Sanity check of the test itself: the frozen graph holds the op type under test."""
-    c = CASE_BY_NAME[name]
-    check_case_ops(c, freeze_case(frozen_cache, c))
-
-
-@pytest.mark.parametrize("name,opset", PARAMS)
-def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
-    c = CASE_BY_NAME[name]
-    check_case(c, freeze_case(frozen_cache, c), opset, convert_ok, tmp_path)
+test_case_freezes_to_op, test_op = case_tests(CASES)

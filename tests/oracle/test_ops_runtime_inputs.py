@@ -5,10 +5,8 @@ Conv*BackpropInput input_sizes, and GatherV2 with batch_dims below axis. Each co
 """
 
 import numpy as np
-import pytest
 
-from oracle_lib import (Case, case_params, check_case, check_case_ops, fixed, freeze_case, get_tf,
-                        ints, named, normal)
+from oracle_lib import Case, case_tests, fixed, get_tf, ints, named, normal
 
 tf = get_tf()
 raw = tf.raw_ops
@@ -112,17 +110,4 @@ case("Conv3DBackpropInputV2_same",
      atol=1e-4)
 
 
-CASE_BY_NAME = {c.name: c for c in CASES}
-assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
-
-
-@pytest.mark.parametrize("name", list(CASE_BY_NAME))
-def test_case_freezes_to_op(name, frozen_cache):
-    c = CASE_BY_NAME[name]
-    check_case_ops(c, freeze_case(frozen_cache, c))
-
-
-@pytest.mark.parametrize("name,opset", case_params(CASES))
-def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
-    c = CASE_BY_NAME[name]
-    check_case(c, freeze_case(frozen_cache, c), opset, convert_ok, tmp_path)
+test_case_freezes_to_op, test_op = case_tests(CASES)

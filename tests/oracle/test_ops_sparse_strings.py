@@ -6,8 +6,7 @@ concat/regex at 20), checked with the PyPI onnx checker, run in ONNX Runtime, co
 import numpy as np
 import pytest
 
-from oracle_lib import (Case, case_params, check_case, check_case_ops, fixed, freeze_case, get_tf,
-                        ints, named, normal)
+from oracle_lib import Case, case_tests, fixed, get_tf, ints, named, normal
 
 tf = get_tf()
 raw = tf.raw_ops
@@ -113,20 +112,7 @@ case("Equal_string", lambda a, b: raw.Equal(x=a, y=b), named(a=strings(b"a", b"b
      ["Equal"], first=19)
 
 
-CASE_BY_NAME = {c.name: c for c in CASES}
-assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
-
-
-@pytest.mark.parametrize("name", list(CASE_BY_NAME))
-def test_case_freezes_to_op(name, frozen_cache):
-    c = CASE_BY_NAME[name]
-    check_case_ops(c, freeze_case(frozen_cache, c))
-
-
-@pytest.mark.parametrize("name,opset", case_params(CASES))
-def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
-    c = CASE_BY_NAME[name]
-    check_case(c, freeze_case(frozen_cache, c), opset, convert_ok, tmp_path)
+test_case_freezes_to_op, test_op = case_tests(CASES)
 
 
 # ---------------------------------------------------------------- ragged (values + row splits)
@@ -165,3 +151,55 @@ case("SparseReshape", lambda i, s, n: tuple(raw.SparseReshape(input_indices=i, i
 case("SparseReshape_up_rank", lambda i, s, n: tuple(raw.SparseReshape(input_indices=i, input_shape=s, new_shape=n)),
      named(i=fixed([[0, 5], [2, 1]], np.int64), s=fixed([3, 6], np.int64),
            n=fixed([3, 2, 3], np.int64)), ["SparseReshape"])
+
+
+# ---------------------------------------------------------------- lookup tables (TF1-style graph)
+TABLES = {
+    "str_to_int64": ([b"the", b"cat", b"sat", b""], np.array([3, 1, 4, 1], np.int64), -1,
+                     np.array([b"cat", b"dog", b"", b"the", b"sat"])),
+    "int64_to_str": (np.array([10, -2, 7], np.int64), [b"ten", b"minus two", b"seven"], "?",
+                     np.array([[7, 10], [0, -2]], np.int64)),
+    "str_to_float": ([b"a", b"b"], np.array([0.5, -1.25], np.float32), 9.0,
+                     np.array([b"b", b"c", b"a"])),
+}
+
+
+@pytest.fixture(scope="module")
+def lookup_graphs(tmp_path_factory):
+    """{name: (graphdef path, feed, expected outputs)} built and run with TF1 sessions."""
+    out = {}
+    directory = tmp_path_factory.mktemp("lookup")
+    for name, (keys, values, default, feed) in TABLES.items():
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.compat.v1.placeholder(tf.as_dtype(feed.dtype), [None] * feed.ndim, name="x")
+            table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(tf.constant(keys), tf.constant(values)), default)
+            tf.identity(table.lookup(x), name="y")
+            tf.identity(table.size(), name="n")
+            with tf.compat.v1.Session(graph=g) as sess:
+                sess.run(tf.compat.v1.tables_initializer())
+                expected = sess.run(["y:0", "n:0"], {"x:0": feed})
+        path = directory / f"{name}.pb"
+        path.write_bytes(g.as_graph_def().SerializeToString())
+        assert {"HashTableV2", "LookupTableFindV2", "LookupTableSizeV2"} <= {
+            n.op for n in g.as_graph_def().node}
+        out[name] = (path, feed, expected)
+    return out
+
+
+@pytest.mark.parametrize("opset", (13, 17, 21))
+@pytest.mark.parametrize("name", list(TABLES))
+def test_lookup_table(name, opset, lookup_graphs, convert_ok, tmp_path):
+    from oracle_lib import _ort_value, assert_close, run_onnx
+
+    path, feed, (y, n) = lookup_graphs[name]
+    out = tmp_path / "t.onnx"
+    model = convert_ok(path, out, "--opset", opset, "--outputs", "y:0,n:0")
+    assert any(n_.op_type == "LabelEncoder" and n_.domain == "ai.onnx.ml" for n_ in model.graph.node)
+    got = run_onnx(out, {"x:0": _ort_value(feed)})
+    if y.dtype.kind in "OS":
+        assert_close(got["y:0"].astype(object), _ort_value(y), check_dtype=False, what="y")
+    else:
+        assert_close(got["y:0"], y, what="y")
+    assert_close(got["n:0"], n, what="size")
