@@ -36,6 +36,10 @@ std::string FlattenLeading(NodeContext& ctx, const std::string& x, int lead) {
   return ctx.AddNode("Reshape", {x, shape});
 }
 
+std::string ElementGather(NodeContext& ctx, const std::string& x, const std::string& at) {
+  return ctx.AddNode("Gather", {x, at}, {Attribute::Int("axis", 0)});
+}
+
 std::string Flat(NodeContext& ctx, const std::string& x) {
   return ctx.AddNode("Reshape", {x, ctx.ConstInt64s({-1}, "flat")});
 }
@@ -191,11 +195,68 @@ absl::Status ConvertSparseReshape(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// SparseFillEmptyRows(indices [N, R], values [N], dense_shape [R], default):
+// TF's output lists the rows in order, each row's entries in input order and
+// one (row, 0, ...) entry holding `default` per empty row. An input entry
+// lands at its row's offset (exclusive cumsum of the row sizes, an empty row
+// counting 1) plus its rank among the row's earlier entries.
+absl::Status ConvertSparseFillEmptyRows(NodeContext& ctx) {
+  const Attribute axis0 = Attribute::Int("axis", 0);
+  const std::string indices = ctx.input(0);
+  const std::string rows = ctx.AddNode(
+      "Reshape", {ctx.AddNode("Slice", {indices, ctx.ConstInt64s({0}, "zero"),
+                                        ctx.ConstInt64s({1}, "one"), ctx.ConstInt64s({1}, "axes")}),
+                  ctx.ConstInt64s({-1}, "flat")});
+  const std::string num_rows = ElementAt(ctx, ctx.input(2), 0);
+  const std::string zero = ctx.AddConst(ir::Tensor::Scalar<int64_t>(0), "zero");
+  const std::string one = ctx.AddConst(ir::Tensor::Scalar<int64_t>(1), "one");
+  const std::string row_ids = ctx.AddNode("Range", {zero, num_rows, one});
+  const std::string hits = ctx.Cast(
+      ctx.AddNode("Equal", {ctx.Unsqueeze(rows, {1}), ctx.Unsqueeze(row_ids, {0})}),
+      DataType::kInt64);  // [N, D]
+  const std::string counts = ctx.Reduce("ReduceSum", hits, {0}, false);
+  const std::string empty = ctx.AddNode("Equal", {counts, ctx.ConstInt64s({0}, "zero")});
+  const std::string sizes = ctx.AddNode("Add", {counts, ctx.Cast(empty, DataType::kInt64)});
+  const std::string offsets = ctx.AddNode("CumSum", {sizes, zero}, {Attribute::Int("exclusive", 1)});
+  const std::string earlier = ctx.Reduce(
+      "ReduceSum",
+      ctx.AddNode("Mul", {ctx.AddNode("CumSum", {hits, zero}, {Attribute::Int("exclusive", 1)}), hits}),
+      {1}, false);
+  const std::string moved = ctx.AddNode("Add", {ElementGather(ctx, offsets, rows), earlier});
+  const std::string empty_rows =
+      ctx.AddNode("Reshape", {ctx.AddNode("NonZero", {empty}), ctx.ConstInt64s({-1}, "flat")});
+  const std::string num_empty = ctx.AddNode("Shape", {empty_rows});
+  // (row, 0, ..., 0) for each empty row.
+  const std::string rank = ctx.AddNode("Shape", {ctx.input(2)});
+  const std::string zeros = ctx.AddNode(
+      "ConstantOfShape",
+      {ctx.AddNode("Concat", {num_empty, ctx.AddNode("Sub", {rank, ctx.ConstInt64s({1}, "one")})},
+                   {axis0})},
+      {Attribute::TensorValue("value", ir::Tensor::FromVector<int64_t>({1}, {0}))});
+  const std::string filler = ctx.AddNode(
+      "Concat", {ctx.Unsqueeze(empty_rows, {1}), zeros}, {Attribute::Int("axis", 1)});
+  const std::string at = ctx.Unsqueeze(
+      ctx.AddNode("Concat", {moved, ElementGather(ctx, offsets, empty_rows)}, {axis0}), {1});
+  const std::string all_indices = ctx.AddNode("Concat", {indices, filler}, {axis0});
+  const std::string all_values = ctx.AddNode(
+      "Concat", {ctx.input(1), ctx.AddNode("Expand", {ctx.input(3), num_empty})}, {axis0});
+  const std::string total = ctx.AddNode("Shape", {all_values});
+  const std::string index_base = ctx.AddNode(
+      "ConstantOfShape", {ctx.AddNode("Concat", {total, rank}, {axis0})},
+      {Attribute::TensorValue("value", ir::Tensor::FromVector<int64_t>({1}, {0}))});
+  ctx.SetOutput(0, ctx.AddNode("ScatterND", {index_base, at, all_indices}));
+  ctx.SetOutput(1, ctx.AddNode("ScatterND", {all_values, at, all_values}));
+  ctx.SetOutput(2, empty);
+  ctx.SetOutput(3, moved);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterSparseOps(HandlerRegistry& r) {
   r.Register({"SparseToDense"}, kMinOpset, Inputs(4), ConvertSparseToDense);
   r.Register({"SparseReshape"}, kMinOpset, Inputs(3), ConvertSparseReshape);
+  r.Register({"SparseFillEmptyRows"}, kMinOpset, Inputs(4), ConvertSparseFillEmptyRows);
   r.Register({"DynamicPartition"}, kMinOpset, Inputs(2), ConvertDynamicPartition);
   r.Register({"DynamicStitch", "ParallelDynamicStitch"}, kMinOpset, InputsAtLeast(2),
              ConvertDynamicStitch);

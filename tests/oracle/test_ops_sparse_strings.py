@@ -111,8 +111,14 @@ case("Equal_string", lambda a, b: raw.Equal(x=a, y=b), named(a=strings(b"a", b"b
                                                              b=strings(b"a", b"c", b"")),
      ["Equal"], first=19)
 
-
-test_case_freezes_to_op, test_op = case_tests(CASES)
+case("SparseFillEmptyRows",
+     lambda i, v, s, d: tuple(raw.SparseFillEmptyRows(indices=i, values=v, dense_shape=s, default_value=d)),
+     named(i=fixed([[1, 0], [1, 2], [3, 1], [1, 1], [5, 0]], np.int64), v=normal(5),
+           s=fixed([7, 3], np.int64), d=fixed(-1.0, F32)), ["SparseFillEmptyRows"])
+case("SparseFillEmptyRows_int32_3d_none_empty",
+     lambda i, v, s, d: tuple(raw.SparseFillEmptyRows(indices=i, values=v, dense_shape=s, default_value=d)),
+     named(i=fixed([[0, 1, 1], [1, 0, 0]], np.int64), v=ints(2), s=fixed([2, 2, 2], np.int64),
+           d=fixed(9)), ["SparseFillEmptyRows"])
 
 
 # ---------------------------------------------------------------- ragged (values + row splits)
@@ -140,7 +146,11 @@ case("RaggedTensorToTensor_inner_int32", lambda v, s: _rt(v, s).to_tensor(),
      named(v=ints(5, 2), s=fixed([0, 3, 3, 5], np.int64)), ["RaggedTensorToTensor"])
 case("RaggedTensorToTensor_width", lambda v, s: _rt(v, s).to_tensor(shape=[None, 3]), RAGGED,
      ["RaggedTensorToTensor"])
-case("RaggedTensorToSparse", lambda v, s: tuple(_rt(v, s).to_sparse()), RAGGED,
+def _sparse_parts(sp):
+    return sp.indices, sp.values, sp.dense_shape
+
+
+case("RaggedTensorToSparse", lambda v, s: _sparse_parts(_rt(v, s).to_sparse()), RAGGED,
      ["RaggedTensorToSparse"])
 
 
@@ -151,6 +161,9 @@ case("SparseReshape", lambda i, s, n: tuple(raw.SparseReshape(input_indices=i, i
 case("SparseReshape_up_rank", lambda i, s, n: tuple(raw.SparseReshape(input_indices=i, input_shape=s, new_shape=n)),
      named(i=fixed([[0, 5], [2, 1]], np.int64), s=fixed([3, 6], np.int64),
            n=fixed([3, 2, 3], np.int64)), ["SparseReshape"])
+
+
+test_case_freezes_to_op, test_op = case_tests(CASES)
 
 
 # ---------------------------------------------------------------- lookup tables (TF1-style graph)
