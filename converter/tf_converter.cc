@@ -173,6 +173,9 @@ class Converter {
     for (const std::string& op : stats.custom_ops) {
       model.opset_imports[options_.custom_ops.at(op)] = 1;
     }
+    for (const auto& node : model.graph.nodes) {  // LabelEncoder (lookup tables)
+      if (node->domain == "ai.onnx.ml") model.opset_imports["ai.onnx.ml"] = 2;
+    }
     model.ir_version = ir::IrVersionForOpset(options_.opset);
     model.graph.name = "tf2onnx";
     if (!options_.source.empty()) model.metadata["source"] = options_.source;
@@ -351,6 +354,7 @@ class Converter {
                                     "data input"));
     RETURN_IF_ERROR(CheckComplexUse(node));
     NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
+    ctx.set_graph_def(&graph_def_);
     RETURN_IF_ERROR(handler->fn(ctx));
     ApplyShapeHints(node);
     return absl::OkStatus();

@@ -33,6 +33,27 @@ absl::StatusOr<int64_t> ConstScalarInt(const NodeContext& ctx, int i, const char
   return (*values)[0];
 }
 
+std::string ElementAt(NodeContext& ctx, const std::string& vec, int64_t index) {
+  return ctx.AddNode("Gather", {vec, ctx.AddConst(ir::Tensor::Scalar<int64_t>(index), "index")},
+                     {ir::Attribute::Int("axis", 0)});
+}
+
+std::string RuntimeDim(NodeContext& ctx, const std::string& x, int64_t axis) {
+  return ElementAt(ctx, ctx.AddNode("Shape", {x}), axis);
+}
+
+std::string RowMajorStrides(NodeContext& ctx, const std::string& shape, int rank) {
+  std::vector<std::string> strides(rank);
+  strides[rank - 1] = ctx.ConstInt64s({1}, "stride");
+  for (int k = rank - 2; k >= 0; --k) {
+    const std::string next_dim = ctx.AddNode(
+        "Slice", {shape, ctx.ConstInt64s({k + 1}, "starts"), ctx.ConstInt64s({k + 2}, "ends")});
+    strides[k] = ctx.AddNode("Mul", {strides[k + 1], next_dim});
+  }
+  return rank == 1 ? strides[0]
+                   : ctx.AddNode("Concat", strides, {ir::Attribute::Int("axis", 0)});
+}
+
 absl::StatusOr<int64_t> NormalizeAxis(const NodeContext& ctx, int64_t axis, int rank) {
   if (axis < -rank || axis >= rank) {
     return ctx.Error(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
@@ -50,6 +71,19 @@ void RecordType(NodeContext& ctx, const std::string& value, DataType dtype,
     for (int64_t d : *dims) shape.push_back(ir::Dim{d >= 0 ? d : -1, ""});
     type.shape = std::move(shape);
   }
+  ctx.SetType(value, std::move(type));
+}
+
+void EnsureType(NodeContext& ctx, const std::string& value, DataType dtype,
+                const std::optional<std::vector<int64_t>>& dims) {
+  const ir::ValueType known = ctx.TypeOf(value);
+  if (known.rank().has_value() && known.dtype != DataType::kUndefined) return;
+  if (dtype == DataType::kUndefined || !dims) return;
+  ir::ValueType type;
+  type.dtype = dtype;
+  std::vector<ir::Dim> shape;
+  for (int64_t d : *dims) shape.push_back(ir::Dim{d >= 0 ? d : -1, ""});
+  type.shape = std::move(shape);
   ctx.SetType(value, std::move(type));
 }
 

@@ -26,6 +26,16 @@ std::string Int64Input(NodeContext& ctx, int i);
 // A constant scalar input as one integer (TF axes arrive as 0-D or 1-element 1-D).
 absl::StatusOr<int64_t> ConstScalarInt(const NodeContext& ctx, int i, const char* what);
 
+// Element `index` of the 1-D value `vec`, as a scalar (Gather at a constant index).
+std::string ElementAt(NodeContext& ctx, const std::string& vec, int64_t index);
+
+// Dim `axis` of `x` at run time, an int64 scalar.
+std::string RuntimeDim(NodeContext& ctx, const std::string& x, int64_t axis);
+
+// The row-major strides ([rank] int64: stride[k] = prod(shape[k+1:])) of a
+// 1-D int64 `shape` of static length `rank` >= 1.
+std::string RowMajorStrides(NodeContext& ctx, const std::string& shape, int rank);
+
 // Normalizes `axis` into [0, rank); an error if out of range.
 absl::StatusOr<int64_t> NormalizeAxis(const NodeContext& ctx, int64_t axis, int rank);
 
@@ -33,6 +43,12 @@ absl::StatusOr<int64_t> NormalizeAxis(const NodeContext& ctx, int64_t axis, int 
 // schemas up to opset 17; Split, Pad and Resize changed after it), so later
 // handlers still see its dtype and rank.
 void RecordType(NodeContext& ctx, const std::string& value, ir::DataType dtype,
+                const std::optional<std::vector<int64_t>>& dims);
+
+// Records a type for `value` when inference left its rank unknown (an
+// output shaped by run-time values: Unsqueeze of computed axes, a gather
+// standing in for a Transpose), at any opset.
+void EnsureType(NodeContext& ctx, const std::string& value, ir::DataType dtype,
                 const std::optional<std::vector<int64_t>>& dims);
 
 // Types ConstantOfShape can fill (bfloat16 joined at opset 20; never strings).

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "converter/emit/padding.h"
+#include "converter/handlers/array_util.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "ir/graph.h"
@@ -265,6 +266,80 @@ absl::Status ConvertConv(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// ConvBackpropInput with input_sizes computed at run time: the full
+// ConvTranspose (no pads) of length stride*(out-1) + k, zero-extended at the
+// end where TF's result is longer (rows no window reaches), then sliced to
+// [before, before + size) with TF's leading pad `before` computed at run time.
+absl::Status ConvBackpropInputRuntimeSizes(NodeContext& ctx, const ConvAttrs& conv) {
+  const int rank = conv.layout.rank;
+  const int n = conv.layout.num_spatial();
+  auto fdims = StaticDims(ctx, 1);
+  if (!fdims || static_cast<int>(fdims->size()) != rank) {
+    return ctx.Unsupported("a filter of unknown shape");
+  }
+  std::vector<int64_t> kernel(fdims->begin(), fdims->begin() + n);
+  if (!AllKnown(kernel)) return ctx.Unsupported("a filter of unknown spatial size");
+  auto sizes_dims = ctx.input_dims(0);
+  if (!sizes_dims || sizes_dims->size() != 1 || ((*sizes_dims)[0] != rank && (*sizes_dims)[0] != n)) {
+    return ctx.Unsupported("input_sizes computed at run time, of unknown length");
+  }
+  std::vector<int64_t> tf_spatial, eff_kernel, onnx_spatial;
+  for (int s = 0; s < n; ++s) {
+    tf_spatial.push_back(conv.layout.spatial_axis(s));
+    eff_kernel.push_back((kernel[s] - 1) * conv.dilations[s] + 1);
+    onnx_spatial.push_back(2 + s);
+  }
+  std::string sizes = ctx.Cast(ctx.input(0), ir::DataType::kInt64);
+  if ((*sizes_dims)[0] == rank) {
+    sizes = ctx.AddNode("Gather", {sizes, ctx.ConstInt64s(tf_spatial, "spatial")},
+                        {Attribute::Int("axis", 0)});
+  }
+  const std::string padding = ctx.attr_string("padding", "");
+  std::string before;
+  if (padding == "SAME") {  // total = max((out-1)*stride + k - size, 0), before = total/2
+    const std::string out = ctx.AddNode(
+        "Gather", {ctx.AddNode("Shape", {ctx.input(2)}), ctx.ConstInt64s(tf_spatial, "spatial")},
+        {Attribute::Int("axis", 0)});
+    std::string span = ctx.AddNode(
+        "Mul", {ctx.AddNode("Sub", {out, ctx.ConstInt64s({1}, "one")}),
+                ctx.ConstInt64s(conv.strides, "strides")});
+    span = ctx.AddNode("Add", {span, ctx.ConstInt64s(eff_kernel, "kernel")});
+    const std::string total = ctx.AddNode(
+        "Max", {ctx.AddNode("Sub", {span, sizes}), ctx.ConstInt64s({0}, "zero")});
+    before = ctx.AddNode("Div", {total, ctx.ConstInt64s({2}, "two")});
+  } else if (padding == "VALID") {
+    before = ctx.ConstInt64s(std::vector<int64_t>(n, 0), "before");
+  } else if (padding == "EXPLICIT") {
+    ASSIGN_OR_RETURN(const auto pairs, ExplicitPads(ctx, conv.layout));
+    std::vector<int64_t> firsts;
+    for (const auto& p : pairs) firsts.push_back(p.first);
+    before = ctx.ConstInt64s(firsts, "before");
+  } else {
+    return ctx.Unsupported(absl::StrCat("padding '", padding, "'"));
+  }
+  ASSIGN_OR_RETURN(const std::string weight, OnnxFilter(ctx, 1, rank));
+  const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(2));
+  std::string y = ctx.AddNode(
+      "ConvTranspose", {x, weight},
+      {Attribute::Ints("kernel_shape", kernel), Attribute::Ints("strides", conv.strides),
+       Attribute::Ints("dilations", conv.dilations),
+       Attribute::Ints("pads", std::vector<int64_t>(2 * n, 0))});
+  const std::string end = ctx.AddNode("Add", {before, sizes});
+  const std::string full = ctx.AddNode(
+      "Gather", {ctx.AddNode("Shape", {y}), ctx.ConstInt64s(onnx_spatial, "spatial")},
+      {Attribute::Int("axis", 0)});
+  const std::string extra =
+      ctx.AddNode("Max", {ctx.AddNode("Sub", {end, full}), ctx.ConstInt64s({0}, "zero")});
+  const std::string pads = ctx.AddNode(
+      "Concat", {ctx.ConstInt64s(std::vector<int64_t>(rank + 2, 0), "pads_head"), extra},
+      {Attribute::Int("axis", 0)});
+  y = ctx.AddNode("Pad", {y, pads});
+  y = ctx.AddNode("Slice", {y, before, end, ctx.ConstInt64s(onnx_spatial, "axes")});
+  EnsureType(ctx, y, ctx.input_dtype(2), std::vector<int64_t>(rank, -1));
+  ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
+  return absl::OkStatus();
+}
+
 // Conv2DBackpropInput / Conv3DBackpropInputV2: the gradient of a conv wrt its
 // input is a ConvTranspose. The result size comes from the constant
 // input_sizes; ONNX's pads and output_padding are chosen to produce exactly it.
@@ -273,7 +348,7 @@ absl::Status ConvertConvBackpropInput(NodeContext& ctx) {
   const int rank = conv.layout.rank;
   const int n = conv.layout.num_spatial();
 
-  if (ctx.const_input(0) == nullptr) return ctx.Unsupported("non-constant input_sizes");
+  if (ctx.const_input(0) == nullptr) return ConvBackpropInputRuntimeSizes(ctx, conv);
   auto sizes = ctx.const_ints(0);
   if (!sizes.ok()) return sizes.status();
   // input_sizes is the full result shape, or (TF >= 2.3) its spatial dims only.

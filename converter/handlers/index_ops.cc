@@ -36,13 +36,36 @@ absl::Status EmitGather(NodeContext& ctx, int64_t axis, int64_t batch_dims) {
     if (!params_rank) return ctx.Unsupported("negative axis with params of unknown rank");
     axis += *params_rank;
   }
-  if (axis != batch_dims) {
-    return ctx.Unsupported(
-        absl::StrCat("batch_dims ", batch_dims, " with axis ", axis, " (only axis == batch_dims)"));
+  if (axis < batch_dims) {
+    return ctx.Error(absl::StrCat("axis ", axis, " is below batch_dims ", batch_dims));
   }
   std::string tuples = ctx.Unsqueeze(Int64Input(ctx, 1), {-1});
-  ctx.SetOutput(0, ctx.AddNode("GatherND", {ctx.input(0), tuples},
-                               {Attribute::Int("batch_dims", batch_dims)}));
+  if (axis == batch_dims) {
+    ctx.SetOutput(0, ctx.AddNode("GatherND", {ctx.input(0), tuples},
+                                 {Attribute::Int("batch_dims", batch_dims)}));
+    return absl::OkStatus();
+  }
+  // axis > batch_dims: params [B, P, A, Q] -> [B, A, Q, P] puts the gather
+  // axis right after the batch dims; GatherND then yields [B, I, Q, P],
+  // transposed back to TF's [B, P, I, Q]. Needs both ranks.
+  std::optional<int> p_rank = ctx.input_rank(0), i_rank = ctx.input_rank(1);
+  if (!p_rank || !i_rank) {
+    return ctx.Unsupported("batch_dims below axis with params or indices of unknown rank");
+  }
+  const int64_t b = batch_dims, p = *p_rank, r = *i_rank;
+  std::vector<int64_t> in_perm, out_perm;
+  for (int64_t k = 0; k < b; ++k) in_perm.push_back(k);
+  for (int64_t k = axis; k < p; ++k) in_perm.push_back(k);
+  for (int64_t k = b; k < axis; ++k) in_perm.push_back(k);
+  const int64_t n_p = axis - b, n_i = r - b, n_q = p - axis - 1;
+  for (int64_t k = 0; k < b; ++k) out_perm.push_back(k);
+  for (int64_t k = 0; k < n_p; ++k) out_perm.push_back(b + n_i + n_q + k);
+  for (int64_t k = 0; k < n_i; ++k) out_perm.push_back(b + k);
+  for (int64_t k = 0; k < n_q; ++k) out_perm.push_back(b + n_i + k);
+  std::string gathered =
+      ctx.AddNode("GatherND", {ctx.Transpose(ctx.input(0), in_perm), tuples},
+                  {Attribute::Int("batch_dims", batch_dims)});
+  ctx.SetOutput(0, ctx.Transpose(gathered, out_perm));
   return absl::OkStatus();
 }
 

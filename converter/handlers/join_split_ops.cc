@@ -170,9 +170,37 @@ absl::Status ConvertSplit(NodeContext& ctx) {  // axis, value; num_split
   return absl::OkStatus();
 }
 
+// SplitV with size_splits computed at run time: the piece count is the
+// num_split attribute; a -1 size becomes dim - (sum of the sizes + 1), i.e.
+// the rest of the axis (Where leaves the other sizes as they are).
+absl::Status SplitVRuntimeSizes(NodeContext& ctx, int64_t axis) {
+  const int64_t num = ctx.attr_int("num_split", -1);
+  if (num < 1) return ctx.Error("size_splits computed at run time needs a positive num_split");
+  if (num == 1) {
+    ctx.SetOutputAlias(0, ctx.input(0));
+    return absl::OkStatus();
+  }
+  const std::string sizes = Int64Input(ctx, 1);
+  const std::string total = ctx.Reduce("ReduceSum", sizes, {0}, false);
+  const std::string rest = ctx.AddNode(
+      "Sub", {ctx.AddNode("Sub", {RuntimeDim(ctx, ctx.input(0), axis), total}),
+              ctx.AddConst(ir::Tensor::Scalar<int64_t>(1), "one")});
+  const std::string infer = ctx.AddNode(
+      "Equal", {sizes, ctx.AddConst(ir::Tensor::Scalar<int64_t>(-1), "minus_one")});
+  const std::string fixed = ctx.AddNode("Where", {infer, rest, sizes});
+  std::vector<std::string> pieces =
+      SplitSizes(ctx, 0, axis, fixed, static_cast<int>(num), std::vector<int64_t>(num, -1));
+  for (int k = 0; k < num; ++k) {
+    EnsureType(ctx, pieces[k], InputDType(ctx, 0), PieceDims(ctx, 0, axis, -1));
+    ctx.SetOutput(k, pieces[k]);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ConvertSplitV(NodeContext& ctx) {  // value, size_splits, axis
   auto axis = ConstScalarInt(ctx, 2, "split axis");
   if (!axis.ok()) return axis.status();
+  if (ctx.const_input(1) == nullptr) return SplitVRuntimeSizes(ctx, *axis);
   auto sizes = ctx.const_ints(1);
   if (!sizes.ok()) return sizes.status();
   const int num = static_cast<int>(sizes->size());

@@ -117,9 +117,20 @@ const DirectOp* FindDirectOp(const std::string& tf_op) {
   return nullptr;
 }
 
+// ONNX Equal compares strings from opset 19 on.
+absl::Status CheckStringEqual(const NodeContext& ctx) {
+  if (ctx.opset() < 19 && ctx.element_type() == DataType::kString) {
+    return ctx.Unsupported("string comparison before opset 19 (use --opset 19 or later)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ConvertDirect(NodeContext& ctx) {
   const DirectOp* op = FindDirectOp(ctx.op_type());
   if (op == nullptr) return ctx.Error("registered as a direct op but missing from the table");
+  if (ctx.op_type() == "Equal") {
+    RETURN_IF_ERROR(CheckStringEqual(ctx));
+  }
   std::vector<std::string> inputs;
   for (int i = 0; i < op->num_inputs; ++i) inputs.push_back(ctx.input(i));
   ctx.SetOutput(0, ctx.AddNode(op->onnx_op, std::move(inputs)));
@@ -225,6 +236,7 @@ absl::Status ConvertSquaredDifference(NodeContext& ctx) {
 }
 
 absl::Status ConvertNotEqual(NodeContext& ctx) {
+  RETURN_IF_ERROR(CheckStringEqual(ctx));
   std::string equal = ctx.AddNode("Equal", {ctx.input(0), ctx.input(1)});
   ctx.SetOutput(0, ctx.AddNode("Not", {equal}));
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #include "converter/emit/graph_builder.h"
 #include "converter/emit/layout.h"
 #include "converter/emit/op_context.h"
+#include "converter/tf/proto/graph.pb.h"
 #include "converter/tf/proto/node_def.pb.h"
 #include "ir/graph.h"
 
@@ -55,8 +56,15 @@ class NodeContext : public OpContext {
   // Marks TF output `k` as an alias of `value` (no ONNX node, e.g. Identity).
   void SetOutputAlias(int k, const std::string& value) { SetOutput(k, value); }
 
+  // --- the whole graph ---
+  // The GraphDef the node belongs to, for the few ops that read nodes off
+  // their data path (a lookup table's initializer); nullptr if not given.
+  const tf::GraphDef* graph_def() const { return graph_def_; }
+  void set_graph_def(const tf::GraphDef* graph_def) { graph_def_ = graph_def; }
+
  private:
   const tf::NodeDef& node_;
+  const tf::GraphDef* graph_def_ = nullptr;
 };
 
 }  // namespace onnxsmith::converter

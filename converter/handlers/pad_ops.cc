@@ -110,13 +110,47 @@ absl::Status EmitSymmetricPad(NodeContext& ctx, const std::vector<int64_t>& padd
   return absl::OkStatus();
 }
 
+// SYMMETRIC with paddings computed at run time: per axis, a Gather at
+// [before-1 .. 0] ++ [0 .. n-1] ++ [n-1 .. n-after] (Ranges, empty when a
+// padding is 0). Needs the rank.
+absl::Status EmitRuntimeSymmetricPad(NodeContext& ctx) {
+  std::optional<int> rank = ctx.input_rank(0);
+  if (!rank) {
+    if (auto pd = ctx.input_dims(1); pd && !pd->empty() && (*pd)[0] >= 0) {
+      rank = static_cast<int>((*pd)[0]);
+    }
+  }
+  if (!rank) {
+    return ctx.Unsupported("SYMMETRIC MirrorPad with run-time paddings of an input of unknown rank");
+  }
+  const std::string flat = ctx.AddNode("Reshape", {Int64Input(ctx, 1), ctx.ConstInt64s({-1}, "flat")});
+  const std::string zero = ctx.AddConst(ir::Tensor::Scalar<int64_t>(0), "zero");
+  const std::string one = ctx.AddConst(ir::Tensor::Scalar<int64_t>(1), "one");
+  const std::string minus_one = ctx.AddConst(ir::Tensor::Scalar<int64_t>(-1), "minus_one");
+  std::string x = ctx.input(0);
+  for (int axis = 0; axis < *rank; ++axis) {
+    const std::string before = ElementAt(ctx, flat, 2 * axis);
+    const std::string after = ElementAt(ctx, flat, 2 * axis + 1);
+    const std::string n = RuntimeDim(ctx, x, axis);
+    const std::string last = ctx.AddNode("Sub", {n, one});
+    const std::string head =
+        ctx.AddNode("Range", {ctx.AddNode("Sub", {before, one}), minus_one, minus_one});
+    const std::string body = ctx.AddNode("Range", {zero, n, one});
+    const std::string tail =
+        ctx.AddNode("Range", {last, ctx.AddNode("Sub", {last, after}), minus_one});
+    const std::string index =
+        ctx.AddNode("Concat", {head, body, tail}, {Attribute::Int("axis", 0)});
+    x = ctx.AddNode("Gather", {x, index}, {Attribute::Int("axis", axis)});
+  }
+  ctx.SetOutput(0, x);
+  return absl::OkStatus();
+}
+
 absl::Status ConvertMirrorPad(NodeContext& ctx) {
   const std::string mode = ctx.attr_string("mode", "REFLECT");
   if (mode == "REFLECT") return EmitPad(ctx, "reflect");
   if (mode != "SYMMETRIC") return ctx.Error(absl::StrCat("unknown mode '", mode, "'"));
-  if (ctx.const_input(1) == nullptr) {
-    return ctx.Unsupported("SYMMETRIC MirrorPad with paddings computed at run time");
-  }
+  if (ctx.const_input(1) == nullptr) return EmitRuntimeSymmetricPad(ctx);
   auto paddings = ctx.const_ints(1);
   if (!paddings.ok()) return paddings.status();
   if (paddings->size() % 2 != 0) return ctx.Error("paddings must have shape [rank, 2]");

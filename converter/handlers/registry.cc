@@ -35,6 +35,10 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"image_color", RegisterImageColorOps},
       {"image_resample", RegisterImageResampleOps},
       {"signal", RegisterSignalOps},
+      {"sparse", RegisterSparseOps},
+      {"string", RegisterStringOps},
+      {"ragged", RegisterRaggedOps},
+      {"lookup", RegisterLookupOps},
   };
   return kFamilies;
 }

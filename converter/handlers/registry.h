@@ -101,6 +101,10 @@ void RegisterScatterOps(HandlerRegistry& r);      // ScatterNd, TensorScatter*, 
 void RegisterReorderOps(HandlerRegistry& r);      // Roll, ReverseSequence, InvertPermutation, band
 void RegisterRandomOps(HandlerRegistry& r);       // RandomUniform(Int), RandomStandardNormal, Multinomial
 void RegisterSelectionOps(HandlerRegistry& r);    // Unique, Bucketize, NonMaxSuppression*
+void RegisterSparseOps(HandlerRegistry& r);       // SparseToDense, DynamicPartition/Stitch, Bincount
+void RegisterStringOps(HandlerRegistry& r);       // StringLower/Upper, StringToNumber, StringJoin
+void RegisterRaggedOps(HandlerRegistry& r);       // RaggedRange/Gather, RaggedTensorToTensor/Sparse
+void RegisterLookupOps(HandlerRegistry& r);       // HashTableV2, LookupTableFind/SizeV2
 
 // Every family above, in registration order.
 absl::Span<const HandlerFamily> HandlerFamilies();

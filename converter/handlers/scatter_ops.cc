@@ -1,15 +1,19 @@
 // Scatters and segment reductions as ONNX ScatterND: ScatterNd and
-// TensorScatterUpdate/Add/Sub/Max/Min, UnsortedSegmentSum/Prod/Max/Min and
-// SegmentSum/Prod/Max/Min. ScatterND's reduction attribute (add/mul from
-// opset 16, max/min from 18) accumulates duplicate indices as TF does.
+// TensorScatterUpdate/Add/Sub/Max/Min, UnsortedSegmentSum/Prod/Max/Min,
+// SegmentSum/Prod/Max/Min/Mean and SparseSegmentSum/Mean/SqrtN. ScatterND's
+// reduction attribute (add/mul from opset 16, max/min from 18) accumulates
+// duplicate indices as TF does.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "converter/handlers/array_util.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "ir/graph.h"
@@ -93,16 +97,52 @@ absl::Status ConvertTensorScatter(NodeContext& ctx) {
 
 // Segment reductions: data rows scattered by segment id into
 // [num_segments] + data.shape[rank(ids):], starting from the reduction's
-// identity. TF leaves empty max/min segments at the type's lowest/highest
-// value and ignores negative ids of the unsorted ops (ScatterND would wrap
-// them: refused only by TF's own checks upstream, so not handled here).
+// identity. `ids` is int64 of rank `ids_rank`; `count` the 1-element segment
+// count, or "" for sorted ids (the largest id + 1, none when empty). TF drops
+// rows with a negative id (the unsorted ops): they go to an extra segment,
+// sliced off after (ScatterND would count them from the end).
+absl::StatusOr<std::string> SegmentReduce(NodeContext& ctx, const std::string& data,
+                                          const std::string& ids, int ids_rank, std::string count,
+                                          const std::string& reduction, double init,
+                                          DataType t) {
+  const bool drop_negative = !count.empty();
+  if (count.empty()) {
+    const std::string flat = ctx.AddNode("Reshape", {ids, ctx.ConstInt64s({-1}, "flat")});
+    const std::string padded = ctx.AddNode("Concat", {ctx.ConstInt64s({-1}, "none"), flat},
+                                           {Attribute::Int("axis", 0)});
+    count = ctx.AddNode("Add", {ctx.AddNode("ReduceMax", {padded}, {Attribute::Int("keepdims", 1)}),
+                                ctx.ConstInt64s({1}, "one")});
+  }
+  std::string at = ids;
+  std::string rows = count;
+  if (drop_negative) {
+    const std::string negative = ctx.AddNode("Less", {ids, ctx.ConstInt64s({0}, "zero")});
+    at = ctx.AddNode("Where", {negative, count, ids});
+    rows = ctx.AddNode("Add", {count, ctx.ConstInt64s({1}, "one")});
+  }
+  const std::string shape = ctx.AddNode("Shape", {data});
+  const std::string rest = ctx.AddNode(
+      "Slice", {shape, ctx.ConstInt64s({ids_rank}, "from"),
+                ctx.ConstInt64s({std::numeric_limits<int64_t>::max()}, "to")});
+  const std::string out_shape = ctx.AddNode("Concat", {rows, rest}, {Attribute::Int("axis", 0)});
+  ASSIGN_OR_RETURN(const std::string base, Filled(ctx, out_shape, t, init));
+  std::string y = Scatter(ctx, base, ctx.Unsqueeze(at, {ids_rank}), data, reduction);
+  if (drop_negative) {
+    y = ctx.AddNode("Slice", {y, ctx.ConstInt64s({0}, "zero"), count, ctx.ConstInt64s({0}, "axes")});
+    // Inference leaves a Slice to a computed end unranked.
+    if (auto dims = ctx.StaticDims(data)) {
+      EnsureType(ctx, y, t, std::vector<int64_t>(dims->size() - ids_rank + 1, -1));
+    }
+  }
+  return y;
+}
+
 absl::Status ConvertSegment(NodeContext& ctx) {
   const std::string& op = ctx.op_type();
   const bool sorted = op.rfind("Segment", 0) == 0;
   std::string reduction;
   double init = 0;
-  auto t = ValueType(ctx, 0);
-  if (!t.ok()) return t.status();
+  ASSIGN_OR_RETURN(const DataType t, ValueType(ctx, 0));
   if (absl::EndsWith(op, "Sum")) {
     reduction = "add";
   } else if (absl::EndsWith(op, "Prod")) {
@@ -110,40 +150,62 @@ absl::Status ConvertSegment(NodeContext& ctx) {
     init = 1;
   } else if (absl::EndsWith(op, "Max")) {
     reduction = "max";
-    init = Identity(*t, reduction);
+    init = Identity(t, reduction);
   } else {
     reduction = "min";
-    init = Identity(*t, reduction);
+    init = Identity(t, reduction);
   }
   const std::optional<int> ids_rank = ctx.input_rank(1);
   if (!ids_rank.has_value()) return ctx.Error("the rank of segment_ids is unknown");
   const std::string ids = ctx.Cast(ctx.input(1), DataType::kInt64);
-  std::string count;
-  if (sorted) {
-    // Sorted ids: as many segments as the largest id + 1 (none when empty).
-    const std::string flat = ctx.AddNode("Reshape", {ids, ctx.ConstInt64s({-1}, "flat")});
-    const std::string padded = ctx.AddNode("Concat", {ctx.ConstInt64s({-1}, "none"), flat},
-                                           {Attribute::Int("axis", 0)});
-    count = ctx.AddNode("Add", {ctx.AddNode("ReduceMax", {padded}, {Attribute::Int("keepdims", 1)}),
-                                ctx.ConstInt64s({1}, "one")});
-  } else {
-    count = ctx.AddNode("Reshape", {ctx.Cast(ctx.input(2), DataType::kInt64),
-                                    ctx.ConstInt64s({1}, "one")});
-  }
-  const std::string shape = ctx.AddNode("Shape", {ctx.input(0)});
-  const std::string rest = ctx.AddNode(
-      "Slice", {shape, ctx.ConstInt64s({*ids_rank}, "from"),
-                ctx.ConstInt64s({std::numeric_limits<int64_t>::max()}, "to")});
-  const std::string out_shape =
-      ctx.AddNode("Concat", {count, rest}, {Attribute::Int("axis", 0)});
-  auto base = Filled(ctx, out_shape, *t, init);
-  if (!base.ok()) return base.status();
-  std::string y = Scatter(ctx, *base, ctx.Unsqueeze(ids, {*ids_rank}), ctx.input(0), reduction);
+  const std::string count =
+      sorted ? "" : ctx.AddNode("Reshape", {ctx.Cast(ctx.input(2), DataType::kInt64),
+                                            ctx.ConstInt64s({1}, "one")});
+  ASSIGN_OR_RETURN(std::string y,
+                   SegmentReduce(ctx, ctx.input(0), ids, *ids_rank, count, reduction, init, t));
   if (sorted && (reduction == "max" || reduction == "min")) {
     // The sorted ops give 0 for an empty segment: the untouched identity
     // (a real max equal to the lowest value is taken for empty too).
-    const std::string untouched = ctx.AddNode("Equal", {y, ctx.ConstScalar(*t, init, "identity")});
-    y = ctx.AddNode("Where", {untouched, ctx.ConstScalar(*t, 0, "zero"), y});
+    const std::string untouched = ctx.AddNode("Equal", {y, ctx.ConstScalar(t, init, "identity")});
+    y = ctx.AddNode("Where", {untouched, ctx.ConstScalar(t, 0, "zero"), y});
+  }
+  ctx.SetOutput(0, y);
+  return absl::OkStatus();
+}
+
+// SegmentMean, SparseSegmentSum/Mean/SqrtN(+WithNumSegments): the sparse ops
+// gather data rows at `indices` first; Mean and SqrtN divide the sums by the
+// segment sizes (or their square roots), an empty segment giving 0.
+absl::Status ConvertSegmentMeanOrSparse(NodeContext& ctx) {
+  const std::string& op = ctx.op_type();
+  const bool sparse = absl::StartsWith(op, "Sparse");
+  const bool with_num = absl::EndsWith(op, "WithNumSegments");
+  ASSIGN_OR_RETURN(const DataType t, ValueType(ctx, 0));
+  std::string data = ctx.input(0);
+  if (sparse) {
+    data = ctx.AddNode("Gather", {data, ctx.Cast(ctx.input(1), DataType::kInt64)},
+                       {Attribute::Int("axis", 0)});
+  }
+  const std::string ids = ctx.Cast(ctx.input(sparse ? 2 : 1), DataType::kInt64);
+  const std::string count =
+      with_num ? ctx.AddNode("Reshape", {ctx.Cast(ctx.input(3), DataType::kInt64),
+                                         ctx.ConstInt64s({1}, "one")})
+               : "";
+  ASSIGN_OR_RETURN(std::string y, SegmentReduce(ctx, data, ids, 1, count, "add", 0, t));
+  const bool mean = absl::StrContains(op, "Mean"), sqrt_n = absl::StrContains(op, "SqrtN");
+  if (mean || sqrt_n) {
+    const std::optional<int> rank = ctx.input_rank(0);
+    if (!rank) return ctx.Unsupported("data of unknown rank");
+    ASSIGN_OR_RETURN(const std::string ones,
+                     Filled(ctx, ctx.AddNode("Shape", {ids}), t, 1));
+    // The count of a sorted op comes from the same ids: both reductions agree.
+    ASSIGN_OR_RETURN(std::string n, SegmentReduce(ctx, ones, ids, 1, count, "add", 0, t));
+    n = ctx.AddNode("Max", {n, ctx.ConstScalar(t, 1, "one")});
+    if (sqrt_n) n = ctx.AddNode("Sqrt", {n});
+    std::vector<int64_t> trailing;
+    for (int k = 1; k < *rank; ++k) trailing.push_back(k);
+    if (!trailing.empty()) n = ctx.Unsqueeze(n, trailing);
+    y = ctx.AddNode("Div", {y, n});
   }
   ctx.SetOutput(0, y);
   return absl::OkStatus();
@@ -161,6 +223,12 @@ void RegisterScatterOps(HandlerRegistry& r) {
   r.Register({"SegmentSum", "SegmentProd"}, 16, Inputs(2), ConvertSegment);
   r.Register({"UnsortedSegmentMax", "UnsortedSegmentMin"}, 18, Inputs(3), ConvertSegment);
   r.Register({"SegmentMax", "SegmentMin"}, 18, Inputs(2), ConvertSegment);
+  r.Register({"SegmentMean"}, 16, Inputs(2), ConvertSegmentMeanOrSparse);
+  r.Register({"SparseSegmentSum", "SparseSegmentMean", "SparseSegmentSqrtN"}, 16, Inputs(3),
+             ConvertSegmentMeanOrSparse);
+  r.Register({"SparseSegmentSumWithNumSegments", "SparseSegmentMeanWithNumSegments",
+              "SparseSegmentSqrtNWithNumSegments"},
+             16, Inputs(4), ConvertSegmentMeanOrSparse);
 }
 
 }  // namespace onnxsmith::converter

@@ -123,14 +123,65 @@ absl::Status ConvertSqueeze(NodeContext& ctx) {
 }
 
 absl::Status ConvertExpandDims(NodeContext& ctx) {
+  if (ctx.const_input(1) == nullptr) {
+    // Unsqueeze reads a negative axis against the output rank, as TF does.
+    std::string axes = ctx.AddNode("Reshape", {Int64Input(ctx, 1), ctx.ConstInt64s({1}, "one")});
+    std::string out = ctx.AddNode("Unsqueeze", {ctx.input(0), axes});
+    std::optional<std::vector<int64_t>> dims;
+    if (auto in = ctx.input_dims(0)) dims = std::vector<int64_t>(in->size() + 1, -1);
+    EnsureType(ctx, out, InputDType(ctx, 0), dims);
+    ctx.SetOutput(0, out);
+    return absl::OkStatus();
+  }
   auto axis = ConstScalarInt(ctx, 1, "axis");
   if (!axis.ok()) return axis.status();
   ctx.SetOutput(0, ctx.Unsqueeze(ctx.input(0), {*axis}));
   return absl::OkStatus();
 }
 
+// Transpose by a permutation computed at run time (ONNX's perm is an
+// attribute): a gather from the flattened input, at the flat index
+// sum_j iota_j * in_stride[perm[j]], iota_j counting along output axis j.
+// Needs the rank.
+absl::Status TransposeRuntimePerm(NodeContext& ctx) {
+  std::optional<int> rank = ctx.input_rank(0);
+  if (!rank) {
+    if (auto pd = ctx.input_dims(1); pd && pd->size() == 1 && (*pd)[0] >= 0) {
+      rank = static_cast<int>((*pd)[0]);
+    }
+  }
+  if (!rank) return ctx.Unsupported("a permutation computed at run time of an input of unknown rank");
+  if (*rank <= 1) {
+    ctx.SetOutputAlias(0, ctx.input(0));
+    return absl::OkStatus();
+  }
+  const std::string x = ctx.input(0);
+  const std::string shape = ctx.AddNode("Shape", {x});
+  const std::string perm = Int64Input(ctx, 1);
+  const std::string in_strides = RowMajorStrides(ctx, shape, *rank);
+  const std::string out_strides =
+      ctx.AddNode("Gather", {in_strides, perm}, {Attribute::Int("axis", 0)});
+  const std::string out_shape = ctx.AddNode("Gather", {shape, perm}, {Attribute::Int("axis", 0)});
+  const std::string zero = ctx.AddConst(ir::Tensor::Scalar<int64_t>(0), "zero");
+  const std::string one = ctx.AddConst(ir::Tensor::Scalar<int64_t>(1), "one");
+  std::string index;
+  for (int j = 0; j < *rank; ++j) {
+    std::vector<int64_t> along(*rank, 1);
+    along[j] = -1;
+    std::string iota = ctx.AddNode("Range", {zero, ElementAt(ctx, out_shape, j), one});
+    iota = ctx.AddNode("Mul", {ctx.AddNode("Reshape", {iota, ctx.ConstInt64s(along, "along")}),
+                               ElementAt(ctx, out_strides, j)});
+    index = index.empty() ? iota : ctx.AddNode("Add", {index, iota});
+  }
+  const std::string flat = ctx.AddNode("Reshape", {x, ctx.ConstInt64s({-1}, "flat")});
+  std::string out = ctx.AddNode("Gather", {flat, index}, {Attribute::Int("axis", 0)});
+  EnsureType(ctx, out, InputDType(ctx, 0), std::vector<int64_t>(*rank, -1));
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
 absl::Status ConvertTranspose(NodeContext& ctx) {
-  if (ctx.const_input(1) == nullptr) return ctx.Unsupported("a permutation computed at run time");
+  if (ctx.const_input(1) == nullptr) return TransposeRuntimePerm(ctx);
   auto perm = ctx.const_ints(1);
   if (!perm.ok()) return perm.status();
   // Not ctx.Transpose, which drops an identity permutation: the op is kept as written.

@@ -29,6 +29,9 @@ struct Bound {
     kBegin,         // begin[sparse_index]
     kEnd,           // end[sparse_index]
     kBeginPlusOne,  // the end of a single-element (shrunk) range at begin[sparse_index]
+    kStride,        // strides[sparse_index]
+    kWholeStart,    // a masked begin: 0, or the end for a negative strides[sparse_index]
+    kWholeEnd,      // a masked end: the end, or the start for a negative strides[sparse_index]
   };
   Source source = Source::kConst;
   int64_t value = 0;
@@ -48,17 +51,24 @@ struct SliceParams {
   std::vector<int64_t> axes;
   std::vector<Bound> starts;
   std::vector<Bound> ends;
-  std::vector<int64_t> steps;
+  std::vector<Bound> steps;
 };
 
-// Builds the int64 vector of `bounds`. Bounds read from a constant begin/end
-// are folded here; the rest are gathered from the run-time begin/end
-// (inputs 1 and 2) and merged over the constant part with Where.
+// A masked start/end for a step of sign `positive`.
+int64_t WholeBound(Bound::Source source, bool positive) {
+  if (source == Bound::Source::kWholeStart) return positive ? 0 : kToEnd;
+  return positive ? kToEnd : kToStart;
+}
+
+// Builds the int64 vector of `bounds`. Bounds read from a constant
+// begin/end/strides are folded here; the rest are gathered from the run-time
+// begin/end/strides (inputs 1, 2, 3) and merged over the constant part with Where.
 class BoundsBuilder {
  public:
   BoundsBuilder(NodeContext& ctx, const std::optional<std::vector<int64_t>>& begin,
-                const std::optional<std::vector<int64_t>>& end)
-      : ctx_(ctx), begin_(begin), end_(end) {}
+                const std::optional<std::vector<int64_t>>& end,
+                const std::optional<std::vector<int64_t>>& strides)
+      : ctx_(ctx), begin_(begin), end_(end), strides_(strides) {}
 
   std::string Build(std::vector<Bound> bounds, const std::string& hint) {
     std::vector<int64_t> folded;
@@ -74,7 +84,8 @@ class BoundsBuilder {
     std::vector<int64_t> gather_at;
     for (const Bound& b : bounds) gather_at.push_back(b.sparse_index);
     for (Bound::Source source :
-         {Bound::Source::kBegin, Bound::Source::kEnd, Bound::Source::kBeginPlusOne}) {
+         {Bound::Source::kBegin, Bound::Source::kEnd, Bound::Source::kBeginPlusOne,
+          Bound::Source::kStride, Bound::Source::kWholeStart, Bound::Source::kWholeEnd}) {
       std::vector<bool> mask;
       bool any = false;
       for (const Bound& b : bounds) {
@@ -82,7 +93,11 @@ class BoundsBuilder {
         any |= b.source == source;
       }
       if (!any) continue;
-      const int input = source == Bound::Source::kEnd ? 2 : 1;
+      const int input = source == Bound::Source::kEnd      ? 2
+                        : source == Bound::Source::kBegin ||
+                                  source == Bound::Source::kBeginPlusOne
+                            ? 1
+                            : 3;
       std::string gathered =
           ctx_.AddNode("Gather", {Input64(input), ctx_.ConstInt64s(gather_at, "gather_at")},
                        {Attribute::Int("axis", 0)});
@@ -91,6 +106,13 @@ class BoundsBuilder {
             ctx_.AddNode("Equal", {gathered, ctx_.ConstInt64s({-1}, "minus_one")});
         std::string next = ctx_.AddNode("Add", {gathered, ctx_.ConstInt64s({1}, "one")});
         gathered = ctx_.AddNode("Where", {is_last, ctx_.ConstInt64s({kToEnd}, "to_end"), next});
+      }
+      if (source == Bound::Source::kWholeStart || source == Bound::Source::kWholeEnd) {
+        std::string positive =
+            ctx_.AddNode("Greater", {gathered, ctx_.ConstInt64s({0}, "zero")});
+        gathered = ctx_.AddNode("Where", {positive,
+                                          ctx_.ConstInt64s({WholeBound(source, true)}, "pos"),
+                                          ctx_.ConstInt64s({WholeBound(source, false)}, "neg")});
       }
       result = ctx_.AddNode(
           "Where", {ctx_.AddConst(ir::Tensor::Vector1D<bool>(mask), "mask"), gathered, result});
@@ -106,10 +128,15 @@ class BoundsBuilder {
     if (b.source == Bound::Source::kBeginPlusOne && begin_) {
       b = ConstBound(EndAfter((*begin_)[i]), i);
     }
+    if (b.source == Bound::Source::kStride && strides_) b = ConstBound((*strides_)[i], i);
+    if ((b.source == Bound::Source::kWholeStart || b.source == Bound::Source::kWholeEnd) &&
+        strides_) {
+      b = ConstBound(WholeBound(b.source, (*strides_)[i] > 0), i);
+    }
   }
 
   const std::string& Input64(int input) {
-    std::string& cached = input == 1 ? begin64_ : end64_;
+    std::string& cached = input == 1 ? begin64_ : input == 2 ? end64_ : strides64_;
     if (cached.empty()) cached = ctx_.Cast(ctx_.input(input), DataType::kInt64);
     return cached;
   }
@@ -117,7 +144,8 @@ class BoundsBuilder {
   NodeContext& ctx_;
   const std::optional<std::vector<int64_t>>& begin_;
   const std::optional<std::vector<int64_t>>& end_;
-  std::string begin64_, end64_;
+  const std::optional<std::vector<int64_t>>& strides_;
+  std::string begin64_, end64_, strides64_;
 };
 
 // ONNX infers nothing for a Slice whose bounds are computed at run time;
@@ -157,14 +185,23 @@ struct SpecEntry {
 // expressed as negative ONNX axes, which makes the input rank unnecessary;
 // when it is known they are made positive.
 absl::Status ConvertStridedSlice(NodeContext& ctx) {
-  if (ctx.const_input(3) == nullptr) return ctx.Unsupported("strides computed at run time");
-  auto strides = ctx.const_ints(3);
+  // Strides computed at run time (the spec length is their static size): the
+  // steps and the masked bounds, whose meaning depends on a step's sign, are
+  // read at run time too.
+  auto strides = OptionalConstInts(ctx, 3);
   if (!strides.ok()) return strides.status();
+  int n = 0;
+  if (*strides) {
+    n = static_cast<int>((*strides)->size());
+  } else if (auto sd = ctx.input_dims(3); sd && sd->size() == 1 && (*sd)[0] >= 0) {
+    n = static_cast<int>((*sd)[0]);
+  } else {
+    return ctx.Unsupported("strides computed at run time, of unknown length");
+  }
   auto begin = OptionalConstInts(ctx, 1);
   if (!begin.ok()) return begin.status();
   auto end = OptionalConstInts(ctx, 2);
   if (!end.ok()) return end.status();
-  const int n = static_cast<int>(strides->size());
   if ((*begin && static_cast<int>((*begin)->size()) != n) ||
       (*end && static_cast<int>((*end)->size()) != n)) {
     return ctx.Error("begin, end and strides must have the same length");
@@ -201,15 +238,16 @@ absl::Status ConvertStridedSlice(NodeContext& ctx) {
   auto add_dim = [&](const SpecEntry& e, int64_t axis) -> absl::Status {
     const int i = e.sparse_index;
     const int64_t bit = int64_t{1} << i;
-    const int64_t step = (*strides)[i];
-    if (step == 0) return ctx.Error(absl::StrCat("stride ", i, " is zero"));
+    // 0 stands for a step known only at run time.
+    const int64_t step = *strides ? (**strides)[i] : 0;
+    if (*strides && step == 0) return ctx.Error(absl::StrCat("stride ", i, " is zero"));
     if (e.shrink) {
       // TF ignores the masks here and takes element begin[i].
       if (step < 0) return ctx.Error("a shrunk axis needs a positive stride");
       slice.axes.push_back(axis);
       slice.starts.push_back(InputBound(Bound::Source::kBegin, i));
       slice.ends.push_back(InputBound(Bound::Source::kBeginPlusOne, i));
-      slice.steps.push_back(1);
+      slice.steps.push_back(ConstBound(1, i));
       shrink_axes.push_back(axis);
       return absl::OkStatus();
     }
@@ -217,11 +255,10 @@ absl::Status ConvertStridedSlice(NodeContext& ctx) {
     const bool whole_end = (end_mask & bit) != 0;
     if (whole_start && whole_end && step == 1) return absl::OkStatus();  // the whole dim
     slice.axes.push_back(axis);
-    slice.starts.push_back(whole_start ? ConstBound(step > 0 ? 0 : kToEnd, i)
-                                       : InputBound(Bound::Source::kBegin, i));
-    slice.ends.push_back(whole_end ? ConstBound(step > 0 ? kToEnd : kToStart, i)
-                                   : InputBound(Bound::Source::kEnd, i));
-    slice.steps.push_back(step);
+    slice.starts.push_back(InputBound(whole_start ? Bound::Source::kWholeStart
+                                                  : Bound::Source::kBegin, i));
+    slice.ends.push_back(InputBound(whole_end ? Bound::Source::kWholeEnd : Bound::Source::kEnd, i));
+    slice.steps.push_back(InputBound(Bound::Source::kStride, i));
     return absl::OkStatus();
   };
 
@@ -264,11 +301,11 @@ absl::Status ConvertStridedSlice(NodeContext& ctx) {
 
   std::string x = ctx.input(0);
   if (!slice.axes.empty()) {
-    BoundsBuilder bounds(ctx, *begin, *end);
+    BoundsBuilder bounds(ctx, *begin, *end, *strides);
     x = ctx.AddNode("Slice",
                     {x, bounds.Build(slice.starts, "starts"), bounds.Build(slice.ends, "ends"),
-                     ctx.ConstInt64s(slice.axes, "axes"), ctx.ConstInt64s(slice.steps, "steps")});
-    if (!*begin || !*end) RecordRunTimeSliceType(ctx, x, slice.axes);
+                     ctx.ConstInt64s(slice.axes, "axes"), bounds.Build(slice.steps, "steps")});
+    if (!*begin || !*end || !*strides) RecordRunTimeSliceType(ctx, x, slice.axes);
   }
   if (!shrink_axes.empty()) x = ctx.Squeeze(x, shrink_axes);
   if (!new_axes.empty()) x = ctx.Unsqueeze(x, new_axes);

@@ -340,8 +340,9 @@ def leftovers(directory) -> List[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Per-op cases: one small tf.function per op variant, frozen once, converted at each opset,
-# checked with the PyPI onnx checker, run in ONNX Runtime and compared with TensorFlow.
+# Per-op cases: one small tf.function per op variant, its inputs fed as placeholders, frozen
+# once, converted at several opsets, run in ONNX Runtime and compared with TensorFlow
+# (test_ops.py and the per-family op test files).
 # --------------------------------------------------------------------------------------------
 
 
@@ -360,7 +361,7 @@ class Case:
     def arrays(self):
         return self.inputs(rng_for(f"op:{self.name}"))
 
-    def all_opsets(self):
+    def opset_list(self):
         return self.opsets or ((13, 17, 21) if self.opset21 else (13, 17))
 
 
@@ -370,64 +371,80 @@ class CaseList(list):
     def case(self, name, fn, inputs, ops=None, **kw):
         self.append(Case(name, fn, inputs, tuple(ops or (name.split("_")[0],)), **kw))
 
-    def by_name(self):
-        by_name = {c.name: c for c in self}
-        assert len(by_name) == len(self), "duplicate case names"
-        return by_name
+
+def case_params(cases) -> list:
+    """pytest params (name, opset) of every case at each of its opsets."""
+    return [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in cases for o in c.opset_list()]
 
 
-def case_tests(cases: CaseList, prefix: str):
-    """The fixture and the two tests of a module's cases: (frozen_case, test_case_freezes_to_op,
-    test_op). Assign them to those names at module level; `prefix` keeps the session cache of
-    frozen graphs apart between modules."""
-    by_name = cases.by_name()
-    params = [pytest.param(c.name, o, id=f"{c.name}-opset{o}") for c in cases for o in c.all_opsets()]
+def freeze_case(frozen_cache, c: Case, prefix: str = "op") -> Frozen:
+    """The case's tf.function frozen once per session (dynamic dims from `c.dynamic`);
+    `prefix` keeps the session cache apart between test modules."""
 
-    @pytest.fixture(scope="module")
-    def frozen_case(frozen_cache):
-        def get(name):
-            c = by_name[name]
+    def build(path):
+        tf = get_tf()
+        specs = [tf.TensorSpec(c.dynamic.get(k, v.shape), tf.as_dtype(v.dtype), name=k)
+                 for k, v in c.arrays().items()]
+        return freeze(tf.function(c.fn), specs, path)
 
-            def build(path):
-                tf = get_tf()
-                arrays = c.arrays()
-                specs = [tf.TensorSpec(c.dynamic.get(k, v.shape), tf.as_dtype(v.dtype), name=k)
-                         for k, v in arrays.items()]
-                return freeze(tf.function(c.fn), specs, path)
+    return frozen_cache.get(f"{prefix}_{c.name}", build)
 
-            return frozen_cache.get(f"{prefix}_{name}", build)
 
-        return get
+def case_tests(cases, prefix: str = "op"):
+    """The two test functions of a module of cases (assign them to test_* names there):
+    the frozen graph holds the op types under test, and the case converts and matches TF at
+    each of its opsets. Uses the conftest fixtures frozen_cache and convert_ok."""
+    by_name = {c.name: c for c in cases}
+    assert len(by_name) == len(cases), "duplicate case names"
 
     @pytest.mark.parametrize("name", list(by_name))
-    def test_case_freezes_to_op(name, frozen_case):
-        """Sanity check of the test itself: the frozen graph holds the op type under test."""
-        frozen = frozen_case(name)
-        for op in by_name[name].ops:
-            assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"
-
-    @pytest.mark.parametrize("name,opset", params)
-    def test_op(name, opset, frozen_case, convert_ok, tmp_path):
+    def test_case_freezes_to_op(name, frozen_cache):
         c = by_name[name]
-        frozen = frozen_case(name)
-        arrays = c.arrays()
-        expected = frozen.tf_outputs(*arrays.values())
-        out = tmp_path / f"{name}.onnx"
-        convert_ok(frozen.path, out, "--opset", opset, "--outputs", ",".join(frozen.outputs))
-        feeds = dict(zip(frozen.inputs, arrays.values()))
-        got = run_onnx(out, feeds)
-        assert set(frozen.outputs) <= set(got), f"ONNX outputs {list(got)} lack some of {frozen.outputs}"
-        for i, (tname, exp) in enumerate(zip(frozen.outputs, expected)):
-            if np.iscomplexobj(exp):  # onnxsmith's complex output: [..., 2] (real, imaginary)
-                exp = np.stack([exp.real, exp.imag], axis=-1)
-            assert_close(got[tname], exp, atol=c.atol, rtol=c.rtol, what=f"output {i} ({tname})")
+        check_case_ops(c, freeze_case(frozen_cache, c, prefix))
 
-    return frozen_case, test_case_freezes_to_op, test_op
+    @pytest.mark.parametrize("name,opset", case_params(cases))
+    def test_op(name, opset, frozen_cache, convert_ok, tmp_path):
+        c = by_name[name]
+        check_case(c, freeze_case(frozen_cache, c, prefix), opset, convert_ok, tmp_path)
+
+    return test_case_freezes_to_op, test_op
 
 
-# Input generators of the cases: each maps a np.random.Generator to an array.
-def normal(*shape):
-    return lambda r: r.standard_normal(shape).astype(np.float32)
+def check_case_ops(c: Case, frozen: Frozen) -> None:
+    for op in c.ops:
+        assert op in frozen.op_types, f"{op} not in frozen graph: {frozen.op_types}"
+
+
+def check_case(c: Case, frozen: Frozen, opset: int, convert_ok, tmp_path) -> None:
+    """Converts at `opset` (checker-clean), runs in ONNX Runtime, compares with TF."""
+    arrays = c.arrays()
+    expected = frozen.tf_outputs(*arrays.values())
+    out = pathlib.Path(tmp_path) / f"{c.name}.onnx"
+    convert_ok(frozen.path, out, "--opset", opset, "--outputs", ",".join(frozen.outputs))
+    got = run_onnx(out, {k: _ort_value(v) for k, v in zip(frozen.inputs, arrays.values())})
+    assert set(frozen.outputs) <= set(got), f"ONNX outputs {list(got)} lack some of {frozen.outputs}"
+    for i, (tname, exp) in enumerate(zip(frozen.outputs, expected)):
+        if exp.dtype.kind in "OS":  # TF strings are bytes, ONNX Runtime's str
+            assert_close(got[tname].astype(object), _ort_value(exp), check_dtype=False,
+                         what=f"output {i} ({tname})")
+            continue
+        if np.iscomplexobj(exp):  # onnxsmith's complex output: [..., 2] (real, imaginary)
+            exp = np.stack([exp.real, exp.imag], axis=-1)
+        assert_close(got[tname], exp, atol=c.atol, rtol=c.rtol, what=f"output {i} ({tname})")
+
+
+def _ort_value(a: np.ndarray) -> np.ndarray:
+    """ONNX Runtime takes string tensors as object arrays of str."""
+    a = np.asarray(a)
+    if a.dtype.kind in "OS":
+        return np.vectorize(lambda v: v.decode() if isinstance(v, bytes) else v, otypes=[object])(a) \
+            if a.size else a.astype(object)
+    return a
+
+
+# Input generators for cases: each takes the case's np.random.Generator.
+def normal(*shape, dtype=np.float32):
+    return lambda r: r.standard_normal(shape).astype(dtype)
 
 
 def pos(*shape, lo=0.5, hi=2.0):
@@ -453,3 +470,8 @@ def nonzero(*shape):
 def ties(*shape):
     """Small integer-valued floats: comparisons meet equal elements."""
     return lambda r: r.integers(-2, 3, shape).astype(np.float32)
+
+
+def fixed(value, dtype=np.int32):
+    """A fixed array (a run-time-valued input such as a permutation or sizes)."""
+    return lambda r: np.array(value, dtype=dtype)

@@ -388,4 +388,4 @@ case("NonMaxSuppressionV5", lambda b, s: tf.raw_ops.NonMaxSuppressionV5(
     soft_nms_sigma=0.0, pad_to_max_output_size=True), NMS_IN)
 
 
-frozen_case, test_case_freezes_to_op, test_op = case_tests(CASES, "op")
+test_case_freezes_to_op, test_op = case_tests(CASES, "op")

@@ -127,4 +127,4 @@ for _q in (1, 3):
 CASES.case("CombinedNonMaxSuppression_large_total_dynamic", lambda b, s: tf.image.combined_non_max_suppression(
     b, s, 20, 200, 0.5, 0.1, clip_boxes=False), _cnms_inputs(1), dynamic={"b": [None, None, 1, 4], "s": [None, None, 3]},
     opsets=ALL, ops=("CombinedNonMaxSuppression",))
-frozen_case, test_case_freezes_to_op, test_op = case_tests(CASES, "image")
+test_case_freezes_to_op, test_op = case_tests(CASES, "image")

@@ -125,4 +125,4 @@ case("MatrixTriangularSolve_broadcast_dynamic", lambda a, b: tf.linalg.triangula
      named(a=well_conditioned(3, 3), b=normal(2, 3, 2)), dynamic={"b": [None, 3, None]}, opsets=ALL,
      atol=1e-4, ops=("MatrixTriangularSolve",))
 
-frozen_case, test_case_freezes_to_op, test_op = case_tests(CASES, "matrix")
+test_case_freezes_to_op, test_op = case_tests(CASES, "matrix")

@@ -136,7 +136,7 @@ case("FusedBatchNorm_training_nchw", lambda x, s, o, m, v: _bn(
     tf.transpose(x, [0, 3, 1, 2]), s, o, m, v, 1.0, "NCHW", "FusedBatchNorm"), BN_IN, opsets=ALL,
      atol=1e-4, ops=("FusedBatchNorm",))
 
-frozen_case, test_case_freezes_to_op, test_op = case_tests(CASES, "sigmisc")
+test_case_freezes_to_op, test_op = case_tests(CASES, "sigmisc")
 
 
 # ---------------------------------------------------------------- refusals

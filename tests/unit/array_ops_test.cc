@@ -345,15 +345,24 @@ TEST(StridedSlice, BoundsPackedFromConstantsAreConstants) {
   EXPECT_EQ(OutputDims(graph), (std::vector<int64_t>{4, -1}));
 }
 
-TEST(StridedSlice, RunTimeStridesAreUnsupported) {
+TEST(StridedSlice, RunTimeStridesAreGatheredIntoSteps) {
   TestGraph g;
   g.Placeholder("x", std::vector<int64_t>{4});
   g.Placeholder("s", std::vector<int64_t>{1}, tf::DT_INT32);
   g.IntConst("begin", {0});
   g.IntConst("end", {4});
-  g.Node("ss", "StridedSlice", {"x", "begin", "end", "s"});
+  tf::NodeDef* n = g.Node("ss", "StridedSlice", {"x", "begin", "end", "s"});
+  TestGraph::SetInt(n, "end_mask", 1);  // the masked end depends on the step's sign
   auto result = Convert(g);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented) << result.status();
+  ASSERT_TRUE(result.ok()) << result.status();
+  const ir::Graph& graph = result->model.graph;
+  const ir::Node* slice = FindNode(graph, "Slice");
+  ASSERT_NE(slice, nullptr);
+  EXPECT_EQ(ConstInput(graph, *slice, 1), (std::vector<int64_t>{0}));
+  EXPECT_TRUE(ConstInput(graph, *slice, 2).empty());  // end: +inf or -inf by the sign
+  EXPECT_TRUE(ConstInput(graph, *slice, 4).empty());  // steps
+  EXPECT_NE(FindNode(graph, "Greater"), nullptr);
+  EXPECT_EQ(OutputDims(graph).size(), 1u);
 }
 
 // --- Slice ---

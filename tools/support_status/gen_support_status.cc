@@ -1,13 +1,24 @@
 // Prints docs/support_status.md from the handler registry itself, so the
 // table can never disagree with the code. A test diffs it with the file.
+// The header compares the registry with tf2onnx 1.17's op list
+// (tf2onnx_1_17_ops.txt) and gives the reasons for the ops we lack
+// (tf2onnx_reasons.txt); both are compiled in by the :tf2onnx_data genrule.
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "converter/handlers/registry.h"
 
 namespace {
+
+#include "tools/support_status/tf2onnx_data.inc"
 
 using onnxsmith::converter::HandlerRegistry;
 using onnxsmith::converter::kMaxOpset;
@@ -25,20 +36,56 @@ std::string Ranges(const std::vector<int>& opsets) {
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
+// The non-comment, non-blank lines of a data file, stripped.
+std::vector<std::string> DataLines(absl::string_view text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty() && line[0] != '#') lines.emplace_back(line);
+  }
+  return lines;
+}
+
 }  // namespace
 
 int main() {
   const HandlerRegistry& registry = HandlerRegistry::Global();
   const auto ops = registry.Ops();
+  const std::set<std::string> ours(ops.begin(), ops.end());
+  std::set<std::string> theirs;
+  for (const std::string& op : DataLines(kTf2onnxOps)) theirs.insert(op);
+  std::map<std::string, std::string> reasons;
+  for (const std::string& line : DataLines(kTf2onnxReasons)) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(':', 1));
+    reasons[kv.first] = std::string(absl::StripAsciiWhitespace(kv.second));
+  }
+  std::vector<std::string> they_lack, we_lack;
+  for (const std::string& op : ours) {
+    if (!theirs.count(op)) they_lack.push_back(op);
+  }
+  size_t we_lack_with_reason = 0;
+  for (const std::string& op : theirs) {
+    if (ours.count(op)) continue;
+    we_lack.push_back(op);
+    we_lack_with_reason += reasons.count(op);
+  }
+
   std::printf("# TensorFlow op support\n\n");
   std::printf("Generated from the handler registry by `bazel run //tools/support_status:gen`;\n"
               "do not edit by hand (`//tools/support_status:support_status_test` fails when\n"
               "this file and the code disagree).\n\n");
   std::printf("onnxsmith emits ai.onnx opsets %d to %d (default 17). %zu TF op types convert.\n\n",
               kMinOpset, kMaxOpset, ops.size());
-  std::printf("| TF op | opsets |\n|---|---|\n");
+  std::printf("Compared with tf2onnx 1.17 (%zu op types in its handler registry, listed in\n"
+              "`tools/support_status/tf2onnx_1_17_ops.txt`): %zu of them convert here, %zu do not\n"
+              "(%zu of those with a reason they cannot or need not, see [below](#tf2onnx-ops-not-converted)),\n"
+              "and %zu op types converted here are not in tf2onnx's table.\n\n",
+              theirs.size(), theirs.size() - we_lack.size(), we_lack.size(), we_lack_with_reason,
+              they_lack.size());
+  std::printf("| TF op | opsets | in tf2onnx 1.17 |\n|---|---|---|\n");
   for (const std::string& op : ops) {
-    std::printf("| %s | %s |\n", op.c_str(), Ranges(registry.SupportedOpsets(op)).c_str());
+    std::printf("| %s | %s | %s |\n", op.c_str(), Ranges(registry.SupportedOpsets(op)).c_str(),
+                theirs.count(op) ? "yes" : "no");
   }
   std::printf("\nOps not listed can be passed through unconverted into a custom domain with\n"
               "`--custom-ops Op[:domain],...`.\n");
@@ -65,5 +112,15 @@ int main() {
       "  Runtime's CPU kernels do not implement (float32 only).\n"
       "- ResizeBicubic reproduces TF's tabulated cubic kernel at static sizes; with dynamic\n"
       "  sizes it is ONNX Resize's exact cubic, within about 1e-3 of TF.\n");
+  std::printf("\n## tf2onnx ops not converted\n\n"
+              "Reasons come from `tools/support_status/tf2onnx_reasons.txt`.\n\n"
+              "| tf2onnx op | reason |\n|---|---|\n");
+  for (const std::string& op : we_lack) {
+    auto it = reasons.find(op);
+    std::printf("| %s | %s |\n", op.c_str(),
+                it == reasons.end() ? "not converted yet" : it->second.c_str());
+  }
+  std::printf("\n## Converted here, not in tf2onnx 1.17\n\n%s\n",
+              absl::StrJoin(they_lack, ", ").c_str());
   return 0;
 }
