@@ -107,7 +107,9 @@ absl::Status LoopKernel(KernelContext& ctx) {
     return ctx.Error("neither a trip count M nor a condition is given (an endless loop)");
   }
   bool cond = true;
-  if (use_cond) ASSIGN_OR_RETURN(cond, ScalarCondition(ctx.input(1), "cond"));
+  if (use_cond) {
+    ASSIGN_OR_RETURN(cond, ScalarCondition(ctx.input(1), "cond"));
+  }
   std::vector<Array> state;
   for (int k = 0; k < carried; ++k) {
     if (!ctx.has_input(2 + k)) return ctx.Error("loop-carried input ", 2 + k, " is empty");
@@ -124,7 +126,9 @@ absl::Status LoopKernel(KernelContext& ctx) {
     in.push_back(std::move(cond_in));
     for (Array& v : state) in.push_back(std::move(v));
     ASSIGN_OR_RETURN(std::vector<Array> out, ctx.subgraphs()->Run(*body, in));
-    if (use_cond) ASSIGN_OR_RETURN(cond, ScalarCondition(out[0], "the body's cond output"));
+    if (use_cond) {
+      ASSIGN_OR_RETURN(cond, ScalarCondition(out[0], "the body's cond output"));
+    }
     for (int k = 0; k < carried; ++k) state[k] = std::move(out[1 + k]);
     for (int k = 0; k < scans; ++k) scanned[k].push_back(std::move(out[1 + carried + k]));
   }

@@ -48,7 +48,8 @@ absl::Status SequenceConstructKernel(KernelContext& ctx) {
     elements.push_back(*t);
   }
   if (elements.empty()) return ctx.Error("needs at least one input");
-  return ctx.SetOutput(0, Array::Sequence(elements[0].dtype(), std::move(elements)));
+  const ir::DataType dtype = elements[0].dtype();
+  return ctx.SetOutput(0, Array::Sequence(dtype, std::move(elements)));
 }
 
 absl::Status SequenceInsertKernel(KernelContext& ctx) {

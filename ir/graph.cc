@@ -73,13 +73,6 @@ ValueType MakeType(DataType dtype, const std::vector<int64_t>& dims) {
   return t;
 }
 
-ValueType MakeSequenceType(DataType dtype) {
-  ValueType t;
-  t.dtype = dtype;
-  t.sequence = true;
-  return t;
-}
-
 std::vector<const Graph*> Subgraphs(const Node& node) {
   std::vector<const Graph*> out;
   for (const Attribute& a : node.attributes) {

@@ -29,12 +29,9 @@ struct Dim {
   bool known() const { return size >= 0; }
 };
 
-// A tensor type, or (sequence) an ONNX sequence whose elements are tensors
-// of `dtype` and `shape` (nested sequences and maps are not represented).
 struct ValueType {
   DataType dtype = DataType::kUndefined;
   std::optional<std::vector<Dim>> shape;  // nullopt: rank unknown
-  bool sequence = false;
   std::optional<int> rank() const {
     return shape ? std::optional<int>(static_cast<int>(shape->size())) : std::nullopt;
   }
@@ -42,8 +39,6 @@ struct ValueType {
 
 // A fully static type: `dtype` with known dims `dims`.
 ValueType MakeType(DataType dtype, const std::vector<int64_t>& dims);
-// A sequence of tensors of `dtype` (element shape unknown).
-ValueType MakeSequenceType(DataType dtype);
 
 struct ValueInfo {
   std::string name;

@@ -9,7 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/status_macros.h"
-#include "optimizer/passes.h"
+#include "optimizer/control_flow_passes.h"
+#include "optimizer/graph_editor.h"
 
 namespace onnxsmith::optimizer {
 namespace {
@@ -43,36 +44,52 @@ absl::flat_hash_set<std::string> DefinedIn(const ir::Graph& graph) {
   return defined;
 }
 
-class FoldConstantIfPass : public Pass {
+// Rewrites each node of the graph (as it was when the run began) that
+// Matches; commits the edit when a Rewrite changed anything.
+class PerNodePass : public Pass {
  public:
-  std::string name() const override { return "fold_constant_if"; }
-
   absl::StatusOr<bool> Run(ir::Graph& graph) override {
     GraphEditor ed(graph, opset());
     int64_t count = 0;
     const size_t original = graph.nodes.size();
     for (size_t i = 0; i < original; ++i) {
       ir::Node* n = graph.nodes[i].get();
-      if (ed.IsRemoved(n) || n->op_type != "If" || !IsOnnxDomain(*n) || n->inputs.empty()) continue;
-      const ir::Tensor* cond = ed.Constant(n->inputs[0]);
-      if (!cond || cond->num_elements() != 1) continue;
-      auto v = cond->ToInt64s();
-      if (!v.ok()) continue;
-      const ir::Attribute* branch_attr = n->FindAttr((*v)[0] != 0 ? "then_branch" : "else_branch");
-      if (!branch_attr || !branch_attr->g ||
-          branch_attr->g->outputs.size() < n->outputs.size()) {
-        continue;
-      }
-      ir::Graph branch = branch_attr->g->Clone();
-      const std::vector<std::string> outputs = n->outputs;
-      ed.RemoveNode(n);
-      Inline(ed, outputs, branch);
-      ++count;
+      if (!ed.IsRemoved(n) && IsOnnxDomain(*n) && Matches(*n)) count += Rewrite(ed, *n);
     }
     if (count == 0) return false;
     RETURN_IF_ERROR(ed.Commit());
     CountChanges(count);
     return true;
+  }
+
+ protected:
+  virtual bool Matches(const ir::Node& n) const = 0;
+  // Returns how many rewrites it made.
+  virtual int64_t Rewrite(GraphEditor& ed, ir::Node& n) = 0;
+};
+
+class FoldConstantIfPass : public PerNodePass {
+ public:
+  std::string name() const override { return "fold_constant_if"; }
+
+ protected:
+  bool Matches(const ir::Node& n) const override {
+    return n.op_type == "If" && !n.inputs.empty();
+  }
+  int64_t Rewrite(GraphEditor& ed, ir::Node& n) override {
+    const ir::Tensor* cond = ed.Constant(n.inputs[0]);
+    if (!cond || cond->num_elements() != 1) return 0;
+    auto v = cond->ToInt64s();
+    if (!v.ok()) return 0;
+    const ir::Attribute* branch_attr = n.FindAttr((*v)[0] != 0 ? "then_branch" : "else_branch");
+    if (!branch_attr || !branch_attr->g || branch_attr->g->outputs.size() < n.outputs.size()) {
+      return 0;
+    }
+    ir::Graph branch = branch_attr->g->Clone();
+    const std::vector<std::string> outputs = n.outputs;
+    ed.RemoveNode(&n);
+    Inline(ed, outputs, branch);
+    return 1;
   }
 
  private:
@@ -117,25 +134,18 @@ class FoldConstantIfPass : public Pass {
 // ai.onnx ops without subgraphs. A body initializer input qualifies when it
 // is small (it is copied out). The hoisted outputs get fresh names in the
 // enclosing graph and the body reads those.
-class HoistLoopInvariantsPass : public Pass {
+class HoistLoopInvariantsPass : public PerNodePass {
  public:
   std::string name() const override { return "hoist_loop_invariants"; }
 
-  absl::StatusOr<bool> Run(ir::Graph& graph) override {
-    GraphEditor ed(graph, opset());
-    int64_t count = 0;
-    const size_t original = graph.nodes.size();
-    for (size_t i = 0; i < original; ++i) {
-      ir::Node* n = graph.nodes[i].get();
-      if ((n->op_type != "Loop" && n->op_type != "Scan") || !IsOnnxDomain(*n)) continue;
-      ir::Attribute* body = MutableAttr(*n, "body");
-      if (!body || body->kind != ir::Attribute::Kind::kGraph || !body->g) continue;
-      count += Hoist(ed, *body->g);
-    }
-    if (count == 0) return false;
-    RETURN_IF_ERROR(ed.Commit());
-    CountChanges(count);
-    return true;
+ protected:
+  bool Matches(const ir::Node& n) const override {
+    const ir::Attribute* body = n.FindAttr("body");
+    return (n.op_type == "Loop" || n.op_type == "Scan") && body &&
+           body->kind == ir::Attribute::Kind::kGraph && body->g;
+  }
+  int64_t Rewrite(GraphEditor& ed, ir::Node& n) override {
+    return Hoist(ed, *MutableAttr(n, "body")->g);
   }
 
  private:

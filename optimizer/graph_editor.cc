@@ -141,19 +141,14 @@ const ir::Tensor* GraphEditor::Constant(const std::string& value) const {
 }
 
 
-// Tensor rewrites must not mistake a sequence's element type for the value's
-// own: sequences read as untyped.
 std::optional<ir::ValueType> GraphEditor::TypeOf(const std::string& value) const {
-  auto tensor_type = [](const ir::ValueType& t) {
-    return t.sequence ? std::nullopt : std::optional<ir::ValueType>(t);
-  };
   auto it = graph_.value_types.find(value);
-  if (it != graph_.value_types.end()) return tensor_type(it->second);
+  if (it != graph_.value_types.end()) return it->second;
   for (const auto& v : graph_.inputs) {
-    if (v.name == value) return tensor_type(v.type);
+    if (v.name == value) return v.type;
   }
   for (const auto& v : graph_.outputs) {
-    if (v.name == value) return tensor_type(v.type);
+    if (v.name == value) return v.type;
   }
   if (const ir::Tensor* t = graph_.FindInitializer(value)) {
     ir::ValueType vt;

@@ -50,10 +50,6 @@ std::unique_ptr<Pass> CreatePadFusionPass();
 
 std::unique_ptr<Pass> CreateShapeFoldingPass();
 
-// control_flow_passes.cc
-std::unique_ptr<Pass> CreateFoldConstantIfPass();
-std::unique_ptr<Pass> CreateHoistLoopInvariantsPass();
-
 // Runs per-node shape inference over `graph` (not its subgraphs) and records
 // a type for every node output the graph has none for (graph outputs keep
 // theirs). For models loaded without value_info. Returns how many it added.

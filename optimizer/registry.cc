@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "optimizer/constant_folding.h"
+#include "optimizer/control_flow_passes.h"
 #include "optimizer/norm_fusion.h"
 #include "optimizer/passes.h"
 

@@ -2,7 +2,7 @@
 // scope reads, scan outputs, sequences carried through a Loop), the
 // optimizer's passes keep them correct and optimize inside their bodies
 // (fold_constant_if, hoist_loop_invariants, Loop folding, DCE/CSE across
-// scopes), and the ONNX reader/writer keeps subgraphs and sequence types.
+// scopes), and the ONNX reader/writer keeps subgraphs.
 #include <memory>
 
 #include "evaluator/evaluator.h"
@@ -52,7 +52,10 @@ ir::Graph LoopGraph(bool constant_trip_count) {
   b.Init("w", optimizer::testing::RandomFloatTensor({3}, 7));
   b.Add("Loop", {"M", "", "s0"}, {"s", "scan"}, {Body("body", body, "loop_body")});
   b.Output("s").Output("scan");
-  return b.Take();
+  ir::Graph g = b.Take();
+  g.outputs[0].type = ir::MakeType(DataType::kFloat, {3});
+  g.outputs[1].type.shape = std::vector<ir::Dim>{{-1, "trips"}, {3, ""}};
+  return g;
 }
 
 std::map<std::string, ir::Tensor> LoopFeeds() {
@@ -83,14 +86,14 @@ TEST(ControlFlowEvaluatorTest, IfPicksBranchAndSequencesFlowThroughLoop) {
   // then: SequenceEmpty, Loop appending i (as float) 3 times, ConcatFromSequence.
   GraphBuilder body;
   body.Input("i", {}, DataType::kInt64).Input("c", {}, DataType::kBool);
-  body.graph().inputs.push_back({"seq", ir::MakeSequenceType(DataType::kFloat)});
+  body.graph().inputs.push_back({"seq", ir::ValueType{}});  // a sequence: untyped in the IR
   body.Add("Identity", {"c"}, {"c_out"});
   body.Add("Cast", {"i"}, {"f"}, {ir::Attribute::Int("to", 1)});
   body.Add("Unsqueeze", {"f", "axes"}, {"f1"});
   body.Add("SequenceInsert", {"seq", "f1"}, {"seq2"});
   body.Output("c_out").Output("seq2");
   body.graph().outputs[0].type = ir::MakeType(DataType::kBool, {});
-  body.graph().outputs[1].type = ir::MakeSequenceType(DataType::kFloat);
+  body.graph().outputs[1].type = ir::ValueType{};
   GraphBuilder then_b;
   then_b.Add("SequenceEmpty", {}, {"empty"}, {ir::Attribute::Int("dtype", 1)});
   then_b.Add("Loop", {"three", "", "empty"}, {"seq_out"}, {Body("body", body, "body")});
@@ -208,16 +211,16 @@ TEST(ControlFlowOptimizerTest, DeadCodeAndCseRespectBodyReads) {
   EXPECT_EQ(CountOp(g, "If"), 1);
 }
 
-TEST(ControlFlowIrTest, SubgraphsAndSequenceTypesRoundTrip) {
+TEST(ControlFlowIrTest, SubgraphsRoundTripAndRun) {
   ir::Model m;
   m.opset_imports[""] = 17;
   GraphBuilder body;
   body.Input("i", {}, DataType::kInt64).Input("c", {}, DataType::kBool);
-  body.graph().inputs.push_back({"seq", ir::MakeSequenceType(DataType::kFloat)});
+  body.graph().inputs.push_back({"seq", ir::ValueType{}});  // a sequence: untyped in the IR
   body.Add("Identity", {"c"}, {"c_out"});
   body.Add("Identity", {"seq"}, {"seq2"});
   body.Output("c_out").Output("seq2");
-  body.graph().outputs[1].type = ir::MakeSequenceType(DataType::kFloat);
+  body.graph().outputs[1].type = ir::ValueType{};
   GraphBuilder b;
   b.Input("n", {}, DataType::kInt64);
   b.Add("SequenceEmpty", {}, {"s0"});
@@ -225,16 +228,18 @@ TEST(ControlFlowIrTest, SubgraphsAndSequenceTypesRoundTrip) {
   b.Add("SequenceLength", {"s"}, {"len"});
   b.Output("len");
   m.graph = b.Take();
-  m.graph.value_types["s"] = ir::MakeSequenceType(DataType::kFloat);
   auto back = ir::FromModelProto(ir::ToModelProto(m));
   ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_TRUE(back->graph.value_types.at("s").sequence);
-  EXPECT_EQ(back->graph.value_types.at("s").dtype, DataType::kFloat);
   const ir::Graph& rb = *back->graph.nodes[1]->FindAttr("body")->g;
   EXPECT_EQ(rb.name, "b");
-  EXPECT_TRUE(rb.inputs[2].type.sequence);
-  EXPECT_TRUE(rb.outputs[1].type.sequence);
-  EXPECT_FALSE(rb.inputs[0].type.sequence);
+  ASSERT_EQ(rb.inputs.size(), 3u);
+  EXPECT_EQ(rb.inputs[0].type.dtype, DataType::kInt64);
+  EXPECT_EQ(rb.outputs[1].name, "seq2");
+  auto ev = evaluator::Evaluator::Create(back->graph, Opset17());
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  auto out = ev->Run({{"n", ir::Tensor::Scalar<int64_t>(2)}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].data<int64_t>()[0], 0);
   ASSERT_TRUE(ir::Verify(back->graph).ok());
 }
 
