@@ -131,6 +131,18 @@ absl::StatusOr<Array> Array::FromTensor(const ir::Tensor& tensor) {
   return a;
 }
 
+Array Array::Sequence(ir::DataType elem_dtype, std::vector<Array> elements) {
+  Array a;
+  a.dtype_ = elem_dtype;
+  a.elements_ = std::make_shared<const std::vector<Array>>(std::move(elements));
+  return a;
+}
+
+const std::vector<Array>& Array::elements() const {
+  static const std::vector<Array>* const kNone = new std::vector<Array>();
+  return elements_ ? *elements_ : *kNone;
+}
+
 absl::StatusOr<Array> Array::Allocate(ir::DataType dtype, Dims dims, BufferPool* pool) {
   const int esize = ir::ElementSize(dtype);
   if (esize == 0 || dtype == ir::DataType::kString) {

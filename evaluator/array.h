@@ -3,6 +3,10 @@
 // from a BufferPool, returned to the pool when the last Array using it goes).
 // Arrays are cheap to copy: copies share the buffer (Reshape, Identity,
 // Squeeze... are views).
+//
+// An Array may instead hold an ONNX sequence: an immutable list of tensor
+// Arrays of one element type (dtype() is that type, dims() is empty). Only
+// the ops AcceptsSequenceInputs names (kernel.h) read sequences.
 #ifndef ONNXSMITH_EVALUATOR_ARRAY_H_
 #define ONNXSMITH_EVALUATOR_ARRAY_H_
 
@@ -72,8 +76,13 @@ class Array {
   static absl::StatusOr<Array> FromTensor(const ir::Tensor& tensor);
   // A new owned buffer of dtype/dims from `pool` (or the heap when null).
   static absl::StatusOr<Array> Allocate(ir::DataType dtype, Dims dims, BufferPool* pool);
-  // Copies into a new ir::Tensor.
+  // Copies into a new ir::Tensor (not for sequences).
   ir::Tensor ToTensor() const;
+  // A sequence of `elements` (tensors of `elem_dtype`).
+  static Array Sequence(ir::DataType elem_dtype, std::vector<Array> elements);
+  bool is_sequence() const { return elements_ != nullptr; }
+  // The elements of a sequence; empty for a tensor.
+  const std::vector<Array>& elements() const;
 
   bool defined() const { return dtype_ != ir::DataType::kUndefined; }
   ir::DataType dtype() const { return dtype_; }
@@ -110,6 +119,7 @@ class Array {
   std::shared_ptr<const void> holder_;
   char* data_ = nullptr;
   bool owned_ = false;
+  std::shared_ptr<const std::vector<Array>> elements_;  // set for sequences
 };
 
 // Values of an integer (or bool) array widened to int64.

@@ -8,6 +8,13 @@
 // after its last reader, so a CNN runs in memory bounded by its widest
 // layer. Heavy kernels use TBB. Unknown ops are an error at Create, naming
 // the node and the op.
+//
+// Control flow (If, Loop, Scan): Create builds one evaluator per subgraph,
+// recursively; a subgraph reads its formal inputs (graph inputs) and, by
+// name, any value of an enclosing scope defined before its node (ONNX's
+// implicit inputs). Sequence values (ONNX sequence types) flow between the
+// sequence ops and through Loop/If; a graph output that is a sequence is an
+// error in Run (the API returns tensors).
 #ifndef ONNXSMITH_EVALUATOR_EVALUATOR_H_
 #define ONNXSMITH_EVALUATOR_EVALUATOR_H_
 
@@ -18,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "evaluator/array.h"
 #include "ir/graph.h"
@@ -84,14 +92,28 @@ class Evaluator {
  private:
   Evaluator() = default;
 
+  struct Body;  // a subgraph's evaluator (evaluator.cc)
   struct Step {
     const ir::Node* node = nullptr;
     const void* kernel = nullptr;  // const KernelFn*
     std::vector<int> inputs;       // slot per input, -1 for omitted
     std::vector<int> outputs;      // slot per output, -1 for omitted
     std::vector<int> release;      // slots whose last reader is this step
+    std::vector<int> implicit;     // slots the node's subgraphs read
+    std::vector<std::shared_ptr<Body>> bodies;
   };
+  friend class StepSubgraphs;
 
+  // Create for a graph that may read the `outer` names from enclosing
+  // scopes; a subgraph shares its parent's buffer pool.
+  static absl::StatusOr<Evaluator> CreateScoped(const ir::Graph& graph, EvaluatorOptions options,
+                                                const absl::flat_hash_set<std::string>& outer,
+                                                std::shared_ptr<BufferPool> pool);
+  // Runs a subgraph evaluator: `inputs` bind its graph inputs, outer value
+  // k is parent_values[parent_slots[k]].
+  absl::StatusOr<std::vector<Array>> RunBody(const std::vector<Array>& inputs,
+                                             const std::vector<Array>& parent_values,
+                                             const std::vector<int>& parent_slots);
   absl::Status Execute(std::vector<Array>& values, const ValueObserver* observer);
 
   EvaluatorOptions options_;
@@ -102,6 +124,9 @@ class Evaluator {
   std::map<std::string, int> feed_slots_;  // graph inputs (incl. overridable initializers)
   std::map<std::string, ir::ValueType> input_types_;
   std::vector<ir::ValueInfo> required_inputs_;
+  std::vector<int> input_slots_;         // graph inputs, in order
+  std::vector<std::string> outer_names_;  // read from enclosing scopes, sorted
+  std::vector<int> outer_slots_;
   std::vector<std::string> output_names_;
   std::vector<int> output_slots_;
   std::shared_ptr<BufferPool> pool_;
@@ -115,6 +140,9 @@ class Evaluator {
 struct NodeEvalOptions {
   int64_t max_output_elements = -1;
   bool parallel = true;
+  // For a node with subgraphs: the values they read from the enclosing
+  // scope (a missing one is an error).
+  std::map<std::string, ir::Tensor> outer_values;
 };
 
 // Whether the evaluator has a kernel for `node` at `opset`.

@@ -136,6 +136,8 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterResizeKernels(*r);
     RegisterQuantKernels(*r);
     RegisterRecurrentKernels(*r);
+    RegisterControlFlowKernels(*r);
+    RegisterSequenceKernels(*r);
     return r;
   }();
   return *registry;

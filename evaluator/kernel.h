@@ -21,6 +21,18 @@
 
 namespace onnxsmith::evaluator {
 
+// Runs the subgraphs of a control-flow node (If branches, Loop and Scan
+// bodies): the evaluator binds the values a body reads from enclosing scopes
+// itself, the kernel passes only the body's formal inputs.
+class SubgraphRunner {
+ public:
+  virtual ~SubgraphRunner() = default;
+  // Runs `body`, a subgraph held by the running node's attributes, with its
+  // graph inputs bound in order to `inputs`; returns its graph outputs.
+  virtual absl::StatusOr<std::vector<Array>> Run(const ir::Graph& body,
+                                                 const std::vector<Array>& inputs) = 0;
+};
+
 class KernelContext {
  public:
   KernelContext(const ir::Node& node, int64_t opset, std::vector<const Array*> inputs,
@@ -67,6 +79,9 @@ class KernelContext {
   BufferPool* pool() const { return pool_; }
   // Scratch memory for the kernel (from the pool).
   absl::StatusOr<Array> Scratch(ir::DataType dtype, Dims dims) const;
+  // Runs the node's subgraphs (nullptr for nodes without any).
+  SubgraphRunner* subgraphs() const { return subgraphs_; }
+  void set_subgraphs(SubgraphRunner* runner) { subgraphs_ = runner; }
 
   // An InvalidArgument error whose message the evaluator prefixes with the node.
   template <typename... Args>
@@ -86,6 +101,7 @@ class KernelContext {
   BufferPool* pool_;
   int64_t max_output_elements_;
   bool parallel_;
+  SubgraphRunner* subgraphs_ = nullptr;
 };
 
 using KernelFn = std::function<absl::Status(KernelContext&)>;
@@ -130,6 +146,11 @@ void RegisterNormKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);
 void RegisterQuantKernels(KernelRegistry& r);
 void RegisterRecurrentKernels(KernelRegistry& r);  // kernels_recurrent.cc: LSTM, GRU, RNN
+void RegisterControlFlowKernels(KernelRegistry& r);  // control_flow.cc: If, Loop, Scan
+void RegisterSequenceKernels(KernelRegistry& r);     // sequence.cc: Sequence*, ...FromSequence
+
+// Ops whose inputs may be sequences; any other op given one is an error.
+bool AcceptsSequenceInputs(const std::string& op_type);
 
 // ---- Helpers shared by the kernels -----------------------------------------
 
@@ -210,6 +231,14 @@ absl::Status Dispatch(ir::DataType dtype, const char* what, F&& f) {
 // Element-type conversion with ONNX Cast semantics (float -> int truncates,
 // anything -> bool is != 0; float16/bfloat16 go through float32).
 absl::Status CastArrayTo(const Array& in, ir::DataType to, Array* out, bool parallel);
+
+// Output `out` = the tensors `in` (same dtype and rank, equal dims outside
+// `axis`, at least one) concatenated along `axis` (may be negative).
+absl::Status ConcatToOutput(KernelContext& ctx, int out, const std::vector<const Array*>& in,
+                            int64_t axis);
+// Elements [start, start + length) of `a` along `axis`, as a new array.
+absl::StatusOr<Array> SliceAlongAxis(const Array& a, int axis, int64_t start, int64_t length,
+                                     const KernelContext& ctx);
 
 // Fixed-size element copy for data-movement kernels (any dtype).
 void CopyElements(void* dst, const void* src, int64_t count, int element_size);

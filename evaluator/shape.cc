@@ -196,33 +196,8 @@ absl::Status ConcatKernel(KernelContext& ctx) {
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     if (ctx.has_input(i)) in.push_back(&ctx.input(i));
   }
-  if (in.empty()) return ctx.Error("needs at least one input");
   if (!ctx.HasAttr("axis")) return ctx.Error("attribute 'axis' is required");
-  const int r = in[0]->rank();
-  ASSIGN_OR_RETURN(int axis, NormalizeAxis(ctx.GetInt("axis", 0), r));
-  Dims out_dims = in[0]->dims();
-  out_dims[axis] = 0;
-  for (const Array* a : in) {
-    if (a->dtype() != in[0]->dtype()) return ctx.Error("inputs have different types");
-    if (a->rank() != r) return ctx.Error("inputs have different ranks");
-    for (int d = 0; d < r; ++d) {
-      if (d != axis && a->dims()[d] != in[0]->dims()[d]) {
-        return ctx.Error("shapes ", DimsToString(in[0]->dims()), " and ",
-                         DimsToString(a->dims()), " differ outside axis ", axis);
-      }
-    }
-    out_dims[axis] += a->dims()[axis];
-  }
-  ASSIGN_OR_RETURN(Array * out, ctx.Allocate(0, in[0]->dtype(), out_dims));
-  const Dims ostr = Strides(out_dims);
-  const int es = out->element_size();
-  int64_t offset = 0;
-  for (const Array* a : in) {
-    StridedCopy(out->mutable_data<char>() + offset * ostr[axis] * es, ostr, a->raw(),
-                Strides(a->dims()), a->dims(), es, ctx.parallel());
-    offset += a->dims()[axis];
-  }
-  return absl::OkStatus();
+  return ConcatToOutput(ctx, 0, in, ctx.GetInt("axis", 0));
 }
 
 absl::Status SplitKernel(KernelContext& ctx) {
@@ -328,6 +303,48 @@ absl::Status DropoutKernel(KernelContext& ctx) {
 
 
 }  // namespace
+
+absl::Status ConcatToOutput(KernelContext& ctx, int out_index, const std::vector<const Array*>& in,
+                            int64_t axis_attr) {
+  if (in.empty()) return ctx.Error("needs at least one input");
+  const int r = in[0]->rank();
+  ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_attr, r));
+  Dims out_dims = in[0]->dims();
+  out_dims[axis] = 0;
+  for (const Array* a : in) {
+    if (a->dtype() != in[0]->dtype()) return ctx.Error("inputs have different types");
+    if (a->rank() != r) return ctx.Error("inputs have different ranks");
+    for (int d = 0; d < r; ++d) {
+      if (d != axis && a->dims()[d] != in[0]->dims()[d]) {
+        return ctx.Error("shapes ", DimsToString(in[0]->dims()), " and ",
+                         DimsToString(a->dims()), " differ outside axis ", axis);
+      }
+    }
+    out_dims[axis] += a->dims()[axis];
+  }
+  ASSIGN_OR_RETURN(Array * out, ctx.Allocate(out_index, in[0]->dtype(), out_dims));
+  const Dims ostr = Strides(out_dims);
+  const int es = out->element_size();
+  int64_t offset = 0;
+  for (const Array* a : in) {
+    StridedCopy(out->mutable_data<char>() + offset * ostr[axis] * es, ostr, a->raw(),
+                Strides(a->dims()), a->dims(), es, ctx.parallel());
+    offset += a->dims()[axis];
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Array> SliceAlongAxis(const Array& a, int axis, int64_t start, int64_t length,
+                                     const KernelContext& ctx) {
+  Dims dims = a.dims();
+  dims[axis] = length;
+  ASSIGN_OR_RETURN(Array out, ctx.Scratch(a.dtype(), dims));
+  const Dims in_strides = Strides(a.dims());
+  const int es = a.element_size();
+  StridedCopy(out.mutable_raw(), Strides(dims), a.data<char>() + start * in_strides[axis] * es,
+              in_strides, dims, es, ctx.parallel());
+  return out;
+}
 
 void RegisterShapeKernels(KernelRegistry& r) {
   r.Register("Identity", IdentityKernel);

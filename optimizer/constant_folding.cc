@@ -51,6 +51,28 @@ std::optional<std::vector<int64_t>> ConstantFoldingPass::KnownDims(const ir::Gra
   return dims;
 }
 
+constexpr int64_t kMaxFoldedLoopTrips = 1024;
+
+// For a node with subgraphs: whether it may be folded; fills the outer-scope
+// values its subgraphs read into `opts`.
+template <typename IsConst>
+bool FoldableControlFlow(const ir::Node& n, const IsConst& is_const, const ir::Graph& graph,
+                         evaluator::NodeEvalOptions& opts) {
+  opts.outer_values.clear();
+  if (n.op_type == "Loop") {
+    if (n.inputs.empty() || n.inputs[0].empty() || !is_const(n.inputs[0])) return false;
+    auto m = graph.initializers.at(n.inputs[0]).ToInt64s();
+    if (!m.ok() || m->size() != 1 || (*m)[0] > kMaxFoldedLoopTrips) return false;
+  } else if (n.op_type != "If") {
+    return false;
+  }
+  for (const std::string& v : ir::ImplicitInputs(n)) {
+    if (!is_const(v)) return false;
+    opts.outer_values[v] = graph.initializers.at(v);
+  }
+  return true;
+}
+
 absl::StatusOr<bool> ConstantFoldingPass::Run(ir::Graph& graph) {
   const int64_t opset = this->opset();
   if (opset <= 0) return false;  // semantics unknown: fold nothing
@@ -69,7 +91,10 @@ absl::StatusOr<bool> ConstantFoldingPass::Run(ir::Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     ir::Node& n = *graph.nodes[i];
     if (!(n.domain.empty() || n.domain == "ai.onnx")) continue;
-    if (IsNondeterministic(n) || !ir::Subgraphs(n).empty()) continue;
+    if (IsNondeterministic(n)) continue;
+    // If and Loop fold when every value they and their subgraphs read is a
+    // constant of this graph and (Loop) the trip count is a small constant.
+    if (!ir::Subgraphs(n).empty() && !FoldableControlFlow(n, is_const, graph, eval_opts)) continue;
     if (options_.keep_dequantize && n.op_type == "DequantizeLinear") continue;
     if (n.outputs.empty()) continue;
     bool outputs_ok = true;

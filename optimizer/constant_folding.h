@@ -9,8 +9,10 @@
 // materialized only when it is no larger than the node's constant inputs
 // together (a Transpose or Cast of a weight, not a Tile or Expand of one).
 // Never folded: ops with random outputs, DequantizeLinear (QDQ models keep
-// their quantized weights), ops in other domains, nodes with subgraphs, and
-// anything the evaluator does not implement or fails on.
+// their quantized weights), ops in other domains, Scan, Loops of more than
+// 1024 iterations (or without a constant trip count), If/Loop whose
+// subgraphs read non-constant outer values, and anything the evaluator does
+// not implement or fails on (a sequence output, for instance).
 #ifndef ONNXSMITH_OPTIMIZER_CONSTANT_FOLDING_H_
 #define ONNXSMITH_OPTIMIZER_CONSTANT_FOLDING_H_
 

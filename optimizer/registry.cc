@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "optimizer/constant_folding.h"
+#include "optimizer/control_flow_passes.h"
 #include "optimizer/norm_fusion.h"
 #include "optimizer/passes.h"
 
@@ -56,8 +57,14 @@ void RegisterBuiltins(PassRegistry& r) {
   add("constant_folding", OptLevel::kBasic,
       "Evaluates nodes whose inputs are all constants (and Shape/Size of known shapes) with the "
       "reference evaluator and stores the results as initializers; size-bounded; never folds "
-      "random ops or DequantizeLinear.",
+      "random ops or DequantizeLinear. If and Loop (constant trip count up to 1024) fold when "
+      "their subgraphs read only constants.",
       CreateConstantFoldingPass);
+  add("fold_constant_if", OptLevel::kBasic,
+      "Replaces an If whose condition is a constant by the nodes of the branch it takes "
+      "(their values renamed to stay unique; the If's outputs become Identities of the "
+      "branch outputs, which eliminate_identity then removes).",
+      CreateFoldConstantIfPass);
   add("fold_shape_computations", OptLevel::kBasic,
       "Replaces the shape input of a Reshape computed at run time (Shape -> Gather/Slice -> "
       "(Un)Squeeze -> Concat, through Cast/Identity) by a constant: known dims as numbers, the "
@@ -93,6 +100,12 @@ void RegisterBuiltins(PassRegistry& r) {
       "subgraphs; no random ops or Dropout) into the first one; a duplicate that is a graph "
       "output gives its name to the kept node; two graph outputs are not merged.",
       CreateCsePass);
+  add("hoist_loop_invariants", OptLevel::kBasic,
+      "Moves the nodes of a Loop or Scan body whose inputs are all values of the enclosing "
+      "scope (or small body constants, copied out) before the node: deterministic ai.onnx ops "
+      "without subgraphs, repeatedly, so chains of invariants move together. The body reads "
+      "the hoisted values under fresh names.",
+      CreateHoistLoopInvariantsPass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
       "through unary ops, broadcasting ops (constants re-laid out, or the same Transpose on "
