@@ -43,12 +43,10 @@ const std::set<std::string>& KnownUnconvertedClasses() {
       "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell",
       "StackedRNNCells",
       "GroupedQueryAttention", "GroupQueryAttention",
-      "LocallyConnected1D", "LocallyConnected2D", "Resizing", "CenterCrop", "RandomCrop",
-      "Hashing", "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
-      "Discretization", "HashedCrossing", "SpectralNormalization", "Wrapper", "TorchModuleWrapper",
-      "JaxLayer", "FlaxLayer", "TFSMLayer", "Merge", "AutoContrast", "Solarization", "MixUp",
-      "RandAugment", "Equalization", "Pipeline", "MelSpectrogram", "STFTSpectrogram",
-      "RMSNormalization", "ReversibleEmbedding", "Conv2DTransposeV1", "CuDNNRNN"};
+      "LocallyConnected1D", "LocallyConnected2D", 
+      "Hashing", "StringLookup", "IntegerLookup", "TextVectorization", "HashedCrossing", "SpectralNormalization", "Wrapper", "TorchModuleWrapper",
+      "JaxLayer", "FlaxLayer", "TFSMLayer", "Merge", "AutoContrast", "Solarization", "Equalization", "Pipeline", "MelSpectrogram", "STFTSpectrogram",
+      "ReversibleEmbedding", "Conv2DTransposeV1", "CuDNNRNN"};
   return *classes;
 }
 
