@@ -57,8 +57,10 @@ const std::set<std::string>& KnownUnconvertedClasses() {
 // told from a layer by its config, which lacks the "trainable" every layer saves.
 std::string HandlerKey(const KerasLayerSpec& layer, int keras_major) {
   if (layer.module.rfind("keras.src.ops", 0) == 0) return "ops." + layer.class_name;
+  // An unknown class saved like an operation is reported as one, not as custom code.
   if (keras_major >= 3 && layer.module.empty() && Find(*layer.config, "trainable") == nullptr &&
-      LayerRegistry::Global().Find("ops." + layer.class_name) != nullptr) {
+      (LayerRegistry::Global().Find("ops." + layer.class_name) != nullptr ||
+       LayerRegistry::Global().Find(layer.class_name) == nullptr)) {
     return "ops." + layer.class_name;
   }
   return layer.class_name;
@@ -87,7 +89,9 @@ std::string DescribeUnsupported(const std::string& key, const std::vector<std::s
                         "call by name; ", saved_model_hint);
   }
   if (key.rfind("ops.", 0) == 0) {
-    return absl::StrCat("  ", which, " (Keras 3 operation ", cls, " from ", example.module,
+    return absl::StrCat("  ", which, " (Keras 3 operation ", cls,
+                        example.module.empty() ? std::string(", a keras.ops call saved in .h5")
+                                               : absl::StrCat(" from ", example.module),
                         "): not supported yet; ", saved_model_hint);
   }
   const bool keras_module = example.module.empty() || example.module.rfind("keras", 0) == 0;

@@ -10,6 +10,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"core", RegisterCoreLayers},           {"conv", RegisterConvLayers},
       {"adaptive pooling", RegisterAdaptivePoolingLayers},
       {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
+      {"ops (arrays)", RegisterKerasArrayOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };

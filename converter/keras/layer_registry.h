@@ -79,6 +79,8 @@ void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc:
 // keras_ops.cc: Keras 3 operations recorded in functional models (module
 // keras.src.ops.*), registered as "ops.<Class>" (e.g. "ops.Add", "ops.Mean").
 void RegisterKerasOps(LayerRegistry& r);
+// keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
+void RegisterKerasArrayOps(LayerRegistry& r);
 
 // Every family above, in registration order.
 absl::Span<const LayerFamily> LayerFamilies();
