@@ -36,20 +36,6 @@ using keras::LayerHandler;
 using keras::RunLayerHandler;
 using keras::LayerRegistry;
 
-// Keras layer classes that exist but have no handler here yet (the message
-// then says "not supported yet" rather than "custom class").
-const std::set<std::string>& KnownUnconvertedClasses() {
-  static const auto* classes = new std::set<std::string>{
-      "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell",
-      "StackedRNNCells",
-      "GroupedQueryAttention", "GroupQueryAttention",
-      "LocallyConnected1D", "LocallyConnected2D", 
-      "Hashing", "StringLookup", "IntegerLookup", "TextVectorization", "HashedCrossing", "SpectralNormalization", "Wrapper", "TorchModuleWrapper",
-      "JaxLayer", "FlaxLayer", "TFSMLayer", "Merge", "AutoContrast", "Solarization", "Equalization", "Pipeline", "MelSpectrogram", "STFTSpectrogram",
-      "ReversibleEmbedding", "Conv2DTransposeV1", "CuDNNRNN"};
-  return *classes;
-}
-
 // The registry key of a layer: Keras 3 operations applied to symbolic tensors
 // (module keras.src.ops.*) are "ops.<Class>", so they never meet the layers of
 // the same class name.
@@ -98,9 +84,10 @@ std::string DescribeUnsupported(const std::string& key, const std::vector<std::s
   const bool registered_custom =
       !example.registered_name.empty() && example.registered_name != cls &&
       example.registered_name.find('>') != std::string::npos;
-  if (KnownUnconvertedClasses().count(cls) && keras_module && !registered_custom) {
+  if (auto it = keras::UnconvertedKerasClasses().find(cls);
+      it != keras::UnconvertedKerasClasses().end() && keras_module && !registered_custom) {
     return absl::StrCat("  ", which, " (class ", cls, "): this Keras layer is not supported yet "
-                        "by the Keras converter; ", saved_model_hint);
+                        "by the Keras converter (", it->second, "); ", saved_model_hint);
   }
   std::string origin;
   if (!example.module.empty()) origin = absl::StrCat(", module '", example.module, "'");

@@ -82,6 +82,9 @@ void RegisterKerasOps(LayerRegistry& r);
 // keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
 void RegisterKerasArrayOps(LayerRegistry& r);
 
+// Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
+const std::map<std::string, std::string>& UnconvertedKerasClasses();
+
 // Every family above, in registration order.
 absl::Span<const LayerFamily> LayerFamilies();
 
