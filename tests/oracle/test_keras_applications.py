@@ -50,7 +50,10 @@ SLOW = {
     "resnet101": ("ResNet101", 64), "resnet152": ("ResNet152", 64),
     "resnet101_v2": ("ResNet101V2", 64), "resnet152_v2": ("ResNet152V2", 64),
     **{f"efficientnet_b{k}": (f"EfficientNetB{k}", 64) for k in range(1, 8)},
-    **{f"efficientnet_v2_{k.lower()}": (f"EfficientNetV2{k}", 64) for k in ("B1", "B2", "B3", "S", "M", "L")},
+    # EfficientNetV2M and V2L convert too, but with randomized BatchNormalization statistics they
+    # are chaotic (outputs ~1e5-1e7; Keras itself moves by half its output for a 1e-6 change of
+    # the input), so no comparison with Keras means anything there.
+    **{f"efficientnet_v2_{k.lower()}": (f"EfficientNetV2{k}", 64) for k in ("B1", "B2", "B3", "S")},
     **{f"convnext_{k.lower()}": (f"ConvNeXt{k}", 64) for k in ("Small", "Base", "Large", "XLarge")},
     "nasnet_large": ("NASNetLarge", 331),
 }
