@@ -82,3 +82,21 @@ def test_keras_ops(name, fmt, convert_keras, keras_dir, tmp_path):
     out = tmp_path / f"{name}.onnx"
     proc = convert_ok(convert_keras, paths[fmt], out)
     compare_with_keras(model, out, name, fmt, proc.seconds, integer_inputs=integer_inputs)
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5"])
+def test_unsupported_op_is_named_as_an_operation(fmt, convert_keras, keras_dir, tmp_path):
+    """An operation without a handler (ops.sort) is reported as a Keras 3 operation, in .h5 too
+    (where Keras saves it without its module), never as a custom layer class."""
+    from keras_lib import expect_conversion_error
+
+    keras = _keras()
+
+    def build():
+        x = keras.Input((4,), name="x")
+        return keras.Model(x, keras.ops.sort(x))
+
+    _, paths = cached_model("ops_unsupported_sort", build, keras_dir)
+    proc = expect_conversion_error(convert_keras, paths[fmt], tmp_path / "sort.onnx",
+                                   "Keras 3 operation Sort")
+    assert "custom layer class" not in proc.stderr, proc.stderr
