@@ -34,7 +34,7 @@ const std::vector<std::string>& Names() {
       "softsign", "selu", "elu", "celu", "gelu", "swish", "silu", "hard_sigmoid", "hard_silu",
       "hard_swish", "exponential", "leaky_relu", "mish", "hard_tanh", "tanh_shrink",
       "log_sigmoid", "soft_shrink", "hard_shrink", "sparse_sigmoid", "squareplus",
-      "sparse_plus", "glu"};
+      "sparse_plus", "glu", "sparsemax"};
   return *names;
 }
 
@@ -58,6 +58,29 @@ std::string EmitGelu(LayerContext& ctx, const std::string& x, bool approximate) 
   }
   std::string one_plus = ctx.AddNode("Add", {inner, ctx.ConstFloat(1.0f, "one")});
   return Mul(ctx, Scale(ctx, x, 0.5f), one_plus);
+}
+
+// Sparsemax on the last axis, as Keras computes it: z sorted descending,
+// support = z_sorted - (cumsum - 1) / r > 0 (r = 1..n), k = |support|,
+// tau = (sum of cumsum over the support - 1) / k, out = max(x - tau, 0).
+std::string EmitSparsemax(LayerContext& ctx, const std::string& x) {
+  const std::string n = ctx.AddNode("Gather", {ctx.AddNode("Shape", {x}), ctx.ConstInt64s({-1}, "last")});
+  const std::string sorted =
+      ctx.AddNodeMulti("TopK", {x, n}, 2, {Attribute::Int("axis", -1), Attribute::Int("largest", 1)})[0];
+  const std::string cumsum = ctx.AddNode("CumSum", {sorted, ctx.ConstInt64s({-1}, "axis")});
+  const std::string dtype_one = ctx.ConstScalar(ctx.TypeOf(x).dtype, 1.0, "one");
+  const std::string r = ctx.AddNode(
+      "Range", {dtype_one, ctx.AddNode("Add", {ctx.Cast(ctx.Squeeze(n, {0}), ctx.TypeOf(x).dtype), dtype_one}),
+                dtype_one});
+  const std::string support = ctx.AddNode(
+      "Greater", {ctx.AddNode("Sub", {sorted, ctx.AddNode("Div", {ctx.AddNode("Sub", {cumsum, dtype_one}), r})}),
+                  ctx.ConstScalar(ctx.TypeOf(x).dtype, 0.0, "zero")});
+  const std::string k = ctx.Reduce("ReduceSum", ctx.Cast(support, ctx.TypeOf(x).dtype), {-1}, true);
+  const std::string safe =
+      ctx.AddNode("Where", {support, cumsum, ctx.ConstScalar(ctx.TypeOf(x).dtype, 0.0, "zero")});
+  const std::string tau = ctx.AddNode(
+      "Div", {ctx.AddNode("Sub", {ctx.Reduce("ReduceSum", safe, {-1}, true), dtype_one}), k});
+  return ctx.AddNode("Max", {ctx.AddNode("Sub", {x, tau}), ctx.ConstScalar(ctx.TypeOf(x).dtype, 0.0, "zero")});
 }
 
 absl::StatusOr<std::string> EmitNamedActivation(LayerContext& ctx, const std::string& x,
@@ -143,6 +166,7 @@ absl::StatusOr<std::string> EmitNamedActivation(LayerContext& ctx, const std::st
     std::vector<std::string> parts = {slice(0, half), slice(half, 2 * half)};
     return Mul(ctx, parts[0], ctx.AddNode("Sigmoid", {parts[1]}));
   }
+  if (name == "sparsemax") return EmitSparsemax(ctx, x);
   return ctx.Unsupported(absl::StrCat(
       "activation '", name, "' is not a built-in Keras activation onnxsmith knows (",
       absl::StrJoin(Names(), ", "),

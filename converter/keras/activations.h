@@ -17,6 +17,9 @@ absl::StatusOr<std::string> EmitNamedActivation(LayerContext& ctx, const std::st
 // GELU, exact (erf) or with the tanh approximation.
 std::string EmitGelu(LayerContext& ctx, const std::string& x, bool approximate);
 
+// Sparsemax along the last axis (Keras' formula).
+std::string EmitSparsemax(LayerContext& ctx, const std::string& x);
+
 // The activation names EmitNamedActivation knows.
 std::vector<std::string> KnownActivations();
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/emit/padding.h"
+#include "converter/keras/image_resize.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -397,16 +398,27 @@ absl::Status ConvertUpSampling(LayerContext& ctx) {
     ctx.SetOutput(0, y);
     return absl::OkStatus();
   }
+  if (interpolation == "bicubic") {
+    if (l.n != 2 || l.spatial[0] < 0 || l.spatial[1] < 0) {
+      return ctx.Unsupported("bicubic interpolation with an image size unknown before run time");
+    }
+    ctx.SetOutput(0, EmitTfBicubicResize(ctx, ctx.input(0), l.channels_first, l.spatial[0],
+                                         l.spatial[1], l.spatial[0] * size[0],
+                                         l.spatial[1] * size[1]));
+    return absl::OkStatus();
+  }
   if (interpolation != "bilinear") {
     return ctx.Unsupported(absl::StrCat("interpolation '", interpolation, "'"));
   }
   for (int s = 0; s < l.n; ++s) scales[2 + s] = static_cast<float>(size[s]);
+  std::vector<Attribute> attrs = {
+      Attribute::String("mode", "linear"),
+      Attribute::String("coordinate_transformation_mode",
+                        LegacyBilinear(ctx) ? "asymmetric" : "half_pixel")};
   std::string y = ctx.AddNode(
       "Resize",
       {ToOnnxLayout(ctx, l, ctx.input(0)), "", ctx.ConstFloats({l.rank}, scales, "scales")},
-      {Attribute::String("mode", "linear"),
-       Attribute::String("coordinate_transformation_mode",
-                         LegacyBilinear(ctx) ? "asymmetric" : "half_pixel")});
+      attrs);
   ctx.SetOutput(0, FromOnnxLayout(ctx, l, y));
   return absl::OkStatus();
 }
@@ -436,7 +448,7 @@ void RegisterConvLayers(LayerRegistry& r) {
   r.Register({"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}, Inputs(1), ConvertZeroPadding);
   r.Register({"Cropping1D", "Cropping2D", "Cropping3D"}, Inputs(1), ConvertCropping);
   r.Register({"UpSampling1D", "UpSampling2D", "UpSampling3D"}, Inputs(1), ConvertUpSampling,
-             "interpolation nearest or bilinear");
+             "interpolation nearest, bilinear or bicubic (static size)");
 }
 
 }  // namespace onnxsmith::converter::keras

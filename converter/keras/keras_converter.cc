@@ -36,22 +36,6 @@ using keras::LayerHandler;
 using keras::RunLayerHandler;
 using keras::LayerRegistry;
 
-// Keras layer classes that exist but have no handler here yet (the message
-// then says "not supported yet" rather than "custom class").
-const std::set<std::string>& KnownUnconvertedClasses() {
-  static const auto* classes = new std::set<std::string>{
-      "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell",
-      "StackedRNNCells",
-      "GroupedQueryAttention", "GroupQueryAttention",
-      "LocallyConnected1D", "LocallyConnected2D", "Resizing", "CenterCrop", "RandomCrop",
-      "Hashing", "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
-      "Discretization", "HashedCrossing", "SpectralNormalization", "Wrapper", "TorchModuleWrapper",
-      "JaxLayer", "FlaxLayer", "TFSMLayer", "Merge", "AutoContrast", "Solarization", "MixUp",
-      "RandAugment", "Equalization", "Pipeline", "MelSpectrogram", "STFTSpectrogram",
-      "RMSNormalization", "ReversibleEmbedding", "Conv2DTransposeV1", "CuDNNRNN"};
-  return *classes;
-}
-
 // The registry key of a layer: Keras 3 operations applied to symbolic tensors
 // (module keras.src.ops.*) are "ops.<Class>", so they never meet the layers of
 // the same class name.
@@ -59,8 +43,10 @@ const std::set<std::string>& KnownUnconvertedClasses() {
 // told from a layer by its config, which lacks the "trainable" every layer saves.
 std::string HandlerKey(const KerasLayerSpec& layer, int keras_major) {
   if (layer.module.rfind("keras.src.ops", 0) == 0) return "ops." + layer.class_name;
+  // An unknown class saved like an operation is reported as one, not as custom code.
   if (keras_major >= 3 && layer.module.empty() && Find(*layer.config, "trainable") == nullptr &&
-      LayerRegistry::Global().Find("ops." + layer.class_name) != nullptr) {
+      (LayerRegistry::Global().Find("ops." + layer.class_name) != nullptr ||
+       LayerRegistry::Global().Find(layer.class_name) == nullptr)) {
     return "ops." + layer.class_name;
   }
   return layer.class_name;
@@ -89,16 +75,19 @@ std::string DescribeUnsupported(const std::string& key, const std::vector<std::s
                         "call by name; ", saved_model_hint);
   }
   if (key.rfind("ops.", 0) == 0) {
-    return absl::StrCat("  ", which, " (Keras 3 operation ", cls, " from ", example.module,
+    return absl::StrCat("  ", which, " (Keras 3 operation ", cls,
+                        example.module.empty() ? std::string(", a keras.ops call saved in .h5")
+                                               : absl::StrCat(" from ", example.module),
                         "): not supported yet; ", saved_model_hint);
   }
   const bool keras_module = example.module.empty() || example.module.rfind("keras", 0) == 0;
   const bool registered_custom =
       !example.registered_name.empty() && example.registered_name != cls &&
       example.registered_name.find('>') != std::string::npos;
-  if (KnownUnconvertedClasses().count(cls) && keras_module && !registered_custom) {
+  if (auto it = keras::UnconvertedKerasClasses().find(cls);
+      it != keras::UnconvertedKerasClasses().end() && keras_module && !registered_custom) {
     return absl::StrCat("  ", which, " (class ", cls, "): this Keras layer is not supported yet "
-                        "by the Keras converter; ", saved_model_hint);
+                        "by the Keras converter (", it->second, "); ", saved_model_hint);
   }
   std::string origin;
   if (!example.module.empty()) origin = absl::StrCat(", module '", example.module, "'");

@@ -2,8 +2,11 @@
 // (`x + 1.0`, `keras.ops.mean(x, axis=-1)`, and the mask computations Keras
 // records, e.g. NotEqual + Any after Masking). They are saved as graph nodes
 // with module keras.src.ops.* and are registered here as "ops.<Class>".
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +14,7 @@
 #include "converter/emit/graph_builder.h"
 #include "converter/keras/activations.h"
 #include "converter/keras/layer_context.h"
+#include "converter/keras/keras_ops.h"
 #include "converter/keras/layer_registry.h"
 
 namespace onnxsmith::converter::keras {
@@ -20,14 +24,14 @@ namespace {
 using ir::Attribute;
 using ir::DataType;
 
+}  // namespace
+
 bool IsKerasTensor(const Json& v) {
   const Json* cls = Find(v, "class_name");
   return cls && cls->is_string() && cls->get_ref<const std::string&>() == "__keras_tensor__";
 }
 
-// The operands of the call in order: tensors, and constants (numbers) made
-// with the element type of the first tensor operand.
-absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx) {
+absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_typed) {
   const Json& args = ctx.call_args();
   std::vector<std::string> out;
   if (!args.is_array()) {
@@ -35,7 +39,7 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx) {
     return out;
   }
   DataType dtype = DataType::kFloat;
-  for (int i = 0; i < ctx.num_inputs(); ++i) {
+  for (int i = std::min(first_typed, ctx.num_inputs() - 1); i < ctx.num_inputs(); ++i) {
     if (ctx.input_dtype(i) != DataType::kUndefined) {
       dtype = ctx.input_dtype(i);
       break;
@@ -66,6 +70,8 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx) {
   return out;
 }
 
+namespace {
+
 absl::Status Binary(LayerContext& ctx) {
   ASSIGN_OR_RETURN(std::vector<std::string> xs, Operands(ctx));
   if (xs.size() != 2 || xs[0].empty() || xs[1].empty()) return ctx.Error("expects two operands");
@@ -75,9 +81,41 @@ absl::Status Binary(LayerContext& ctx) {
       {"TrueDivide", "Div"}, {"Maximum", "Max"}, {"Minimum", "Min"}, {"Power", "Pow"},
       {"Equal", "Equal"}, {"Greater", "Greater"}, {"GreaterEqual", "GreaterOrEqual"},
       {"Less", "Less"}, {"LessEqual", "LessOrEqual"}, {"LogicalAnd", "And"},
-      {"LogicalOr", "Or"}, {"Matmul", "MatMul"}};
+      {"LogicalOr", "Or"}, {"Matmul", "MatMul"}, {"LogicalXor", "Xor"}, {"Fmax", "Max"},
+      {"Fmin", "Min"}};
   if (op == "NotEqual") {
     ctx.SetOutput(0, ctx.AddNode("Not", {ctx.AddNode("Equal", {xs[0], xs[1]})}));
+    return absl::OkStatus();
+  }
+  if (op == "FloorDivide" || op == "Mod") {
+    // Python's floor division and modulo (the sign of the divisor) on any type.
+    const DataType t = ctx.TypeOf(xs[0]).dtype;
+    const bool is_float = t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16;
+    std::string q;
+    if (is_float) {
+      q = ctx.AddNode("Floor", {ctx.AddNode("Div", {xs[0], xs[1]})});
+    } else {
+      const std::string fq =
+          ctx.AddNode("Floor", {ctx.AddNode("Div", {ctx.Cast(xs[0], DataType::kDouble),
+                                                    ctx.Cast(xs[1], DataType::kDouble)})});
+      q = ctx.Cast(fq, t);
+    }
+    ctx.SetOutput(0, op == "FloorDivide"
+                         ? q
+                         : ctx.AddNode("Sub", {xs[0], ctx.AddNode("Mul", {q, xs[1]})}));
+    return absl::OkStatus();
+  }
+  if (op == "Hypot") {
+    ctx.SetOutput(0, ctx.AddNode("Sqrt", {ctx.AddNode("Add", {ctx.AddNode("Mul", {xs[0], xs[0]}),
+                                                              ctx.AddNode("Mul", {xs[1], xs[1]})})}));
+    return absl::OkStatus();
+  }
+  if (op == "Logaddexp") {
+    // max(x, y) + log(1 + exp(-|x - y|))
+    const std::string m = ctx.AddNode("Max", {xs[0], xs[1]});
+    const std::string d = ctx.AddNode("Neg", {ctx.AddNode("Abs", {ctx.AddNode("Sub", {xs[0], xs[1]})})});
+    const std::string one = ctx.ConstScalar(ctx.TypeOf(xs[0]).dtype, 1.0, "one");
+    ctx.SetOutput(0, ctx.AddNode("Add", {m, ctx.AddNode("Log", {ctx.AddNode("Add", {one, ctx.AddNode("Exp", {d})})})}));
     return absl::OkStatus();
   }
   ctx.SetOutput(0, ctx.AddNode(kOps.at(op), {xs[0], xs[1]}));
@@ -92,7 +130,65 @@ absl::Status Unary(LayerContext& ctx) {
       {"Sqrt", "Sqrt"}, {"Tanh", "Tanh"}, {"Sigmoid", "Sigmoid"}, {"Relu", "Relu"},
       {"LogicalNot", "Not"}, {"Sign", "Sign"}, {"Floor", "Floor"}, {"Ceil", "Ceil"},
       {"Erf", "Erf"}, {"Softplus", "Softplus"}, {"Softsign", "Softsign"}, {"Sin", "Sin"},
-      {"Cos", "Cos"}};
+      {"Cos", "Cos"}, {"Tan", "Tan"}, {"Arcsin", "Asin"}, {"Arccos", "Acos"},
+      {"Arctan", "Atan"}, {"Arcsinh", "Asinh"}, {"Arccosh", "Acosh"}, {"Arctanh", "Atanh"},
+      {"Sinh", "Sinh"}, {"Cosh", "Cosh"}, {"Reciprocal", "Reciprocal"}, {"Round", "Round"},
+      {"Isnan", "IsNaN"}, {"Isinf", "IsInf"}, {"StopGradient", "Identity"},
+      {"Copy", "Identity"}, {"ConvertToTensor", "Identity"}, {"Real", "Identity"},
+      {"Conjugate", "Identity"}, {"Conj", "Identity"}, {"Fabs", "Abs"}};
+  // Keras 3 activations as operations, by their activation name.
+  static const std::map<std::string, std::string> kActivations = {
+      {"Elu", "elu"}, {"Selu", "selu"}, {"Celu", "celu"}, {"HardSigmoid", "hard_sigmoid"},
+      {"HardSilu", "hard_silu"}, {"SparseSigmoid", "sparse_sigmoid"},
+      {"SparsePlus", "sparse_plus"}, {"Squareplus", "squareplus"}, {"LogSigmoid", "log_sigmoid"},
+      {"SoftShrink", "soft_shrink"}, {"HardShrink", "hard_shrink"}, {"TanhShrink", "tanh_shrink"},
+      {"HardTanh", "hard_tanh"}, {"Glu", "glu"}, {"Sparsemax", "sparsemax"}};
+  const DataType t = ctx.input_dtype(0);
+  auto scalar = [&](double v, const char* hint) { return ctx.ConstScalar(t, v, hint); };
+  if (auto it = kActivations.find(op); it != kActivations.end()) {
+    // Only the defaults of the activation's parameters convert.
+    for (const auto& [key, value] : std::vector<std::pair<const char*, double>>{
+             {"alpha", 1.0}, {"threshold", 0.5}, {"b", 4.0}, {"axis", -1}}) {
+      if (ctx.has(key) && ctx.cfg(key)->is_number() && ctx.Float(key, value) != value) {
+        return ctx.Unsupported(absl::StrCat(key, "=", ctx.Float(key, value)));
+      }
+    }
+    ASSIGN_OR_RETURN(std::string y, EmitNamedActivation(ctx, x, it->second));
+    ctx.SetOutput(0, y);
+    return absl::OkStatus();
+  }
+  if (op == "Log1p" || op == "Log2" || op == "Log10") {
+    std::string y = op == "Log1p" ? ctx.AddNode("Log", {ctx.AddNode("Add", {x, scalar(1.0, "one")})})
+                                  : ctx.AddNode("Log", {x});
+    if (op != "Log1p") y = ctx.AddNode("Div", {y, scalar(std::log(op == "Log2" ? 2.0 : 10.0), "ln_base")});
+    ctx.SetOutput(0, y);
+    return absl::OkStatus();
+  }
+  if (op == "Expm1") {
+    ctx.SetOutput(0, ctx.AddNode("Sub", {ctx.AddNode("Exp", {x}), scalar(1.0, "one")}));
+    return absl::OkStatus();
+  }
+  if (op == "Exp2") {
+    ctx.SetOutput(0, ctx.AddNode("Pow", {scalar(2.0, "two"), x}));
+    return absl::OkStatus();
+  }
+  if (op == "Trunc") {
+    ctx.SetOutput(0, ctx.AddNode("Mul", {ctx.AddNode("Sign", {x}), ctx.AddNode("Floor", {ctx.AddNode("Abs", {x})})}));
+    return absl::OkStatus();
+  }
+  if (op == "Isfinite") {
+    ctx.SetOutput(0, ctx.AddNode("Not", {ctx.AddNode("Or", {ctx.AddNode("IsNaN", {x}), ctx.AddNode("IsInf", {x})})}));
+    return absl::OkStatus();
+  }
+  if (op == "Deg2rad" || op == "Rad2deg") {
+    ctx.SetOutput(0, ctx.AddNode("Mul", {x, scalar(op == "Deg2rad" ? M_PI / 180.0 : 180.0 / M_PI, "factor")}));
+    return absl::OkStatus();
+  }
+  if (op == "ZerosLike" || op == "OnesLike") {
+    ctx.SetOutput(0, ctx.AddNode("Add", {ctx.AddNode("Mul", {x, scalar(0.0, "zero")}),
+                                         scalar(op == "OnesLike" ? 1.0 : 0.0, "value")}));
+    return absl::OkStatus();
+  }
   if (op == "Square") {
     ctx.SetOutput(0, ctx.AddNode("Mul", {x, x}));
   } else if (op == "Rsqrt") {
@@ -206,12 +302,20 @@ void RegisterKerasOps(LayerRegistry& r) {
   // Operands may be constants saved in the call's arguments: at least one is a tensor.
   r.Register(Prefixed({"Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum",
                        "Power", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
-                       "LessEqual", "LogicalAnd", "LogicalOr", "Matmul"}),
+                       "LessEqual", "LogicalAnd", "LogicalOr", "Matmul", "LogicalXor", "Fmax",
+                       "Fmin", "FloorDivide", "Mod", "Hypot", "Logaddexp"}),
              InputsAtLeast(1), Binary, "Keras 3 operation; tensor or number operands");
   r.Register(Prefixed({"Absolute", "Abs", "Negative", "Exp", "Log", "Sqrt", "Tanh", "Sigmoid",
                        "Relu", "LogicalNot", "Sign", "Floor", "Ceil", "Erf", "Softplus",
                        "Softsign", "Sin", "Cos", "Square", "Rsqrt", "Silu", "Swish", "Relu6",
-                       "Gelu", "LeakyRelu"}),
+                       "Gelu", "LeakyRelu", "Tan", "Arcsin", "Arccos", "Arctan", "Arcsinh",
+                       "Arccosh", "Arctanh", "Sinh", "Cosh", "Reciprocal", "Round", "Isnan",
+                       "Isinf", "Isfinite", "StopGradient", "Copy", "ConvertToTensor", "Real",
+                       "Conjugate", "Conj", "Fabs", "Log1p", "Log2", "Log10", "Expm1", "Exp2",
+                       "Trunc", "Deg2rad", "Rad2deg", "ZerosLike", "OnesLike", "Elu", "Selu",
+                       "Celu", "HardSigmoid", "HardSilu", "SparseSigmoid", "SparsePlus",
+                       "Squareplus", "LogSigmoid", "SoftShrink", "HardShrink", "TanhShrink",
+                       "HardTanh", "Glu", "Sparsemax"}),
              Inputs(1), Unary, "Keras 3 operation");
   r.Register(Prefixed({"Softmax", "LogSoftmax"}), Inputs(1), SoftmaxOp, "Keras 3 operation");
   r.Register(Prefixed({"Any", "All", "Mean", "Sum", "Max", "Amax", "Min", "Amin", "Prod"}),

@@ -8,8 +8,11 @@ namespace onnxsmith::converter::keras {
 absl::Span<const LayerFamily> LayerFamilies() {
   static constexpr LayerFamily kFamilies[] = {
       {"core", RegisterCoreLayers},           {"conv", RegisterConvLayers},
+      {"adaptive pooling", RegisterAdaptivePoolingLayers},
       {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
+      {"ops (arrays)", RegisterKerasArrayOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
+      {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };
   return kFamilies;
 }

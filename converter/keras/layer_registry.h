@@ -73,9 +73,17 @@ void RegisterConvLayers(LayerRegistry& r);           // conv_layers.cc: Conv*, p
 void RegisterNormalizationLayers(LayerRegistry& r);  // normalization_layers.cc: BatchNormalization, LayerNormalization, ...
 void RegisterRecurrentLayers(LayerRegistry& r);      // recurrent_layers.cc: LSTM, GRU, SimpleRNN, RNN, Bidirectional
 void RegisterAttentionLayers(LayerRegistry& r);      // attention_layers.cc: MultiHeadAttention, EinsumDense, Attention
+void RegisterAdaptivePoolingLayers(LayerRegistry& r);  // adaptive_pooling_layers.cc: Adaptive{Average,Max}Pooling1-3D
+void RegisterApplicationsLayers(LayerRegistry& r);   // applications_layers.cc: keras.applications' own classes
+void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc: Resizing, CenterCrop, lookups...
 // keras_ops.cc: Keras 3 operations recorded in functional models (module
 // keras.src.ops.*), registered as "ops.<Class>" (e.g. "ops.Add", "ops.Mean").
 void RegisterKerasOps(LayerRegistry& r);
+// keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
+void RegisterKerasArrayOps(LayerRegistry& r);
+
+// Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
+const std::map<std::string, std::string>& UnconvertedKerasClasses();
 
 // Every family above, in registration order.
 absl::Span<const LayerFamily> LayerFamilies();

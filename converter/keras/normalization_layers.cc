@@ -224,6 +224,32 @@ absl::Status ConvertUnitNormalization(LayerContext& ctx) {
   return absl::OkStatus();
 }
 
+// --- RMSNormalization: x * rsqrt(mean(x^2, axes) + epsilon) * scale ---
+absl::Status ConvertRMSNormalization(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, Axes(ctx, rank));
+  const std::string x = ctx.input(0);
+  const std::string ms = ctx.Reduce("ReduceMean", ctx.AddNode("Mul", {x, x}), axes, true);
+  const std::string rrms = ctx.AddNode(
+      "Reciprocal",
+      {ctx.AddNode("Sqrt", {ctx.AddNode("Add", {ms, ctx.ConstFloat(static_cast<float>(
+                                                        ctx.Float("epsilon", 1e-6)), "epsilon")})})});
+  std::string y = ctx.AddNode("Mul", {x, rrms});
+  if (ctx.num_weights() > 0) {
+    ASSIGN_OR_RETURN(ir::Tensor scale, ctx.FloatWeight(0, "scale"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> pdims, ParamDims(ctx, axes, &scale));
+    if (Product(pdims) != scale.num_elements()) return ctx.Error("scale does not match the axes");
+    const std::vector<int64_t> bdims = BroadcastDims(axes, pdims, rank);
+    ASSIGN_OR_RETURN(std::string c, ctx.CachedConst("rms_scale", [&]() -> absl::StatusOr<ir::Tensor> {
+      return scale.Reshaped(bdims);
+    }));
+    y = ctx.AddNode("Mul", {y, c});
+  }
+  ctx.SetOutput(0, y);
+  ctx.PropagateMask();
+  return absl::OkStatus();
+}
+
 // --- GroupNormalization (channels last) ---
 absl::Status ConvertGroupNormalization(LayerContext& ctx) {
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
@@ -278,6 +304,7 @@ void RegisterNormalizationLayers(LayerRegistry& r) {
              "ONNX LayerNormalization at opset >= 17 on trailing axes, else decomposed; "
              "no rms_scaling");
   r.Register({"UnitNormalization"}, Inputs(1), ConvertUnitNormalization);
+  r.Register({"RMSNormalization"}, Inputs(1), ConvertRMSNormalization);
   r.Register({"GroupNormalization"}, Inputs(1), ConvertGroupNormalization, "last axis only");
 }
 

@@ -35,9 +35,13 @@ int main() {
   std::printf("Generated from the layer registry by `bazel run //tools/keras_support:gen`;\n"
               "do not edit by hand (`//tools/keras_support:keras_support_test` fails when\n"
               "this file and the code disagree).\n\n");
-  std::printf("%zu Keras classes convert (.h5 and .keras, Keras 2 and 3). Classes that share a\n"
-              "handler share a row; *inputs* counts the positional input tensors of a call.\n",
-              LayerRegistry::Global().Classes().size());
+  size_t ops = 0;
+  for (const std::string& cls : LayerRegistry::Global().Classes()) ops += cls.rfind("ops.", 0) == 0;
+  std::printf("%zu Keras classes convert (.h5 and .keras, Keras 2 and 3): %zu layer classes and\n"
+              "%zu Keras 3 operations (keras.ops calls saved in functional models, \"ops.<Class>\").\n"
+              "Classes that share a handler share a row; *inputs* counts the positional input\n"
+              "tensors of a call.\n",
+              LayerRegistry::Global().Classes().size(), LayerRegistry::Global().Classes().size() - ops, ops);
   for (const LayerFamily& family : LayerFamilies()) {
     auto registry = LayerRegistry::Build({&family, 1});
     if (!registry.ok()) {
@@ -59,6 +63,10 @@ int main() {
       std::printf("| %s | %s | %s |\n", absl::StrJoin(rows[key], ", ").c_str(),
                   std::get<1>(key).c_str(), Cell(std::get<2>(key)).c_str());
     }
+  }
+  std::printf("\n## Keras classes that do not convert\n\n| Keras class | why |\n|---|---|\n");
+  for (const auto& [cls, why] : onnxsmith::converter::keras::UnconvertedKerasClasses()) {
+    std::printf("| %s | %s |\n", cls.c_str(), Cell(why).c_str());
   }
   std::printf("\nOther classes are listed, with their layer names, in one error; TF ops are in\n"
               "[support_status.md](support_status.md).\n");

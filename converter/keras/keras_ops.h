@@ -1,0 +1,25 @@
+// Shared by the handlers of Keras 3 operations (keras_ops.cc, keras_array_ops.cc).
+#ifndef ONNXSMITH_CONVERTER_KERAS_KERAS_OPS_H_
+#define ONNXSMITH_CONVERTER_KERAS_KERAS_OPS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "converter/keras/json_util.h"
+#include "converter/keras/layer_context.h"
+
+namespace onnxsmith::converter::keras {
+
+// True for a saved reference to a symbolic tensor ({"class_name": "__keras_tensor__", ...}).
+bool IsKerasTensor(const Json& v);
+
+// The operands of the call in its saved argument order: tensors, and numbers
+// made constants of the element type of the first tensor operand from input
+// `first_typed` on (ops.where's condition is bool, its branches are not);
+// "" for a null argument.
+absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_typed = 0);
+
+}  // namespace onnxsmith::converter::keras
+
+#endif  // ONNXSMITH_CONVERTER_KERAS_KERAS_OPS_H_
