@@ -23,6 +23,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"reorder", RegisterReorderOps},
       {"random", RegisterRandomOps},
       {"selection", RegisterSelectionOps},
+      {"control_flow", RegisterControlFlowOps},
+      {"tensor_list", RegisterTensorListOps},
   };
   return kFamilies;
 }

@@ -101,6 +101,9 @@ void RegisterScatterOps(HandlerRegistry& r);      // ScatterNd, TensorScatter*, 
 void RegisterReorderOps(HandlerRegistry& r);      // Roll, ReverseSequence, InvertPermutation, band
 void RegisterRandomOps(HandlerRegistry& r);       // RandomUniform(Int), RandomStandardNormal, Multinomial
 void RegisterSelectionOps(HandlerRegistry& r);    // Unique, Bucketize, NonMaxSuppression*
+// converter/control_flow/:
+void RegisterControlFlowOps(HandlerRegistry& r);  // While -> Loop, If, Case -> If chain
+void RegisterTensorListOps(HandlerRegistry& r);   // TensorList* -> ONNX sequences
 
 // Every family above, in registration order.
 absl::Span<const HandlerFamily> HandlerFamilies();
