@@ -7,11 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
+#include "converter/control_flow/function_body.h"
 #include "converter/control_flow/raise_control_flow.h"
 #include "converter/emit/graph_builder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
-#include "converter/handlers/signal_ops.h"
+#include "converter/node_converter.h"
+#include "converter/tf/function_inliner.h"
 #include "converter/tf/tensor_convert.h"
 #include "converter/tf/tf_graph.h"
 
@@ -119,9 +121,10 @@ std::vector<ir::Attribute> CustomOpAttributes(const tf::NodeDef& node) {
 
 class Converter {
  public:
-  Converter(const tf::GraphDef& graph_def, const ConvertOptions& options, ConversionResult* result)
+  Converter(const tf::GraphDef& graph_def, const ConvertOptions& options, const OpCatalog* catalog,
+            ConversionResult* result)
       : graph_def_(graph_def), options_(options), result_(result),
-        builder_(&result->model.graph, options.opset) {}
+        builder_(&result->model.graph, options.opset), functions_{catalog, 0} {}
 
   absl::Status Run() {
     auto start = std::chrono::steady_clock::now();
@@ -344,55 +347,8 @@ class Converter {
       }
       return absl::OkStatus();
     }
-    const HandlerVersion* handler = HandlerRegistry::Global().Lookup(node.op(), options_.opset);
-    if (handler == nullptr) {
-      return absl::UnimplementedError(absl::StrCat("node '", node.name(), "' (", node.op(),
-                                                   "): no converter at opset ", options_.opset));
-    }
-    RETURN_IF_ERROR(CheckInputArity(handler->inputs, static_cast<int>(inputs.size()),
-                                    absl::StrCat("node '", node.name(), "' (", node.op(), ")"),
-                                    "data input"));
-    RETURN_IF_ERROR(CheckComplexUse(node));
-    NodeContext ctx(node, std::move(inputs), options_.opset, &builder_);
-    ctx.set_graph_def(&graph_def_);
-    RETURN_IF_ERROR(handler->fn(ctx));
-    ApplyShapeHints(node);
-    return absl::OkStatus();
-  }
-
-  // Complex values are [..., 2] real pairs (handlers/signal_ops.h) that only
-  // the signal handlers understand; any other op on them is refused.
-  static absl::Status CheckComplexUse(const tf::NodeDef& node) {
-    if (HandlesComplex(node.op())) return absl::OkStatus();
-    for (const auto& [name, attr] : node.attr()) {
-      std::vector<int> types(attr.list().type().begin(), attr.list().type().end());
-      if (attr.value_case() == tf::AttrValue::kType) types.push_back(attr.type());
-      for (int type : types) {
-        const auto t = static_cast<tf::DataType>(type);
-        if (t == tf::DT_COMPLEX64 || t == tf::DT_COMPLEX128) {
-          return absl::UnimplementedError(absl::StrCat(
-              "node '", node.name(), "' (", node.op(), "): complex operands (", name,
-              "=", TfTypeName(t), ") convert only in the FFT ops, ComplexAbs, Real, Imag, "
-              "Complex, Conj and Angle; --custom-ops ", node.op(), " keeps it as a custom op"));
-        }
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  // _output_shapes (when the exporter added them) fill gaps inference left.
-  void ApplyShapeHints(const tf::NodeDef& node) {
-    auto it = node.attr().find("_output_shapes");
-    if (it == node.attr().end()) return;
-    const auto& shapes = it->second.list().shape();
-    for (int k = 0; k < shapes.size(); ++k) {
-      const std::string* value = builder_.FindTfOutput(absl::StrCat(node.name(), ":", k));
-      if (value == nullptr) continue;
-      ir::ValueType type = builder_.TypeOf(*value);
-      if (type.dtype == ir::DataType::kUndefined || type.shape) continue;
-      type.shape = ToValueType(type.dtype, ToDims(shapes[k])).shape;
-      builder_.SetType(*value, type);
-    }
+    return ConvertTfNode(node, std::move(inputs), options_.opset, &builder_, &functions_,
+                         &graph_def_);
   }
 
   absl::Status AddOutputs() {
@@ -434,6 +390,7 @@ class Converter {
   const ConvertOptions& options_;
   ConversionResult* result_;
   GraphBuilder builder_;
+  const FunctionEnv functions_;
   const TfGraph* graph_ = nullptr;
   std::vector<TensorSpec> inputs_;
   std::vector<TensorSpec> outputs_;
@@ -460,23 +417,40 @@ absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
       }
     }
   }
+  // A frozen graph may keep (Stateful)PartitionedCall nodes with their
+  // functions in its library: inline them as the SavedModel loader does.
+  // Control-flow bodies stay in the library for their handlers.
+  const OpCatalog catalog(nullptr, &graph.library());
+  const tf::GraphDef* source = &graph;
+  tf::GraphDef inlined;
+  bool has_calls = false;
+  for (const tf::NodeDef& node : graph.node()) {
+    has_calls |= catalog.CalledFunction(node) != nullptr || !OpCatalog::CallTarget(node).empty();
+  }
+  if (has_calls) {
+    InlineOptions inline_options;
+    inline_options.library_name = "the graph's function library";
+    ASSIGN_OR_RETURN(inlined, InlineFunctionCalls(graph, catalog, inline_options));
+    source = &inlined;
+  }
   ConversionResult result;
-  if (control_flow::HasV1ControlFlow(graph)) {
+  if (control_flow::HasV1ControlFlow(*source)) {
     // TF1 loops, conditionals and TensorArrays convert in their functional form.
-    tf::GraphDef functional = graph;
+    tf::GraphDef functional = *source;
     absl::Status raised = control_flow::RaiseV1ControlFlow(&functional);
     if (raised.ok()) {
-      Converter converter(functional, options, &result);
+      const OpCatalog functional_catalog(nullptr, &functional.library());
+      Converter converter(functional, options, &functional_catalog, &result);
       RETURN_IF_ERROR(converter.Run());
       return result;
     }
     // Control flow that cannot be rebuilt may lie outside what the outputs
     // need; otherwise its error is the one to tell.
-    Converter converter(graph, options, &result);
+    Converter converter(*source, options, &catalog, &result);
     if (converter.Run().ok()) return result;
     return raised;
   }
-  Converter converter(graph, options, &result);
+  Converter converter(*source, options, &catalog, &result);
   RETURN_IF_ERROR(converter.Run());
   return result;
 }

@@ -32,6 +32,9 @@ struct Dim {
 struct ValueType {
   DataType dtype = DataType::kUndefined;
   std::optional<std::vector<Dim>> shape;  // nullopt: rank unknown
+  // A sequence of tensors (ONNX sequence(tensor)), each of dtype/shape; TF
+  // TensorLists convert to sequences.
+  bool sequence = false;
   std::optional<int> rank() const {
     return shape ? std::optional<int>(static_cast<int>(shape->size())) : std::nullopt;
   }

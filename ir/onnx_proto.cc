@@ -9,6 +9,7 @@
 namespace onnxsmith::ir {
 
 void ToTypeProto(const ValueType& type, onnx::TypeProto* proto) {
+  if (type.sequence) proto = proto->mutable_sequence_type()->mutable_elem_type();
   auto* t = proto->mutable_tensor_type();
   t->set_elem_type(static_cast<int32_t>(type.dtype));
   if (!type.shape) return;
@@ -25,6 +26,11 @@ void ToTypeProto(const ValueType& type, onnx::TypeProto* proto) {
 
 ValueType FromTypeProto(const onnx::TypeProto& proto) {
   ValueType type;
+  if (proto.has_sequence_type()) {
+    type = FromTypeProto(proto.sequence_type().elem_type());
+    type.sequence = type.dtype != DataType::kUndefined;
+    return type;
+  }
   if (!proto.has_tensor_type()) return type;
   const auto& t = proto.tensor_type();
   type.dtype = static_cast<DataType>(t.elem_type());

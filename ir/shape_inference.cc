@@ -144,7 +144,8 @@ void ShapeInferencer::InferNode(const Node& node) {
     schema->GetTypeAndShapeInferenceFunction()(ctx);
     for (size_t k = 0; k < node.outputs.size() && k < ctx.getNumOutputs(); ++k) {
       const onnx::TypeProto* t = ctx.getOutputType(k);
-      if (t != nullptr && t->has_tensor_type() && t->tensor_type().elem_type() != 0) {
+      if (t != nullptr && ((t->has_tensor_type() && t->tensor_type().elem_type() != 0) ||
+                           (t->has_sequence_type() && t->sequence_type().has_elem_type()))) {
         state_->types[node.outputs[k]] = *t;
       }
     }

@@ -1,5 +1,7 @@
 #include "converter/emit/graph_builder.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "converter/emit/layout.h"
 
@@ -139,6 +141,20 @@ void GraphBuilder::FinishOutputs() {
   for (auto& node : g.nodes) {
     for (auto& in : node->inputs) in = std::string(final_name(in));
     for (auto& o : node->outputs) o = std::string(final_name(o));
+  }
+  // Bodies (If/Loop) read renamed values by their outer names too.
+  std::function<void(ir::Graph&)> rename_reads = [&](ir::Graph& body) {
+    for (auto& node : body.nodes) {
+      for (auto& in : node->inputs) in = std::string(final_name(in));
+      for (ir::Attribute& a : node->attributes) {
+        if (a.g) rename_reads(*a.g);
+      }
+    }
+  };
+  for (auto& node : g.nodes) {
+    for (ir::Attribute& a : node->attributes) {
+      if (a.g) rename_reads(*a.g);
+    }
   }
   // An output whose value had no type yet takes what is known under its name.
   for (ir::ValueInfo& out : g.outputs) {

@@ -20,6 +20,8 @@
 
 namespace onnxsmith::converter {
 
+struct FunctionEnv;  // control_flow/function_body.h
+
 // A TF node's OpContext (names start with the node's name) plus what is TF's
 // own: attributes, constant inputs as TF reads them, the outputs' bindings.
 class NodeContext : public OpContext {
@@ -50,6 +52,11 @@ class NodeContext : public OpContext {
   // A type attribute ("T", "dtype", "DstT", ...) as an ONNX type.
   absl::StatusOr<ir::DataType> attr_type(const std::string& name) const;
 
+  // The graph's function library, for control flow (While/If/Case bodies);
+  // null where the graph has none.
+  const FunctionEnv* functions() const { return functions_; }
+  void set_functions(const FunctionEnv* functions) { functions_ = functions; }
+
   // --- outputs ---
   // Binds TF output `k` of this node to an ONNX value.
   void SetOutput(int k, const std::string& value);
@@ -65,6 +72,7 @@ class NodeContext : public OpContext {
  private:
   const tf::NodeDef& node_;
   const tf::GraphDef* graph_def_ = nullptr;
+  const FunctionEnv* functions_ = nullptr;
 };
 
 }  // namespace onnxsmith::converter

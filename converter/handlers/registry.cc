@@ -39,6 +39,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"string", RegisterStringOps},
       {"ragged", RegisterRaggedOps},
       {"lookup", RegisterLookupOps},
+      {"control_flow", RegisterControlFlowOps},
+      {"tensor_list", RegisterTensorListOps},
   };
   return kFamilies;
 }

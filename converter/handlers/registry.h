@@ -105,6 +105,9 @@ void RegisterSparseOps(HandlerRegistry& r);       // SparseToDense, DynamicParti
 void RegisterStringOps(HandlerRegistry& r);       // StringLower/Upper, StringToNumber, StringJoin
 void RegisterRaggedOps(HandlerRegistry& r);       // RaggedRange/Gather, RaggedTensorToTensor/Sparse
 void RegisterLookupOps(HandlerRegistry& r);       // HashTableV2, LookupTableFind/SizeV2
+// converter/control_flow/:
+void RegisterControlFlowOps(HandlerRegistry& r);  // While -> Loop, If, Case -> If chain
+void RegisterTensorListOps(HandlerRegistry& r);   // TensorList* -> ONNX sequences
 
 // Every family above, in registration order.
 absl::Span<const HandlerFamily> HandlerFamilies();

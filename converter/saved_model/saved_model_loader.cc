@@ -15,8 +15,8 @@
 #include "common/timing.h"
 #include "converter/checkpoint/tensor_bundle.h"
 #include "converter/saved_model/concrete_function.h"
-#include "converter/saved_model/function_inliner.h"
-#include "converter/saved_model/graph_util.h"
+#include "converter/tf/function_inliner.h"
+#include "converter/tf/graph_util.h"
 #include "converter/saved_model/variable_freezer.h"
 #include "converter/tf/proto_parse.h"
 #include "converter/tf/tensor_convert.h"
@@ -24,7 +24,6 @@
 namespace onnxsmith::converter {
 namespace {
 
-using saved_model::OpCatalog;
 
 constexpr char kInitOpSignature[] = "__saved_model_init_op";
 
@@ -113,7 +112,7 @@ absl::StatusOr<std::vector<SignatureTensor>> SignatureTensors(
     SignatureTensor t;
     t.key = key;
     t.info = &info;
-    if (!saved_model::ParseGraphInput(info.name(), &t.node, &t.output) || t.node.empty()) {
+    if (!ParseGraphInput(info.name(), &t.node, &t.output) || t.node.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(dir, ": signature '", signature, "' ", what,
                                                      " '", key, "' names no tensor ('",
                                                      info.name(), "')"));
@@ -281,7 +280,7 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
     for (const std::string& in : node.input()) {
       std::string name;
       int k;
-      if (saved_model::ParseGraphInput(in, &name, &k)) {
+      if (ParseGraphInput(in, &name, &k)) {
         max_output_read[name] = std::max(max_output_read[name], k);
       }
     }
@@ -334,14 +333,14 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
 
   // Prune, inline what is left, prune again (bodies bring NoOps and
   // unused outputs along).
-  auto pruned = saved_model::PruneToOutputs(outer, output_nodes, leaves);
+  auto pruned = PruneToOutputs(outer, output_nodes, leaves);
   if (!pruned.ok()) return prefix_error(pruned.status());
-  saved_model::InlineStats inline_stats;
+  InlineStats inline_stats;
   auto inlined =
-      saved_model::InlineFunctionCalls(*pruned, catalog, saved_model::InlineOptions{}, &inline_stats);
+      InlineFunctionCalls(*pruned, catalog, InlineOptions{}, &inline_stats);
   if (!inlined.ok()) return prefix_error(inlined.status());
   stats.calls_inlined = inline_stats.calls_inlined;
-  auto graph = saved_model::PruneToOutputs(*inlined, output_nodes, leaves);
+  auto graph = PruneToOutputs(*inlined, output_nodes, leaves);
   if (!graph.ok()) return prefix_error(graph.status());
 
   // Variables.
@@ -365,7 +364,7 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
     stats.variable_bytes = freeze_stats.bytes;
   }
   AddDefaultAttrs(catalog, &*graph);
-  auto final_graph = saved_model::PruneToOutputs(*graph, output_nodes, leaves);
+  auto final_graph = PruneToOutputs(*graph, output_nodes, leaves);
   if (!final_graph.ok()) return prefix_error(final_graph.status());
   CopyReferencedFunctions(mg->graph_def().library(), &*final_graph);
   result.graph = std::move(*final_graph);

@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/progress.h"
 #include "common/status_macros.h"
-#include "converter/saved_model/function_inliner.h"
+#include "converter/tf/function_inliner.h"
 #include "converter/saved_model/tensor_proto_util.h"
 #include "converter/tf/proto/trackable_object_graph.pb.h"
 #include "converter/tf/tensor_convert.h"

@@ -24,7 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "converter/checkpoint/tensor_bundle.h"
-#include "converter/saved_model/graph_util.h"
+#include "converter/tf/graph_util.h"
 #include "converter/tf/proto/graph.pb.h"
 #include "converter/tf/proto/meta_graph.pb.h"
 

@@ -8,17 +8,18 @@
 // inlined recursively, with a depth limit and a recursion check.
 // While/If/Case and their Stateless forms keep their functions: they are
 // control flow, not calls.
-#ifndef ONNXSMITH_CONVERTER_SAVED_MODEL_FUNCTION_INLINER_H_
-#define ONNXSMITH_CONVERTER_SAVED_MODEL_FUNCTION_INLINER_H_
+#ifndef ONNXSMITH_CONVERTER_TF_FUNCTION_INLINER_H_
+#define ONNXSMITH_CONVERTER_TF_FUNCTION_INLINER_H_
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
-#include "converter/saved_model/graph_util.h"
+#include "converter/tf/graph_util.h"
 #include "converter/tf/proto/graph.pb.h"
 
-namespace onnxsmith::converter::saved_model {
+namespace onnxsmith::converter {
 
 struct InlineOptions {
   int max_depth = 64;                  // nested calls deeper than this are an error
@@ -26,6 +27,8 @@ struct InlineOptions {
   // Which top-level call nodes to inline (all when empty). Calls inside an
   // inlined body are always inlined.
   std::function<bool(const tf::NodeDef&)> select;
+  // How errors name the library a missing function should be in.
+  std::string library_name = "the SavedModel's function library";
 };
 
 struct InlineStats {
@@ -41,6 +44,6 @@ absl::StatusOr<tf::GraphDef> InlineFunctionCalls(const tf::GraphDef& graph,
                                                  const InlineOptions& options,
                                                  InlineStats* stats = nullptr);
 
-}  // namespace onnxsmith::converter::saved_model
+}  // namespace onnxsmith::converter
 
-#endif  // ONNXSMITH_CONVERTER_SAVED_MODEL_FUNCTION_INLINER_H_
+#endif  // ONNXSMITH_CONVERTER_TF_FUNCTION_INLINER_H_

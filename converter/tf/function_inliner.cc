@@ -1,4 +1,4 @@
-#include "converter/saved_model/function_inliner.h"
+#include "converter/tf/function_inliner.h"
 
 #include <string>
 #include <vector>
@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 
-namespace onnxsmith::converter::saved_model {
+namespace onnxsmith::converter {
 namespace {
 
 class Inliner {
@@ -205,7 +205,7 @@ class Inliner {
       if (callee == nullptr && !OpCatalog::CallTarget(node).empty()) {
         return absl::NotFoundError(absl::StrCat(
             "function '", fname, "': node '", b.name(), "' calls function '",
-            OpCatalog::CallTarget(node), "', which is not in the SavedModel's function library"));
+            OpCatalog::CallTarget(node), "', which is not in ", options_.library_name));
       }
       if (callee != nullptr) {
         RETURN_IF_ERROR(InlineCall(node, *callee, depth + 1, stack));
@@ -272,12 +272,12 @@ absl::StatusOr<tf::GraphDef> InlineFunctionCalls(const tf::GraphDef& graph,
     if (!target.empty() && catalog.FindFunction(target) == nullptr &&
         (!options.select || options.select(node))) {
       return absl::NotFoundError(absl::StrCat("node '", node.name(), "' calls function '", target,
-                                              "', which is not in the SavedModel's function "
-                                              "library"));
+                                              "', which is not in ",
+                                              options.library_name));
     }
   }
   Inliner inliner(catalog, options, stats);
   return inliner.Run(graph);
 }
 
-}  // namespace onnxsmith::converter::saved_model
+}  // namespace onnxsmith::converter

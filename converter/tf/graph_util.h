@@ -2,8 +2,8 @@
 // output-arg layouts of ops (to turn a function body's "node:arg:index"
 // references into flat "node:k" ones), pruning to what outputs need, and
 // following Identity chains.
-#ifndef ONNXSMITH_CONVERTER_SAVED_MODEL_GRAPH_UTIL_H_
-#define ONNXSMITH_CONVERTER_SAVED_MODEL_GRAPH_UTIL_H_
+#ifndef ONNXSMITH_CONVERTER_TF_GRAPH_UTIL_H_
+#define ONNXSMITH_CONVERTER_TF_GRAPH_UTIL_H_
 
 #include <string>
 #include <vector>
@@ -15,7 +15,7 @@
 #include "converter/tf/proto/graph.pb.h"
 #include "converter/tf/proto/op_def.pb.h"
 
-namespace onnxsmith::converter::saved_model {
+namespace onnxsmith::converter {
 
 // "node" / "node:k" of a GraphDef input; control inputs ("^node") give false.
 bool ParseGraphInput(const std::string& input, std::string* node, int* output);
@@ -28,6 +28,9 @@ class OpCatalog {
 
   // The OpDef of `op` from the MetaGraph's op list, or nullptr.
   const tf::OpDef* FindOp(const std::string& op) const;
+  // The function `name` names; where the library holds several
+  // implementations of its API (`api_implements`), the portable one (its
+  // `api_preferred_device` is CPU or unset).
   const tf::FunctionDef* FindFunction(const std::string& name) const;
 
   // The function `node` calls when it is to be inlined: the `f` attribute of
@@ -46,7 +49,11 @@ class OpCatalog {
  private:
   absl::flat_hash_map<std::string, const tf::OpDef*> ops_;
   absl::flat_hash_map<std::string, const tf::FunctionDef*> functions_;
+  absl::flat_hash_map<std::string, const tf::FunctionDef*> portable_;  // by api_implements
 };
+
+// A string attribute of a function ("" when absent).
+std::string FunctionAttr(const tf::FunctionDef& f, const std::string& name);
 
 // Nodes of `graph` that `outputs` (node names) need through data edges, not
 // following the inputs of `leaves` (which are kept). The result keeps the
@@ -66,6 +73,6 @@ const tf::NodeDef* TraceThroughIdentity(
 
 absl::flat_hash_map<std::string, const tf::NodeDef*> IndexByName(const tf::GraphDef& graph);
 
-}  // namespace onnxsmith::converter::saved_model
+}  // namespace onnxsmith::converter
 
-#endif  // ONNXSMITH_CONVERTER_SAVED_MODEL_GRAPH_UTIL_H_
+#endif  // ONNXSMITH_CONVERTER_TF_GRAPH_UTIL_H_

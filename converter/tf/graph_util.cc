@@ -1,4 +1,4 @@
-#include "converter/saved_model/graph_util.h"
+#include "converter/tf/graph_util.h"
 
 #include <deque>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace onnxsmith::converter::saved_model {
+namespace onnxsmith::converter {
 namespace {
 
 // Output args of ops a body may use when the MetaGraph's op list lacks them
@@ -52,6 +52,9 @@ const std::vector<BuiltinOutputs>& BuiltinTable() {
       {"StatelessIf", {{"output", "*Tout"}}},
       {"Case", {{"output", "*Tout"}}},
       {"StatelessCase", {{"output", "*Tout"}}},
+      {"TensorListPopBack", {{"output_handle", ""}, {"tensor", ""}}},
+      {"TensorListConcatV2", {{"tensor", ""}, {"lengths", ""}}},
+      {"TensorListConcat", {{"tensor", ""}, {"lengths", ""}}},
   };
   return *table;
 }
@@ -90,6 +93,11 @@ absl::Status NoSuchArg(const tf::NodeDef& node, const std::string& arg,
 
 }  // namespace
 
+std::string FunctionAttr(const tf::FunctionDef& f, const std::string& name) {
+  auto it = f.attr().find(name);
+  return it == f.attr().end() ? "" : it->second.s();
+}
+
 bool ParseGraphInput(const std::string& input, std::string* node, int* output) {
   if (input.empty() || input[0] == '^') return false;
   const size_t colon = input.rfind(':');
@@ -110,7 +118,12 @@ OpCatalog::OpCatalog(const tf::OpList* ops, const tf::FunctionDefLibrary* librar
     for (const auto& op : ops->op()) ops_.emplace(op.name(), &op);
   }
   if (library != nullptr) {
-    for (const auto& f : library->function()) functions_.emplace(f.signature().name(), &f);
+    for (const auto& f : library->function()) {
+      functions_.emplace(f.signature().name(), &f);
+      const std::string api = FunctionAttr(f, "api_implements");
+      const std::string device = FunctionAttr(f, "api_preferred_device");
+      if (!api.empty() && (device.empty() || device == "CPU")) portable_.emplace(api, &f);
+    }
   }
 }
 
@@ -121,7 +134,12 @@ const tf::OpDef* OpCatalog::FindOp(const std::string& op) const {
 
 const tf::FunctionDef* OpCatalog::FindFunction(const std::string& name) const {
   auto it = functions_.find(name);
-  return it == functions_.end() ? nullptr : it->second;
+  if (it == functions_.end()) return nullptr;
+  // One API, several implementations (Keras's CPU LSTM and its CuDNN twin):
+  // the portable one, whichever the graph calls.
+  const std::string api = FunctionAttr(*it->second, "api_implements");
+  auto twin = api.empty() ? portable_.end() : portable_.find(api);
+  return twin == portable_.end() ? it->second : twin->second;
 }
 
 std::string OpCatalog::CallTarget(const tf::NodeDef& node) {
@@ -359,4 +377,4 @@ const tf::NodeDef* TraceThroughIdentity(
   return nullptr;
 }
 
-}  // namespace onnxsmith::converter::saved_model
+}  // namespace onnxsmith::converter

@@ -1,0 +1,219 @@
+// TF2 TensorLists (what tf.TensorArray, map_fn and Keras RNN loops use) as
+// ONNX sequences: a list handle is a sequence(tensor) value, carried through
+// Loop state like any tensor. Reserve fills the list with zeros of the
+// declared element shape (scalars where it is unknown), so SetItem replaces
+// an element (erase + insert) and Stack of a partly written list matches TF.
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "converter/control_flow/control_flow_ops.h"
+#include "converter/control_flow/function_body.h"
+#include "converter/handlers/array_util.h"
+#include "converter/handlers/node_context.h"
+#include "converter/handlers/registry.h"
+
+namespace onnxsmith::converter {
+namespace {
+
+ir::ValueType SequenceOf(ir::DataType dtype, const std::optional<std::vector<int64_t>>& dims) {
+  ir::ValueType t;
+  t.dtype = dtype;
+  t.sequence = true;
+  if (dims) {
+    std::vector<ir::Dim> shape;
+    for (int64_t d : *dims) shape.push_back(d >= 0 ? ir::Dim{d, ""} : ir::Dim{});
+    t.shape = std::move(shape);
+  }
+  return t;
+}
+
+// The element shape a list op declares in input `i`, when fully known.
+std::optional<std::vector<int64_t>> KnownElementShape(const NodeContext& ctx, int i) {
+  const ir::Tensor* t = ctx.const_input(i);
+  if (t == nullptr || t->dims().empty()) return std::nullopt;  // -1 scalar: unknown rank
+  auto dims = t->ToInt64s();
+  if (!dims.ok()) return std::nullopt;
+  for (int64_t d : *dims) {
+    if (d < 0) return std::nullopt;
+  }
+  return *dims;
+}
+
+absl::StatusOr<ir::DataType> ElementType(const NodeContext& ctx) {
+  if (ctx.has_attr("element_dtype")) return ctx.attr_type("element_dtype");
+  ir::ValueType t = ctx.input_type(0);
+  if (t.sequence) return t.dtype;
+  return ctx.Error("has no element_dtype");
+}
+
+// The sequence type of input 0 (a list handle), for outputs that keep it.
+ir::ValueType HandleType(const NodeContext& ctx, ir::DataType dtype) {
+  ir::ValueType t = ctx.input_type(0);
+  return t.sequence ? t : SequenceOf(dtype, std::nullopt);
+}
+
+void SetElement(NodeContext& ctx, int k, const std::string& value, ir::DataType dtype) {
+  if (ctx.TypeOf(value).dtype == ir::DataType::kUndefined) {
+    ctx.SetType(value, ir::ValueType{dtype, std::nullopt});
+  }
+  ctx.SetOutput(k, value);
+}
+
+absl::Status ConvertReserve(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  if (!ConstantOfShapeSupports(dtype, ctx.opset())) {
+    return ctx.Unsupported(absl::StrCat("a list of ", ir::DataTypeName(dtype)));
+  }
+  std::optional<std::vector<int64_t>> elem = KnownElementShape(ctx, 0);
+  std::string shape = ctx.Reshape(Int64Input(ctx, 1), {1});
+  if (elem && !elem->empty()) {
+    shape = ctx.AddNode("Concat", {shape, ctx.ConstInt64s(*elem, "element_shape")},
+                        {ir::Attribute::Int("axis", 0)});
+  }
+  ASSIGN_OR_RETURN(ir::Tensor zero, ZeroOrOneTensor(dtype, false));
+  std::string zeros = ctx.AddNode("ConstantOfShape", {shape},
+                                  {ir::Attribute::TensorValue("value", std::move(zero))});
+  std::string seq = ctx.AddNode("SplitToSequence", {zeros},
+                                {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
+  ctx.SetType(seq, SequenceOf(dtype, elem));
+  ctx.SetOutput(0, seq);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertEmptyList(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  std::string seq = ctx.AddNode("SequenceEmpty", {},
+                                {ir::Attribute::Int("dtype", static_cast<int64_t>(dtype))});
+  ctx.SetType(seq, SequenceOf(dtype, KnownElementShape(ctx, 0)));
+  ctx.SetOutput(0, seq);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertFromTensor(NodeContext& ctx) {
+  const ir::DataType dtype = InputDType(ctx, 0, "element_dtype");
+  std::string seq = ctx.AddNode("SplitToSequence", {ctx.input(0)},
+                                {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
+  ctx.SetType(seq, SequenceOf(dtype, std::nullopt));
+  ctx.SetOutput(0, seq);
+  return absl::OkStatus();
+}
+
+// Replaces element `index` (erase + insert). A list that may grow
+// (resize_if_index_out_of_bounds, a dynamic TensorArray) appends when the
+// index is its length.
+absl::Status ConvertSetItem(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  const ir::ValueType seq_type = HandleType(ctx, dtype);
+  const std::string& list = ctx.input(0);
+  const std::string& index = ctx.input(1);
+  const std::string& item = ctx.input(2);
+  auto replace = [&](GraphBuilder* b) {
+    std::string erased = b->AddNode(ctx.name() + "/erase", "SequenceErase", "", {list, index}, 1, {})[0];
+    b->SetType(erased, seq_type);
+    std::string out =
+        b->AddNode(ctx.name() + "/insert", "SequenceInsert", "", {erased, item, index}, 1, {})[0];
+    b->SetType(out, seq_type);
+    return out;
+  };
+  if (!ctx.attr_bool("resize_if_index_out_of_bounds", false)) {
+    ctx.SetOutput(0, replace(&ctx.builder()));
+    return absl::OkStatus();
+  }
+  GraphBuilder& outer = ctx.builder();
+  std::string length = ctx.AddNode("SequenceLength", {list});
+  std::string inside = ctx.AddNode("Less", {ctx.Cast(index, ir::DataType::kInt64), length});
+  auto then_g = std::make_shared<ir::Graph>();
+  then_g->name = ctx.name() + "/replace";
+  {
+    GraphBuilder b(then_g.get(), &outer);
+    AddBodyOutput(&b, replace(&b), ctx.name() + "/replaced", seq_type);
+    b.FinishOutputs();
+  }
+  auto else_g = std::make_shared<ir::Graph>();
+  else_g->name = ctx.name() + "/append";
+  {
+    GraphBuilder b(else_g.get(), &outer);
+    std::string out = b.AddNode(ctx.name() + "/append", "SequenceInsert", "", {list, item}, 1, {})[0];
+    b.SetType(out, seq_type);
+    AddBodyOutput(&b, out, ctx.name() + "/appended", seq_type);
+    b.FinishOutputs();
+  }
+  std::string out = outer.AddNode(ctx.name(), "If", "", {inside}, 1,
+                                  {ir::Attribute::GraphValue("else_branch", else_g),
+                                   ir::Attribute::GraphValue("then_branch", then_g)})[0];
+  outer.SetType(out, seq_type);
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertGetItem(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  SetElement(ctx, 0, ctx.AddNode("SequenceAt", {ctx.input(0), ctx.input(1)}), dtype);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertStack(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  SetElement(ctx, 0,
+             ctx.AddNode("ConcatFromSequence", {ctx.input(0)},
+                         {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)}),
+             dtype);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertConcat(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  SetElement(ctx, 0,
+             ctx.AddNode("ConcatFromSequence", {ctx.input(0)}, {ir::Attribute::Int("axis", 0)}),
+             dtype);
+  return absl::OkStatus();  // output 1 (the lengths) is not converted
+}
+
+absl::Status ConvertLength(NodeContext& ctx) {
+  ctx.SetOutput(0, ctx.Cast(ctx.AddNode("SequenceLength", {ctx.input(0)}), ir::DataType::kInt32));
+  return absl::OkStatus();
+}
+
+absl::Status ConvertPushBack(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  std::string out = ctx.AddNode("SequenceInsert", {ctx.input(0), ctx.input(1)});
+  ctx.SetType(out, HandleType(ctx, dtype));
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertPopBack(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  std::string rest = ctx.AddNode("SequenceErase", {ctx.input(0)});
+  ctx.SetType(rest, HandleType(ctx, dtype));
+  ctx.SetOutput(0, rest);
+  SetElement(ctx, 1,
+             ctx.AddNode("SequenceAt", {ctx.input(0), ctx.ConstScalar(ir::DataType::kInt64, -1)}),
+             dtype);
+  return absl::OkStatus();
+}
+
+absl::Status ConvertElementShape(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType to, ctx.attr_type("shape_type"));
+  std::string first =
+      ctx.AddNode("SequenceAt", {ctx.input(0), ctx.ConstScalar(ir::DataType::kInt64, 0)});
+  ctx.SetOutput(0, ctx.Cast(ctx.AddNode("Shape", {first}), to));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterTensorListOps(HandlerRegistry& r) {
+  r.Register({"TensorListReserve"}, kMinOpset, Inputs(2), ConvertReserve);
+  r.Register({"EmptyTensorList"}, kMinOpset, Inputs(2), ConvertEmptyList);
+  r.Register({"TensorListFromTensor"}, kMinOpset, Inputs(2), ConvertFromTensor);
+  r.Register({"TensorListSetItem"}, kMinOpset, Inputs(3), ConvertSetItem);
+  r.Register({"TensorListGetItem"}, kMinOpset, Inputs(3), ConvertGetItem);
+  r.Register({"TensorListStack"}, kMinOpset, Inputs(2), ConvertStack);
+  r.Register({"TensorListConcatV2"}, kMinOpset, Inputs(3), ConvertConcat);
+  r.Register({"TensorListLength"}, kMinOpset, Inputs(1), ConvertLength);
+  r.Register({"TensorListPushBack"}, kMinOpset, Inputs(2), ConvertPushBack);
+  r.Register({"TensorListPopBack"}, kMinOpset, Inputs(2), ConvertPopBack);
+  r.Register({"TensorListElementShape"}, kMinOpset, Inputs(1), ConvertElementShape);
+}
+
+}  // namespace onnxsmith::converter
