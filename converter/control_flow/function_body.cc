@@ -78,7 +78,9 @@ absl::StatusOr<FlatFunction> FlattenFunction(const NodeContext& ctx, const std::
   (*call.mutable_attr())["f"].mutable_func()->set_name(fname);
   for (int i = 0; i < num_inputs; ++i) {
     tf::NodeDef* arg = call_graph.add_node();
-    arg->set_name(absl::StrCat("__arg", i));
+    // Named after the call: a nested While converts its cond into the same
+    // builder, whose TF-name bindings must not collide with these.
+    arg->set_name(absl::StrCat(call.name(), "__arg", i));
     arg->set_op("Placeholder");
     (*arg->mutable_attr())["dtype"].set_type(sig.input_arg(i).type());
     call.add_input(arg->name());

@@ -11,8 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "converter/saved_model/function_inliner.h"
-#include "converter/saved_model/graph_util.h"
+#include "converter/tf/function_inliner.h"
+#include "converter/tf/graph_util.h"
 #include "converter/saved_model/saved_model_loader.h"
 #include "converter/saved_model/tensor_proto_util.h"
 #include "converter/tf/tensor_convert.h"
@@ -578,14 +578,14 @@ TEST(SavedModelInlining, DepthLimit) {
     n->add_input("in");
     (*f->mutable_ret())["out"] = i < 9 ? "n:out:0" : "n:y:0";
   }
-  saved_model::OpCatalog catalog(nullptr, &library);
-  saved_model::InlineOptions options;
+  OpCatalog catalog(nullptr, &library);
+  InlineOptions options;
   options.max_depth = 5;
-  auto limited = saved_model::InlineFunctionCalls(graph, catalog, options);
+  auto limited = InlineFunctionCalls(graph, catalog, options);
   ASSERT_FALSE(limited.ok());
   EXPECT_THAT(limited.status().message(), HasSubstr("deeper than 5 levels"));
-  saved_model::InlineStats stats;
-  auto inlined = saved_model::InlineFunctionCalls(graph, catalog, saved_model::InlineOptions{}, &stats);
+  InlineStats stats;
+  auto inlined = InlineFunctionCalls(graph, catalog, InlineOptions{}, &stats);
   ASSERT_TRUE(inlined.ok()) << inlined.status();
   EXPECT_EQ(stats.calls_inlined, 10);
   EXPECT_EQ(stats.max_depth, 10);
