@@ -40,6 +40,9 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildBranch(const NodeContext& ctx,
     ir::ValueType& t = (*types)[k];
     const ir::ValueType got = b.TypeOf(outs[k]);
     if (t.dtype == ir::DataType::kUndefined || got.sequence) t = DeclaredType(ctx, k, got, "Tout");
+    // An unknown-rank declaration (TF1 conds raised to If) takes the branch's
+    // rank with free dims: ONNX graph outputs need a rank.
+    if (!t.shape && !t.sequence && got.shape) t.shape = std::vector<ir::Dim>(got.shape->size());
     AddBodyOutput(&b, outs[k], absl::StrCat(hint, "/out", k), t);
   }
   b.FinishOutputs();

@@ -202,18 +202,22 @@ absl::Status ConvertElementShape(NodeContext& ctx) {
 
 }  // namespace
 
+// From opset 14: a body hands a sequence on through Identity, which takes
+// sequences only from Identity-14.
+constexpr int kListOpset = 14;
+
 void RegisterTensorListOps(HandlerRegistry& r) {
-  r.Register({"TensorListReserve"}, kMinOpset, Inputs(2), ConvertReserve);
-  r.Register({"EmptyTensorList"}, kMinOpset, Inputs(2), ConvertEmptyList);
-  r.Register({"TensorListFromTensor"}, kMinOpset, Inputs(2), ConvertFromTensor);
-  r.Register({"TensorListSetItem"}, kMinOpset, Inputs(3), ConvertSetItem);
-  r.Register({"TensorListGetItem"}, kMinOpset, Inputs(3), ConvertGetItem);
-  r.Register({"TensorListStack"}, kMinOpset, Inputs(2), ConvertStack);
-  r.Register({"TensorListConcatV2"}, kMinOpset, Inputs(3), ConvertConcat);
-  r.Register({"TensorListLength"}, kMinOpset, Inputs(1), ConvertLength);
-  r.Register({"TensorListPushBack"}, kMinOpset, Inputs(2), ConvertPushBack);
-  r.Register({"TensorListPopBack"}, kMinOpset, Inputs(2), ConvertPopBack);
-  r.Register({"TensorListElementShape"}, kMinOpset, Inputs(1), ConvertElementShape);
+  r.Register({"TensorListReserve"}, kListOpset, Inputs(2), ConvertReserve);
+  r.Register({"EmptyTensorList"}, kListOpset, Inputs(2), ConvertEmptyList);
+  r.Register({"TensorListFromTensor"}, kListOpset, Inputs(2), ConvertFromTensor);
+  r.Register({"TensorListSetItem"}, kListOpset, Inputs(3), ConvertSetItem);
+  r.Register({"TensorListGetItem"}, kListOpset, Inputs(3), ConvertGetItem);
+  r.Register({"TensorListStack"}, kListOpset, Inputs(2), ConvertStack);
+  r.Register({"TensorListConcatV2"}, kListOpset, Inputs(3), ConvertConcat);
+  r.Register({"TensorListLength"}, kListOpset, Inputs(1), ConvertLength);
+  r.Register({"TensorListPushBack"}, kListOpset, Inputs(2), ConvertPushBack);
+  r.Register({"TensorListPopBack"}, kListOpset, Inputs(2), ConvertPopBack);
+  r.Register({"TensorListElementShape"}, kListOpset, Inputs(1), ConvertElementShape);
 }
 
 }  // namespace onnxsmith::converter

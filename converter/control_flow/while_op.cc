@@ -49,6 +49,12 @@ absl::Status ConvertWhile(NodeContext& ctx) {
   for (int i = 0; i < n; ++i) {
     if (body.PassesThrough(i)) continue;
     types[i] = DeclaredType(ctx, i, ctx.input_type(i), "T");
+    // TF1 loops raised to While declare unknown-rank shapes; ONNX graph
+    // outputs need a rank, so keep the initial value's rank with free dims.
+    const ir::ValueType initial = ctx.input_type(i);
+    if (!types[i].shape && !types[i].sequence && initial.shape) {
+      types[i].shape = std::vector<ir::Dim>(initial.shape->size());
+    }
     if (types[i].dtype == ir::DataType::kUndefined) {
       return ctx.Error(absl::StrCat("the type of loop variable ", i, " is unknown"));
     }

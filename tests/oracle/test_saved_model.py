@@ -472,14 +472,15 @@ def _while_module(path: pathlib.Path):
     tf.saved_model.save(m, str(path), signatures=m.__call__)
 
 
-def test_while_loop_is_refused_clearly(saved_models, sm_convert, tmp_path):
-    """Functional control flow stays a While op (converting it to Loop is future work): the
-    error names it and its node."""
+def test_while_loop_with_variable_converts(saved_models, sm_convert_ok, tmp_path):
+    """Functional control flow (a While whose body reads a variable) converts to an ONNX Loop."""
     sm_dir = saved_models.get("while_module", _while_module)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    proc = sm_convert(sm_dir, out_dir / "m.onnx")
-    assert_clean_failure(proc, out_dir, "unsupported TensorFlow op", "While")
+    out = tmp_path / "while.onnx"
+    model, seconds = sm_convert_ok(sm_dir, out)
+    assert "Loop" in {n.op_type for n in model.graph.node}
+    feeds = {"x": np.array(1.5, np.float32)}
+    got = run_signature(out, model, sm_dir, feeds)
+    RESULTS.append(("While module", seconds, *compare(got, tf_signature_outputs(sm_dir, feeds), "while")))
 
 
 # ------------------------------------------------------------------------------------------
