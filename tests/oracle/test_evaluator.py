@@ -8,107 +8,21 @@ examples/small_cnn model is compared too, and a batch of 64 is timed against ONN
 
 The runner: `onnxsmith run` (the binary of $ONNXSMITH_BIN, default <repo>/bazel-bin/onnxsmith).
 """
-
-import dataclasses
-import pathlib
 import re
 import subprocess
 import time
-from typing import Dict, List, Sequence
 
 import numpy as np
 import pytest
 
 import oracle_lib
+from evaluator_lib import (  # noqa: F401  (runner is a fixture)
+    K, X, Case, CaseList, R, check_case, f32, i64, onnx, ort, run_evaluator, run_ort, runner)
 from oracle_lib import REPO_ROOT, assert_close, describe
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-RTOL = 1e-5
-ATOL = 1e-6
-
-# --------------------------------------------------------------------------------------------
-# The runner
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def runner() -> List[str]:
-    return [str(oracle_lib.binary_or_skip()), "run"]
-
-
-def run_evaluator(runner, model_path, feeds: Dict[str, np.ndarray], out_dir: pathlib.Path,
-                  names: Sequence[str], extra: Sequence[str] = ()):
-    args = list(runner) + [str(model_path), "--output_dir", str(out_dir), *extra]
-    for i, (name, value) in enumerate(feeds.items()):
-        path = out_dir / f"in{i}.npy"
-        np.save(path, value)
-        args += ["--input", f"{name}={path}"]
-    proc = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=300)
-    assert proc.returncode == 0, "onnxsmith run failed\n" + describe(proc)
-    outs = {}
-    for n in names:
-        fname = re.sub(r"[^A-Za-z0-9._-]", "_", n) or "output"
-        outs[n] = np.load(out_dir / f"{fname}.npy")
-    return outs, proc
-
-
-def run_ort(model_path, feeds, threads: int = 1):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(str(model_path), sess_options=so, providers=["CPUExecutionProvider"])
-    names = [o.name for o in sess.get_outputs()]
-    return dict(zip(names, sess.run(names, feeds)))
-
-
-# --------------------------------------------------------------------------------------------
-# Cases
-# --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Case:
-    id: str
-    op: str
-    inputs: list  # ("x", array) fed | ("k", array) initializer | None omitted
-    attrs: dict
-    opset: int = 17
-    outputs: int = 1
-    rtol: float = RTOL
-    atol: float = ATOL
-
-
-def X(a):
-    return ("x", np.asarray(a))
-
-
-def K(a):
-    return ("k", np.asarray(a))
-
-
-_CASES: List[Case] = []
-
-
-def case(op, inputs, opset=17, outputs=1, id=None, rtol=RTOL, atol=ATOL, **attrs):
-    cid = id or f"{op}-{opset}-{len(_CASES)}"
-    _CASES.append(Case(cid, op, inputs, attrs, opset, outputs, rtol, atol))
-
-
-R = np.random.default_rng(20240601)
-
-
-def f32(*shape, lo=-2.0, hi=2.0):
-    return R.uniform(lo, hi, size=shape).astype(np.float32)
-
-
-def i64(*v):
-    return np.array(v, dtype=np.int64)
-
+CASES = CaseList()
+case = CASES.case
 
 # Elementwise binary ops with broadcasting.
 for op in ["Add", "Sub", "Mul", "Div", "Max", "Min"]:
@@ -398,171 +312,19 @@ case("DepthToSpace", [X(f32(1, 8, 2, 3))], blocksize=2)
 case("DepthToSpace", [X(f32(1, 8, 2, 3))], blocksize=2, mode="CRD", id="DepthToSpace-CRD")
 case("SpaceToDepth", [X(f32(1, 2, 4, 6))], blocksize=2)
 
-# Quantization.
-case("QuantizeLinear", [X(f32(2, 3, 4, lo=-3, hi=3)), K(np.float32(0.05)), K(np.uint8(128))])
-case("QuantizeLinear", [X(f32(2, 3, 4, lo=-3, hi=3)), K(np.array([0.02, 0.05, 0.1], np.float32)),
-                        K(np.array([0, 1, -3], np.int8))], axis=1, opset=13, id="QuantizeLinear-per-axis")
-case("DequantizeLinear", [X(R.integers(0, 255, (2, 3)).astype(np.uint8)), K(np.float32(0.1)), K(np.uint8(100))])
-case("DequantizeLinear", [X(R.integers(-128, 127, (2, 3)).astype(np.int8)), K(np.array([0.1, 0.2, 0.3], np.float32)),
-                          K(np.array([0, 1, 2], np.int8))], axis=1, opset=13, id="DequantizeLinear-per-axis")
-case("DequantizeLinear", [X(R.integers(-1000, 1000, (4,)).astype(np.int32)), K(np.float32(0.01))],
-     id="DequantizeLinear-int32")
-case("DynamicQuantizeLinear", [X(f32(3, 4, lo=-2, hi=5))], outputs=3, opset=11)
-case("MatMulInteger", [X(R.integers(0, 255, (3, 4)).astype(np.uint8)), X(R.integers(0, 255, (4, 5)).astype(np.uint8)),
-                       K(np.uint8(12)), K(np.uint8(130))], opset=10)
-# (int8 B within +-64: ORT's u8s8 kernels saturate int16 pair sums beyond that.)
-case("MatMulInteger", [X(R.integers(0, 255, (2, 3, 4)).astype(np.uint8)), K(R.integers(-64, 63, (4, 5)).astype(np.int8))],
-     opset=10, id="MatMulInteger-batched-int8")
-# Exact halves (x / scale = k + 0.5) round to even; out-of-range values saturate.
-_HALVES = np.array([0.25, 0.75, -0.25, -0.75, 1.25, 100.0, -100.0, 0.0], np.float32)
-case("QuantizeLinear", [X(_HALVES), K(np.float32(0.5)), K(np.uint8(10))], opset=13, id="QuantizeLinear-halves-uint8")
-case("QuantizeLinear", [X(_HALVES), K(np.float32(0.5)), K(np.int8(-3))], opset=19, id="QuantizeLinear-19-halves-int8")
-case("QuantizeLinear", [X(f32(2, 3, 4, lo=-3, hi=3)), K(np.array([0.02, 0.05, 0.1, 0.2], np.float32)),
-                        K(np.array([0, 1, -3, 5], np.int8))], axis=-1, opset=19, id="QuantizeLinear-19-per-axis-last")
-case("QuantizeLinear", [X(f32(3, 2, lo=-3, hi=3)), K(np.array([0.02, 0.05, 0.1], np.float32)),
-                        K(np.array([3, 1, 200], np.uint8))], axis=0, opset=21, id="QuantizeLinear-21-per-axis")
-case("DequantizeLinear", [X(R.integers(0, 255, (3, 2, 2)).astype(np.uint8)), K(np.array([0.1, 0.2, 0.3], np.float32)),
-                          K(np.array([0, 128, 255], np.uint8))], axis=0, opset=19, id="DequantizeLinear-19-per-axis")
-case("DynamicQuantizeLinear", [X(f32(5, 7, lo=0.5, hi=3))], outputs=3, opset=11, id="DynamicQuantizeLinear-positive")
 
-
-def _u8(*shape):
-    return R.integers(0, 256, shape).astype(np.uint8)
-
-
-def _s8w(*shape):
-    # int8 weights within +-64: ORT's u8s8 AVX2 kernels saturate int16 pair sums beyond that.
-    return R.integers(-64, 64, shape).astype(np.int8)
-
-
-case("ConvInteger", [X(_u8(1, 3, 6, 7)), K(_u8(4, 3, 3, 3)), K(np.uint8(120)), K(np.uint8(7))], opset=10,
-     pads=[1, 0, 1, 2], strides=[2, 1], id="ConvInteger-u8u8-pads-strides")
-case("ConvInteger", [X(_u8(2, 4, 5, 5)), K(_u8(4, 2, 2, 2)), K(np.uint8(3))], opset=10, group=2,
-     dilations=[2, 1], id="ConvInteger-group-dilation")
-case("QLinearConv", [X(_u8(1, 3, 8, 8)), K(np.float32(0.02)), K(np.uint8(128)), K(_s8w(5, 3, 3, 3)),
-                     K(np.array([0.01, 0.02, 0.005, 0.03, 0.011], np.float32)), K(np.zeros(5, np.int8)),
-                     K(np.float32(0.05)), K(np.uint8(100)), K(R.integers(-3000, 3000, 5).astype(np.int32))],
-     opset=13, pads=[1, 1, 1, 1], id="QLinearConv-per-channel-bias")
-case("QLinearConv", [X(_u8(1, 4, 7, 7)), K(np.float32(0.1)), K(np.uint8(5)), K(_u8(4, 1, 3, 3)),
-                     K(np.float32(0.003)), K(np.uint8(130)), K(np.float32(0.4)), K(np.uint8(0))],
-     opset=10, group=4, strides=[2, 2], id="QLinearConv-depthwise-u8u8")
-case("QLinearConv", [X(R.integers(-128, 128, (2, 3, 5, 5)).astype(np.int8)), K(np.float32(0.05)), K(np.int8(-10)),
-                     K(_s8w(6, 3, 1, 1)),
-                     K(np.float32(0.01)), K(np.int8(0)), K(np.float32(0.02)), K(np.int8(-5))],
-     opset=13, id="QLinearConv-pointwise-int8-out")
-case("QLinearMatMul", [X(_u8(2, 3, 8)), K(np.float32(0.03)), K(np.uint8(120)), K(_s8w(8, 5)),
-                       K(np.float32(0.02)), K(np.int8(0)), K(np.float32(0.1)), K(np.uint8(128))],
-     opset=10, id="QLinearMatMul-batched-u8s8")
-case("QLinearMatMul", [X(_u8(4, 6)), K(np.float32(0.5)), K(np.uint8(3)), K(_u8(6, 3)),
-                       K(np.array([0.01, 0.02, 0.03], np.float32)), K(np.array([1, 2, 3], np.uint8)),
-                       K(np.float32(4.0)), K(np.uint8(9))], opset=13, id="QLinearMatMul-per-column")
-
-
-# Opset 21 (IR 10): ops whose type lists or attributes grew.
-case("Reshape", [X(f32(2, 3, 4)), K(i64(4, -1))], opset=21, id="Reshape-21")
-case("Squeeze", [X(f32(1, 3, 1)), K(i64(0))], opset=21, id="Squeeze-21")
-case("Transpose", [X(f32(2, 3, 4))], opset=21, perm=[1, 0, 2], id="Transpose-21")
-case("Flatten", [X(f32(2, 3, 4))], opset=21, axis=1, id="Flatten-21")
-case("Pad", [X(f32(2, 3)), K(i64(1, 0, 0, 2))], opset=21, mode="edge", id="Pad-21")
-case("Cast", [X(f32(4, lo=-50, hi=50))], opset=21, to=TensorProto.INT8, id="Cast-21")
-case("ConstantOfShape", [K(i64(2, 2))], opset=21, value=numpy_helper.from_array(np.array([3], np.int32)),
-     id="ConstantOfShape-21")
-case("QuantizeLinear", [X(f32(2, 3, lo=-3, hi=3)), K(np.float32(0.05))], opset=21,
-     output_dtype=TensorProto.INT8, id="QuantizeLinear-21-output-dtype")
-case("DequantizeLinear", [X(R.integers(-128, 127, (2, 3)).astype(np.int8)), K(np.array([0.1, 0.2, 0.3], np.float32))],
-     axis=1, opset=21, id="DequantizeLinear-21-per-axis")
-case("ReduceMean", [X(f32(3, 4)), K(i64(1))], opset=21, keepdims=0, id="ReduceMean-21")
-
-
-# Recurrent ops (kernels_recurrent.cc): T=4 steps, batch 3, 3 features, hidden 2.
-def _rnn_inputs(gates, dirs=1, bias=True, lens=None, states=0, peep=False, layout=0):
-    t, b, f, h = 4, 3, 3, 2
-    x = f32(*((b, t, f) if layout else (t, b, f)))
-    ins = [X(x), K(f32(dirs, gates * h, f, lo=-1, hi=1)), K(f32(dirs, gates * h, h, lo=-1, hi=1)),
-           K(f32(dirs, 2 * gates * h, lo=-0.5, hi=0.5)) if bias else None,
-           K(np.array(lens, np.int32)) if lens is not None else None]
-    for _ in range(states):
-        ins.append(X(f32(*((b, dirs, h) if layout else (dirs, b, h)), lo=-1, hi=1)))
-    if peep:
-        ins += [None] * (2 - states) + [K(f32(dirs, 3 * h, lo=-0.5, hi=0.5))]
-    while ins[-1] is None:
-        ins.pop()
-    return ins
-
-
-case("LSTM", _rnn_inputs(4, states=2), outputs=3, hidden_size=2, id="LSTM-forward-states")
-case("LSTM", _rnn_inputs(4, lens=[4, 2, 3]), outputs=3, hidden_size=2, direction="reverse",
-     id="LSTM-reverse-seqlens")
-case("LSTM", _rnn_inputs(4, dirs=2, lens=[3, 4, 1], states=2, peep=True), outputs=3, hidden_size=2,
-     direction="bidirectional", activations=["HardSigmoid", "Affine", "Softsign", "Sigmoid", "Tanh", "Relu"],
-     activation_alpha=[0.3, 0.7], activation_beta=[0.4, 0.1], id="LSTM-bidirectional-peephole-acts")
-case("LSTM", _rnn_inputs(4, bias=False), outputs=3, hidden_size=2, input_forget=1, id="LSTM-input-forget")
-case("LSTM", _rnn_inputs(4), outputs=3, hidden_size=2, clip=0.8, id="LSTM-clip")
-case("GRU", _rnn_inputs(3), outputs=2, hidden_size=2, clip=0.5, id="GRU-clip")
-case("GRU", _rnn_inputs(3, states=1), outputs=2, hidden_size=2, linear_before_reset=1, id="GRU-lbr1")
-case("GRU", _rnn_inputs(3, dirs=2, lens=[2, 4, 3], states=1), outputs=2, hidden_size=2,
-     direction="bidirectional", id="GRU-bidirectional-lbr0")
-case("GRU", _rnn_inputs(3), outputs=2, hidden_size=2, direction="reverse", linear_before_reset=1,
-     activations=["HardSigmoid", "Elu"], activation_alpha=[0.2, 0.9], activation_beta=[0.5],
-     id="GRU-reverse-acts")
-# No zero-length row here: ONNX Runtime's RNN output for such a row was seen
-# to differ between runs (once in a full suite run), so it is no oracle.
-case("RNN", _rnn_inputs(1, lens=[1, 4, 2], states=1), outputs=2, hidden_size=2, activations=["Relu"],
-     id="RNN-forward-relu")
-case("RNN", _rnn_inputs(1, dirs=2), outputs=2, hidden_size=2, direction="bidirectional",
-     activations=["LeakyRelu", "Softplus"], activation_alpha=[0.1, 0.0], activation_beta=[0.0, 0.0],
-     id="RNN-bidirectional-acts")
-# (No layout=1 case: ONNX Runtime's CPU kernels refuse batch-major recurrent ops.)
-
-
-def _build_model(c: Case, path: pathlib.Path):
-    nodes_inputs, graph_inputs, inits, feeds = [], [], [], {}
-    for i, spec in enumerate(c.inputs):
-        if spec is None:
-            nodes_inputs.append("")
-            continue
-        kind, arr = spec
-        name = f"in{i}"
-        nodes_inputs.append(name)
-        if kind == "x":
-            graph_inputs.append(helper.make_tensor_value_info(
-                name, helper.np_dtype_to_tensor_dtype(arr.dtype), list(arr.shape)))
-            feeds[name] = arr
-        else:
-            inits.append(numpy_helper.from_array(arr, name))
-    outputs = [f"out{i}" for i in range(c.outputs)]
-    node = helper.make_node(c.op, nodes_inputs, outputs, name=f"{c.op}_node", **c.attrs)
-    graph = helper.make_graph([node], c.id.replace("-", "_"), graph_inputs,
-                              [helper.make_empty_tensor_value_info(o) for o in outputs], initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", c.opset)])
-    model.ir_version = 8 if c.opset <= 17 else (9 if c.opset <= 20 else 10)
-    model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
-    onnx.save(model, str(path))
-    return feeds, outputs
-
-
-@pytest.mark.parametrize("c", _CASES, ids=[c.id for c in _CASES])
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_op_matches_onnxruntime(c: Case, runner, tmp_path):
-    model_path = tmp_path / "model.onnx"
-    feeds, outputs = _build_model(c, model_path)
-    expected = run_ort(model_path, feeds)
-    actual, _ = run_evaluator(runner, model_path, feeds, tmp_path, outputs)
-    for name in outputs:
-        e, a = expected[name], actual[name]
-        if name == "out0" and c.op == "DynamicQuantizeLinear":
-            # Rounding of x/scale may differ by one step at exact halves.
-            assert a.shape == e.shape and a.dtype == e.dtype
-            assert np.max(np.abs(a.astype(np.int32) - e.astype(np.int32))) <= 1
-            continue
-        assert_close(a, e, atol=c.atol, rtol=c.rtol, what=f"{c.id} {name}")
+    check_case(c, runner, tmp_path)
 
 
 def test_every_evaluator_op_has_an_oracle_case():
-    """Each op in the kernel registry is exercised above (Constant is covered by the graph tests,
+    """Each op in the kernel registry is exercised above or in test_evaluator_quant_rnn.py (Constant is covered by the graph tests,
     control flow and sequences by test_evaluator_control_flow.py)."""
+    import test_evaluator_quant_rnn
     from test_evaluator_control_flow import CONTROL_FLOW_OPS
 
-    covered = {c.op for c in _CASES} | {"Constant"} | CONTROL_FLOW_OPS
+    covered = {c.op for c in CASES + test_evaluator_quant_rnn.CASES} | {"Constant"} | CONTROL_FLOW_OPS
     src = (REPO_ROOT / "evaluator").glob("*.cc")
     registered = set()
     for f in src:
