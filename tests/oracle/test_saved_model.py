@@ -10,9 +10,9 @@ variables frozen from the TensorBundle checkpoint) and converts the frozen graph
   `model.export()` (Keras 3's ExportArchive) and/or `tf.saved_model.save()`, converted, run in
   ONNX Runtime and compared with the SavedModel run by TensorFlow itself
   (`tf.saved_model.load(dir).signatures[...]`): fp32 atol 1e-4 relative to the output's scale.
-- The corpus SavedModels against their documented values (../shared/corpus/MANIFEST.tsv).
-- Bad input: truncated saved_model.pb, a missing or corrupt variables shard, a wrong signature
-  or tag: exit 1, a clear message, no output file.
+- The corpus SavedModels against their documented values, and bad input (truncated
+  saved_model.pb, missing or corrupt variables shards, wrong signature or tag): in
+  test_saved_model_corpus.py. Shared helpers and fixtures: saved_model_lib.py.
 
 ONNX inputs/outputs may be named after the signature's tensors ("serving_default_x:0") or its
 keys ("x"); the tests accept either, matching by name.
@@ -21,124 +21,14 @@ Set ONNXSMITH_BIN to test another onnxsmith binary.
 """
 
 import pathlib
-import shutil
-import time
-from typing import Dict, Tuple
 
 import numpy as np
 import pytest
 
 import oracle_lib
-from oracle_lib import assert_close, check_onnx, describe, get_tf, leftovers, max_errors, rng_for, run_cli, run_onnx
-
-ERROR_MARK = "error:"
-REL_ATOL = 1e-4  # fp32: atol = 1e-4 * max |expected|
-RTOL = 1e-4
-
-# (model, convert seconds, max abs err, max rel err), printed at the end by a session fixture.
-RESULTS = []
-
-# ------------------------------------------------------------------------------------------
-# Helpers
-# ------------------------------------------------------------------------------------------
-
-
-def signature_io(sm_dir, signature="serving_default", tags=("serve",)) -> Tuple[Dict[str, str], Dict[str, str]]:
-    """({input key: tensor name}, {output key: tensor name}) read from saved_model.pb."""
-    get_tf()
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    sm = saved_model_pb2.SavedModel()
-    sm.ParseFromString((pathlib.Path(sm_dir) / "saved_model.pb").read_bytes())
-    for mg in sm.meta_graphs:
-        if set(mg.meta_info_def.tags) == set(tags):
-            sig = mg.signature_def[signature]
-            return ({k: v.name for k, v in sig.inputs.items()}, {k: v.name for k, v in sig.outputs.items()})
-    raise KeyError(tags)
-
-
-def _onnx_name_for(names, key, tensor):
-    for cand in (tensor, key, tensor.rsplit(":", 1)[0]):
-        if cand in names:
-            return cand
-    raise AssertionError(f"ONNX names {sorted(names)} hold neither signature key {key!r} nor tensor {tensor!r}")
-
-
-def run_signature(onnx_path, model, sm_dir, feeds_by_key, signature="serving_default"):
-    """Runs the ONNX model with inputs given by signature key; returns {output key: array}."""
-    ins, outs = signature_io(sm_dir, signature)
-    onnx_inputs = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
-    onnx_outputs = [o.name for o in model.graph.output]
-    assert len(onnx_inputs) == len(ins), f"ONNX inputs {onnx_inputs}, signature inputs {ins}"
-    assert len(onnx_outputs) == len(outs), f"ONNX outputs {onnx_outputs}, signature outputs {outs}"
-    feeds = {_onnx_name_for(onnx_inputs, k, t): feeds_by_key[k] for k, t in ins.items()}
-    got = run_onnx(onnx_path, feeds)
-    return {k: got[_onnx_name_for(onnx_outputs, k, t)] for k, t in outs.items()}
-
-
-def tf_signature_outputs(sm_dir, feeds_by_key, signature="serving_default"):
-    """The SavedModel's own answer: TF loads it and runs the signature."""
-    tf = get_tf()
-    loaded = tf.saved_model.load(str(sm_dir))
-    fn = loaded.signatures[signature]
-    res = fn(**{k: tf.constant(v) for k, v in feeds_by_key.items()})
-    return {k: np.asarray(v) for k, v in res.items()}
-
-
-def compare(got: Dict[str, np.ndarray], expected: Dict[str, np.ndarray], what: str):
-    assert sorted(got) == sorted(expected), (sorted(got), sorted(expected))
-    worst_abs = worst_rel = 0.0
-    for key in sorted(expected):
-        e = np.asarray(expected[key])
-        g = np.asarray(got[key])
-        if e.dtype.kind == "f":
-            scale = float(np.max(np.abs(e))) if e.size else 1.0
-            assert_close(g, e, atol=REL_ATOL * max(scale, 1e-12), rtol=RTOL, what=f"{what} {key}")
-        else:
-            assert_close(g, e, what=f"{what} {key}")
-        a, r = max_errors(g, e)
-        worst_abs, worst_rel = max(worst_abs, a), max(worst_rel, r)
-    return worst_abs, worst_rel
-
-
-def assert_clean_failure(proc, out_dir: pathlib.Path, *must_mention):
-    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}\n" + describe(proc)
-    assert proc.returncode == 1, "expected exit code 1\n" + describe(proc)
-    assert ERROR_MARK in proc.stderr, "stderr should say error\n" + describe(proc)
-    assert leftovers(out_dir) == [], f"files left in the output dir: {leftovers(out_dir)}\n" + describe(proc)
-    for text in must_mention:
-        assert str(text) in proc.stderr, f"message should mention {text!r}\n" + describe(proc)
-
-
-# ------------------------------------------------------------------------------------------
-# Fixtures
-# ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def sm_convert(onnxsmith_bin):
-    """sm_convert(saved_model_dir, out, *flags) -> CompletedProcess of `convert --saved-model`."""
-
-    def _convert(sm_dir, out, *flags, timeout: float = 600):
-        args = ["convert", "--saved-model", str(sm_dir), "--output", str(out), *map(str, flags)]
-        return run_cli(onnxsmith_bin, args, timeout=timeout)
-
-    return _convert
-
-
-@pytest.fixture(scope="session")
-def sm_convert_ok(sm_convert):
-    """Converts, asserts success and a PyPI-checker-clean output; returns (ModelProto, seconds)."""
-
-    def _ok(sm_dir, out, *flags):
-        start = time.monotonic()
-        proc = sm_convert(sm_dir, out, *flags)
-        seconds = time.monotonic() - start
-        assert proc.returncode == 0, "conversion failed\n" + describe(proc)
-        assert pathlib.Path(out).is_file(), "exit 0 but no output file\n" + describe(proc)
-        return check_onnx(out), seconds
-
-    return _ok
+from oracle_lib import get_tf, rng_for
+from saved_model_lib import (  # noqa: F401  (saved_models, sm_convert, sm_convert_ok are fixtures)
+    RESULTS, compare, run_signature, saved_models, signature_io, sm_convert, sm_convert_ok, tf_signature_outputs)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -149,31 +39,6 @@ def _print_results():
         for name, secs, a, r in RESULTS:
             print(f"  {name:40s} {secs:7.2f} s  max abs err {a:.3g}  max rel err {r:.3g}")
 
-
-class SavedModels:
-    """Builds each SavedModel once per session."""
-
-    def __init__(self, directory: pathlib.Path):
-        self.directory = directory
-        self.dirs: Dict[str, pathlib.Path] = {}
-
-    def get(self, name: str, build) -> pathlib.Path:
-        if name not in self.dirs:
-            get_tf()
-            oracle_lib.seed_everything()
-            path = self.directory / name
-            build(path)
-            assert (path / "saved_model.pb").is_file(), f"{name}: TF wrote no saved_model.pb"
-            self.dirs[name] = path
-        return self.dirs[name]
-
-
-@pytest.fixture(scope="session")
-def saved_models(tmp_path_factory) -> SavedModels:
-    return SavedModels(tmp_path_factory.mktemp("saved_models"))
-
-
-# ------------------------------------------------------------------------------------------
 # Models
 # ------------------------------------------------------------------------------------------
 
@@ -484,182 +349,3 @@ def test_while_loop_with_variable_converts(saved_models, sm_convert_ok, tmp_path
 
 
 # ------------------------------------------------------------------------------------------
-# The corpus SavedModels against their documented values
-# ------------------------------------------------------------------------------------------
-
-# name -> (signature, {key: input}, {key: expected}, extra flags)
-CORPUS = {
-    "half_plus_two_cpu": (
-        "serving_default",
-        {"x": np.array([[1], [2], [5]], np.float32)},
-        {"y": np.array([[2.5], [3], [4.5]], np.float32)},
-        [],
-    ),
-    "half_plus_two_cpu:regress_x2_to_y3": (
-        "regress_x2_to_y3",
-        {"inputs": np.array([[1], [2], [5]], np.float32)},
-        {"outputs": np.array([[3.5], [4], [5.5]], np.float32)},
-        [],
-    ),
-    "half_plus_two_tf2_cpu": (
-        "serving_default",
-        {"x": np.array([5], np.float32)},
-        {"y": np.array([4.5], np.float32)},
-        [],
-    ),
-    "half_plus_two_tf2_cpu:regress_x2_to_y3": (
-        "regress_x2_to_y3",
-        {"inputs": np.array([1], np.float32)},
-        {"outputs": np.array([3.5], np.float32)},
-        [],
-    ),
-    "matrix_half_plus_two": (
-        "serving_default",
-        {"x": np.arange(18, dtype=np.float32).reshape(2, 3, 3)},
-        {"y": np.arange(18, dtype=np.float32).reshape(2, 3, 3) * 0.5 + 2},
-        [],
-    ),
-    # X has unknown rank in the graph: give it a dynamic 1-D shape, feed a ramp (as tf2onnx).
-    "tf2onnx_regression": (
-        "serving_default",
-        {"X": np.arange(1, 6, dtype=np.float32)},
-        {"pred": np.arange(1, 6, dtype=np.float32) * np.float32(0.21396178) + np.float32(1.0495254)},
-        ["--inputs", "X:0[-1]"],
-    ),
-    "tfjs_int64_multiply": (
-        "serving_default",
-        {"x": np.array([3, 4], np.int64)},
-        {"output_0": np.array([18, 24], np.int64)},
-        [],
-    ),
-    # The signature declares scalars (tfjs-node feeds [1,2,3] without shape checks).
-    "tfjs_model_multi_output": (
-        "serving_default",
-        {"x": np.array(3, np.int32), "y": np.array(7, np.int32)},
-        {"output_0": np.array(6, np.int32), "output_1": np.array(7, np.int32)},
-        [],
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(CORPUS))
-def test_corpus_saved_model(case, corpus_dir, sm_convert_ok, tmp_path):
-    name = case.split(":")[0]
-    sm_dir = corpus_dir / "savedmodel" / name
-    signature, feeds, expected, flags = CORPUS[case]
-    out = tmp_path / f"{name}.onnx"
-    model, seconds = sm_convert_ok(sm_dir, out, "--signature_def", signature, *flags)
-    got = run_signature(out, model, sm_dir, feeds, signature)
-    errs = compare(got, expected, case)
-    RESULTS.append((f"corpus {case}", seconds, *errs))
-    oracle_lib.CORPUS_RESULTS.append((case, f"savedmodel/{name}", *errs))
-
-
-def test_corpus_parse_example_signature_is_refused(corpus_dir, sm_convert, tmp_path):
-    """classify_x_to_y takes serialized tf.Example protos: ParseExample has no ONNX form, and the
-    message says so by op type."""
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    proc = sm_convert(corpus_dir / "savedmodel/half_plus_two_cpu", out_dir / "m.onnx",
-                      "--signature_def", "classify_x_to_y")
-    assert_clean_failure(proc, out_dir, "ParseExample")
-
-
-# ------------------------------------------------------------------------------------------
-# Bad input
-# ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def out_dir(tmp_path):
-    d = tmp_path / "out"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
-def tf2_copy(corpus_dir, tmp_path):
-    """A writable copy of half_plus_two_tf2_cpu."""
-    dst = tmp_path / "half_plus_two_tf2"
-    shutil.copytree(corpus_dir / "savedmodel/half_plus_two_tf2_cpu", dst)
-    for p in dst.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    return dst
-
-
-def _saved_model_parses(data: bytes) -> bool:
-    get_tf()
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    try:
-        saved_model_pb2.SavedModel().ParseFromString(data)
-        return True
-    except Exception:
-        return False
-
-
-def test_truncated_saved_model_pb(tf2_copy, sm_convert, tmp_path):
-    pb = tf2_copy / "saved_model.pb"
-    data = pb.read_bytes()
-    tried = 0
-    for frac in (0.05, 0.3, 0.6, 0.95):
-        off = int(len(data) * frac)
-        while off < len(data) and _saved_model_parses(data[:off]):
-            off += 1
-        pb.write_bytes(data[:off])
-        out_dir = tmp_path / f"out_{off}"
-        out_dir.mkdir()
-        proc = sm_convert(tf2_copy, out_dir / "m.onnx")
-        assert_clean_failure(proc, out_dir, "saved_model.pb")
-        tried += 1
-    assert tried == 4
-
-
-def test_empty_saved_model_pb(tf2_copy, sm_convert, out_dir):
-    (tf2_copy / "saved_model.pb").write_bytes(b"")
-    assert_clean_failure(sm_convert(tf2_copy, out_dir / "m.onnx"), out_dir, "saved_model.pb")
-
-
-def test_missing_variables_shard(tf2_copy, sm_convert, out_dir):
-    shard = tf2_copy / "variables/variables.data-00000-of-00001"
-    shard.unlink()
-    assert_clean_failure(sm_convert(tf2_copy, out_dir / "m.onnx"), out_dir, shard.name)
-
-
-def test_corrupt_variables_shard(tf2_copy, sm_convert, out_dir):
-    """Flipping every byte of the shard breaks the checksum of every variable."""
-    shard = tf2_copy / "variables/variables.data-00000-of-00001"
-    shard.write_bytes(bytes(b ^ 0x5A for b in shard.read_bytes()))
-    proc = sm_convert(tf2_copy, out_dir / "m.onnx")
-    assert_clean_failure(proc, out_dir, "variable")
-    assert "ATTRIBUTES/VARIABLE_VALUE" in proc.stderr or "'a'" in proc.stderr or "'b'" in proc.stderr, describe(proc)
-
-
-def test_truncated_variables_shard(tf2_copy, sm_convert, out_dir):
-    shard = tf2_copy / "variables/variables.data-00000-of-00001"
-    shard.write_bytes(shard.read_bytes()[:5])
-    assert_clean_failure(sm_convert(tf2_copy, out_dir / "m.onnx"), out_dir, shard.name)
-
-
-def test_missing_variables_dir_when_needed(tf2_copy, sm_convert, out_dir):
-    shutil.rmtree(tf2_copy / "variables")
-    assert_clean_failure(sm_convert(tf2_copy, out_dir / "m.onnx"), out_dir, "variables")
-
-
-def test_wrong_signature_lists_available(corpus_dir, sm_convert, out_dir):
-    proc = sm_convert(corpus_dir / "savedmodel/half_plus_two_cpu", out_dir / "m.onnx",
-                      "--signature_def", "no_such_signature")
-    assert_clean_failure(proc, out_dir, "no_such_signature", "serving_default", "regress_x_to_y",
-                         "classify_x_to_y")
-
-
-def test_wrong_tag_lists_available(corpus_dir, sm_convert, out_dir):
-    proc = sm_convert(corpus_dir / "savedmodel/half_plus_two_tf2_cpu", out_dir / "m.onnx",
-                      "--tag", "train")
-    assert_clean_failure(proc, out_dir, "train", "[serve]")
-
-
-def test_not_a_saved_model_directory(tmp_path, sm_convert, out_dir):
-    d = tmp_path / "empty_dir"
-    d.mkdir()
-    assert_clean_failure(sm_convert(d, out_dir / "m.onnx"), out_dir, "saved_model.pb")
