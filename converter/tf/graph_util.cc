@@ -181,34 +181,34 @@ absl::StatusOr<int> OpCatalog::FlatOutputIndex(const tf::NodeDef& node, const st
       return NoSuchArg(node, arg, known);
     }
   }
-  int offset = 0;
+  // Output args as (name, number_attr, type_list_attr), from the op's OpDef
+  // or the built-in table; the node's outputs are their elements in order.
+  struct OutputArg {
+    std::string name, number_attr, list_attr;
+  };
+  std::vector<OutputArg> args;
+  bool found = false;
   if (const tf::OpDef* def = FindOp(node.op())) {
+    found = true;
     for (const auto& out : def->output_arg()) {
-      auto len = ArgLength(node, out.number_attr(), out.type_list_attr());
-      if (!len.ok()) return len.status();
-      if (out.name() == arg) {
-        if (index >= *len) {
-          return absl::InvalidArgumentError(absl::StrCat("node '", node.name(), "' (", node.op(),
-                                                         ") output '", arg, "' has ", *len,
-                                                         " tensor(s), element ", index,
-                                                         " was asked for"));
-        }
-        return offset + index;
-      }
-      offset += *len;
-      known.push_back(out.name());
+      args.push_back({out.name(), out.number_attr(), out.type_list_attr()});
     }
-    return NoSuchArg(node, arg, known);
+  } else {
+    for (const BuiltinOutputs& entry : BuiltinTable()) {
+      if (node.op() != entry.op) continue;
+      found = true;
+      for (const auto& [name, kind] : entry.args) {
+        args.push_back({name, kind[0] == '#' ? kind + 1 : "", kind[0] == '*' ? kind + 1 : ""});
+      }
+      break;
+    }
   }
-  for (const BuiltinOutputs& entry : BuiltinTable()) {
-    if (node.op() != entry.op) continue;
-    for (const auto& [name, kind] : entry.args) {
-      std::string number_attr, list_attr;
-      if (kind[0] == '#') number_attr = kind + 1;
-      if (kind[0] == '*') list_attr = kind + 1;
-      auto len = ArgLength(node, number_attr, list_attr);
+  if (found) {
+    int offset = 0;
+    for (const OutputArg& out : args) {
+      auto len = ArgLength(node, out.number_attr, out.list_attr);
       if (!len.ok()) return len.status();
-      if (arg == name) {
+      if (out.name == arg) {
         if (index >= *len) {
           return absl::InvalidArgumentError(absl::StrCat("node '", node.name(), "' (", node.op(),
                                                          ") output '", arg, "' has ", *len,
@@ -218,7 +218,7 @@ absl::StatusOr<int> OpCatalog::FlatOutputIndex(const tf::NodeDef& node, const st
         return offset + index;
       }
       offset += *len;
-      known.push_back(name);
+      known.push_back(out.name);
     }
     return NoSuchArg(node, arg, known);
   }
