@@ -328,20 +328,22 @@ def test_unsupported_model_refused(name, fmt, corpus, graph_defs, convert, tmp_p
 
 
 def test_functional_while_pbtxt(corpus, convert, tmp_path):
-    """TF2 functional While (body/cond in the function library): correct or refused cleanly."""
+    """TF2 functional While (body/cond in the function library) converts to a Loop and matches
+    TensorFlow running the same GraphDef, for starts below, above and far below the bound."""
     path = corpus / "pbtxt/tf_functional_while_loop/graph-functional-while-loop.pbtxt"
     gd = load_graph_def(path)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    out = out_dir / "while.onnx"
+    out = tmp_path / "while.onnx"
     proc = convert(path, out, "--outputs", "while:2")
-    if proc.returncode == 0:
-        check_onnx(out)
-        for start, expected in ((3, 10), (12, 12)):
-            got = run_onnx(out, {"input:0": np.array(start, np.int32)})["while:2"]
-            assert_close(got, np.array(expected, np.int32), what=f"input {start}")
-    else:
-        _assert_refused(proc, out, gd, ["While"])
+    assert proc.returncode == 0, describe(proc)
+    model = check_onnx(out)
+    assert "Loop" in {n.op_type for n in model.graph.node}
+    for start in (3, 12, -5):
+        feed = np.array(start, np.int32)
+        expected = run_tf_graph(gd, {"input:0": feed}, ["while:2"])[0]
+        got = run_onnx(out, {"input:0": feed})["while:2"]
+        assert_close(got, expected, what=f"input {start}")
+        oracle_lib.CORPUS_RESULTS.append((f"tf_functional_while_loop({start})",
+                                          "graph-functional-while-loop.pbtxt", *max_errors(got, expected)))
 
 
 # ---------------------------------------------------------------- ARM keyword spotting, cut graph
