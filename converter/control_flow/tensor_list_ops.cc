@@ -160,12 +160,63 @@ absl::Status ConvertStack(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Output 1: each element's leading dimension (int64), from a Loop over the
+// list whose scan output is Shape(element)[0]: SequenceMap would need
+// opset 17, lists start at 14.
+std::string ElementLengths(NodeContext& ctx) {
+  GraphBuilder& outer = ctx.builder();
+  auto graph = std::make_shared<ir::Graph>();
+  graph->name = ctx.name() + "/lengths_body";
+  {
+    GraphBuilder b(graph.get(), &outer);
+    const std::string iter = b.UniqueName(ctx.name() + "/iter");
+    b.AddGraphInput(iter, ir::MakeType(ir::DataType::kInt64, {}));
+    const std::string cond = b.UniqueName(ctx.name() + "/cond_in");
+    b.AddGraphInput(cond, ir::MakeType(ir::DataType::kBool, {}));
+    const std::string item =
+        b.AddNode(ctx.name() + "/item", "SequenceAt", "", {ctx.input(0), iter}, 1, {})[0];
+    const std::string shape = b.AddNode(ctx.name() + "/shape", "Shape", "", {item}, 1, {})[0];
+    const std::string zero = b.AddConst(ir::Tensor::Scalar<int64_t>(0), ctx.name() + "/zero");
+    const std::string first = b.AddNode(ctx.name() + "/first", "Gather", "", {shape, zero}, 1,
+                                        {ir::Attribute::Int("axis", 0)})[0];
+    AddBodyOutput(&b, cond, ctx.name() + "/cond_out", ir::MakeType(ir::DataType::kBool, {}));
+    AddBodyOutput(&b, first, ctx.name() + "/length", ir::MakeType(ir::DataType::kInt64, {}));
+    b.FinishOutputs();
+  }
+  const std::string count = ctx.AddNode("SequenceLength", {ctx.input(0)});
+  std::string lengths = outer.AddNode(ctx.name() + "/lengths", "Loop", "", {count, ""}, 1,
+                                      {ir::Attribute::GraphValue("body", graph)})[0];
+  outer.SetType(lengths, ir::ValueType{ir::DataType::kInt64, std::vector<ir::Dim>(1)});
+  return lengths;
+}
+
+// The concatenation's type: the element's rank (from the list's type, else
+// the element_shape input), with the known trailing dims; the first is free.
+ir::ValueType ConcatType(const NodeContext& ctx, ir::DataType dtype) {
+  ir::ValueType t{dtype, std::nullopt};
+  const ir::ValueType list = ctx.input_type(0);
+  if (list.sequence && list.shape && !list.shape->empty()) {
+    t.shape = *list.shape;
+  } else if (const ir::Tensor* e = ctx.const_input(1); e != nullptr && !e->dims().empty()) {
+    auto dims = e->ToInt64s();
+    if (dims.ok() && !dims->empty()) {
+      std::vector<ir::Dim> shape;
+      for (int64_t d : *dims) shape.push_back(d >= 0 ? ir::Dim{d, ""} : ir::Dim{});
+      t.shape = std::move(shape);
+    }
+  }
+  if (t.shape) (*t.shape)[0] = ir::Dim{};
+  return t;
+}
+
 absl::Status ConvertConcat(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
-  SetElement(ctx, 0,
-             ctx.AddNode("ConcatFromSequence", {ctx.input(0)}, {ir::Attribute::Int("axis", 0)}),
-             dtype);
-  return absl::OkStatus();  // output 1 (the lengths) is not converted
+  std::string values =
+      ctx.AddNode("ConcatFromSequence", {ctx.input(0)}, {ir::Attribute::Int("axis", 0)});
+  ctx.SetType(values, ConcatType(ctx, dtype));
+  SetElement(ctx, 0, values, dtype);
+  ctx.SetOutput(1, ElementLengths(ctx));
+  return absl::OkStatus();
 }
 
 absl::Status ConvertLength(NodeContext& ctx) {

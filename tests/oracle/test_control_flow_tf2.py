@@ -2,7 +2,7 @@
 
 tf.functions with while loops (data-dependent trip count, nested, several carried tensors of
 changing shape), tf.cond, tf.switch_case, tf.map_fn, tf.scan, tf.foldl, a cond inside a loop,
-a loop inside a cond and a TensorArray loop are frozen with
+a loop inside a cond, a TensorArray loop and a TensorList concat (with element lengths) are frozen with
 convert_variables_to_constants_v2(lower_control_flow=False), so the GraphDef keeps
 While/If/Case with their bodies in its function library and TensorList ops. onnxsmith turns
 them into ONNX Loop / If / sequence ops; the outputs must match TF's at opsets 13 and 17, with
@@ -19,7 +19,7 @@ import pytest
 from oracle_lib import assert_close, check_onnx, describe, get_tf, run_cli, run_onnx
 
 OPSETS = (13, 17)
-TENSOR_LIST_CASES = {"map_fn", "scan", "foldl", "tensor_array", "dynamic_array"}
+TENSOR_LIST_CASES = {"map_fn", "scan", "foldl", "tensor_array", "dynamic_array", "list_concat"}
 
 
 def _freeze(fn, specs, path, keep_calls=False):
@@ -166,6 +166,22 @@ def _models():
 
     m["dynamic_array"] = (dynamic_array, [tf.TensorSpec([], f32, name="x")], [np.array(100.0, np.float32)],
                           "TensorListSetItem")
+
+    @tf.function
+    def list_concat(x):
+        # Elements of different lengths; TensorListConcatV2 also returns each one's length.
+        from tensorflow.python.ops import list_ops
+
+        lst = list_ops.empty_tensor_list(element_shape=[None, 2], element_dtype=tf.float32)
+        for i in tf.range(tf.shape(x)[0]):
+            lst = list_ops.tensor_list_push_back(lst, x[: i + 1] * tf.cast(i + 1, tf.float32))
+        values, lengths = tf.raw_ops.TensorListConcatV2(
+            input_handle=lst, element_shape=tf.constant([-1, 2], tf.int64),
+            leading_dims=tf.zeros([0], tf.int64), element_dtype=tf.float32)
+        return values, lengths
+
+    m["list_concat"] = (list_concat, [tf.TensorSpec([None, 2], f32, name="x")],
+                        [np.arange(6, dtype=np.float32).reshape(3, 2)], "TensorListConcatV2")
     return m
 
 
@@ -194,7 +210,7 @@ def _check(model_path, inputs, outputs, feeds, expected):
 @pytest.mark.parametrize("opset", OPSETS)
 @pytest.mark.parametrize("name", [
     "while_dynamic", "nested", "changing_shape", "cond", "map_fn", "scan", "foldl",
-    "cond_in_loop", "loop_in_cond", "tensor_array", "dynamic_array"])
+    "cond_in_loop", "loop_in_cond", "tensor_array", "dynamic_array", "list_concat"])
 def test_control_flow(frozen, convert, tmp_path, name, opset):
     path, inputs, outputs, feeds, expected = frozen[name]
     out = tmp_path / f"{name}.onnx"
