@@ -15,20 +15,26 @@ namespace onnxsmith::converter {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// atan(y / x), moved by +-pi into the left half-plane; atan2(0, 0) = 0.
+// atan(y / x), moved by +-pi into the left half-plane. Signed zeros count
+// as TF's atan2 (IEEE) does: atan2(-0, x<0) = -pi, atan2(+-0, -0) = +-pi,
+// atan2(+-0, +0) = +-0, so a zero's sign is read as the sign of 1/zero.
 std::string EmitAtan2(OnnxEmitter& ctx, const std::string& y, const std::string& x,
                       ir::DataType t) {
   const std::string zero = ctx.ConstScalar(t, 0, "zero");
-  const std::string base = ctx.AddNode("Atan", {ctx.AddNode("Div", {y, x})});
+  const std::string one = ctx.ConstScalar(t, 1, "one");
+  auto negative = [&](const std::string& v) {  // v < 0, or v is -0
+    return ctx.AddNode("Or", {ctx.AddNode("Less", {v, zero}),
+                              ctx.AddNode("Less", {ctx.AddNode("Div", {one, v}), zero})});
+  };
+  const std::string x_negative = negative(x);
   const std::string half_turn = ctx.AddNode(
-      "Where", {ctx.AddNode("Less", {y, zero}), ctx.ConstScalar(t, -kPi, "minus_pi"),
-                ctx.ConstScalar(t, kPi, "pi")});
-  const std::string shift =
-      ctx.AddNode("Where", {ctx.AddNode("Less", {x, zero}), half_turn, zero});
-  const std::string angle = ctx.AddNode("Add", {base, shift});
+      "Where", {negative(y), ctx.ConstScalar(t, -kPi, "minus_pi"), ctx.ConstScalar(t, kPi, "pi")});
+  const std::string base = ctx.AddNode("Atan", {ctx.AddNode("Div", {y, x})});
+  const std::string angle =
+      ctx.AddNode("Where", {x_negative, ctx.AddNode("Add", {base, half_turn}), base});
   const std::string origin = ctx.AddNode(
       "And", {ctx.AddNode("Equal", {x, zero}), ctx.AddNode("Equal", {y, zero})});
-  return ctx.AddNode("Where", {origin, zero, angle});
+  return ctx.AddNode("Where", {origin, ctx.AddNode("Where", {x_negative, half_turn, y}), angle});
 }
 
 namespace {

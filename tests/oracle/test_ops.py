@@ -273,6 +273,10 @@ case("Atan2", lambda y, x: tf.math.atan2(y, x), named(y=normal(4, 5), x=normal(4
 case("Atan2_axes", lambda y, x: tf.math.atan2(y, x),
      lambda r: {"y": np.array([0, 1, -1, 0, 0, 2], F32), "x": np.array([0, 0, 0, 1, -1, -3], F32)},
      ops=("Atan2",))
+case("Atan2_signed_zeros", lambda y, x: tf.math.atan2(y, x),
+     lambda r: {"y": np.array([0, -0.0, 0, -0.0, 0, -0.0, 1, -1, -0.0], F32),
+                "x": np.array([-1, -1, 0, 0, -0.0, -0.0, -0.0, -0.0, 2], F32)},
+     ops=("Atan2",))
 case("IsFinite", lambda x: tf.math.is_finite(x),
      lambda r: {"x": np.array([1.0, np.inf, -np.inf, np.nan, 0.0, -2.5], F32)})
 case("Xlogy", lambda x, y: tf.math.xlogy(x, y),
