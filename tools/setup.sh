@@ -78,18 +78,5 @@ if (( ${#missing[@]} )); then
 fi
 
 if (( want_venv )); then
-  req="$repo/tests/oracle/requirements.txt"
-  key="$(sha256sum "$req" | cut -c1-16)"
-  venv="${ONNXSMITH_VENV_CACHE:-$HOME/.cache/onnxsmith}/venv-$key"
-  # The marker is written last, so an interrupted install is redone.
-  if [[ ! -f "$venv/.complete" ]]; then
-    log "creating the test venv in $venv (tensorflow-cpu, onnxruntime, onnx, ...)"
-    rm -rf "$venv"
-    mkdir -p "$(dirname "$venv")"
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q --upgrade pip >&2
-    "$venv/bin/pip" install -q -r "$req" >&2
-    touch "$venv/.complete"
-  fi
-  echo "$venv"
+  "$repo/tools/make_venv.sh" "$repo/tests/oracle/requirements.txt" venv
 fi
