@@ -152,11 +152,7 @@ absl::StatusOr<bool> FoldBatchNorm(GraphEditor& ed, ir::Node& bn, const BnMatch&
   const std::string new_b =
       ed.AddInitializer(absl::StrCat(p->name, "_bias_bn"), ir::Tensor::FromVector<T>({m}, bias));
   ed.SetInput(p, 1, new_w);
-  if (p->inputs.size() > 2) {
-    ed.SetInput(p, 2, new_b);
-  } else {
-    ed.AddInput(p, new_b);
-  }
+  ed.SetInput(p, 2, new_b);
   if (op == "Gemm") {
     SetFloatAttr(*p, "beta", 1.0f);
   }

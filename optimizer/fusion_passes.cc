@@ -207,11 +207,7 @@ absl::StatusOr<bool> FoldConvAffine(GraphEditor& ed, ir::Node& n) {
   }
   ed.SetInput(conv, 1, new_w);
   if (!new_b.empty()) {
-    if (conv->inputs.size() > 2) {
-      ed.SetInput(conv, 2, new_b);
-    } else {
-      ed.AddInput(conv, new_b);
-    }
+    ed.SetInput(conv, 2, new_b);
   }
   const std::string y = n.outputs[0];
   ed.RemoveNode(&n);

@@ -221,6 +221,7 @@ bool GraphEditor::RemoveIfUnused(ir::Node* node) {
 }
 
 void GraphEditor::SetInput(ir::Node* node, size_t slot, const std::string& value) {
+  if (slot >= node->inputs.size()) node->inputs.resize(slot + 1);
   std::string& cur = node->inputs[slot];
   if (cur == value) return;
   if (!IsRemoved(node)) {

@@ -85,6 +85,7 @@ class GraphEditor {
   // Removes `node` when none of its outputs is used; returns whether it did.
   bool RemoveIfUnused(ir::Node* node);
   bool IsRemoved(const ir::Node* node) const { return removed_.count(node) > 0; }
+  // Sets input `slot`, growing the input list (with omitted inputs) when it is shorter.
   void SetInput(ir::Node* node, size_t slot, const std::string& value);
   void AddInput(ir::Node* node, const std::string& value);
   void SetOutput(ir::Node* node, size_t slot, const std::string& value);
