@@ -9,6 +9,7 @@
 namespace onnxsmith::optimizer {
 
 std::unique_ptr<Pass> CreateFoldConstantIfPass();
+std::unique_ptr<Pass> CreateIfToWherePass();
 std::unique_ptr<Pass> CreateHoistLoopInvariantsPass();
 
 }  // namespace onnxsmith::optimizer

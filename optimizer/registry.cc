@@ -65,6 +65,12 @@ void RegisterBuiltins(PassRegistry& r) {
       "(their values renamed to stay unique; the If's outputs become Identities of the "
       "branch outputs, which eliminate_identity then removes).",
       CreateFoldConstantIfPass);
+  add("if_to_where", OptLevel::kBasic,
+      "Replaces an If whose branches are cheap and cannot fail whatever the condition (at most "
+      "8 elementwise ops each, operands that broadcast by their static shapes, no integer "
+      "division, no subgraphs) and whose outputs have the same static shape in both branches "
+      "by both branches inlined and a Where per output (a TF1 tf.cond on small tensors).",
+      CreateIfToWherePass);
   add("fold_shape_computations", OptLevel::kBasic,
       "Replaces the shape input of a Reshape computed at run time (Shape -> Gather/Slice -> "
       "(Un)Squeeze -> Concat, through Cast/Identity) by a constant: known dims as numbers, the "

@@ -387,3 +387,31 @@ def test_malformed_frame_refused(kind, tmp_path, convert):
     assert proc.returncode == 1, describe(proc)
     assert "onnxsmith convert: error:" in proc.stderr and named in proc.stderr, describe(proc)
     assert leftovers(out_dir) == [], leftovers(out_dir)
+
+
+def test_cheap_conds_become_where(convert, tmp_path):
+    """A tf.cond whose branches are a few elementwise ops on the same tensor (dynamic batch), or
+    constants, becomes Where (the optimizer's if_to_where); both branches still match TF."""
+    tf = get_tf()
+    graph = tf.Graph()
+    with graph.as_default(), control_flow_v1() as v1:
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        p = tf.reduce_sum(x) > 0
+        a = v1.cond(p, lambda: tf.nn.relu(x) * 2.0, lambda: tf.exp(-x) - 1.0)
+        c = v1.cond(p, lambda: tf.constant([1.0, 2.0]), lambda: tf.constant([3.0, 4.0]))
+        outs = [tf.identity(a, name="out0"), tf.identity(c, name="out1")]
+    gd = graph.as_graph_def()
+    path = tmp_path / "cheap_cond.pb"
+    path.write_bytes(gd.SerializeToString())
+    out = tmp_path / "cheap_cond.onnx"
+    fetches = [o.name for o in outs]
+    proc = convert(path, out, "--outputs", ",".join(fetches))
+    assert proc.returncode == 0, describe(proc)
+    ops = [n.op_type for n in check_onnx(out).graph.node]
+    assert "If" not in ops and ops.count("Where") == 2, ops
+    for sign in (1.0, -1.0):
+        feeds = {"x:0": sign * np.abs(rng_for("cheap_cond").normal(size=(2, 3))).astype(np.float32)}
+        want = run_tf(gd, feeds, fetches)
+        got = run_onnx(out, feeds)
+        for tname, w in zip(fetches, want):
+            assert_close(got[tname], w, what=f"{tname} (sum sign {sign})")

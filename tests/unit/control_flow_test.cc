@@ -1,7 +1,7 @@
 // Loop, If, Scan and sequences: the reference evaluator runs them (outer-
 // scope reads, scan outputs, sequences carried through a Loop), the
 // optimizer's passes keep them correct and optimize inside their bodies
-// (fold_constant_if, hoist_loop_invariants, Loop folding, DCE/CSE across
+// (fold_constant_if, if_to_where, hoist_loop_invariants, Loop folding, DCE/CSE across
 // scopes), and the ONNX reader/writer keeps subgraphs.
 #include <memory>
 
@@ -183,6 +183,61 @@ TEST(ControlFlowOptimizerTest, FoldsIfWithConstantCondition) {
   EXPECT_EQ(CountOp(g, "If"), 0);
   EXPECT_EQ(CountOp(g, "Mul"), 1);
   EXPECT_EQ(CountOp(g, "Neg"), 0);
+}
+
+TEST(ControlFlowOptimizerTest, CheapIfBecomesWhere) {
+  // Both branches: elementwise ops on x (dynamic first dim) that cannot fail;
+  // the condition is a one-element tensor, reshaped to a scalar for Where.
+  GraphBuilder then_b;
+  then_b.Init("k", ir::Tensor::Vector1D<float>({2, 2, 2}));
+  then_b.Add("Mul", {"x", "k"}, {"t"});
+  then_b.Output("t");
+  GraphBuilder else_b;
+  else_b.Add("Neg", {"x"}, {"n"});
+  else_b.Add("Exp", {"n"}, {"e"});
+  else_b.Output("e");
+  GraphBuilder b;
+  b.Input("x", {-1, 3}).Input("c", {1}, DataType::kBool);
+  b.Add("If", {"c"}, {"y"},
+        {Body("then_branch", then_b, "then"), Body("else_branch", else_b, "else")});
+  b.Add("Relu", {"y"}, {"z"});
+  b.Output("z");
+  ir::Graph g = b.Take();
+  absl::Status s =
+      optimizer::testing::OptimizeAndCheck(g, {"if_to_where"}, 17, 1e-6, {{"x", {2, 3}}});
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(CountOp(g, "If"), 0);
+  EXPECT_EQ(CountOp(g, "Where"), 1);
+  EXPECT_EQ(CountOp(g, "Reshape"), 1);
+}
+
+TEST(ControlFlowOptimizerTest, IfStaysWhenABranchCouldFailOrShapesDiffer) {
+  auto make = [](bool integer_div) {
+    GraphBuilder then_b;
+    if (integer_div) {
+      then_b.Add("Div", {"i", "d"}, {"t"});  // traps on d == 0 in the branch not taken
+    } else {
+      then_b.Init("k", ir::Tensor::Vector1D<int32_t>({1}));
+      then_b.Add("Identity", {"k"}, {"t"});  // shape [1], not [3]
+    }
+    then_b.Output("t");
+    GraphBuilder else_b;
+    else_b.Add("Neg", {"i"}, {"e"});
+    else_b.Output("e");
+    GraphBuilder b;
+    b.Input("i", {3}, DataType::kInt32).Input("d", {3}, DataType::kInt32);
+    b.Input("c", {}, DataType::kBool);
+    b.Add("If", {"c"}, {"y"},
+          {Body("then_branch", then_b, "then"), Body("else_branch", else_b, "else")});
+    b.Output("y");
+    return b.Take();
+  };
+  for (bool integer_div : {true, false}) {
+    ir::Graph g = make(integer_div);
+    auto report = optimizer::testing::RunPasses(g, {"if_to_where"});
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(CountOp(g, "If"), 1) << (integer_div ? "integer Div" : "shapes differ");
+  }
 }
 
 TEST(ControlFlowOptimizerTest, DeadCodeAndCseRespectBodyReads) {
