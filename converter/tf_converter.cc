@@ -124,7 +124,7 @@ class Converter {
   Converter(const tf::GraphDef& graph_def, const ConvertOptions& options, const OpCatalog* catalog,
             ConversionResult* result)
       : graph_def_(graph_def), options_(options), result_(result),
-        builder_(&result->model.graph, options.opset), functions_{catalog, 0} {}
+        builder_(&result->model.graph, options.opset), functions_{catalog, 0, &ConvertTfNode} {}
 
   absl::Status Run() {
     auto start = std::chrono::steady_clock::now();

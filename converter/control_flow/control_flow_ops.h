@@ -1,5 +1,5 @@
-// What the control-flow handler files share (registered together by
-// RegisterControlFlowOps, handlers/registry.h).
+// The control-flow handler families (//converter/control_flow:functional,
+// listed in //converter's HandlerFamilies()) and what their files share.
 #ifndef ONNXSMITH_CONVERTER_CONTROL_FLOW_CONTROL_FLOW_OPS_H_
 #define ONNXSMITH_CONVERTER_CONTROL_FLOW_CONTROL_FLOW_OPS_H_
 
@@ -14,7 +14,9 @@ namespace onnxsmith::converter {
 // is true).
 std::string ToBoolScalar(GraphBuilder* builder, const std::string& value, const std::string& hint);
 
-void RegisterIfCaseOps(HandlerRegistry& r);  // if_case_ops.cc
+void RegisterControlFlowOps(HandlerRegistry& r);  // While -> Loop, If, Case -> If chain
+void RegisterTensorListOps(HandlerRegistry& r);   // TensorList* -> ONNX sequences
+void RegisterIfCaseOps(HandlerRegistry& r);       // if_case_ops.cc (part of ControlFlowOps)
 
 }  // namespace onnxsmith::converter
 

@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/handlers/node_context.h"
-#include "converter/node_converter.h"
 #include "converter/tf/function_inliner.h"
 #include "converter/tf/tensor_convert.h"
 
@@ -136,7 +135,7 @@ absl::StatusOr<std::vector<std::string>> ConvertFunctionInto(const NodeContext& 
   auto order = graph->TopologicalOrder(needed, cut);
   if (!order.ok()) return in_function(order.status());
   const FunctionEnv* outer_env = ctx.functions();
-  FunctionEnv env{outer_env->catalog, outer_env->depth + 1};
+  FunctionEnv env{outer_env->catalog, outer_env->depth + 1, outer_env->convert_node};
   for (const tf::NodeDef* n : *order) {
     std::vector<std::string> inputs;
     for (const TensorRef& in : graph->DataInputs(n)) {
@@ -148,7 +147,7 @@ absl::StatusOr<std::vector<std::string>> ConvertFunctionInto(const NodeContext& 
       }
       inputs.push_back(*value);
     }
-    absl::Status s = ConvertTfNode(*n, std::move(inputs), ctx.opset(), builder, &env);
+    absl::Status s = env.convert_node(*n, std::move(inputs), ctx.opset(), builder, &env, nullptr);
     if (!s.ok()) return in_function(s);
   }
   std::vector<std::string> outputs;

@@ -12,10 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "converter/emit/graph_builder.h"
 #include "converter/tf/graph_util.h"
 #include "converter/tf/proto/graph.pb.h"
+#include "converter/tf/proto/node_def.pb.h"
 #include "converter/tf/tf_graph.h"
 #include "ir/graph.h"
 
@@ -23,10 +25,20 @@ namespace onnxsmith::converter {
 
 class NodeContext;
 
+struct FunctionEnv;
+
+// Converts one TF node of a body with its registered handler: the top-level
+// converter's ConvertTfNode (node_converter.h), passed in so that this
+// library does not depend on //converter, which links it.
+using ConvertNodeFn = absl::Status (*)(const tf::NodeDef& node, std::vector<std::string> inputs,
+                                       int opset, GraphBuilder* builder,
+                                       const FunctionEnv* functions, const tf::GraphDef* graph_def);
+
 // What control-flow handlers need of the graph being converted.
 struct FunctionEnv {
   const OpCatalog* catalog = nullptr;
   int depth = 0;  // bodies nested around the node being converted
+  ConvertNodeFn convert_node = nullptr;
 };
 
 inline constexpr int kMaxBodyNesting = 32;

@@ -6,50 +6,6 @@
 
 namespace onnxsmith::converter {
 
-// Families of issue 14's op breadth, declared here beside their one use.
-void RegisterMatrixOps(HandlerRegistry& r);         // diagonals, Det, MatrixInverse, MatrixSolve
-void RegisterMiscOps(HandlerRegistry& r);           // Cumprod, ListDiff, CTC decoder, xent losses
-void RegisterImageColorOps(HandlerRegistry& r);     // HSV conversions, Adjust*
-void RegisterImageResampleOps(HandlerRegistry& r);  // ResizeArea, CropAndResize, patches, argmax pool
-void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex parts
-
-absl::Span<const HandlerFamily> HandlerFamilies() {
-  static constexpr HandlerFamily kFamilies[] = {
-      {"graph", RegisterGraphOps},   {"math", RegisterMathOps},
-      {"reduce", RegisterReduceOps}, {"nn", RegisterNnOps},
-      {"conv", RegisterConvOps},     {"shape", RegisterShapeOps},
-      {"join_split", RegisterJoinSplitOps}, {"slice", RegisterSliceOps},
-      {"pad", RegisterPadOps},       {"fill", RegisterFillOps},
-      {"index", RegisterIndexOps},   {"image", RegisterImageOps},
-      {"einsum", RegisterEinsumOps},
-      {"fake_quant", RegisterFakeQuantOps},
-      {"bitwise", RegisterBitwiseOps},
-      {"math_special", RegisterMathSpecialOps},
-      {"space_batch", RegisterSpaceBatchOps},
-      {"scatter", RegisterScatterOps},
-      {"reorder", RegisterReorderOps},
-      {"random", RegisterRandomOps},
-      {"selection", RegisterSelectionOps},
-      {"matrix", RegisterMatrixOps},
-      {"misc", RegisterMiscOps},
-      {"image_color", RegisterImageColorOps},
-      {"image_resample", RegisterImageResampleOps},
-      {"signal", RegisterSignalOps},
-      {"sparse", RegisterSparseOps},
-      {"string", RegisterStringOps},
-      {"ragged", RegisterRaggedOps},
-      {"lookup", RegisterLookupOps},
-      {"control_flow", RegisterControlFlowOps},
-      {"tensor_list", RegisterTensorListOps},
-  };
-  return kFamilies;
-}
-
-const HandlerRegistry& HandlerRegistry::Global() {
-  static const HandlerRegistry* registry = new HandlerRegistry(RegistryFromFamilies(HandlerFamilies()));
-  return *registry;
-}
-
 void HandlerRegistry::Register(const std::vector<std::string>& tf_ops, int since_opset,
                                InputArity inputs, ConvertFn fn) {
   for (const std::string& op : tf_ops) {

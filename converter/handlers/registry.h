@@ -5,8 +5,11 @@
 // docs/support_status.md is generated from this registry.
 //
 // Every op family lives in its own file and registers its ops from one
-// Register*Ops function declared below; kHandlerFamilies (registry.cc) lists
-// them all, and Build() runs the list. A list rather than static registrars:
+// Register*Ops function declared below; HandlerFamilies() (families.cc, in
+// //converter, which links every family) lists them all, and Build() runs
+// the list. This header, the registry class and NodeContext are the target
+// //converter:handler_api, which family libraries outside //converter (such
+// as //converter/control_flow) depend on. A list rather than static registrars:
 // the order is fixed, nothing depends on static initialization order or on
 // the linker keeping an otherwise unreferenced object file, and a test can
 // build a registry from one family.
@@ -46,7 +49,8 @@ using HandlerFamily = RegistryFamily<HandlerRegistry>;
 
 class HandlerRegistry {
  public:
-  // The registry of every family in kHandlerFamilies. A duplicate
+  // The registry of every family in HandlerFamilies() (defined with it in
+  // //converter's families.cc). A duplicate
   // registration (a programming error) keeps the first and is reported by
   // status(); //tests/unit:converter_test requires it OK.
   static const HandlerRegistry& Global();
@@ -105,11 +109,9 @@ void RegisterSparseOps(HandlerRegistry& r);       // SparseToDense, DynamicParti
 void RegisterStringOps(HandlerRegistry& r);       // StringLower/Upper, StringToNumber, StringJoin
 void RegisterRaggedOps(HandlerRegistry& r);       // RaggedRange/Gather, RaggedTensorToTensor/Sparse
 void RegisterLookupOps(HandlerRegistry& r);       // HashTableV2, LookupTableFind/SizeV2
-// converter/control_flow/:
-void RegisterControlFlowOps(HandlerRegistry& r);  // While -> Loop, If, Case -> If chain
-void RegisterTensorListOps(HandlerRegistry& r);   // TensorList* -> ONNX sequences
+// The control-flow families are declared in control_flow/control_flow_ops.h.
 
-// Every family above, in registration order.
+// Every family, in registration order (families.cc).
 absl::Span<const HandlerFamily> HandlerFamilies();
 
 }  // namespace onnxsmith::converter
