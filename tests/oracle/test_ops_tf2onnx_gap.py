@@ -1,7 +1,9 @@
 """The tf2onnx 1.17 ops onnxsmith converted last (issue 14): the fused RNN cells (LSTMBlockCell,
-BlockLSTM/BlockLSTMV2, GRUBlockCell), DenseToDenseSetOperation, TensorListResize, PlaceholderV2, RandomShuffle. Deterministic
-ops go through oracle_lib's case machinery at opsets 13, 17 and 21 (from the op's minimum opset);
-random ops are checked on shapes, dtypes and the property their values must have."""
+BlockLSTM/BlockLSTMV2, GRUBlockCell), DenseToDenseSetOperation, TensorListResize, PlaceholderV2,
+RandomShuffle, SampleDistortedBoundingBox(V2); and math ops past tf2onnx's table (Lgamma,
+Xlog1py). Deterministic ops go through oracle_lib's case machinery at opsets 13, 17 and 21 (from
+the op's minimum opset); random ops are checked on shapes, dtypes and the property their values
+must have."""
 
 import numpy as np
 import onnx
@@ -118,6 +120,23 @@ case("DenseToDenseSetOperation_uint8_dynamic", set_op("a-b"),
      dynamic={"a": [None, None], "b": [None, None]}, opsets=ALL)
 case("DenseToDenseSetOperation_empty_b", set_op("intersection"),
      named(a=small_ints(2, 3), b=small_ints(2, 0)), opsets=ALL)
+
+# ---------------------------------------------------------------- math past tf2onnx's table
+def non_integers(*shape, lo=-3.5, hi=6.0, dtype=F32):
+    """Away from Lgamma's poles at the non-positive integers."""
+    return lambda r: (np.floor(r.uniform(lo, hi, shape)) + r.uniform(0.05, 0.95, shape)).astype(dtype)
+
+
+case("Lgamma", lambda x: raw.Lgamma(x=x), named(x=non_integers(4, 5)), opsets=ALL)
+case("Lgamma_f64_large", lambda x: raw.Lgamma(x=x),
+     named(x=non_integers(3, 4, lo=0.0, hi=80.0, dtype=np.float64)), opsets=ALL, rtol=1e-10)
+case("Lgamma_empty", lambda x: raw.Lgamma(x=x), named(x=normal(0, 3)), opsets=ALL)
+case("Xlog1py", lambda x, y: tf.math.xlog1py(x, y),
+     lambda r: {"x": (r.standard_normal((3, 4)) * r.integers(0, 2, (3, 4))).astype(F32),
+                "y": r.uniform(-0.9, 3.0, (4,)).astype(F32)}, opsets=ALL)
+case("Xlog1py_tiny_y_f64", lambda x, y: tf.math.xlog1py(x, y),
+     named(x=normal(5, dtype=np.float64), y=lambda r: (r.standard_normal(5) * 1e-12)),
+     opsets=ALL, atol=0, rtol=1e-9)
 
 test_case_freezes_to_op, test_op = case_tests(CASES, prefix="gap")
 
