@@ -1,5 +1,6 @@
 #include "converter/tf_converter.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/container/flat_hash_set.h"
@@ -432,6 +433,17 @@ absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
     inline_options.library_name = "the graph's function library";
     ASSIGN_OR_RETURN(inlined, InlineFunctionCalls(graph, catalog, inline_options));
     source = &inlined;
+  }
+  // PlaceholderV2 (TF's deprecated input op, a Placeholder's attributes) is
+  // a Placeholder to everything downstream (inputs, cuts, inspection).
+  tf::GraphDef renamed;
+  if (std::any_of(source->node().begin(), source->node().end(),
+                  [](const tf::NodeDef& n) { return n.op() == "PlaceholderV2"; })) {
+    renamed = *source;
+    for (tf::NodeDef& n : *renamed.mutable_node()) {
+      if (n.op() == "PlaceholderV2") n.set_op("Placeholder");
+    }
+    source = &renamed;
   }
   ConversionResult result;
   if (control_flow::HasV1ControlFlow(*source)) {

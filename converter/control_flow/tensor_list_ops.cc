@@ -92,7 +92,11 @@ absl::Status ConvertFromTensor(NodeContext& ctx) {
   const ir::DataType dtype = InputDType(ctx, 0, "element_dtype");
   std::string seq = ctx.AddNode("SplitToSequence", {ctx.input(0)},
                                 {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
-  ctx.SetType(seq, SequenceOf(dtype, std::nullopt));
+  ir::ValueType type = SequenceOf(dtype, std::nullopt);
+  if (const auto& shape = ctx.input_type(0).shape; shape && !shape->empty()) {
+    type.shape = std::vector<ir::Dim>(shape->size() - 1);  // the element's rank, dims unknown
+  }
+  ctx.SetType(seq, type);
   ctx.SetOutput(0, seq);
   return absl::OkStatus();
 }
@@ -153,10 +157,18 @@ absl::Status ConvertGetItem(NodeContext& ctx) {
 
 absl::Status ConvertStack(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
-  SetElement(ctx, 0,
-             ctx.AddNode("ConcatFromSequence", {ctx.input(0)},
-                         {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)}),
-             dtype);
+  const std::string stacked =
+      ctx.AddNode("ConcatFromSequence", {ctx.input(0)},
+                  {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)});
+  // Where inference does not type it (opsets past libonnx's schemas), the
+  // list's element shape gives the rank.
+  const ir::ValueType list = ctx.input_type(0);
+  if (ctx.TypeOf(stacked).dtype == ir::DataType::kUndefined && list.sequence && list.shape) {
+    std::vector<ir::Dim> shape = {ir::Dim{}};
+    shape.insert(shape.end(), list.shape->begin(), list.shape->end());
+    ctx.SetType(stacked, ir::ValueType{dtype, std::move(shape)});
+  }
+  SetElement(ctx, 0, stacked, dtype);
   return absl::OkStatus();
 }
 
@@ -243,6 +255,40 @@ absl::Status ConvertPopBack(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Resize to `size` elements: the first `size` of the list, then zeros
+// shaped like element 0 (TF pads with zeros of the element shape) when it
+// grows; a list that grows must not be empty.
+absl::Status ConvertResize(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  if (!ConstantOfShapeSupports(dtype, ctx.opset())) {
+    return ctx.Unsupported(absl::StrCat("a list of ", ir::DataTypeName(dtype)));
+  }
+  const ir::ValueType seq_type = HandleType(ctx, dtype);
+  const std::string size = ctx.Reshape(Int64Input(ctx, 1), {1});
+  const std::string length = ctx.Reshape(ctx.AddNode("SequenceLength", {ctx.input(0)}), {1});
+  // The kept prefix, as a tensor (elements stacked on a new axis 0).
+  const std::string stacked = ctx.AddNode(
+      "ConcatFromSequence", {ctx.input(0)},
+      {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)});
+  const std::string zero = ctx.ConstInt64s({0}, "zero");
+  const std::string kept = ctx.AddNode("Slice", {stacked, zero, size, zero});
+  // Zero rows after it: max(size - length, 0) of them.
+  const std::string missing = ctx.AddNode("Max", {ctx.AddNode("Sub", {size, length}), zero});
+  const std::string elem_shape = ctx.AddNode("Slice", {ctx.AddNode("Shape", {stacked}),
+                                                       ctx.ConstInt64s({1}, "one"),
+                                                       ctx.ConstInt64s({INT64_MAX}, "end"), zero});
+  ASSIGN_OR_RETURN(ir::Tensor zero_value, ZeroOrOneTensor(dtype, false));
+  const std::string pad = ctx.AddNode(
+      "ConstantOfShape", {ctx.AddNode("Concat", {missing, elem_shape}, {ir::Attribute::Int("axis", 0)})},
+      {ir::Attribute::TensorValue("value", std::move(zero_value))});
+  const std::string all = ctx.AddNode("Concat", {kept, pad}, {ir::Attribute::Int("axis", 0)});
+  std::string seq = ctx.AddNode("SplitToSequence", {all},
+                                {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
+  ctx.SetType(seq, seq_type);
+  ctx.SetOutput(0, seq);
+  return absl::OkStatus();
+}
+
 absl::Status ConvertElementShape(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType to, ctx.attr_type("shape_type"));
   std::string first =
@@ -268,6 +314,7 @@ void RegisterTensorListOps(HandlerRegistry& r) {
   r.Register({"TensorListLength"}, kListOpset, Inputs(1), ConvertLength);
   r.Register({"TensorListPushBack"}, kListOpset, Inputs(2), ConvertPushBack);
   r.Register({"TensorListPopBack"}, kListOpset, Inputs(2), ConvertPopBack);
+  r.Register({"TensorListResize"}, kListOpset, Inputs(2), ConvertResize);
   r.Register({"TensorListElementShape"}, kListOpset, Inputs(1), ConvertElementShape);
 }
 

@@ -13,6 +13,8 @@ void RegisterMiscOps(HandlerRegistry& r);           // Cumprod, ListDiff, CTC de
 void RegisterImageColorOps(HandlerRegistry& r);     // HSV conversions, Adjust*
 void RegisterImageResampleOps(HandlerRegistry& r);  // ResizeArea, CropAndResize, patches, argmax pool
 void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex parts
+void RegisterRnnCellOps(HandlerRegistry& r);        // LSTMBlockCell, BlockLSTM(V2), GRUBlockCell
+void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
@@ -36,6 +38,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"image_color", RegisterImageColorOps},
       {"image_resample", RegisterImageResampleOps},
       {"signal", RegisterSignalOps},
+      {"rnn_cell", RegisterRnnCellOps},
+      {"set", RegisterSetOps},
       {"sparse", RegisterSparseOps},
       {"string", RegisterStringOps},
       {"ragged", RegisterRaggedOps},

@@ -42,7 +42,7 @@ absl::Status ConvertNoOp(NodeContext&) { return absl::OkStatus(); }
 }  // namespace
 
 void RegisterGraphOps(HandlerRegistry& r) {
-  r.Register({"Placeholder"}, kMinOpset, Inputs(0), ConvertPlaceholder);
+  r.Register({"Placeholder", "PlaceholderV2"}, kMinOpset, Inputs(0), ConvertPlaceholder);
   r.Register({"PlaceholderWithDefault"}, kMinOpset, Inputs(1), ConvertPlaceholderWithDefault);
   r.Register({"Const"}, kMinOpset, Inputs(0), ConvertConst);
   r.Register({"Identity", "StopGradient", "PreventGradient", "Snapshot", "EnsureShape",

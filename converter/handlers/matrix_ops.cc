@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "converter/handlers/array_util.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -155,6 +156,13 @@ absl::StatusOr<Band> ReadMatrixBand(const NodeContext& ctx, int k_input) {
   return band;
 }
 
+// The value outside the band: zero for the V1 ops, else input `input`
+// (padding_value).
+absl::StatusOr<std::string> PaddingValue(NodeContext& ctx, bool v1, int input) {
+  if (!v1) return ctx.input(input);
+  return Zero(ctx, InputDType(ctx, 0));
+}
+
 // --- MatrixDiagPart (V1: k = 0, no padding), V2, V3 ---
 absl::Status ConvertMatrixDiagPart(NodeContext& ctx) {
   const bool v1 = ctx.num_inputs() == 1;
@@ -169,14 +177,7 @@ absl::Status ConvertMatrixDiagPart(NodeContext& ctx) {
   const int rank = *ctx.input_rank(0);
   const std::string batch = BatchShape(ctx, ctx.input(0), rank, 2);
   const int64_t size = band->rows * band->cols;
-  std::string pad;
-  if (v1) {
-    auto zero = Zero(ctx, InputDType(ctx, 0));
-    if (!zero.ok()) return zero.status();
-    pad = *zero;
-  } else {
-    pad = ctx.input(2);
-  }
+  ASSIGN_OR_RETURN(const std::string pad, PaddingValue(ctx, v1, 2));
   const std::string flat =
       Cat(ctx, {FlattenInner(ctx, ctx.input(0), batch, size), PadColumn(ctx, pad, batch)}, -1);
   std::vector<int64_t> table(static_cast<size_t>(band->num_diags() * band->max_len), size);
@@ -237,14 +238,7 @@ absl::Status ConvertMatrixDiag(NodeContext& ctx) {
     return ctx.Error(absl::StrCat("num_rows ", rows, " and num_cols ", cols,
                                   " do not fit diagonals of length ", band->max_len));
   }
-  std::string pad;
-  if (v1) {
-    auto zero = Zero(ctx, InputDType(ctx, 0));
-    if (!zero.ok()) return zero.status();
-    pad = *zero;
-  } else {
-    pad = ctx.input(4);
-  }
+  ASSIGN_OR_RETURN(const std::string pad, PaddingValue(ctx, v1, 4));
   const int64_t pad_index = band->num_diags() * band->max_len;
   const std::string flat = Cat(ctx, {*diags, PadColumn(ctx, pad, batch)}, -1);
   std::vector<int64_t> table;
