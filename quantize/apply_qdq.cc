@@ -26,6 +26,8 @@ class QdqWriter {
 
   ir::Tensor ZeroPoint(const QParams& p) {
     if (p.type == DataType::kInt8) return ir::Tensor::Scalar<int8_t>(static_cast<int8_t>(p.zero_point));
+    if (p.type == DataType::kInt16) return ir::Tensor::Scalar<int16_t>(static_cast<int16_t>(p.zero_point));
+    if (p.type == DataType::kUint16) return ir::Tensor::Scalar<uint16_t>(static_cast<uint16_t>(p.zero_point));
     return ir::Tensor::Scalar<uint8_t>(static_cast<uint8_t>(p.zero_point));
   }
 
@@ -75,6 +77,29 @@ class QdqWriter {
     return dq;
   }
 
+  // TensorRT's form: the float weight, QuantizeLinear with the weight's
+  // (per-channel) scales and zero points 0, then DequantizeLinear; the
+  // runtime quantizes the weights itself when it builds the engine.
+  std::string FloatQdq(const std::string& base, const ir::Tensor& weight, const std::vector<float>& scales,
+                       int axis) {
+    const std::string f = Constant(absl::StrCat(base, "_float"), weight);
+    const bool per_axis = scales.size() > 1 || axis >= 0;
+    std::string s, z;
+    if (per_axis) {
+      s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Vector1D<float>(scales));
+      z = Constant(absl::StrCat(base, "_zero_point"),
+                   ir::Tensor::Vector1D<int8_t>(std::vector<int8_t>(scales.size(), 0)));
+    } else {
+      s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Scalar<float>(scales[0]));
+      z = Constant(absl::StrCat(base, "_zero_point"), ir::Tensor::Scalar<int8_t>(0));
+    }
+    const std::string q = names_.Make(absl::StrCat(base, "_quantized"));
+    const std::string dq = names_.Make(absl::StrCat(base, "_dequantized"));
+    AddNode("QuantizeLinear", {f, s, z}, {q}, per_axis ? std::max(axis, 0) : -1);
+    AddNode("DequantizeLinear", {q, s, z}, {dq}, per_axis ? std::max(axis, 0) : -1);
+    return dq;
+  }
+
   void Finish() {
     for (ir::Node& n : new_nodes_) g_.AddNode(std::move(n));
     new_nodes_.clear();
@@ -101,7 +126,7 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   const std::string wname = n.inputs[1];
   const ir::Tensor weight = *g.FindInitializer(wname);
   const bool per_channel = options.per_channel && w.opset() >= 13;
-  const int axis = WeightAxis(n, weight, per_channel);
+  const int axis = options.per_tensor_op_types.count(n.op_type) ? -1 : WeightAxis(n, weight, per_channel);
   ASSIGN_OR_RETURN(QuantizedWeight qw, QuantizeWeight(weight, axis, options.reduce_range));
   const int bias = BiasInput(n);
   // A weight read by several nodes is quantized once (and its scales are
@@ -109,7 +134,7 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   const std::string key = absl::StrCat(wname, "@", axis);
   const bool shared = g.BuildIndex().consumers[wname].size() > 1;
   std::string bias_dq;
-  if (bias >= 0 && input != nullptr && (n.op_type != "Gemm" || n.FindAttr("beta") == nullptr ||
+  if (bias >= 0 && input != nullptr && !options.float_bias && (n.op_type != "Gemm" || n.FindAttr("beta") == nullptr ||
                                         n.FindAttr("beta")->f == 1.0f)) {
     const ir::Tensor b = *g.FindInitializer(n.inputs[bias]);
     int64_t channels = axis >= 0 ? weight.dims()[axis] : b.num_elements();
@@ -131,7 +156,9 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   if (it != shared_weights.end()) {
     n.inputs[1] = it->second;
   } else {
-    n.inputs[1] = w.Dequantized(wname, qw.values, qw.scales, axis, /*with_zero_point=*/true);
+    n.inputs[1] = options.float_weights_qdq
+                      ? w.FloatQdq(wname, weight, qw.scales, axis)
+                      : w.Dequantized(wname, qw.values, qw.scales, axis, /*with_zero_point=*/true);
     shared_weights[key] = n.inputs[1];
   }
   if (!bias_dq.empty()) n.inputs[bias] = bias_dq;
@@ -147,6 +174,11 @@ absl::Status ApplyQdq(ir::Model& model, const StaticPlan& plan,
     return absl::FailedPreconditionError(absl::StrCat(
         "QuantizeLinear/DequantizeLinear need ai.onnx opset 10 or later; the model has opset ",
         model.opset()));
+  }
+  if (options.activation_bits == 16 && model.opset() < 21) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "16-bit activations need QuantizeLinear-21 (ai.onnx opset 21); the model has opset ", model.opset(),
+        " (convert with --opset 21)"));
   }
   if (model.opset() < 13 && options.per_channel) {
     warnings->push_back(absl::StrCat("opset ", model.opset(),
