@@ -16,6 +16,7 @@
 #include "cli/inspect_command.h"
 #include "cli/report.h"
 #include "cli/quantize_command.h"
+#include "cli/target_flags.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
@@ -48,6 +49,7 @@ struct ConvertOptions {
   // --quantize int8: quantize after optimizing, with quantize's flags.
   std::string quantize;
   QuantizeFlags quantize_flags;
+  TargetFlags target;  // --target (--report is quantize_flags.report_path)
 };
 
 struct OptimizeOptions {
@@ -60,6 +62,7 @@ struct OptimizeOptions {
   double check_rtol = 1e-4;
   double check_atol = 1e-6;
   PipelineFlags pipeline;
+  TargetFlags target;
 };
 
 struct RunOptions {
