@@ -42,6 +42,7 @@ struct ConvertOptions {
   std::string signature_def = "serving_default";
   std::string concrete_function;
   int opset = converter::kDefaultOpset;
+  bool opset_given = false;  // --opset on the command line (else --target picks)
   // Each element one flag occurrence: a tensor spec or a comma list of them.
   std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
   bool check = true;  // the ONNX checker

@@ -61,6 +61,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
   sub->add_option(FlagNames("keras"), o->keras, "Keras model (.h5 or .keras)");
   sub->add_option(FlagNames("output"), o->output, "ONNX file to write");
   sub->add_option(FlagNames("opset"), o->opset, "ai.onnx opset to emit (13..21)")
+      ->each([o](const std::string&) { o->opset_given = true; })
       ->capture_default_str();
   AddRepeated(sub, "inputs", &o->inputs,
               "input tensors, e.g. x:0 or x:0[1,224,224,3] (default: the graph's placeholders)");
@@ -101,7 +102,7 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   }
   if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
   ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
-  if (profile) RETURN_IF_ERROR(TargetOpset(*profile, o.opset, converter::kDefaultOpset).status());
+  if (profile) RETURN_IF_ERROR(TargetOpset(*profile, o.opset, o.opset_given).status());
   if (!o.quantize.empty()) {
     if (o.quantize != "int8") {
       return absl::InvalidArgumentError(absl::StrCat("--quantize: '", o.quantize, "' is not int8"));
@@ -125,7 +126,7 @@ absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOption
   options.opset = o.opset;
   ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
   if (profile) {
-    ASSIGN_OR_RETURN(options.opset, TargetOpset(*profile, o.opset, converter::kDefaultOpset));
+    ASSIGN_OR_RETURN(options.opset, TargetOpset(*profile, o.opset, o.opset_given));
   }
   // Checked before loading so a bad flag fails fast on a large model.
   RETURN_IF_ERROR(converter::CheckOpset(options.opset));

@@ -55,8 +55,8 @@ absl::StatusOr<std::optional<targets::Profile>> LoadTarget(const TargetFlags& f)
   return std::optional<targets::Profile>(std::move(p));
 }
 
-absl::StatusOr<int> TargetOpset(const targets::Profile& p, int opset_flag, int default_opset) {
-  if (opset_flag == default_opset) return static_cast<int>(p.opset_default);
+absl::StatusOr<int> TargetOpset(const targets::Profile& p, int opset_flag, bool opset_given) {
+  if (!opset_given) return static_cast<int>(p.opset_default);
   if (opset_flag < p.opset_min || opset_flag > p.opset_max) {
     return Contradiction(p, absl::StrCat("--opset ", opset_flag),
                          absl::StrCat("the target takes opsets ", p.opset_min, "..", p.opset_max));

@@ -40,9 +40,9 @@ void AddTargetFlags(CLI::App* sub, TargetFlags* f, bool with_report);
 // syntax of --fix-shape and --batch.
 absl::StatusOr<std::optional<targets::Profile>> LoadTarget(const TargetFlags& f);
 
-// The opset convert emits: the profile's default when --opset was left at
-// its default, else --opset if the profile's range holds it.
-absl::StatusOr<int> TargetOpset(const targets::Profile& profile, int opset_flag, int default_opset);
+// The opset convert emits: the profile's default without --opset, else
+// --opset if the profile's range holds it.
+absl::StatusOr<int> TargetOpset(const targets::Profile& profile, int opset_flag, bool opset_given);
 
 // A loaded model's opset must lie in the profile's range (optimize and
 // quantize do not change opsets).

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <deque>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -236,9 +237,11 @@ class Checker {
     QParamsInfo q;
     return WriteParams(cs[0]->outputs[0], &q);
   }
+  // A Relu/Clip after a rewritten op whose range folded into the Q after it.
   bool ReadsRewritten(const ir::Node& n) const {
     auto p = n.inputs.empty() ? nullptr : Producer(n.inputs[0]);
-    return p != nullptr && FoldedActivationAfter(*p);
+    auto it = p == nullptr ? status_.end() : status_.find(p);
+    return it != status_.end() && it->second == NodeStatus::kRewritten && FoldedActivationAfter(*p);
   }
 
   ComplianceReport Run(const ir::Model& m) {
@@ -300,6 +303,7 @@ class Checker {
           c.detail = "fused into its producer's quantized output range";
         }
       }
+      status_[&n] = c.status;
       r.counts[static_cast<int>(c.status)]++;
       r.nodes.push_back(std::move(c));
     }
@@ -312,6 +316,7 @@ class Checker {
   const ComplianceOptions& o_;
   ir::Graph::Index index_;
   bool is_quantized_ = false;
+  std::map<const ir::Node*, NodeStatus> status_;
 };
 
 }  // namespace

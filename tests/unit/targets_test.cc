@@ -6,6 +6,7 @@
 #include <random>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "cli/quantize_command.h"
 #include "cli/target_flags.h"
 #include "evaluator/evaluator.h"
@@ -187,7 +188,9 @@ TEST(Tensorrt, ZeroPointsAllZeroFloatBiasWeightsBehindQdq) {
     const Tensor* z = g.FindInitializer(n->inputs[2]);
     ASSERT_NE(z, nullptr);
     EXPECT_EQ(z->dtype(), DataType::kInt8) << n->name;
-    for (double v : *z->ToDoubles()) EXPECT_EQ(v, 0) << n->name;
+    const auto zs = z->ToDoubles();
+    ASSERT_TRUE(zs.ok());
+    for (double v : *zs) EXPECT_EQ(v, 0) << n->name;
   }
   EXPECT_GT(qdq, 6);
   for (const char* conv : {"conv1", "conv2", "fc"}) {
@@ -263,19 +266,26 @@ TEST(EdgeInt8, SharedScalesFixedOutputsIntegerRegion) {
 TEST(EdgeInt8, FloatOpInsideIntegerRegionIsNamed) {
   const Profile p = Load("edge-int8");
   ir::Model m = Cnn(17);
-  cli::QuantizeFlags flags;
-  flags.exclude_nodes = {"sigmoid"};
-  quantize::QuantizeOptions options;
-  ASSERT_TRUE(cli::ApplyProfile(p, flags, &options).ok());
-  options.exclude_nodes = {"sigmoid"};
-  auto data = quantize::MakeSampleList(Samples(12));
-  auto q = quantize::Quantize(m, options, data.get());
-  ASSERT_TRUE(q.ok()) << q.status();
-  const ComplianceReport r = cli::CheckTarget(p, m, &*q, {});
-  const NodeCompliance& s = NodeNamed(r, "sigmoid");
+  // conv1 -> Mul(constant) -> Add(constant) -> relu1: the quantizer keeps
+  // the Mul and Add (and so the Relu) float between quantized ops.
+  m.graph.initializers["k"] = Tensor::Scalar<float>(0.5f);
+  m.graph.initializers["k2"] = Tensor::Scalar<float>(0.25f);
+  for (auto& n : m.graph.nodes) {
+    if (n->name == "relu1") n->inputs[0] = "a1";
+  }
+  m.graph.AddNode(MakeNode("scale", "Mul", {"c1", "k"}, {"m1"}));
+  m.graph.AddNode(MakeNode("shift", "Add", {"m1", "k2"}, {"a1"}));
+  ASSERT_TRUE(m.graph.TopologicalSort().ok());
+  const quantize::QuantizeReport q = QuantizeFor(p, m);
+  const ComplianceReport r = cli::CheckTarget(p, m, &q, {});
+  const NodeCompliance& s = NodeNamed(r, "scale");
   EXPECT_EQ(s.status, NodeStatus::kFloat) << Describe(r);
-  EXPECT_TRUE(absl::StrContains(s.detail, "excluded (--exclude-nodes)")) << s.detail;
+  EXPECT_TRUE(absl::StrContains(s.detail, "no int8 gain")) << s.detail;
   EXPECT_TRUE(absl::StrContains(s.detail, "inside the integer region")) << s.detail;
+  EXPECT_TRUE(absl::StrContains(Describe(r), "left float: scale (Mul)")) << Describe(r);
+  EXPECT_TRUE(absl::StrContains(NodeNamed(r, "shift").detail, "inside the integer region")) << Describe(r);
+  EXPECT_EQ(NodeNamed(r, "relu1").status, NodeStatus::kFloat) << Describe(r);
+  EXPECT_TRUE(r.ok()) << Describe(r);  // named, so allowed
 }
 
 TEST(EdgeInt8, WrongFixedOutputAndResizeModeAreUnsupported) {
@@ -304,11 +314,11 @@ ir::Model ConvMatMul() {
   ir::Graph& g = m.graph;
   g.inputs.push_back(FloatValue("x", {1, 3, 8, 8}));
   g.initializers["w1"] = Tensor::FromVector<float>({4, 3, 3, 3}, Random(108, -0.5f, 0.5f, 1));
-  g.initializers["w2"] = Tensor::FromVector<float>({8, 6}, Random(48, -0.5f, 0.5f, 2));
+  g.initializers["w2"] = Tensor::FromVector<float>({6, 8}, Random(48, -0.5f, 0.5f, 2));
   g.AddNode(MakeNode("conv", "Conv", {"x", "w1"}, {"c"}));
   g.AddNode(MakeNode("mm", "MatMul", {"c", "w2"}, {"h"}));
   g.AddNode(MakeNode("relu", "Relu", {"h"}, {"y"}));
-  g.outputs.push_back(FloatValue("y", {1, 4, 6, 6}));
+  g.outputs.push_back(FloatValue("y", {1, 4, 6, 8}));
   return m;
 }
 
