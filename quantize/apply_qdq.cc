@@ -53,12 +53,10 @@ class QdqWriter {
     return dq;
   }
 
-  // A constant int tensor behind a DequantizeLinear (per channel when the
-  // scales have more than one value).
-  std::string Dequantized(const std::string& base, const ir::Tensor& values,
-                          const std::vector<float>& scales, int axis, bool with_zero_point) {
-    const std::string q = Constant(absl::StrCat(base, "_quantized"), values);
-    const bool per_axis = scales.size() > 1 || (axis >= 0 && opset_ >= 13);
+  // The scale (and int8 zero point 0) constants of weights: one per channel
+  // or a scalar.
+  std::pair<std::string, std::string> WeightParams(const std::string& base, const std::vector<float>& scales,
+                                                   bool per_axis, bool with_zero_point) {
     std::string s, z;
     if (per_axis) {
       s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Vector1D<float>(scales));
@@ -70,6 +68,16 @@ class QdqWriter {
       s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Scalar<float>(scales[0]));
       if (with_zero_point) z = Constant(absl::StrCat(base, "_zero_point"), ir::Tensor::Scalar<int8_t>(0));
     }
+    return {s, z};
+  }
+
+  // A constant int tensor behind a DequantizeLinear (per channel when the
+  // scales have more than one value).
+  std::string Dequantized(const std::string& base, const ir::Tensor& values,
+                          const std::vector<float>& scales, int axis, bool with_zero_point) {
+    const std::string q = Constant(absl::StrCat(base, "_quantized"), values);
+    const bool per_axis = scales.size() > 1 || (axis >= 0 && opset_ >= 13);
+    const auto [s, z] = WeightParams(base, scales, per_axis, with_zero_point);
     const std::string dq = names_.Make(absl::StrCat(base, "_dequantized"));
     std::vector<std::string> in{q, s};
     if (!z.empty()) in.push_back(z);
@@ -80,19 +88,12 @@ class QdqWriter {
   // TensorRT's form: the float weight, QuantizeLinear with the weight's
   // (per-channel) scales and zero points 0, then DequantizeLinear; the
   // runtime quantizes the weights itself when it builds the engine.
-  std::string FloatQdq(const std::string& base, const ir::Tensor& weight, const std::vector<float>& scales,
-                       int axis) {
-    const std::string f = Constant(absl::StrCat(base, "_float"), weight);
+  // `weight` names the float initializer, which stays as it is.
+  std::string FloatQdq(const std::string& weight, const std::vector<float>& scales, int axis) {
+    const std::string& f = weight;
+    const std::string& base = weight;
     const bool per_axis = scales.size() > 1 || axis >= 0;
-    std::string s, z;
-    if (per_axis) {
-      s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Vector1D<float>(scales));
-      z = Constant(absl::StrCat(base, "_zero_point"),
-                   ir::Tensor::Vector1D<int8_t>(std::vector<int8_t>(scales.size(), 0)));
-    } else {
-      s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Scalar<float>(scales[0]));
-      z = Constant(absl::StrCat(base, "_zero_point"), ir::Tensor::Scalar<int8_t>(0));
-    }
+    const auto [s, z] = WeightParams(base, scales, per_axis, /*with_zero_point=*/true);
     const std::string q = names_.Make(absl::StrCat(base, "_quantized"));
     const std::string dq = names_.Make(absl::StrCat(base, "_dequantized"));
     AddNode("QuantizeLinear", {f, s, z}, {q}, per_axis ? std::max(axis, 0) : -1);
@@ -157,7 +158,7 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
     n.inputs[1] = it->second;
   } else {
     n.inputs[1] = options.float_weights_qdq
-                      ? w.FloatQdq(wname, weight, qw.scales, axis)
+                      ? w.FloatQdq(wname, qw.scales, axis)
                       : w.Dequantized(wname, qw.values, qw.scales, axis, /*with_zero_point=*/true);
     shared_weights[key] = n.inputs[1];
   }

@@ -78,7 +78,9 @@ absl::StatusOr<std::vector<std::string>> FixShapes(ir::Model& model,
     std::vector<ir::Dim> fixed;
     for (int64_t d : dims) fixed.push_back(ir::Dim{d, ""});
     input->type.shape = fixed;
-    notes.push_back(absl::StrCat("input '", name, "' fixed to ", DimsText(input->type), " (was ", before, ")"));
+    if (DimsText(input->type) != before) {
+      notes.push_back(absl::StrCat("input '", name, "' fixed to ", DimsText(input->type), " (was ", before, ")"));
+    }
   }
   if (batch > 0) {
     for (ir::ValueInfo& v : g.inputs) {
