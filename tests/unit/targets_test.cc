@@ -3,8 +3,6 @@
 // graphs (zero points 0 for tensorrt, shared scales and fixed outputs and no
 // float op inside the integer region for edge-int8, per-tensor MatMul for
 // qnn, 16-bit activations for qnn-a16w8).
-#include <random>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "cli/quantize_command.h"
@@ -14,6 +12,7 @@
 #include "ir/graph.h"
 #include "ir/verifier.h"
 #include "quantize/calibration_data.h"
+#include "tests/unit/graph_test_util.h"
 #include "quantize/quantize.h"
 #include "targets/compliance.h"
 #include "targets/profile.h"
@@ -25,33 +24,15 @@ namespace {
 using ir::DataType;
 using ir::Tensor;
 
-ir::ValueInfo FloatValue(const std::string& name, std::vector<int64_t> dims) {
-  ir::ValueInfo v;
-  v.name = name;
-  v.type.dtype = DataType::kFloat;
-  std::vector<ir::Dim> d;
-  for (int64_t x : dims) d.push_back(ir::Dim{x, ""});
-  v.type.shape = d;
-  return v;
-}
+using testing::FloatValue;
 
 ir::Node MakeNode(const std::string& name, const std::string& op, std::vector<std::string> in,
                   std::vector<std::string> out, std::vector<ir::Attribute> attrs = {}) {
-  ir::Node n;
-  n.name = name;
-  n.op_type = op;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attributes = std::move(attrs);
-  return n;
+  return testing::NamedNode(name, op, std::move(in), std::move(out), std::move(attrs));
 }
 
 std::vector<float> Random(int64_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
+  return testing::UniformFloats(n, lo, hi, seed);
 }
 
 // x[1,3,8,8] -> conv1 -> relu -+
