@@ -56,6 +56,9 @@ class Checker {
         info.type = static_cast<DataType>(n.GetInt("output_dtype", 2));
       }
     }
+    if (info.scales.empty() || (info.zero_points.size() != info.scales.size() && info.zero_points.size() != 1)) {
+      info.problem = "scale and zero point sizes disagree";
+    }
     return info;
   }
 
