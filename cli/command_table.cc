@@ -24,17 +24,20 @@ constexpr char kUsage[] =
     "            [--tag serve] [--signature-def KEY | --concrete-function NAME]\n"
     "            [--optimize 0-3 | --no-optimize] [--passes a,b] [--skip c] [--threads N]\n"
     "            [--quantize int8 --calibration DATA.npz [quantize's flags]]\n"
+    "            [--target NAME [--fix-shape x:1x224x224x3 | --batch N] [--allow-fallback]]\n"
     "  optimize  IN.onnx OUT.onnx [--optimize 0-3] [--passes a,b] [--skip c] [--list-passes]\n"
     "            [--check [--check-dims 4|batch=2,...] [--check-seed N] [--check-rtol R]]\n"
-    "            [--threads N]\n"
+    "            [--threads N] [--target NAME [--fix-shape ...] [--report FILE.json]]\n"
     "  quantize  IN.onnx OUT.onnx --calibration DATA.npz | --mode dynamic\n"
     "            [--method minmax|percentile|entropy] [--per-tensor] [--activations uint8|int8]\n"
     "            [--reduce-range | --full-range] [--exclude-nodes a,b] [--exclude-op-types T]\n"
     "            [--format qdq|qoperator] [--report FILE.json]   (INT8)\n"
+    "            [--target NAME [--fix-shape ...] [--allow-fallback]]  (docs/targets.md)\n"
     "  run       MODEL.onnx --input name=file.npy ... [--output-dir DIR]  (reference evaluator)\n"
     "            [--expect name=file.npy ... [--rtol R] [--atol A]]\n"
     "  inspect   FILE|DIR [--json] [--max-items N]   summary of a TF GraphDef, SavedModel,\n"
-    "            Keras or ONNX model\n"
+    "            Keras or ONNX model; --target NAME [--report FILE.json] checks an ONNX\n"
+    "            model against a target profile\n"
     "  version   the release, git commit and build mode (also --version)\n"
     "\n"
     "Every command takes --quiet (no progress output). Flags may be spelled with - or _\n"
@@ -50,6 +53,11 @@ CLI::App* AddInspectCommand(CLI::App& app, InspectOptions* o) {
   sub->add_option(FlagNames("max-items"), o->max_items,
                   "longest lists shown (ops, tensors, layers)")
       ->capture_default_str();
+  sub->add_option(FlagNames("target"), o->target,
+                  "check an ONNX model against a target profile (docs/targets.md)");
+  sub->add_flag(FlagNames("allow-fallback"), o->allow_fallback,
+                "--target: unsupported nodes do not fail the check");
+  sub->add_option(FlagNames("report"), o->report_path, "--target: write the compliance report as JSON");
   return sub;
 }
 

@@ -16,6 +16,7 @@
 #include "cli/inspect_command.h"
 #include "cli/report.h"
 #include "cli/quantize_command.h"
+#include "cli/target_flags.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
@@ -41,6 +42,7 @@ struct ConvertOptions {
   std::string signature_def = "serving_default";
   std::string concrete_function;
   int opset = converter::kDefaultOpset;
+  bool opset_given = false;  // --opset on the command line (else --target picks)
   // Each element one flag occurrence: a tensor spec or a comma list of them.
   std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
   bool check = true;  // the ONNX checker
@@ -48,6 +50,7 @@ struct ConvertOptions {
   // --quantize int8: quantize after optimizing, with quantize's flags.
   std::string quantize;
   QuantizeFlags quantize_flags;
+  TargetFlags target;  // --target (--report is quantize_flags.report_path)
 };
 
 struct OptimizeOptions {
@@ -60,6 +63,7 @@ struct OptimizeOptions {
   double check_rtol = 1e-4;
   double check_atol = 1e-6;
   PipelineFlags pipeline;
+  TargetFlags target;
 };
 
 struct RunOptions {

@@ -61,6 +61,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
   sub->add_option(FlagNames("keras"), o->keras, "Keras model (.h5 or .keras)");
   sub->add_option(FlagNames("output"), o->output, "ONNX file to write");
   sub->add_option(FlagNames("opset"), o->opset, "ai.onnx opset to emit (13..21)")
+      ->each([o](const std::string&) { o->opset_given = true; })
       ->capture_default_str();
   AddRepeated(sub, "inputs", &o->inputs,
               "input tensors, e.g. x:0 or x:0[1,224,224,3] (default: the graph's placeholders)");
@@ -90,6 +91,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
                   "int8: quantize the converted model at the end (the flags below as in "
                   "`onnxsmith quantize`; static needs --calibration)");
   AddQuantizeFlags(sub, &o->quantize_flags);
+  AddTargetFlags(sub, &o->target, /*with_report=*/false);
   return sub;
 }
 
@@ -99,18 +101,22 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
     return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
   }
   if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
+  if (profile) RETURN_IF_ERROR(TargetOpset(*profile, o.opset, o.opset_given).status());
   if (!o.quantize.empty()) {
     if (o.quantize != "int8") {
       return absl::InvalidArgumentError(absl::StrCat("--quantize: '", o.quantize, "' is not int8"));
     }
-    return CheckQuantizeFlags(o.quantize_flags).status();
+    ASSIGN_OR_RETURN(quantize::QuantizeOptions q, CheckQuantizeFlags(o.quantize_flags));
+    if (profile) RETURN_IF_ERROR(ApplyProfile(*profile, o.quantize_flags, &q));
+    return absl::OkStatus();
   }
   const QuantizeFlags defaults;
   const QuantizeFlags& q = o.quantize_flags;
-  if (q.calibration != defaults.calibration || q.report_path != defaults.report_path ||
+  if (q.calibration != defaults.calibration || (q.report_path != defaults.report_path && !profile) ||
       q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
     return absl::InvalidArgumentError(
-        "--calibration, --report, --mode, --method and --format need --quantize int8");
+        "--calibration, --mode, --method and --format need --quantize int8 (--report: --quantize or --target)");
   }
   return absl::OkStatus();
 }
@@ -118,6 +124,10 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
 absl::StatusOr<converter::ConvertOptions> ToConverterOptions(const ConvertOptions& o) {
   converter::ConvertOptions options;
   options.opset = o.opset;
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
+  if (profile) {
+    ASSIGN_OR_RETURN(options.opset, TargetOpset(*profile, o.opset, o.opset_given));
+  }
   // Checked before loading so a bad flag fails fast on a large model.
   RETURN_IF_ERROR(converter::CheckOpset(options.opset));
   ASSIGN_OR_RETURN(options.inputs, converter::ParseTensorSpecList(JoinOccurrences(o.inputs)));
@@ -137,6 +147,9 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   summary.source = source;
   summary.output = output;
   summary.stats = converted.stats;
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
+  ASSIGN_OR_RETURN(std::vector<std::string> target_notes, ApplyShapeFlags(o.target, converted.model));
+  if (profile) target_notes.insert(target_notes.begin(), absl::StrCat("opset ", converted.model.opset()));
   ASSIGN_OR_RETURN(optimizer::OptimizeOptions optimize, ToOptimizeOptions(o.pipeline));
   if (optimize.level != optimizer::OptLevel::kNone || !optimize.passes.empty()) {
     summary.optimizer.emplace();
@@ -147,13 +160,18 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   std::optional<quantize::QuantizeReport> quantized;
   if (!o.quantize.empty()) {
     auto start = Clock::now();
-    auto report = QuantizeModel(converted.model, o.quantize_flags);
+    auto report = QuantizeModel(converted.model, o.quantize_flags, profile ? &*profile : nullptr);
     if (!report.ok()) {
       return absl::Status(report.status().code(),
                           absl::StrCat("--quantize ", o.quantize, ": ", report.status().message()));
     }
     quantized = *std::move(report);
     times.push_back({"quantize", MsSince(start)});
+  }
+  if (profile) {
+    summary.target = CheckTarget(*profile, converted.model, quantized ? &*quantized : nullptr,
+                                 std::move(target_notes));
+    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
   }
 
   // The check overlaps the serialization of the weights; the file is
@@ -185,7 +203,10 @@ absl::Status RunConvert(const ConvertOptions& o) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(o.output, ec);
     RETURN_IF_ERROR(FinishQuantizeReport(o.quantize_flags, *summary.quantize, -1,
-                                         ec ? -1 : static_cast<int64_t>(size)));
+                                         ec ? -1 : static_cast<int64_t>(size),
+                                         summary.target ? &*summary.target : nullptr));
+  } else if (summary.target && !o.quantize_flags.report_path.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(o.quantize_flags.report_path, ConvertSummaryJson(summary) + "\n"));
   }
   return absl::OkStatus();
 }

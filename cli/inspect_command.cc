@@ -97,6 +97,10 @@ absl::StatusOr<Described> Describe(const std::string& path) {
 
 absl::Status RunInspect(const InspectOptions& o) {
   if (o.max_items < 0) return absl::InvalidArgumentError("--max-items must be 0 (no cap) or more");
+  if (!o.target.empty()) return RunInspectTarget(o);
+  if (o.allow_fallback || !o.report_path.empty()) {
+    return absl::InvalidArgumentError("--allow-fallback and --report need --target");
+  }
   ASSIGN_OR_RETURN(Described d, Describe(o.path));
   if (o.json) {
     // Names in models are not always UTF-8: replace what is not, never throw.

@@ -11,6 +11,8 @@
 #include "cli/commands.h"
 #include "cli/optimize_check.h"
 #include "cli/report.h"
+#include "cli/target_flags.h"
+#include "common/file_util.h"
 #include "common/progress.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
@@ -96,6 +98,7 @@ CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
   sub->add_option(FlagNames("check-atol"), o->check_atol, "--check: allowed absolute error")
       ->capture_default_str();
   AddPipelineFlags(sub, &o->pipeline);
+  AddTargetFlags(sub, &o->target, /*with_report=*/true);
   return sub;
 }
 
@@ -103,7 +106,10 @@ absl::Status CheckOptimizeUsage(const OptimizeOptions& o) {
   if (!o.list_passes && o.files.size() != 2) {
     return absl::InvalidArgumentError("give IN.onnx OUT.onnx (or --list-passes)");
   }
-  return absl::OkStatus();
+  if (!o.target.report_path.empty() && o.target.target.empty()) {
+    return absl::InvalidArgumentError("--report needs --target");
+  }
+  return LoadTarget(o.target).status();
 }
 
 absl::Status RunOptimize(const OptimizeOptions& o) {
@@ -113,6 +119,9 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
   }
   ASSIGN_OR_RETURN(OptimizeSummary summary, OptimizeFile(o));
   PrintOptimizeReport(summary);
+  if (!o.target.report_path.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(o.target.report_path, OptimizeSummaryJson(summary) + "\n"));
+  }
   return absl::OkStatus();
 }
 
@@ -140,6 +149,9 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   }
   // Files without value_info (tf2onnx's) would leave shape-dependent passes blind.
   optimizer::InferMissingTypes(model->graph, model->opset());
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
+  if (profile) RETURN_IF_ERROR(CheckModelOpset(*profile, *model, args[0]));
+  ASSIGN_OR_RETURN(std::vector<std::string> target_notes, ApplyShapeFlags(o.target, *model));
   times.push_back({"load", MsSince(start)});
   OptimizeSummary summary;
   summary.input = args[0];
@@ -147,6 +159,10 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   ASSIGN_OR_RETURN(double optimize_ms,
                    OptimizeModel(*model, options, o.pipeline.threads, &summary.optimizer));
   times.push_back({"optimize", optimize_ms});
+  if (profile) {
+    summary.target = CheckTarget(*profile, *model, nullptr, std::move(target_notes));
+    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
+  }
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));

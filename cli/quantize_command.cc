@@ -58,7 +58,8 @@ void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f) {
   sub->add_option(FlagNames("method"), f->method, "calibration: minmax|percentile|entropy");
   sub->add_option(FlagNames("percentile"), f->percentile, "--method percentile: the percentile kept");
   sub->add_flag(FlagNames("per-tensor"), f->per_tensor, "one scale per weight tensor");
-  sub->add_option(FlagNames("activations"), f->activations, "activation type uint8|int8");
+  sub->add_option(FlagNames("activations"), f->activations,
+                  "activation type uint8|int8 (default uint8), or uint16|int16 (opset 21)");
   sub->add_flag(FlagNames("symmetric-activations"), f->symmetric_activations,
                 "symmetric activation ranges");
   sub->add_flag(FlagNames("reduce-range"), f->reduce_range,
@@ -80,6 +81,7 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
   sub->add_option("input", o->input, "IN.onnx (fp32)")->required();
   sub->add_option("output", o->output, "OUT.onnx")->required();
   AddQuantizeFlags(sub, &o->flags);
+  AddTargetFlags(sub, &o->target, /*with_report=*/false);
   sub->add_option(FlagNames("threads"), o->threads, "worker threads (TBB); 0 = all cores");
   return sub;
 }
@@ -91,11 +93,13 @@ absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags
   ASSIGN_OR_RETURN(q.format, quantize::ParseFormat(f.format));
   q.percentile = f.percentile;
   q.per_channel = !f.per_tensor;
-  if (f.activations != "uint8" && f.activations != "int8") {
+  const std::string act = f.activations.empty() ? "uint8" : f.activations;
+  if (act != "uint8" && act != "int8" && act != "uint16" && act != "int16") {
     return absl::InvalidArgumentError(
-        absl::StrCat("--activations: '", f.activations, "' is not uint8 or int8"));
+        absl::StrCat("--activations: '", act, "' is not uint8, int8, uint16 or int16"));
   }
-  q.int8_activations = f.activations == "int8";
+  q.int8_activations = act == "int8" || act == "int16";
+  q.activation_bits = act == "uint16" || act == "int16" ? 16 : 8;
   q.symmetric_activations = f.symmetric_activations;
   if (f.reduce_range && f.full_range) {
     return absl::InvalidArgumentError("--reduce-range and --full-range exclude each other");
@@ -114,11 +118,16 @@ absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags
 }
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options) {
-  return CheckQuantizeFlags(options.flags).status();
+  ASSIGN_OR_RETURN(quantize::QuantizeOptions q, CheckQuantizeFlags(options.flags));
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(options.target));
+  if (profile) RETURN_IF_ERROR(ApplyProfile(*profile, options.flags, &q));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f) {
-  ASSIGN_OR_RETURN(const quantize::QuantizeOptions qopts, CheckQuantizeFlags(f));
+absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f,
+                                                       const targets::Profile* profile) {
+  ASSIGN_OR_RETURN(quantize::QuantizeOptions qopts, CheckQuantizeFlags(f));
+  if (profile != nullptr) RETURN_IF_ERROR(ApplyProfile(*profile, f, &qopts));
   // Files without value_info: the scheme checks activation types.
   optimizer::InferMissingTypes(model.graph, model.opset());
   std::unique_ptr<quantize::CalibrationSource> data;
@@ -133,7 +142,7 @@ absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const Q
 }
 
 absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::QuantizeReport& report,
-                                  int64_t before, int64_t after) {
+                                  int64_t before, int64_t after, const targets::ComplianceReport* target) {
   std::printf("%s", quantize::FormatReport(report).c_str());
   if (before > 0) {
     std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
@@ -146,6 +155,8 @@ absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::Quanti
   std::vector<std::string> extra = {absl::StrCat("\"file_bytes_after\": ", after),
                                     absl::StrCat("\"peak_rss_bytes\": ", PeakRssBytes())};
   if (before > 0) extra.insert(extra.begin(), absl::StrCat("\"file_bytes_before\": ", before));
+  if (target != nullptr) extra.push_back(absl::StrCat("\"target\": ", targets::ComplianceJson(*target).dump(
+                                               -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
   return WriteFileAtomically(f.report_path, quantize::ReportJson(report, extra));
 }
 
@@ -159,7 +170,8 @@ absl::Status RunQuantize(const QuantizeCommandOptions& options) {
 }
 
 absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& options) {
-  RETURN_IF_ERROR(CheckQuantizeFlags(options.flags).status());
+  RETURN_IF_ERROR(CheckQuantizeUsage(options));
+  ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(options.target));
   std::unique_ptr<tbb::global_control> threads;
   if (options.threads > 0) {
     threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
@@ -173,13 +185,19 @@ absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& optio
     return absl::Status(model.status().code(), absl::StrCat(options.input, ": ", model.status().message()));
   }
   in.Clear();
+  if (profile) RETURN_IF_ERROR(CheckModelOpset(*profile, *model, options.input));
+  ASSIGN_OR_RETURN(std::vector<std::string> notes, ApplyShapeFlags(options.target, *model));
   times.push_back({"load", MsSince(start)});
   start = std::chrono::steady_clock::now();
   QuantizeSummary summary;
   summary.input = options.input;
   summary.output = options.output;
-  ASSIGN_OR_RETURN(summary.report, QuantizeModel(*model, options.flags));
+  ASSIGN_OR_RETURN(summary.report, QuantizeModel(*model, options.flags, profile ? &*profile : nullptr));
   times.push_back({"quantize", MsSince(start)});
+  if (profile) {
+    summary.target = CheckTarget(*profile, *model, &summary.report, std::move(notes));
+    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, options.target.allow_fallback));
+  }
   start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
   times.push_back({"check", MsSince(start)});

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/report.h"
+#include "cli/target_flags.h"
 #include "ir/graph.h"
 #include "quantize/quantize.h"
 
@@ -30,7 +31,7 @@ struct QuantizeFlags {
   std::string method = "minmax";
   double percentile = 99.999;
   bool per_tensor = false;
-  std::string activations = "uint8";
+  std::string activations;  // "" = uint8 (or the --target's)
   bool symmetric_activations = false;
   bool reduce_range = false;
   bool full_range = false;
@@ -44,6 +45,7 @@ struct QuantizeCommandOptions {
   std::string input;        // fp32 .onnx
   std::string output;       // quantized .onnx (written atomically, after the ONNX checker)
   QuantizeFlags flags;
+  TargetFlags target;
   int threads = 0;  // TBB workers; 0 = all cores
 };
 
@@ -55,13 +57,16 @@ void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f);
 absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags& f);
 
 // Quantizes `model` (loaded, fp32) as the flags say: opens the calibration
-// data against the model's inputs and runs quantize::Quantize.
-absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f);
+// data against the model's inputs and runs quantize::Quantize; a target
+// profile sets the scheme (ApplyProfile).
+absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const QuantizeFlags& f,
+                                                       const targets::Profile* profile = nullptr);
 
 // Prints the report (and peak memory); writes --report's JSON with the file
 // sizes (`before` -1: no fp32 file, e.g. in convert).
 absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::QuantizeReport& report,
-                                  int64_t before, int64_t after);
+                                  int64_t before, int64_t after,
+                                  const targets::ComplianceReport* target = nullptr);
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options);
 absl::Status RunQuantize(const QuantizeCommandOptions& options);

@@ -97,6 +97,7 @@ void PrintConvertReport(const ConvertSummary& s) {
   std::printf("  optimizer:   %s",
               s.optimizer ? absl::StrCat("\n", optimizer::FormatReport(*s.optimizer)).c_str()
                           : "off\n");
+  if (s.target) std::printf("%s", targets::FormatCompliance(*s.target).c_str());
   PrintValidationAndTimes(s.validation, s.times);
 }
 
@@ -104,6 +105,7 @@ void PrintOptimizeReport(const OptimizeSummary& s) {
   std::printf("onnxsmith optimize: %s -> %s\n%s", s.input.c_str(), s.output.c_str(),
               optimizer::FormatReport(s.optimizer).c_str());
   std::printf("%s", s.check_text.c_str());
+  if (s.target) std::printf("%s", targets::FormatCompliance(*s.target).c_str());
   PrintValidationAndTimes(s.validation, s.times);
 }
 
@@ -114,6 +116,7 @@ void PrintQuantizeReport(const QuantizeSummary& s) {
   std::printf("  file %s -> %s (%.3fx), peak memory %s\n", FormatBytes(before).c_str(),
               FormatBytes(after).c_str(), before > 0 ? static_cast<double>(after) / before : 0.0,
               FormatBytes(s.peak_rss_bytes).c_str());
+  if (s.target) std::printf("%s", targets::FormatCompliance(*s.target).c_str());
   PrintValidationAndTimes(s.validation, s.times);
 }
 

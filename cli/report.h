@@ -13,6 +13,7 @@
 #include "ir/model_io.h"
 #include "optimizer/pass.h"
 #include "quantize/quantize.h"
+#include "targets/compliance.h"
 
 namespace onnxsmith::cli {
 
@@ -29,6 +30,7 @@ struct ConvertSummary {
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // name, FormatType
   std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
   std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
+  std::optional<targets::ComplianceReport> target;     // set by --target
   ir::ValidationReport validation;
   PhaseTimes times;
 };
@@ -37,6 +39,7 @@ struct OptimizeSummary {
   std::string input, output;
   optimizer::PipelineReport optimizer;
   std::string check_text;  // --check's comparison ("" without --check)
+  std::optional<targets::ComplianceReport> target;  // set by --target
   ir::ValidationReport validation;
   PhaseTimes times;
 };
@@ -45,6 +48,7 @@ struct QuantizeSummary {
   std::string input, output;
   quantize::QuantizeReport report;
   int64_t file_bytes_before = 0, file_bytes_after = 0, peak_rss_bytes = 0;
+  std::optional<targets::ComplianceReport> target;  // set by --target
   ir::ValidationReport validation;
   PhaseTimes times;
 };

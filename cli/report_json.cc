@@ -80,6 +80,7 @@ std::string ConvertSummaryJson(const ConvertSummary& s) {
   j["quantize"] = s.quantize ? Json::parse(quantize::ReportJson(*s.quantize), nullptr,
                                            /*allow_exceptions=*/false)
                              : Json(nullptr);
+  if (s.target) j["target"] = targets::ComplianceJson(*s.target);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);
@@ -91,6 +92,7 @@ std::string OptimizeSummaryJson(const OptimizeSummary& s) {
   j["output"] = s.output;
   j["optimizer"] = PipelineJson(s.optimizer);
   if (!s.check_text.empty()) j["check"] = s.check_text;
+  if (s.target) j["target"] = targets::ComplianceJson(*s.target);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);
@@ -103,6 +105,7 @@ std::string QuantizeSummaryJson(const QuantizeSummary& s) {
   j["file_bytes_before"] = s.file_bytes_before;
   j["file_bytes_after"] = s.file_bytes_after;
   j["peak_rss_bytes"] = s.peak_rss_bytes;
+  if (s.target) j["target"] = targets::ComplianceJson(*s.target);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);

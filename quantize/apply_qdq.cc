@@ -26,6 +26,8 @@ class QdqWriter {
 
   ir::Tensor ZeroPoint(const QParams& p) {
     if (p.type == DataType::kInt8) return ir::Tensor::Scalar<int8_t>(static_cast<int8_t>(p.zero_point));
+    if (p.type == DataType::kInt16) return ir::Tensor::Scalar<int16_t>(static_cast<int16_t>(p.zero_point));
+    if (p.type == DataType::kUint16) return ir::Tensor::Scalar<uint16_t>(static_cast<uint16_t>(p.zero_point));
     return ir::Tensor::Scalar<uint8_t>(static_cast<uint8_t>(p.zero_point));
   }
 
@@ -51,12 +53,10 @@ class QdqWriter {
     return dq;
   }
 
-  // A constant int tensor behind a DequantizeLinear (per channel when the
-  // scales have more than one value).
-  std::string Dequantized(const std::string& base, const ir::Tensor& values,
-                          const std::vector<float>& scales, int axis, bool with_zero_point) {
-    const std::string q = Constant(absl::StrCat(base, "_quantized"), values);
-    const bool per_axis = scales.size() > 1 || (axis >= 0 && opset_ >= 13);
+  // The scale (and int8 zero point 0) constants of weights: one per channel
+  // or a scalar.
+  std::pair<std::string, std::string> WeightParams(const std::string& base, const std::vector<float>& scales,
+                                                   bool per_axis, bool with_zero_point) {
     std::string s, z;
     if (per_axis) {
       s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Vector1D<float>(scales));
@@ -68,10 +68,36 @@ class QdqWriter {
       s = Constant(absl::StrCat(base, "_scale"), ir::Tensor::Scalar<float>(scales[0]));
       if (with_zero_point) z = Constant(absl::StrCat(base, "_zero_point"), ir::Tensor::Scalar<int8_t>(0));
     }
+    return {s, z};
+  }
+
+  // A constant int tensor behind a DequantizeLinear (per channel when the
+  // scales have more than one value).
+  std::string Dequantized(const std::string& base, const ir::Tensor& values,
+                          const std::vector<float>& scales, int axis, bool with_zero_point) {
+    const std::string q = Constant(absl::StrCat(base, "_quantized"), values);
+    const bool per_axis = scales.size() > 1 || (axis >= 0 && opset_ >= 13);
+    const auto [s, z] = WeightParams(base, scales, per_axis, with_zero_point);
     const std::string dq = names_.Make(absl::StrCat(base, "_dequantized"));
     std::vector<std::string> in{q, s};
     if (!z.empty()) in.push_back(z);
     AddNode("DequantizeLinear", std::move(in), {dq}, per_axis ? std::max(axis, 0) : -1);
+    return dq;
+  }
+
+  // TensorRT's form: the float weight, QuantizeLinear with the weight's
+  // (per-channel) scales and zero points 0, then DequantizeLinear; the
+  // runtime quantizes the weights itself when it builds the engine.
+  // `weight` names the float initializer, which stays as it is.
+  std::string FloatQdq(const std::string& weight, const std::vector<float>& scales, int axis) {
+    const std::string& f = weight;
+    const std::string& base = weight;
+    const bool per_axis = scales.size() > 1 || axis >= 0;
+    const auto [s, z] = WeightParams(base, scales, per_axis, /*with_zero_point=*/true);
+    const std::string q = names_.Make(absl::StrCat(base, "_quantized"));
+    const std::string dq = names_.Make(absl::StrCat(base, "_dequantized"));
+    AddNode("QuantizeLinear", {f, s, z}, {q}, per_axis ? std::max(axis, 0) : -1);
+    AddNode("DequantizeLinear", {q, s, z}, {dq}, per_axis ? std::max(axis, 0) : -1);
     return dq;
   }
 
@@ -101,7 +127,7 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   const std::string wname = n.inputs[1];
   const ir::Tensor weight = *g.FindInitializer(wname);
   const bool per_channel = options.per_channel && w.opset() >= 13;
-  const int axis = WeightAxis(n, weight, per_channel);
+  const int axis = options.per_tensor_op_types.count(n.op_type) ? -1 : WeightAxis(n, weight, per_channel);
   ASSIGN_OR_RETURN(QuantizedWeight qw, QuantizeWeight(weight, axis, options.reduce_range));
   const int bias = BiasInput(n);
   // A weight read by several nodes is quantized once (and its scales are
@@ -109,7 +135,7 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   const std::string key = absl::StrCat(wname, "@", axis);
   const bool shared = g.BuildIndex().consumers[wname].size() > 1;
   std::string bias_dq;
-  if (bias >= 0 && input != nullptr && (n.op_type != "Gemm" || n.FindAttr("beta") == nullptr ||
+  if (bias >= 0 && input != nullptr && !options.float_bias && (n.op_type != "Gemm" || n.FindAttr("beta") == nullptr ||
                                         n.FindAttr("beta")->f == 1.0f)) {
     const ir::Tensor b = *g.FindInitializer(n.inputs[bias]);
     int64_t channels = axis >= 0 ? weight.dims()[axis] : b.num_elements();
@@ -131,7 +157,9 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   if (it != shared_weights.end()) {
     n.inputs[1] = it->second;
   } else {
-    n.inputs[1] = w.Dequantized(wname, qw.values, qw.scales, axis, /*with_zero_point=*/true);
+    n.inputs[1] = options.float_weights_qdq
+                      ? w.FloatQdq(wname, qw.scales, axis)
+                      : w.Dequantized(wname, qw.values, qw.scales, axis, /*with_zero_point=*/true);
     shared_weights[key] = n.inputs[1];
   }
   if (!bias_dq.empty()) n.inputs[bias] = bias_dq;
@@ -147,6 +175,11 @@ absl::Status ApplyQdq(ir::Model& model, const StaticPlan& plan,
     return absl::FailedPreconditionError(absl::StrCat(
         "QuantizeLinear/DequantizeLinear need ai.onnx opset 10 or later; the model has opset ",
         model.opset()));
+  }
+  if (options.activation_bits == 16 && model.opset() < 21) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "16-bit activations need QuantizeLinear-21 (ai.onnx opset 21); the model has opset ", model.opset(),
+        " (convert with --opset 21)"));
   }
   if (model.opset() < 13 && options.per_channel) {
     warnings->push_back(absl::StrCat("opset ", model.opset(),

@@ -123,6 +123,26 @@ StaticPlan PlanStatic(const ir::Graph& g, const QuantizeOptions& options) {
         for (size_t k = 0; k < data_inputs; ++k) add(n.inputs[k]);
         quantize_output(n);
         if (n.op_type == "Concat") plan.concats.push_back(&n);
+        if (n.op_type != "Concat" && options.shared_scale_op_types.count(n.op_type) &&
+            quantized.count(n.outputs[0])) {
+          plan.shared_params.emplace_back(n.inputs[0], n.outputs[0]);
+        }
+      }
+    } else if (role == OpRole::kNone && options.fixed_output_params.count(n.op_type)) {
+      // Sigmoid/Softmax/Tanh on an integer accelerator: int8 in, output at
+      // the target's fixed parameters (its range is known in advance).
+      if (n.inputs.empty() || n.outputs.size() != 1 || !MaybeFloat(g, n.inputs[0]) ||
+          g.IsInitializer(n.inputs[0])) {
+        d.reason = "input is a constant or not float";
+      } else {
+        d.quantized = true;
+        d.reason = "int8 in, output at the target's fixed parameters";
+        plan.int8_nodes.insert(&n);
+        add(n.inputs[0]);
+        if (!g.IsGraphOutput(n.outputs[0])) {
+          add(n.outputs[0]);
+          plan.fixed_outputs[n.outputs[0]] = n.op_type;
+        }
       }
     } else if (role == OpRole::kPassThrough) {
       if (n.inputs.empty() || n.outputs.size() != 1 || !quantized.count(n.inputs[0])) {

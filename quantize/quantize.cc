@@ -73,20 +73,25 @@ std::map<std::string, QParams> ComputeParams(const StaticPlan& plan, const Calib
   for (const auto& [in, out] : plan.same_params) {
     if (range.count(in) && range.count(out)) groups.Union(in, out);
   }
+  for (const auto& [in, out] : plan.shared_params) {
+    if (range.count(in) && range.count(out)) groups.Union(in, out);
+  }
   // Concat inputs join the output's group when their ranges are within 2x
   // of each other: one scale then serves the whole Concat (no requantization)
-  // at a small loss of resolution.
+  // at a small loss of resolution. Targets with shared-scale Concat (TFLite's
+  // CONCATENATION) always join them.
+  const bool shared_concat = options.shared_scale_op_types.count("Concat") > 0;
   for (const ir::Node* c : plan.concats) {
     const std::string& out = c->outputs[0];
     if (!range.count(out)) continue;
     const float width = range[out].second - range[out].first;
-    bool close = width > 0;
+    bool close = width > 0 || shared_concat;
     for (const std::string& in : c->inputs) {
       if (!range.count(in)) {
         close = false;
         break;
       }
-      close &= range[in].second - range[in].first >= width / 2;
+      close &= shared_concat || range[in].second - range[in].first >= width / 2;
     }
     if (close) {
       for (const std::string& in : c->inputs) groups.Union(out, in);
@@ -104,6 +109,20 @@ std::map<std::string, QParams> ComputeParams(const StaticPlan& plan, const Calib
   for (const auto& [t, r] : range) {
     const auto& gr = group_range[groups.Find(t)];
     params[t] = ActivationParams(gr.first, gr.second, options);
+  }
+  // Fixed output parameters win over calibration, for their whole group
+  // (e.g. a Reshape after a Softmax).
+  for (const auto& [t, op] : plan.fixed_outputs) {
+    if (!range.count(t)) continue;
+    const auto& fixed = options.fixed_output_params.at(op);
+    QParams p;
+    p.type = ActivationType(options);
+    p.scale = fixed.first;
+    p.zero_point = fixed.second;
+    const std::string root = groups.Find(t);
+    for (auto& [other, q] : params) {
+      if (groups.Find(other) == root) q = p;
+    }
   }
   return params;
 }

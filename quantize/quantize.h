@@ -14,6 +14,7 @@
 #define ONNXSMITH_QUANTIZE_QUANTIZE_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ struct QuantizeOptions {
   // of the data (at most 256; none when there is a single sample).
   int64_t eval_samples = -1;
   int in_flight = 0;  // samples evaluated at once (0 = 2 per thread)
+
+  // What target profiles (targets/) ask beyond the defaults above.
+  int activation_bits = 8;         // 16: uint16/int16 activations (QuantizeLinear-21)
+  bool float_bias = false;         // biases stay float (TensorRT)
+  bool float_weights_qdq = false;  // float weights behind QuantizeLinear -> DequantizeLinear
+  std::set<std::string> per_tensor_op_types;    // weighted ops whose weights stay per tensor
+  std::set<std::string> shared_scale_op_types;  // inputs and output share one scale
+  // Op type -> its output's fixed (scale, zero point); such ops run quantized.
+  std::map<std::string, std::pair<float, int32_t>> fixed_output_params;
 };
 
 absl::StatusOr<Mode> ParseMode(const std::string& s);

@@ -66,11 +66,24 @@ std::string SchemeTableMarkdown() {
   return out;
 }
 
+ir::DataType ActivationType(const QuantizeOptions& options) {
+  if (options.activation_bits == 16) return options.int8_activations ? DataType::kInt16 : DataType::kUint16;
+  return options.int8_activations ? DataType::kInt8 : DataType::kUint8;
+}
+
+std::pair<int32_t, int32_t> TypeLimits(DataType type) {
+  switch (type) {
+    case DataType::kInt8: return {-128, 127};
+    case DataType::kUint16: return {0, 65535};
+    case DataType::kInt16: return {-32768, 32767};
+    default: return {0, 255};
+  }
+}
+
 QParams ActivationParams(float lo, float hi, const QuantizeOptions& options) {
   QParams p;
-  p.type = options.int8_activations ? DataType::kInt8 : DataType::kUint8;
-  const int qmin = options.int8_activations ? -128 : 0;
-  const int qmax = options.int8_activations ? 127 : 255;
+  p.type = ActivationType(options);
+  const auto [qmin, qmax] = TypeLimits(p.type);
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   if (!std::isfinite(lo) || !std::isfinite(hi)) {
@@ -78,15 +91,16 @@ QParams ActivationParams(float lo, float hi, const QuantizeOptions& options) {
     hi = std::isfinite(hi) ? hi : std::numeric_limits<float>::max() / 2;
   }
   if (options.symmetric_activations) {
+    // Zero at the middle of the range: 0 signed, 128 (32768) unsigned.
+    const int32_t half = (qmax - qmin) / 2;  // 127 or 32767
     const float m = std::max(-lo, hi);
-    p.scale = m > 0 ? m / 127.0f : 1.0f;
-    p.zero_point = options.int8_activations ? 0 : 128;
+    p.scale = m > 0 ? m / static_cast<float>(half) : 1.0f;
+    p.zero_point = qmin < 0 ? 0 : half + 1;
     return p;
   }
   if (hi - lo <= 0) {
     p.scale = 1.0f;
-    p.zero_point = qmin == 0 ? 0 : qmin;
-    if (!options.int8_activations) p.zero_point = 0;
+    p.zero_point = qmin < 0 ? qmin : 0;
     return p;
   }
   p.scale = (hi - lo) / static_cast<float>(qmax - qmin);
@@ -96,8 +110,7 @@ QParams ActivationParams(float lo, float hi, const QuantizeOptions& options) {
 }
 
 int32_t QuantizeValue(float x, const QParams& p) {
-  const int qmin = p.type == DataType::kInt8 ? -128 : 0;
-  const int qmax = p.type == DataType::kInt8 ? 127 : 255;
+  const auto [qmin, qmax] = TypeLimits(p.type);
   const float q = std::nearbyint(x / p.scale) + static_cast<float>(p.zero_point);
   return static_cast<int32_t>(std::clamp(q, static_cast<float>(qmin), static_cast<float>(qmax)));
 }

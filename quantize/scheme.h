@@ -28,6 +28,11 @@ struct QParams {
 // scale 1.
 QParams ActivationParams(float lo, float hi, const QuantizeOptions& options);
 
+// The activation type the options ask for (uint8, int8, uint16, int16) and
+// the limits of an integer type.
+ir::DataType ActivationType(const QuantizeOptions& options);
+std::pair<int32_t, int32_t> TypeLimits(ir::DataType type);
+
 // Round half to even, saturated to [qmin, qmax].
 int32_t QuantizeValue(float x, const QParams& p);
 
@@ -68,6 +73,10 @@ struct StaticPlan {
   std::vector<std::string> activations;         // tensors that get Q -> DQ
   std::vector<std::pair<std::string, std::string>> same_params;  // pass-through in/out
   std::vector<const ir::Node*> concats;         // int8 Concats (inputs may share params)
+  // Shared-scale ops (options.shared_scale_op_types) other than Concat:
+  // input and output tensors that must share parameters.
+  std::vector<std::pair<std::string, std::string>> shared_params;
+  std::map<std::string, std::string> fixed_outputs;  // tensor -> op type with fixed params
 };
 
 // Decides, node by node in graph order, what runs in int8. `opset` is the

@@ -27,7 +27,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-targets=(graphdef saved_model tensor_bundle keras_h5 keras_zip keras_json onnx_model cli_args calibration_data)
+targets=(graphdef saved_model tensor_bundle keras_h5 keras_zip keras_json onnx_model cli_args calibration_data target_profile)
 cache="${ONNXSMITH_CACHE:-$HOME/.cache/onnxsmith}"
 output_base="${FUZZ_OUTPUT_BASE:-$cache/ob-fuzz}"
 # Limits of one fuzz run: input size, memory (MiB; the converter's own limits
