@@ -70,6 +70,18 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_t
   return out;
 }
 
+std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back("ops." + n);
+  return out;
+}
+
+absl::StatusOr<int64_t> OpAxis(const LayerContext& ctx, int64_t axis, int rank) {
+  const int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) return ctx.Error(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  return a;
+}
+
 namespace {
 
 absl::Status Binary(LayerContext& ctx) {
@@ -288,12 +300,6 @@ absl::Status CastOp(LayerContext& ctx) {
   if (it == kTypes.end()) return ctx.Unsupported(absl::StrCat("cast to '", ctx.String("dtype", ""), "'"));
   ctx.SetOutput(0, ctx.Cast(ctx.input(0), it->second));
   return absl::OkStatus();
-}
-
-std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
-  std::vector<std::string> out;
-  for (const auto& n : names) out.push_back("ops." + n);
-  return out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"adaptive pooling", RegisterAdaptivePoolingLayers},
       {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
       {"ops (arrays)", RegisterKerasArrayOps},
+      {"ops (math)", RegisterKerasMathOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };

@@ -81,6 +81,7 @@ void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc:
 void RegisterKerasOps(LayerRegistry& r);
 // keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
 void RegisterKerasArrayOps(LayerRegistry& r);
+void RegisterKerasMathOps(LayerRegistry& r);
 
 // Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
 const std::map<std::string, std::string>& UnconvertedKerasClasses();

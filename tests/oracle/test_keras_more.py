@@ -53,7 +53,62 @@ def build_attention_explicit_masks():
     return keras.Model([q, v, qm, vm], [a, b, c])
 
 
+# ------------------------------------------------------------------------------------------
+# keras.ops families (keras_math_ops.cc)
+# ------------------------------------------------------------------------------------------
+
+
+def build_sort_contract_ops():
+    keras = _keras()
+    ops = keras.ops
+    x = keras.Input((4, 6), name="x")
+    y = keras.Input((4, 6), name="y")
+    v = keras.Input((6,), name="v")
+    vals, idx = ops.top_k(x, 3)
+    return keras.Model([x, y, v], [
+        ops.sort(x), ops.sort(x, axis=1), _f(ops.argsort(x, axis=1)), vals, _f(idx),
+        ops.einsum("bij,bkj->bik", x, y), ops.tensordot(x, y, axes=[[1, 2], [1, 2]]),
+        ops.tensordot(x, ops.transpose(y[0]), axes=1), ops.dot(x, ops.transpose(y[0])), ops.inner(x, y),
+        ops.outer(v, v), ops.vdot(v, v), ops.take_along_axis(x, ops.argsort(x, axis=-1), axis=-1),
+    ])
+
+
+def build_math_ops():
+    keras = _keras()
+    ops = keras.ops
+    x = keras.Input((4, 6), name="x")
+    y = keras.Input((4, 6), name="y")
+    z = ops.round(x * 2.0) * 0.5  # exact zeros for heaviside, sinc, arctan2
+    return keras.Model([x, y], [
+        ops.cumprod(x, axis=1), ops.cumprod(x, axis=-1), ops.arctan2(x, y), ops.arctan2(z, ops.round(y)),
+        ops.heaviside(z, y), ops.logaddexp2(x, y), ops.fmod(x, y + 3.0), ops.ldexp(x, ops.cast(ops.round(y), "int32")),
+        ops.divide_no_nan(x, z), _f(ops.isclose(x, z, atol=0.2)), ops.erfc(x), ops.cbrt(x), ops.sinc(z),
+        _f(ops.signbit(x)), ops.threshold(x, 0.1, 0.5), ops.nan_to_num(ops.log(x)), ops.ravel(x),
+        ops.full_like(x, 2.0), ops.tril(x), ops.triu(x, k=1), ops.tril(x, k=-1),
+    ])
+
+
+def build_rearrange_ops():
+    keras = _keras()
+    ops = keras.ops
+    x = keras.Input((4, 6), name="x")
+    y = keras.Input((4, 6), name="y")
+    nan_x = ops.where(x > 1.0, ops.log(x - 5.0), x)
+    return keras.Model([x, y], [
+        ops.repeat(x, 2, axis=1), ops.repeat(x, 3, axis=-1), ops.repeat(x[0], 2), ops.roll(x, 2, axis=1),
+        ops.roll(x, -1, axis=-1), ops.diff(x), ops.diff(x, n=2, axis=1), ops.fliplr(x), ops.flipud(x),
+        ops.hstack([x, y]), ops.vstack([x, y]), ops.dstack([x, y]), ops.append(x, y, axis=1),
+        ops.nansum(nan_x, axis=1), ops.nanmean(nan_x, axis=-1), ops.nanmax(nan_x, axis=1),
+        ops.nanmin(nan_x, axis=1, keepdims=True), ops.ptp(x, axis=1), _f(ops.count_nonzero(ops.round(x), axis=1)),
+        ops.norm(x, axis=-1), ops.norm(x, ord=1, axis=1), ops.norm(x, axis=(1, 2)), ops.normalize(x),
+        ops.normalize(x, order=1, axis=1), ops.rms_normalization(x),
+    ])
+
+
 MODELS = {
+    "sort_contract_ops": (build_sort_contract_ops, None),
+    "math_ops": (build_math_ops, None),
+    "rearrange_ops": (build_rearrange_ops, None),
     "attention_embedding_masks": (build_attention_embedding_masks, {"qi": (0, 6), "vi": (0, 6)}),
     "attention_explicit_masks": (build_attention_explicit_masks, {"qm": (0, 2), "vm": (1, 2)}),
 }
