@@ -35,8 +35,6 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
         {"IntegerLookup",
          "the vocabulary is in .keras assets (not .h5); " + not_yet},
         {"TextVectorization", strings},
-        {"SpectralNormalization",
-         not_yet + " (inference is the wrapped layer)"},
         {"Wrapper", "abstract base class"},
         {"TorchModuleWrapper", python},
         {"JaxLayer", python},

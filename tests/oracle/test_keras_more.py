@@ -105,7 +105,22 @@ def build_rearrange_ops():
     ])
 
 
+def build_spectral_normalization():
+    """Inference runs the wrapped layer with the stored kernel (a fit step rewrites it)."""
+    keras = _keras()
+    x = keras.Input((6, 6, 3), name="x")
+    y = keras.layers.SpectralNormalization(keras.layers.Conv2D(4, 3, padding="same"), name="sn_conv")(x)
+    y = keras.layers.Flatten()(y)
+    y = keras.layers.SpectralNormalization(keras.layers.Dense(5, activation="tanh"), name="sn_dense")(y)
+    model = keras.Model(x, y)
+    model.compile(optimizer="sgd", loss="mse")
+    import numpy as np
+    model.fit(np.ones((2, 6, 6, 3), "float32"), np.zeros((2, 5), "float32"), epochs=1, verbose=0)
+    return model
+
+
 MODELS = {
+    "spectral_normalization": (build_spectral_normalization, None),
     "sort_contract_ops": (build_sort_contract_ops, None),
     "math_ops": (build_math_ops, None),
     "rearrange_ops": (build_rearrange_ops, None),
