@@ -12,6 +12,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
       {"ops (arrays)", RegisterKerasArrayOps},
       {"ops (math)", RegisterKerasMathOps},
+      {"ops (layout, statistics)", RegisterKerasShapeOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };

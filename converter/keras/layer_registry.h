@@ -83,6 +83,8 @@ void RegisterKerasOps(LayerRegistry& r);
 void RegisterKerasArrayOps(LayerRegistry& r);
 // keras_math_ops.cc: sorting, contractions, Cumprod, elementwise functions, NaN-aware reductions, ...
 void RegisterKerasMathOps(LayerRegistry& r);
+// keras_shape_ops.cc: BroadcastTo, Rot90, Diagonal/Trace, DepthToSpace, Select, Average, Moments, ...
+void RegisterKerasShapeOps(LayerRegistry& r);
 
 // Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
 const std::map<std::string, std::string>& UnconvertedKerasClasses();

@@ -95,7 +95,7 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "Argpartition",
                            "Array",
                            "ArraySplit",
-                           "Average",
+
                            "Bincount",
                            "BitwiseAnd",
                            "BitwiseInvert",
@@ -104,17 +104,16 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "BitwiseOr",
                            "BitwiseRightShift",
                            "BitwiseXor",
-                           "BroadcastTo",
+
                            "CDist",
                            "Corrcoef",
                            "Correlate",
                            "CropImages",
                            "Cross",
-                           "DepthToSpace",
-                           "Det",
+
                            "Diag",
                            "Diagflat",
-                           "Diagonal",
+
                            "Digitize",
                            "Dsplit",
                            "ElasticTransform",
@@ -133,7 +132,7 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "I0",
                            "InTopK",
                            "IsIn",
-                           "Isreal",
+
                            "Kron",
                            "Lcm",
                            "LeftShift",
@@ -142,27 +141,26 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "MapCoordinates",
                            "Median",
                            "Meshgrid",
-                           "Moments",
+
                            "Nanargmax",
                            "Nanargmin",
                            "Nancumprod",
-                           "Nancumsum",
+
                            "Nanmedian",
                            "Nanpercentile",
                            "Nanquantile",
-                           "Nanstd",
-                           "Nanvar",
+
                            "Ndim",
                            "Nextafter",
                            "PadImages",
                            "Percentile",
                            "PerspectiveTransform",
                            "Quantile",
-                           "RGBToGrayscale",
+
                            "RGBToHSV",
                            "Resize",
                            "RightShift",
-                           "Rot90",
+
                            "SaturateCast",
                            "ScaleAndTranslate",
                            "Scatter",
@@ -173,13 +171,12 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "SegmentProd",
                            "SegmentReduction",
                            "SegmentSum",
-                           "Select",
+
                            "Size",
                            "Slice",
                            "SliceUpdate",
                            "SobelEdges",
-                           "SpaceToDepth",
-                           "Trace",
+
                            "Trapezoid",
                            "Unfold",
                            "UnravelIndex",

@@ -105,6 +105,28 @@ def build_rearrange_ops():
     ])
 
 
+def build_layout_ops():
+    """rot90 with k=2 on a square plane: Keras 3.15's TF backend disagrees with numpy (which the
+    converter follows) on non-square ones."""
+    keras = _keras()
+    ops = keras.ops
+    x = keras.Input((4, 6), name="x")
+    img = keras.Input((4, 4, 8), name="img")
+    rgb = keras.Input((3, 5, 3), name="rgb")
+    w = keras.Input((4,), name="w")
+    nan_x = ops.where(x > 1.0, ops.log(x - 5.0), x)
+    mean, var = ops.moments(x, axes=[1])
+    return keras.Model([x, img, rgb, w], [
+        ops.broadcast_to(x[0][:, :1], (2, 4, 6)), ops.rot90(x, axes=(1, 2)), ops.rot90(x[:, :, :4], k=2, axes=(1, 2)),
+        ops.rot90(x, k=3, axes=(1, 2)), ops.depth_to_space(img, 2), ops.space_to_depth(img, 2),
+        ops.image.rgb_to_grayscale(rgb), ops.det(x[:, :, :4]), ops.diagonal(x, axis1=1, axis2=2),
+        ops.diagonal(x, offset=1, axis1=1, axis2=2), ops.trace(x, offset=-1, axis1=1, axis2=2),
+        ops.select([x > 0.5, x < -0.5], [x, x * 2.0], 0.25), ops.average(x, axis=1, weights=w[0]),
+        ops.average(x, axis=-1), mean, var, ops.nancumsum(nan_x, axis=1), ops.nanvar(nan_x, axis=1),
+        ops.nanstd(nan_x, axis=-1), _f(ops.isreal(x)),
+    ])
+
+
 def build_spectral_normalization():
     """Inference runs the wrapped layer with the stored kernel (a fit step rewrites it)."""
     keras = _keras()
@@ -120,6 +142,7 @@ def build_spectral_normalization():
 
 
 MODELS = {
+    "layout_ops": (build_layout_ops, None),
     "spectral_normalization": (build_spectral_normalization, None),
     "sort_contract_ops": (build_sort_contract_ops, None),
     "math_ops": (build_math_ops, None),
