@@ -37,6 +37,8 @@ absl::StatusOr<ir::Tensor> MhaWeight(const LayerContext& ctx, const std::string&
   const KerasWeight* w =
       ctx.FindWeight(absl::StrCat(h5_part, idx == 0 ? "/kernel" : "/bias"));
   if (w == nullptr) w = ctx.FindWeight(absl::StrCat(keras3_part, "/vars/", idx));
+  // GroupedQueryAttention's sub-layers are "_query_dense", ... in .keras.
+  if (w == nullptr) w = ctx.FindWeight(absl::StrCat("_", keras3_part, "/vars/", idx));
   if (w == nullptr) {
     std::vector<std::string> names;
     for (const KerasWeight& k : ctx.weights()) names.push_back(k.name);
@@ -163,7 +165,9 @@ absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
     }
   }
   const bool use_bias = ctx.Bool("use_bias", true);
-  const float key_dim = static_cast<float>(ctx.Int("key_dim", 0));
+  // GroupedQueryAttention: head_dim, and key/value heads shared by groups of query heads.
+  const bool grouped = ctx.class_name() != "MultiHeadAttention";
+  const float key_dim = static_cast<float>(ctx.Int(grouped ? "head_dim" : "key_dim", 0));
   if (key_dim <= 0) return ctx.Error("config has no positive key_dim");
 
   // Rank > 3: flatten the attention axes into one, restored at the end.
@@ -190,6 +194,17 @@ absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
                                                &heads_k, &kd_k));
   ASSIGN_OR_RETURN(std::string v, ProjectHeads(ctx, value, "value", "value_dense", use_bias, 1.0f,
                                                &heads_v, &vd));
+  if (grouped && heads_k == heads_v && heads_k > 0 && heads % heads_k == 0 && heads_k != heads) {
+    // Each key/value head serves heads / heads_k consecutive query heads (Keras's ops.repeat).
+    const int64_t r = heads / heads_k;
+    auto repeat = [&](const std::string& x, int64_t dim) {
+      std::string t = ctx.AddNode("Tile", {ctx.Unsqueeze(x, {2}), ctx.ConstInt64s({1, 1, r, 1, 1}, "repeats")});
+      return ctx.Reshape(t, {0, heads, -1, dim});
+    };
+    k = repeat(k, kd_k);
+    v = repeat(v, vd);
+    heads_k = heads_v = heads;
+  }
   if (heads_k != heads || heads_v != heads || kd_k != kd) {
     return ctx.Error("query, key and value kernels disagree on num_heads or key_dim");
   }
@@ -374,6 +389,9 @@ void RegisterAttentionLayers(LayerRegistry& r) {
   r.Register({"MultiHeadAttention"}, InputsAtLeast(1), ConvertMultiHeadAttention,
              "default attention_axes; attention_mask by keyword (inputs of rank 3); "
              "no use_gate, sliding_window or quantized kernels");
+  r.Register({"GroupedQueryAttention", "GroupQueryAttention"}, InputsAtLeast(1), ConvertMultiHeadAttention,
+             "as MultiHeadAttention, key/value heads repeated; no use_gate, sliding_window or "
+             "quantized kernels");
   r.Register({"EinsumDense"}, Inputs(1), ConvertEinsumDense, "no quantized kernels");
   r.Register({"Attention", "AdditiveAttention"}, Inputs(2, 3), ConvertDotAttention,
              "Keras masks (mask=[query_mask, value_mask]), use_causal_mask");

@@ -24,8 +24,6 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
         {"GRUCell", "only inside RNN (RNN(GRUCell) converts)"},
         {"SimpleRNNCell", "only inside RNN (RNN(SimpleRNNCell) converts)"},
         {"StackedRNNCells", not_yet + " (RNN over stacked cells)"},
-        {"GroupedQueryAttention", not_yet},
-        {"GroupQueryAttention", not_yet},
         {"LocallyConnected1D", "Keras 2 only; " + not_yet},
         {"LocallyConnected2D", "Keras 2 only; " + not_yet},
         {"Hashing", "FarmHash64 of strings or ints has no ONNX expression"},

@@ -141,7 +141,21 @@ def build_spectral_normalization():
     return model
 
 
+def build_grouped_query_attention():
+    keras = _keras()
+    q = keras.Input((5, 12), name="q")
+    v = keras.Input((7, 12), name="v")
+    a = keras.layers.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2,
+                                         name="gqa")(q, v)
+    b = keras.layers.GroupQueryAttention(head_dim=3, num_query_heads=3, num_key_value_heads=1,
+                                         use_bias=False, name="gqa_causal")(q, q, use_causal_mask=True)
+    c = keras.layers.GroupQueryAttention(head_dim=4, num_query_heads=2, num_key_value_heads=2,
+                                         name="gqa_mha")(q, v, v)
+    return keras.Model([q, v], [a, b, c])
+
+
 MODELS = {
+    "grouped_query_attention": (build_grouped_query_attention, None),
     "layout_ops": (build_layout_ops, None),
     "spectral_normalization": (build_spectral_normalization, None),
     "sort_contract_ops": (build_sort_contract_ops, None),
