@@ -240,13 +240,7 @@ absl::Status ConvertTile(LayerContext& ctx) {
 }
 
 absl::Status ConvertFlip(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   const size_t n = axes.size();
   ctx.SetOutput(0, ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(std::vector<int64_t>(n, -1), "starts"),
                                          ctx.ConstInt64s(std::vector<int64_t>(n, kMin), "ends"),
@@ -288,13 +282,7 @@ absl::Status ConvertMoveaxis(LayerContext& ctx) {
 
 // Std, Var (population: ddof 0) and Logsumexp over `axis` (all axes when null).
 absl::Status ConvertStatistic(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   const bool keepdims = ctx.Bool("keepdims", false);
   const std::string x = ctx.input(0);
   if (ctx.class_name() == "Logsumexp") {

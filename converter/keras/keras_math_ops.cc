@@ -388,13 +388,7 @@ absl::Status ConvertJoin(LayerContext& ctx) {
 // identity), Ptp, CountNonzero, Norm (vector norms), RMSNorm, Normalize.
 absl::Status ConvertReduce(LayerContext& ctx) {
   const std::string& op = ctx.class_name();
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   const bool keep = ctx.Bool("keepdims", false);
   const std::string x = ctx.input(0);
   const DataType t = ctx.input_dtype(0);

@@ -24,6 +24,9 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_t
 // The registry names of operation classes: "ops.<Class>".
 std::vector<std::string> Prefixed(const std::vector<std::string>& names);
 
+// The config's `key` axes (an int or a list), or every axis of input 0 when null (numpy).
+absl::StatusOr<std::vector<int64_t>> AxesOrAll(LayerContext& ctx, const char* key = "axis");
+
 // `axis` (negative from the end) as an index into a tensor of `rank`, or an error.
 absl::StatusOr<int64_t> OpAxis(const LayerContext& ctx, int64_t axis, int rank);
 

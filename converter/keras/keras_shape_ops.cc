@@ -169,14 +169,7 @@ absl::Status ConvertStatistics(LayerContext &ctx) {
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  const char *axis_key = op == "Moments" ? "axes" : "axis";
-  std::vector<int64_t> axes;
-  if (ctx.has(axis_key)) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints(axis_key, 0));
-  } else {
-    for (int a = 0; a < rank; ++a)
-      axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx, op == "Moments" ? "axes" : "axis"));
   const bool keep = ctx.Bool("keepdims", false);
   if (!ir::IsFloating(t))
     return ctx.Unsupported("a non-float input");
