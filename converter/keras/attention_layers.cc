@@ -13,6 +13,7 @@
 // with no allowed key is a degenerate input either way).
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,8 @@ absl::StatusOr<ir::Tensor> MhaWeight(const LayerContext& ctx, const std::string&
   const KerasWeight* w =
       ctx.FindWeight(absl::StrCat(h5_part, idx == 0 ? "/kernel" : "/bias"));
   if (w == nullptr) w = ctx.FindWeight(absl::StrCat(keras3_part, "/vars/", idx));
+  // GroupedQueryAttention's sub-layers are "_query_dense", ... in .keras.
+  if (w == nullptr) w = ctx.FindWeight(absl::StrCat("_", keras3_part, "/vars/", idx));
   if (w == nullptr) {
     std::vector<std::string> names;
     for (const KerasWeight& k : ctx.weights()) names.push_back(k.name);
@@ -162,7 +165,9 @@ absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
     }
   }
   const bool use_bias = ctx.Bool("use_bias", true);
-  const float key_dim = static_cast<float>(ctx.Int("key_dim", 0));
+  // GroupedQueryAttention: head_dim, and key/value heads shared by groups of query heads.
+  const bool grouped = ctx.class_name() != "MultiHeadAttention";
+  const float key_dim = static_cast<float>(ctx.Int(grouped ? "head_dim" : "key_dim", 0));
   if (key_dim <= 0) return ctx.Error("config has no positive key_dim");
 
   // Rank > 3: flatten the attention axes into one, restored at the end.
@@ -189,6 +194,17 @@ absl::Status ConvertMultiHeadAttention(LayerContext& ctx) {
                                                &heads_k, &kd_k));
   ASSIGN_OR_RETURN(std::string v, ProjectHeads(ctx, value, "value", "value_dense", use_bias, 1.0f,
                                                &heads_v, &vd));
+  if (grouped && heads_k == heads_v && heads_k > 0 && heads % heads_k == 0 && heads_k != heads) {
+    // Each key/value head serves heads / heads_k consecutive query heads (Keras's ops.repeat).
+    const int64_t r = heads / heads_k;
+    auto repeat = [&](const std::string& x, int64_t dim) {
+      std::string t = ctx.AddNode("Tile", {ctx.Unsqueeze(x, {2}), ctx.ConstInt64s({1, 1, r, 1, 1}, "repeats")});
+      return ctx.Reshape(t, {0, heads, -1, dim});
+    };
+    k = repeat(k, kd_k);
+    v = repeat(v, vd);
+    heads_k = heads_v = heads;
+  }
   if (heads_k != heads || heads_v != heads || kd_k != kd) {
     return ctx.Error("query, key and value kernels disagree on num_heads or key_dim");
   }
@@ -280,15 +296,41 @@ absl::Status ConvertEinsumDense(LayerContext& ctx) {
   return absl::OkStatus();
 }
 
+// The Keras masks of an Attention call: mask=[query_mask, value_mask(, key_mask)]
+// as saved (Keras 3 records the list, with nulls), else (Keras 2) the masks
+// travelling with the query and value inputs. "" where none.
+absl::StatusOr<std::pair<std::string, std::string>> AttentionMasks(LayerContext& ctx) {
+  std::pair<std::string, std::string> out;
+  const std::vector<std::string> tensors = ctx.kwarg_inputs("mask");
+  const Json& kw = ctx.call_kwargs();
+  const Json* m = kw.is_object() ? FindNonNull(kw, "mask") : nullptr;
+  if (m != nullptr && m->is_array()) {
+    size_t next = 0;
+    for (size_t i = 0; i < m->size(); ++i) {
+      if ((*m)[i].is_null()) continue;
+      if (next >= tensors.size()) return ctx.Error("more mask entries than mask tensors");
+      const std::string t = ctx.Cast(tensors[next++], DataType::kBool);
+      if (i == 0) out.first = t;
+      if (i == 1) out.second = t;
+    }
+    return out;
+  }
+  if (!tensors.empty()) return ctx.Unsupported("a mask that is not a list [query_mask, value_mask]");
+  // Keras 3 passes no implicit masks to a layer called on a list (its query and
+  // value masks are dropped, Embedding's included); Keras 2 passed them.
+  if (ctx.keras_major() >= 3) return out;
+  if (ctx.input_mask(0)) out.first = ctx.MaskTensor(*ctx.input_mask(0));
+  if (ctx.input_mask(1)) out.second = ctx.MaskTensor(*ctx.input_mask(1));
+  return out;
+}
+
 // Attention (Luong, score_mode "dot" or "concat") and AdditiveAttention
 // (Bahdanau): inputs [query, value(, key)], scores [B, Tq, Tv], softmax over
-// Tv, weights @ value. Keras masks (mask=[query_mask, value_mask]) are not
-// converted yet: a clear error; use_causal_mask is.
+// Tv, weights @ value. Keras masks: scores of masked value steps (and, with
+// use_causal_mask, of later steps) lose 1e9; outputs at masked query steps are 0.
 absl::Status ConvertDotAttention(LayerContext& ctx) {
   const bool additive = ctx.class_name() == "AdditiveAttention";
-  if (!ctx.kwarg_inputs("mask").empty() || ctx.input_mask(0) || ctx.input_mask(1)) {
-    return ctx.Unsupported("Keras masks (mask=[query_mask, value_mask])");
-  }
+  ASSIGN_OR_RETURN(auto masks, AttentionMasks(ctx));
   const std::string q = FloatValue(ctx, ctx.input(0));
   const std::string v = FloatValue(ctx, ctx.input(1));
   const std::string k = ctx.num_inputs() > 2 ? FloatValue(ctx, ctx.input(2)) : v;
@@ -318,14 +360,24 @@ absl::Status ConvertDotAttention(LayerContext& ctx) {
   } else {
     return ctx.Unsupported(absl::StrCat("score_mode '", mode, "'"));
   }
+  // [B, 1, Tv] value mask and [Tq, Tv] causal mask.
+  std::string allowed = masks.second.empty() ? "" : ctx.Unsqueeze(masks.second, {1});
   if (CallFlag(ctx, "use_causal_mask") || ctx.Bool("causal", false)) {
+    allowed = AndMasks(ctx, allowed, CausalMask(ctx, q, k));
+  }
+  if (!allowed.empty()) {
     // Keras subtracts 1e9 where masked (not a replacement as in MultiHeadAttention).
-    std::string masked = ctx.AddNode("Not", {CausalMask(ctx, q, k)});
+    std::string masked = ctx.AddNode("Not", {allowed});
     std::string penalty = ctx.AddNode("Mul", {ctx.Cast(masked, DataType::kFloat), ctx.ConstFloat(1e9f)});
     scores = ctx.AddNode("Sub", {scores, penalty});
   }
   std::string weights = ctx.AddNode("Softmax", {scores}, {Attribute::Int("axis", -1)});
-  ctx.SetOutput(0, ctx.AddNode("MatMul", {weights, v}));
+  std::string y = ctx.AddNode("MatMul", {weights, v});
+  if (!masks.first.empty()) {
+    y = ctx.AddNode("Where", {ctx.Unsqueeze(masks.first, {2}), y, ctx.ConstFloat(0.0f, "zero")});
+  }
+  ctx.SetOutput(0, y);
+  if (ctx.keras_major() < 3 && ctx.input_mask(0)) ctx.SetOutputMask(0, *ctx.input_mask(0));
   if (CallFlag(ctx, "return_attention_scores")) ctx.SetOutput(1, weights);
   return absl::OkStatus();
 }
@@ -337,9 +389,12 @@ void RegisterAttentionLayers(LayerRegistry& r) {
   r.Register({"MultiHeadAttention"}, InputsAtLeast(1), ConvertMultiHeadAttention,
              "default attention_axes; attention_mask by keyword (inputs of rank 3); "
              "no use_gate, sliding_window or quantized kernels");
+  r.Register({"GroupedQueryAttention", "GroupQueryAttention"}, InputsAtLeast(1), ConvertMultiHeadAttention,
+             "as MultiHeadAttention, key/value heads repeated; no use_gate, sliding_window or "
+             "quantized kernels");
   r.Register({"EinsumDense"}, Inputs(1), ConvertEinsumDense, "no quantized kernels");
   r.Register({"Attention", "AdditiveAttention"}, Inputs(2, 3), ConvertDotAttention,
-             "no Keras masks (mask=[query_mask, value_mask])");
+             "Keras masks (mask=[query_mask, value_mask]), use_causal_mask");
 }
 
 }  // namespace onnxsmith::converter::keras

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/emit/graph_builder.h"
@@ -431,15 +432,14 @@ absl::Status ConvertDot(LayerContext& ctx) {
   return ctx.Unsupported(absl::StrCat("Dot of ranks ", r0, " and ", r1));
 }
 
-// --- TimeDistributed: the wrapped layer on [batch * steps, ...] ---
-absl::Status ConvertTimeDistributed(LayerContext& ctx) {
+// The layer a wrapper holds in its config ("layer") and its handler.
+absl::StatusOr<const LayerHandler*> WrappedLayer(LayerContext& ctx, KerasLayerSpec& spec) {
   const Json* inner = ctx.cfg("layer");
   const Json* inner_cls = inner ? Find(*inner, "class_name") : nullptr;
   const Json* inner_cfg = inner ? Find(*inner, "config") : nullptr;
   if (!inner_cls || !inner_cls->is_string() || !inner_cfg || !inner_cfg->is_object()) {
     return ctx.Error("config has no wrapped 'layer'");
   }
-  KerasLayerSpec spec;
   spec.class_name = inner_cls->get<std::string>();
   spec.entry = inner;
   spec.config = inner_cfg;
@@ -447,9 +447,42 @@ absl::Status ConvertTimeDistributed(LayerContext& ctx) {
   if (const Json* n = Find(*inner_cfg, "name"); n && n->is_string()) spec.name = n->get<std::string>();
   if (const Json* m = Find(*inner, "module"); m && m->is_string()) spec.module = m->get<std::string>();
   const LayerHandler* inner_handler = LayerRegistry::Global().Find(spec.class_name);
-  if (inner_handler == nullptr || spec.class_name == "TimeDistributed") {
+  if (inner_handler == nullptr || spec.class_name == ctx.class_name()) {
     return ctx.Unsupported(absl::StrCat("wrapping a ", spec.class_name, " layer"));
   }
+  return inner_handler;
+}
+
+// --- SpectralNormalization: at inference the wrapped layer with its stored
+// kernel (training rewrites the kernel to kernel / sigma in place); the
+// wrapper's own variables (vector_u, and the kernel again in .keras) are dropped.
+absl::Status ConvertSpectralNormalization(LayerContext& ctx) {
+  KerasLayerSpec spec;
+  ASSIGN_OR_RETURN(const LayerHandler* inner_handler, WrappedLayer(ctx, spec));
+  std::vector<KerasWeight> weights;
+  for (const KerasWeight& w : ctx.weights()) {
+    if (absl::StartsWith(w.name, "layer/")) {
+      weights.push_back({w.name.substr(6), w.value});  // .keras: layer/vars/N
+    } else if (!absl::StartsWith(w.name, "vars/") && !absl::EndsWith(w.name, "vector_u") &&
+               !absl::EndsWith(w.name, "vector_u:0")) {
+      weights.push_back(w);  // .h5: <wrapper>/<layer>/kernel
+    }
+  }
+  InboundNode node;
+  LayerContext inner_ctx(spec, node, 0, ctx.name() + "/" + spec.name, {ctx.input(0)}, {}, {},
+                         &weights, &ctx.env());
+  RETURN_IF_ERROR(RunLayerHandler(*inner_handler, inner_ctx));
+  if (inner_ctx.outputs().empty() || inner_ctx.outputs()[0].empty()) {
+    return ctx.Error("the wrapped layer produced no output");
+  }
+  ctx.SetOutput(0, inner_ctx.outputs()[0]);
+  return absl::OkStatus();
+}
+
+// --- TimeDistributed: the wrapped layer on [batch * steps, ...] ---
+absl::Status ConvertTimeDistributed(LayerContext& ctx) {
+  KerasLayerSpec spec;
+  ASSIGN_OR_RETURN(const LayerHandler* inner_handler, WrappedLayer(ctx, spec));
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   if (rank < 3) return ctx.Error("expects an input of rank >= 3 (batch, steps, ...)");
   const std::string x = ctx.input(0);
@@ -505,6 +538,8 @@ absl::Status ConvertTimeDistributed(LayerContext& ctx) {
 }  // namespace
 
 void RegisterCoreLayers(LayerRegistry& r) {
+  r.Register({"SpectralNormalization"}, Inputs(1), ConvertSpectralNormalization,
+             "the wrapped layer with its stored kernel (inference)");
   r.Register({"TimeDistributed"}, Inputs(1), ConvertTimeDistributed,
              "wraps any registered layer but TimeDistributed; input rank >= 3");
   r.Register({"InputLayer"}, Inputs(1), ConvertInputLayer);

@@ -33,12 +33,6 @@ int64_t OptInt(const Json& cfg, const char* key, int64_t fallback) {
   return v && v->is_number_integer() ? v->get<int64_t>() : fallback;
 }
 
-absl::StatusOr<int64_t> Axis(LayerContext& ctx, int64_t axis, int rank) {
-  const int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) return ctx.Error(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
-  return a;
-}
-
 // x[key]: slices (with steps), integers, Ellipsis and None (newaxis).
 absl::Status ConvertGetItem(LayerContext& ctx) {
   const Json& args = ctx.call_args();
@@ -107,7 +101,7 @@ absl::Status ConvertGetItem(LayerContext& ctx) {
 
 absl::Status ConvertStack(LayerContext& ctx) {
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  ASSIGN_OR_RETURN(int64_t axis, Axis(ctx, ctx.Int("axis", 0), rank + 1));
+  ASSIGN_OR_RETURN(int64_t axis, OpAxis(ctx, ctx.Int("axis", 0), rank + 1));
   std::vector<std::string> parts;
   for (int i = 0; i < ctx.num_inputs(); ++i) parts.push_back(ctx.Unsqueeze(ctx.input(i), {axis}));
   ctx.SetOutput(0, ctx.AddNode("Concat", parts, {Attribute::Int("axis", axis)}));
@@ -117,7 +111,7 @@ absl::Status ConvertStack(LayerContext& ctx) {
 // Unstack / Split into equal sections: one output per piece.
 absl::Status ConvertSplit(LayerContext& ctx) {
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  ASSIGN_OR_RETURN(int64_t axis, Axis(ctx, ctx.Int("axis", 0), rank));
+  ASSIGN_OR_RETURN(int64_t axis, OpAxis(ctx, ctx.Int("axis", 0), rank));
   auto dims = ctx.input_dims(0);
   const int64_t size = dims ? (*dims)[axis] : -1;
   const bool unstack = ctx.class_name() == "Unstack";
@@ -246,13 +240,7 @@ absl::Status ConvertTile(LayerContext& ctx) {
 }
 
 absl::Status ConvertFlip(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   const size_t n = axes.size();
   ctx.SetOutput(0, ctx.AddNode("Slice", {ctx.input(0), ctx.ConstInt64s(std::vector<int64_t>(n, -1), "starts"),
                                          ctx.ConstInt64s(std::vector<int64_t>(n, kMin), "ends"),
@@ -265,8 +253,8 @@ absl::Status ConvertMoveaxis(LayerContext& ctx) {
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   std::vector<int64_t> perm;
   if (ctx.class_name() == "Swapaxes") {
-    ASSIGN_OR_RETURN(int64_t a, Axis(ctx, ctx.Int("axis1", 0), rank));
-    ASSIGN_OR_RETURN(int64_t b, Axis(ctx, ctx.Int("axis2", 0), rank));
+    ASSIGN_OR_RETURN(int64_t a, OpAxis(ctx, ctx.Int("axis1", 0), rank));
+    ASSIGN_OR_RETURN(int64_t b, OpAxis(ctx, ctx.Int("axis2", 0), rank));
     for (int k = 0; k < rank; ++k) perm.push_back(k == a ? b : k == b ? a : k);
   } else {
     ASSIGN_OR_RETURN(std::vector<int64_t> src, ctx.Ints("source", 0));
@@ -275,8 +263,8 @@ absl::Status ConvertMoveaxis(LayerContext& ctx) {
     std::vector<int64_t> order(rank, -1);
     std::vector<bool> used(rank, false);
     for (size_t k = 0; k < src.size(); ++k) {
-      ASSIGN_OR_RETURN(int64_t s, Axis(ctx, src[k], rank));
-      ASSIGN_OR_RETURN(int64_t d, Axis(ctx, dst[k], rank));
+      ASSIGN_OR_RETURN(int64_t s, OpAxis(ctx, src[k], rank));
+      ASSIGN_OR_RETURN(int64_t d, OpAxis(ctx, dst[k], rank));
       order[d] = s;
       used[s] = true;
     }
@@ -294,13 +282,7 @@ absl::Status ConvertMoveaxis(LayerContext& ctx) {
 
 // Std, Var (population: ddof 0) and Logsumexp over `axis` (all axes when null).
 absl::Status ConvertStatistic(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   const bool keepdims = ctx.Bool("keepdims", false);
   const std::string x = ctx.input(0);
   if (ctx.class_name() == "Logsumexp") {
@@ -312,12 +294,6 @@ absl::Status ConvertStatistic(LayerContext& ctx) {
   if (ctx.class_name() == "Std") y = ctx.AddNode("Sqrt", {y});
   ctx.SetOutput(0, y);
   return absl::OkStatus();
-}
-
-std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
-  std::vector<std::string> out;
-  for (const auto& n : names) out.push_back("ops." + n);
-  return out;
 }
 
 }  // namespace

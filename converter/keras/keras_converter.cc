@@ -75,10 +75,15 @@ std::string DescribeUnsupported(const std::string& key, const std::vector<std::s
                         "call by name; ", saved_model_hint);
   }
   if (key.rfind("ops.", 0) == 0) {
+    const auto op_reason = keras::UnconvertedKerasOps().find(cls);
     return absl::StrCat("  ", which, " (Keras 3 operation ", cls,
                         example.module.empty() ? std::string(", a keras.ops call saved in .h5")
                                                : absl::StrCat(" from ", example.module),
-                        "): not supported yet; ", saved_model_hint);
+                        "): not supported yet",
+                        op_reason == keras::UnconvertedKerasOps().end()
+                            ? std::string()
+                            : absl::StrCat(" (", op_reason->second, ")"),
+                        "; ", saved_model_hint);
   }
   const bool keras_module = example.module.empty() || example.module.rfind("keras", 0) == 0;
   const bool registered_custom =

@@ -70,6 +70,26 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_t
   return out;
 }
 
+std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back("ops." + n);
+  return out;
+}
+
+absl::StatusOr<int64_t> OpAxis(const LayerContext& ctx, int64_t axis, int rank) {
+  const int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) return ctx.Error(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  return a;
+}
+
+absl::StatusOr<std::vector<int64_t>> AxesOrAll(LayerContext& ctx, const char* key) {
+  if (ctx.has(key)) return ctx.Ints(key, 0);
+  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+  std::vector<int64_t> axes;
+  for (int a = 0; a < rank; ++a) axes.push_back(a);
+  return axes;
+}
+
 namespace {
 
 absl::Status Binary(LayerContext& ctx) {
@@ -219,13 +239,7 @@ absl::Status SoftmaxOp(LayerContext& ctx) {
 absl::Status Reduction(LayerContext& ctx) {
   const std::string& op = ctx.class_name();
   const bool keepdims = ctx.Bool("keepdims", false);
-  std::vector<int64_t> axes;
-  if (ctx.has("axis")) {
-    ASSIGN_OR_RETURN(axes, ctx.Ints("axis", 0));
-  } else {
-    ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-    for (int a = 0; a < rank; ++a) axes.push_back(a);
-  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOrAll(ctx));
   std::string x = ctx.input(0);
   if (op == "Any" || op == "All") {
     std::string f = ctx.Cast(x, DataType::kFloat);
@@ -288,12 +302,6 @@ absl::Status CastOp(LayerContext& ctx) {
   if (it == kTypes.end()) return ctx.Unsupported(absl::StrCat("cast to '", ctx.String("dtype", ""), "'"));
   ctx.SetOutput(0, ctx.Cast(ctx.input(0), it->second));
   return absl::OkStatus();
-}
-
-std::vector<std::string> Prefixed(const std::vector<std::string>& names) {
-  std::vector<std::string> out;
-  for (const auto& n : names) out.push_back("ops." + n);
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #ifndef ONNXSMITH_CONVERTER_KERAS_KERAS_OPS_H_
 #define ONNXSMITH_CONVERTER_KERAS_KERAS_OPS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ bool IsKerasTensor(const Json& v);
 // `first_typed` on (ops.where's condition is bool, its branches are not);
 // "" for a null argument.
 absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_typed = 0);
+
+// The registry names of operation classes: "ops.<Class>".
+std::vector<std::string> Prefixed(const std::vector<std::string>& names);
+
+// The config's `key` axes (an int or a list), or every axis of input 0 when null (numpy).
+absl::StatusOr<std::vector<int64_t>> AxesOrAll(LayerContext& ctx, const char* key = "axis");
+
+// `axis` (negative from the end) as an index into a tensor of `rank`, or an error.
+absl::StatusOr<int64_t> OpAxis(const LayerContext& ctx, int64_t axis, int rank);
 
 }  // namespace onnxsmith::converter::keras
 

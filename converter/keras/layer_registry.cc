@@ -11,6 +11,8 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"adaptive pooling", RegisterAdaptivePoolingLayers},
       {"normalization", RegisterNormalizationLayers}, {"ops", RegisterKerasOps},
       {"ops (arrays)", RegisterKerasArrayOps},
+      {"ops (math)", RegisterKerasMathOps},
+      {"ops (layout, statistics)", RegisterKerasShapeOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };

@@ -81,9 +81,15 @@ void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc:
 void RegisterKerasOps(LayerRegistry& r);
 // keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
 void RegisterKerasArrayOps(LayerRegistry& r);
+// keras_math_ops.cc: sorting, contractions, Cumprod, elementwise functions, NaN-aware reductions, ...
+void RegisterKerasMathOps(LayerRegistry& r);
+// keras_shape_ops.cc: BroadcastTo, Rot90, Diagonal/Trace, DepthToSpace, Select, Average, Moments, ...
+void RegisterKerasShapeOps(LayerRegistry& r);
 
 // Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
 const std::map<std::string, std::string>& UnconvertedKerasClasses();
+// Keras 3 operations (keras.ops classes, without "ops.") that do not convert: class -> reason.
+const std::map<std::string, std::string>& UnconvertedKerasOps();
 
 // Every family above, in registration order.
 absl::Span<const LayerFamily> LayerFamilies();

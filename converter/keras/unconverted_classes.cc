@@ -8,31 +8,34 @@
 
 namespace onnxsmith::converter::keras {
 
-const std::map<std::string, std::string>& UnconvertedKerasClasses() {
-  static const auto* classes = [] {
+const std::map<std::string, std::string> &UnconvertedKerasClasses() {
+  static const auto *classes = [] {
     const std::string not_yet = "not converted yet";
-    const std::string strings =
-        "works on strings; the vocabulary is in .keras assets (not .h5), string tensors are not "
-        "converted yet";
-    const std::string python = "holds Python or another framework's code, not in the file";
+    const std::string strings = "works on strings; the vocabulary is in .keras "
+                                "assets (not .h5), string tensors are not "
+                                "converted yet";
+    const std::string conv_lstm =
+        "not converted yet: ONNX has no ConvLSTM; it needs the cell's convolutions in a Loop or "
+        "unrolled over static timesteps";
+    const std::string python =
+        "holds Python or another framework's code, not in the file";
     return new std::map<std::string, std::string>{
-        {"ConvLSTM1D", not_yet + " (a static unrolling would do)"},
-        {"ConvLSTM2D", not_yet + " (a static unrolling would do)"},
-        {"ConvLSTM3D", not_yet + " (a static unrolling would do)"},
+        {"ConvLSTM1D", conv_lstm},
+        {"ConvLSTM2D", conv_lstm},
+        {"ConvLSTM3D", conv_lstm},
         {"LSTMCell", "only inside RNN (RNN(LSTMCell) converts)"},
         {"GRUCell", "only inside RNN (RNN(GRUCell) converts)"},
         {"SimpleRNNCell", "only inside RNN (RNN(SimpleRNNCell) converts)"},
-        {"StackedRNNCells", not_yet + " (RNN over stacked cells)"},
-        {"GroupedQueryAttention", not_yet},
-        {"GroupQueryAttention", not_yet},
+        {"StackedRNNCells", not_yet + " (RNN over stacked cells; stacked RNN layers convert)"},
         {"LocallyConnected1D", "Keras 2 only; " + not_yet},
         {"LocallyConnected2D", "Keras 2 only; " + not_yet},
         {"Hashing", "FarmHash64 of strings or ints has no ONNX expression"},
-        {"HashedCrossing", "FarmHash64 of crossed features has no ONNX expression"},
+        {"HashedCrossing",
+         "FarmHash64 of crossed features has no ONNX expression"},
         {"StringLookup", strings},
-        {"IntegerLookup", "the vocabulary is in .keras assets (not .h5); " + not_yet},
+        {"IntegerLookup",
+         "the vocabulary is in .keras assets (not .h5); " + not_yet},
         {"TextVectorization", strings},
-        {"SpectralNormalization", not_yet + " (inference is the wrapped layer)"},
         {"Wrapper", "abstract base class"},
         {"TorchModuleWrapper", python},
         {"JaxLayer", python},
@@ -53,4 +56,139 @@ const std::map<std::string, std::string>& UnconvertedKerasClasses() {
   return *classes;
 }
 
-}  // namespace onnxsmith::converter::keras
+const std::map<std::string, std::string> &UnconvertedKerasOps() {
+  static const auto *ops = [] {
+    const std::string not_yet = "not converted yet";
+    auto *ops = new std::map<std::string, std::string>();
+    for (const char *op : {"AssociativeScan", "Cond", "ForiLoop", "JVP", "Map",
+                           "Scan", "Switch", "VectorizedMap", "WhileLoop"}) {
+      (*ops)[op] = "takes a Python function, which the file does not hold";
+    }
+    for (const char *op :
+         {"Angle", "FFT", "FFT2", "IFFT2", "IRFFT", "ISTFT", "Imag", "Polar",
+          "RFFT", "STFT", "ViewAsComplex", "ViewAsReal"}) {
+      (*ops)[op] = "complex numbers (the converter has no complex tensors)";
+    }
+    for (const char *op :
+         {"Cholesky", "CholeskyInverse", "Eig", "Eigh", "Inv", "Logdet",
+          "Lstsq", "LuFactor", "MatrixRank", "Pinv", "Qr", "SVD", "Slogdet",
+          "Solve", "SolveTriangular"}) {
+      (*ops)[op] = "a matrix factorization or solve (no ONNX operator)";
+    }
+    for (const char *op : {"Nonzero", "Unique"}) {
+      (*ops)[op] = "the output shape depends on the data";
+    }
+    for (const char *op : {"BinaryCrossentropy", "CTCDecode", "CTCLoss",
+                           "CategoricalCrossentropy", "PSNR", "SSIM",
+                           "SparseCategoricalCrossentropy"}) {
+      (*ops)[op] =
+          "a loss or metric (not an inference computation); not converted yet";
+    }
+    for (const char *op :
+         {"AdaptiveAveragePool", "AdaptiveMaxPool", "AveragePool", "BatchNorm",
+          "Conv", "ConvTranspose", "DepthwiseConv", "DotProductAttention",
+          "LayerNorm", "MaxPool", "MultiHot", "SeparableConv"}) {
+      (*ops)[op] = not_yet + " (the layer classes of the same name convert)";
+    }
+    for (const char *op : {"AffineTransform",
+                           "AllClose",
+                           "Arange",
+                           "Argpartition",
+                           "Array",
+                           "ArraySplit",
+
+                           "Bincount",
+                           "BitwiseAnd",
+                           "BitwiseInvert",
+                           "BitwiseLeftShift",
+                           "BitwiseNot",
+                           "BitwiseOr",
+                           "BitwiseRightShift",
+                           "BitwiseXor",
+
+                           "CDist",
+                           "Corrcoef",
+                           "Correlate",
+                           "CropImages",
+                           "Cross",
+
+                           "Diag",
+                           "Diagflat",
+
+                           "Digitize",
+                           "Dsplit",
+                           "ElasticTransform",
+                           "EmptyLike",
+                           "Erfinv",
+                           "ExtractPatches",
+                           "ExtractSequences",
+                           "Fold",
+                           "Full",
+                           "GaussianBlur",
+                           "Gcd",
+                           "Geomspace",
+                           "HSVToRGB",
+                           "Histogram",
+                           "Hsplit",
+                           "I0",
+                           "InTopK",
+                           "IsIn",
+
+                           "Kron",
+                           "Lcm",
+                           "LeftShift",
+                           "Linspace",
+                           "Logspace",
+                           "MapCoordinates",
+                           "Median",
+                           "Meshgrid",
+
+                           "Nanargmax",
+                           "Nanargmin",
+                           "Nancumprod",
+
+                           "Nanmedian",
+                           "Nanpercentile",
+                           "Nanquantile",
+
+                           "Ndim",
+                           "Nextafter",
+                           "PadImages",
+                           "Percentile",
+                           "PerspectiveTransform",
+                           "Quantile",
+
+                           "RGBToHSV",
+                           "Resize",
+                           "RightShift",
+
+                           "SaturateCast",
+                           "ScaleAndTranslate",
+                           "Scatter",
+                           "ScatterUpdate",
+                           "SearchSorted",
+                           "SegmentMax",
+                           "SegmentMin",
+                           "SegmentProd",
+                           "SegmentReduction",
+                           "SegmentSum",
+
+                           "Size",
+                           "Slice",
+                           "SliceUpdate",
+                           "SobelEdges",
+
+                           "Trapezoid",
+                           "Unfold",
+                           "UnravelIndex",
+                           "Vander",
+                           "View",
+                           "Vsplit"}) {
+      (*ops)[op] = not_yet;
+    }
+    return ops;
+  }();
+  return *ops;
+}
+
+} // namespace onnxsmith::converter::keras

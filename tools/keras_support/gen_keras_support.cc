@@ -68,6 +68,14 @@ int main() {
   for (const auto& [cls, why] : onnxsmith::converter::keras::UnconvertedKerasClasses()) {
     std::printf("| %s | %s |\n", cls.c_str(), Cell(why).c_str());
   }
+  std::printf("\n## Keras 3 operations that do not convert\n\n| keras.ops classes | why |\n|---|---|\n");
+  std::map<std::string, std::vector<std::string>> by_reason;
+  for (const auto& [cls, why] : onnxsmith::converter::keras::UnconvertedKerasOps()) {
+    by_reason[why].push_back(cls);
+  }
+  for (const auto& [why, classes] : by_reason) {
+    std::printf("| %s | %s |\n", absl::StrJoin(classes, ", ").c_str(), Cell(why).c_str());
+  }
   std::printf("\nOther classes are listed, with their layer names, in one error; TF ops are in\n"
               "[support_status.md](support_status.md).\n");
   return 0;
