@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/inspect_command.h"
+#include "cli/precision_flags.h"
 #include "cli/report.h"
 #include "cli/quantize_command.h"
 #include "converter/handlers/registry.h"
@@ -48,6 +49,8 @@ struct ConvertOptions {
   // --quantize int8: quantize after optimizing, with quantize's flags.
   std::string quantize;
   QuantizeFlags quantize_flags;
+  // --precision fp16 (after optimizing; shares --calibration and --report).
+  PrecisionFlags precision;
 };
 
 struct OptimizeOptions {
@@ -60,6 +63,7 @@ struct OptimizeOptions {
   double check_rtol = 1e-4;
   double check_atol = 1e-6;
   PipelineFlags pipeline;
+  PrecisionFlags precision;  // --precision fp16 after the passes
 };
 
 struct RunOptions {

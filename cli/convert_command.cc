@@ -90,6 +90,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
                   "int8: quantize the converted model at the end (the flags below as in "
                   "`onnxsmith quantize`; static needs --calibration)");
   AddQuantizeFlags(sub, &o->quantize_flags);
+  AddPrecisionFlags(sub, &o->precision, /*data_flags=*/false);
   return sub;
 }
 
@@ -99,6 +100,18 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
     return absl::InvalidArgumentError("give exactly one of --graphdef, --saved-model, --keras");
   }
   if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  if (fp16 && !o.quantize.empty()) {
+    return absl::InvalidArgumentError("--precision fp16 and --quantize int8 exclude each other");
+  }
+  if (fp16) {
+    const QuantizeFlags defaults;
+    const QuantizeFlags& q = o.quantize_flags;
+    if (q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
+      return absl::InvalidArgumentError("--mode, --method and --format need --quantize int8");
+    }
+    return absl::OkStatus();
+  }
   if (!o.quantize.empty()) {
     if (o.quantize != "int8") {
       return absl::InvalidArgumentError(absl::StrCat("--quantize: '", o.quantize, "' is not int8"));
@@ -110,7 +123,8 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   if (q.calibration != defaults.calibration || q.report_path != defaults.report_path ||
       q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
     return absl::InvalidArgumentError(
-        "--calibration, --report, --mode, --method and --format need --quantize int8");
+        "--calibration, --report, --mode, --method and --format need --quantize int8 (or "
+        "--precision fp16: --calibration, --report)");
   }
   return absl::OkStatus();
 }
@@ -156,6 +170,15 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
     times.push_back({"quantize", MsSince(start)});
   }
 
+  std::optional<PrecisionResult> fp16;
+  ASSIGN_OR_RETURN(const auto fp16_options, CheckPrecisionFlags(o.precision));
+  if (fp16_options) {
+    auto start = Clock::now();
+    ASSIGN_OR_RETURN(fp16, ApplyPrecision(converted.model, *fp16_options, o.precision,
+                                          o.quantize_flags.calibration, o.pipeline.threads));
+    times.push_back({"fp16", MsSince(start)});
+  }
+
   // The check overlaps the serialization of the weights; the file is
   // written only once it passed.
   auto start = Clock::now();
@@ -174,12 +197,20 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   summary.validation = checked.validation;
   summary.times = std::move(times);
   summary.quantize = std::move(quantized);
+  if (fp16) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(output, ec);
+    ASSIGN_OR_RETURN(summary.precision_text,
+                     FinishPrecisionReport(*fp16, o.quantize_flags.report_path, -1,
+                                           ec ? -1 : static_cast<int64_t>(size)));
+  }
   return summary;
 }
 
 absl::Status RunConvert(const ConvertOptions& o) {
   ASSIGN_OR_RETURN(ConvertSummary summary, ConvertModel(o));
   PrintConvertReport(summary);
+  std::printf("%s", summary.precision_text.c_str());
   if (summary.quantize) {
     std::printf("INT8 quantization:\n");
     std::error_code ec;

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -96,12 +98,22 @@ CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
   sub->add_option(FlagNames("check-atol"), o->check_atol, "--check: allowed absolute error")
       ->capture_default_str();
   AddPipelineFlags(sub, &o->pipeline);
+  AddPrecisionFlags(sub, &o->precision, /*data_flags=*/true);
   return sub;
 }
 
 absl::Status CheckOptimizeUsage(const OptimizeOptions& o) {
   if (!o.list_passes && o.files.size() != 2) {
     return absl::InvalidArgumentError("give IN.onnx OUT.onnx (or --list-passes)");
+  }
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  if (!fp16 && (!o.precision.calibration.empty() || !o.precision.report_path.empty())) {
+    return absl::InvalidArgumentError("--calibration and --report need --precision fp16");
+  }
+  if (fp16 && o.check) {
+    return absl::InvalidArgumentError(
+        "--check compares outputs to 1e-4; with --precision fp16 the float16 check runs instead "
+        "(SQNR and max error, --fp16-check-samples)");
   }
   return absl::OkStatus();
 }
@@ -147,6 +159,14 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   ASSIGN_OR_RETURN(double optimize_ms,
                    OptimizeModel(*model, options, o.pipeline.threads, &summary.optimizer));
   times.push_back({"optimize", optimize_ms});
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  std::optional<PrecisionResult> fp16_result;
+  if (fp16) {
+    start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(fp16_result, ApplyPrecision(*model, *fp16, o.precision, o.precision.calibration,
+                                                 o.pipeline.threads));
+    times.push_back({"fp16", MsSince(start)});
+  }
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
@@ -168,6 +188,15 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
   }
   times.push_back({"write", MsSince(start)});
+  if (fp16_result) {
+    std::error_code ec;
+    const auto before = std::filesystem::file_size(args[0], ec);
+    const auto after = std::filesystem::file_size(args[1], ec);
+    ASSIGN_OR_RETURN(std::string text,
+                     FinishPrecisionReport(*fp16_result, o.precision.report_path,
+                                           static_cast<int64_t>(before), static_cast<int64_t>(after)));
+    check_text += text;
+  }
   summary.validation = validation;
   summary.times = std::move(times);
   return summary;

@@ -29,6 +29,7 @@ struct ConvertSummary {
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // name, FormatType
   std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
   std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
+  std::string precision_text;  // --precision fp16: the conversion and its check
   ir::ValidationReport validation;
   PhaseTimes times;
 };
