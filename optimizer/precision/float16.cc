@@ -256,8 +256,7 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
   }
   // The precision a reader wants for input slot k (nullopt: either, or not
   // a float32 value).
-  auto want_fp16 = [&](size_t i, size_t k) -> std::optional<bool> {
-    const ir::Node& n = *g.nodes[i];
+  auto want_fp16 = [&](const ir::Node& n, size_t i, size_t k) -> std::optional<bool> {
     if (n.inputs[k].empty() || s.DType(n.inputs[k]) != DataType::kFloat) return std::nullopt;
     if (ReadsAnyFloat(n)) return std::nullopt;
     return static_cast<bool>(to_fp16[i]);
@@ -317,7 +316,7 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
     const ir::Node& n = *g.nodes[i];
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       if (!g.IsInitializer(n.inputs[k])) continue;
-      if (auto w = want_fp16(i, k)) (*w ? init_wants[n.inputs[k]].first : init_wants[n.inputs[k]].second) = true;
+      if (auto w = want_fp16(n, i, k)) (*w ? init_wants[n.inputs[k]].first : init_wants[n.inputs[k]].second) = true;
     }
     for (const std::string& v : ir::ImplicitInputs(n)) init_wants[v].second = true;
   }
@@ -386,7 +385,7 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
   for (size_t i = 0; i < num_nodes; ++i) {
     ir::Node& n = *nodes[i];
     for (size_t k = 0; k < n.inputs.size(); ++k) {
-      const auto w = want_fp16(i, k);
+      const auto w = want_fp16(n, i, k);
       if (!w || s.Fp16(n.inputs[k]) == *w) continue;
       n.inputs[k] = cast_of(n.inputs[k], *w);
     }
