@@ -229,3 +229,33 @@ def test_bad_flags(onnxsmith_bin, tmp_path, args, text):
     assert proc.returncode != 0, describe(proc)
     assert text in proc.stderr, describe(proc)
     assert not pathlib.Path(out).exists()
+
+
+def test_loop_body_converts(onnxsmith_bin, tmp_path):
+    """A tf.while_loop (ONNX Loop): the body computes in float16 behind float32 boundaries."""
+    import onnx
+
+    tf = get_tf()
+    w = oracle_lib.rng_for("fp16:loop").uniform(-0.5, 0.5, (4, 4)).astype(np.float32)
+
+    @tf.function
+    def fn(x):
+        def body(i, h):
+            return i + 1, tf.tanh(tf.matmul(h, w) + x)
+
+        _, h = tf.while_loop(lambda i, h: i < 5, body, [tf.constant(0), x])
+        return tf.nn.relu(h) * 2.0
+
+    frozen = freeze(fn, [tf.TensorSpec([2, 4], tf.float32, name="x")], tmp_path / "loop.pb")
+    out = tmp_path / "loop16.onnx"
+    _convert(onnxsmith_bin, "--graphdef", frozen.path, out, "--precision", "fp16")
+    m = check_onnx(out)
+    loop = next(n for n in m.graph.node if n.op_type == "Loop")
+    body = next(a.g for a in loop.attribute if a.name == "body")
+    matmul = next(n for n in body.node if n.op_type == "MatMul")
+    body_types = {t.name: t.data_type for t in body.initializer}
+    body_types.update({t.name: t.data_type for t in m.graph.initializer})
+    assert body_types.get(matmul.input[1]) == onnx.TensorProto.FLOAT16
+    x = oracle_lib.rng_for("fp16:loop:x").uniform(-1, 1, (2, 4)).astype(np.float32)
+    got = list(run_onnx(out, {"x:0": x}).values())[0]
+    np.testing.assert_allclose(got, frozen.tf_outputs(x)[0], rtol=REL_TOL, atol=1e-2)
