@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "evaluator/compare.h"
 #include "evaluator/evaluator.h"
+#include "optimizer/precision/float16.h"
 
 namespace onnxsmith::cli {
 
@@ -56,6 +57,11 @@ absl::StatusOr<ir::Tensor> RandomInput(const ir::ValueInfo& v, const CheckOption
       std::vector<bool> x(n);
       for (size_t i = 0; i < x.size(); ++i) x[i] = small(rng) & 1;
       return ir::Tensor::FromVector<bool>(dims, x);
+    }
+    case ir::DataType::kFloat16: {
+      std::vector<float> x(n);
+      for (float& f : x) f = static_cast<float>(real(rng));
+      return optimizer::precision::Float32ToFloat16(ir::Tensor::FromVector<float>(dims, x));
     }
     default: {
       // Other types: random floats cast to the input's type.
