@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/inspect_command.h"
+#include "cli/precision_flags.h"
 #include "cli/report.h"
 #include "cli/quantize_command.h"
 #include "cli/target_flags.h"
@@ -51,6 +52,8 @@ struct ConvertOptions {
   std::string quantize;
   QuantizeFlags quantize_flags;
   TargetFlags target;  // --target (--report is quantize_flags.report_path)
+  // --precision fp16 (after optimizing; shares --calibration and --report).
+  PrecisionFlags precision;
 };
 
 struct OptimizeOptions {
@@ -64,6 +67,7 @@ struct OptimizeOptions {
   double check_atol = 1e-6;
   PipelineFlags pipeline;
   TargetFlags target;
+  PrecisionFlags precision;  // --precision fp16 after the passes
 };
 
 struct RunOptions {

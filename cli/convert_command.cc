@@ -92,6 +92,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
                   "`onnxsmith quantize`; static needs --calibration)");
   AddQuantizeFlags(sub, &o->quantize_flags);
   AddTargetFlags(sub, &o->target, /*with_report=*/false);
+  AddPrecisionFlags(sub, &o->precision, /*data_flags=*/false);
   return sub;
 }
 
@@ -103,6 +104,18 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   if (o.output.empty()) return absl::InvalidArgumentError("--output is required");
   ASSIGN_OR_RETURN(std::optional<targets::Profile> profile, LoadTarget(o.target));
   if (profile) RETURN_IF_ERROR(TargetOpset(*profile, o.opset, o.opset_given).status());
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  if (fp16 && !o.quantize.empty()) {
+    return absl::InvalidArgumentError("--precision fp16 and --quantize int8 exclude each other");
+  }
+  if (fp16) {
+    const QuantizeFlags defaults;
+    const QuantizeFlags& q = o.quantize_flags;
+    if (q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
+      return absl::InvalidArgumentError("--mode, --method and --format need --quantize int8");
+    }
+    return absl::OkStatus();
+  }
   if (!o.quantize.empty()) {
     if (o.quantize != "int8") {
       return absl::InvalidArgumentError(absl::StrCat("--quantize: '", o.quantize, "' is not int8"));
@@ -116,7 +129,8 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   if (q.calibration != defaults.calibration || (q.report_path != defaults.report_path && !profile) ||
       q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
     return absl::InvalidArgumentError(
-        "--calibration, --mode, --method and --format need --quantize int8 (--report: --quantize or --target)");
+        "--calibration, --mode, --method and --format need --quantize int8 (--report: --quantize, "
+        "--target or --precision fp16; --calibration also with --precision fp16)");
   }
   return absl::OkStatus();
 }
@@ -174,6 +188,15 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
     RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
   }
 
+  std::optional<PrecisionResult> fp16;
+  ASSIGN_OR_RETURN(const auto fp16_options, CheckPrecisionFlags(o.precision));
+  if (fp16_options) {
+    auto start = Clock::now();
+    ASSIGN_OR_RETURN(fp16, ApplyPrecision(converted.model, *fp16_options, o.precision,
+                                          o.quantize_flags.calibration, o.pipeline.threads));
+    times.push_back({"fp16", MsSince(start)});
+  }
+
   // The check overlaps the serialization of the weights; the file is
   // written only once it passed.
   auto start = Clock::now();
@@ -192,12 +215,20 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   summary.validation = checked.validation;
   summary.times = std::move(times);
   summary.quantize = std::move(quantized);
+  if (fp16) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(output, ec);
+    ASSIGN_OR_RETURN(summary.precision_text,
+                     FinishPrecisionReport(*fp16, o.quantize_flags.report_path, -1,
+                                           ec ? -1 : static_cast<int64_t>(size)));
+  }
   return summary;
 }
 
 absl::Status RunConvert(const ConvertOptions& o) {
   ASSIGN_OR_RETURN(ConvertSummary summary, ConvertModel(o));
   PrintConvertReport(summary);
+  std::printf("%s", summary.precision_text.c_str());
   if (summary.quantize) {
     std::printf("INT8 quantization:\n");
     std::error_code ec;

@@ -9,14 +9,11 @@
 #include "common/status_macros.h"
 #include "evaluator/compare.h"
 #include "evaluator/evaluator.h"
+#include "optimizer/precision/float16.h"
 
 namespace onnxsmith::cli {
 
-namespace {
-
-// Random values for one input: floats in [-1, 1), integers in [0, 4) (small,
-// so that index-like inputs stay in range), booleans.
-absl::StatusOr<ir::Tensor> RandomTensor(const ir::ValueInfo& v, const CheckOptions& options,
+absl::StatusOr<ir::Tensor> RandomInput(const ir::ValueInfo& v, const CheckOptions& options,
                                         std::mt19937& rng) {
   std::vector<int64_t> dims;
   if (!v.type.shape) {
@@ -61,6 +58,11 @@ absl::StatusOr<ir::Tensor> RandomTensor(const ir::ValueInfo& v, const CheckOptio
       for (size_t i = 0; i < x.size(); ++i) x[i] = small(rng) & 1;
       return ir::Tensor::FromVector<bool>(dims, x);
     }
+    case ir::DataType::kFloat16: {
+      std::vector<float> x(n);
+      for (float& f : x) f = static_cast<float>(real(rng));
+      return optimizer::precision::Float32ToFloat16(ir::Tensor::FromVector<float>(dims, x));
+    }
     default: {
       // Other types: random floats cast to the input's type.
       std::vector<float> x(n);
@@ -69,8 +71,6 @@ absl::StatusOr<ir::Tensor> RandomTensor(const ir::ValueInfo& v, const CheckOptio
     }
   }
 }
-
-}  // namespace
 
 absl::Status ParseCheckDims(const std::string& text, CheckOptions* options) {
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
@@ -99,7 +99,7 @@ absl::StatusOr<std::string> CheckOptimized(const ir::Model& before, const ir::Mo
   std::mt19937 rng(options.seed);
   std::map<std::string, ir::Tensor> feeds;
   for (const ir::ValueInfo& v : ref->required_inputs()) {
-    ASSIGN_OR_RETURN(feeds[v.name], RandomTensor(v, options, rng));
+    ASSIGN_OR_RETURN(feeds[v.name], RandomInput(v, options, rng));
   }
   auto want = ref->Run(feeds);
   if (!want.ok()) return absl::Status(want.status().code(), absl::StrCat("--check: running the original model: ", want.status().message()));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -23,6 +24,12 @@ struct CheckOptions {
   double atol = 1e-6;
   int num_threads = 0;
 };
+
+// Random values for one input (unknown dims as `options` say): floats in
+// [-1, 1), integers in [0, 4) (small, so that index-like inputs stay in
+// range), booleans.
+absl::StatusOr<ir::Tensor> RandomInput(const ir::ValueInfo& v, const CheckOptions& options,
+                                       std::mt19937& rng);
 
 // "4" (every unknown dim) and/or "batch=2,seq=8" (by dim_param).
 absl::Status ParseCheckDims(const std::string& text, CheckOptions* options);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -99,6 +101,7 @@ CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
       ->capture_default_str();
   AddPipelineFlags(sub, &o->pipeline);
   AddTargetFlags(sub, &o->target, /*with_report=*/true);
+  AddPrecisionFlags(sub, &o->precision, /*data_flags=*/true);
   return sub;
 }
 
@@ -106,8 +109,17 @@ absl::Status CheckOptimizeUsage(const OptimizeOptions& o) {
   if (!o.list_passes && o.files.size() != 2) {
     return absl::InvalidArgumentError("give IN.onnx OUT.onnx (or --list-passes)");
   }
-  if (!o.target.report_path.empty() && o.target.target.empty()) {
-    return absl::InvalidArgumentError("--report needs --target");
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  if (!o.target.report_path.empty() && o.target.target.empty() && !fp16) {
+    return absl::InvalidArgumentError("--report needs --target or --precision fp16");
+  }
+  if (!fp16 && !o.precision.calibration.empty()) {
+    return absl::InvalidArgumentError("--calibration needs --precision fp16");
+  }
+  if (fp16 && o.check) {
+    return absl::InvalidArgumentError(
+        "--check compares outputs to 1e-4; with --precision fp16 the float16 check runs instead "
+        "(SQNR and max error, --fp16-check-samples)");
   }
   return LoadTarget(o.target).status();
 }
@@ -119,7 +131,7 @@ absl::Status RunOptimize(const OptimizeOptions& o) {
   }
   ASSIGN_OR_RETURN(OptimizeSummary summary, OptimizeFile(o));
   PrintOptimizeReport(summary);
-  if (!o.target.report_path.empty()) {
+  if (!o.target.report_path.empty() && !o.target.target.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(o.target.report_path, OptimizeSummaryJson(summary) + "\n"));
   }
   return absl::OkStatus();
@@ -163,6 +175,14 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     summary.target = CheckTarget(*profile, *model, nullptr, std::move(target_notes));
     RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
   }
+  ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
+  std::optional<PrecisionResult> fp16_result;
+  if (fp16) {
+    start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(fp16_result, ApplyPrecision(*model, *fp16, o.precision, o.precision.calibration,
+                                                 o.pipeline.threads));
+    times.push_back({"fp16", MsSince(start)});
+  }
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
   ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
@@ -184,6 +204,16 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     RETURN_IF_ERROR(ir::WriteCheckedModel(out, args[1]));
   }
   times.push_back({"write", MsSince(start)});
+  if (fp16_result) {
+    std::error_code ec;
+    const auto before = std::filesystem::file_size(args[0], ec);
+    const auto after = std::filesystem::file_size(args[1], ec);
+    ASSIGN_OR_RETURN(std::string text,
+                     // With --target, --report holds the optimize summary (RunOptimize).
+                     FinishPrecisionReport(*fp16_result, profile ? "" : o.target.report_path,
+                                           static_cast<int64_t>(before), static_cast<int64_t>(after)));
+    check_text += text;
+  }
   summary.validation = validation;
   summary.times = std::move(times);
   return summary;

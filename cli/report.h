@@ -31,6 +31,7 @@ struct ConvertSummary {
   std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
   std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
   std::optional<targets::ComplianceReport> target;     // set by --target
+  std::string precision_text;  // --precision fp16: the conversion and its check
   ir::ValidationReport validation;
   PhaseTimes times;
 };

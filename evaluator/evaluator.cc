@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "evaluator/half.h"
 #include "evaluator/kernel.h"
 #include "tbb/task_arena.h"
 
@@ -310,7 +311,7 @@ absl::Status Evaluator::Execute(std::vector<Array>& values, const ValueObserver*
     const KernelFn& fn = *static_cast<const KernelFn*>(step.kernel);
     const auto start = options_.profile ? std::chrono::steady_clock::now()
                                         : std::chrono::steady_clock::time_point();
-    absl::Status st = fn(ctx);
+    absl::Status st = RunKernel(fn, ctx);
     if (options_.profile) {
       OpProfile& p = profile_[step.node->op_type];
       p.op_type = step.node->op_type;
@@ -495,7 +496,7 @@ absl::StatusOr<std::vector<ir::Tensor>> EvaluateNode(const ir::Node& node, int64
   }
   KernelContext ctx(node, opset, std::move(ptrs), nullptr, options.max_output_elements,
                     options.parallel);
-  absl::Status st = (*fn)(ctx);
+  absl::Status st = RunKernel(*fn, ctx);
   if (!st.ok()) return WithNode(st, label);
   std::vector<ir::Tensor> out(node.outputs.size());
   for (size_t k = 0; k < node.outputs.size(); ++k) {

@@ -76,6 +76,7 @@ class KernelContext {
 
   // ---- Execution ----------------------------------------------------------
   bool parallel() const { return parallel_; }
+  int64_t max_output_elements() const { return max_output_elements_; }
   BufferPool* pool() const { return pool_; }
   // Scratch memory for the kernel (from the pool).
   absl::StatusOr<Array> Scratch(ir::DataType dtype, Dims dims) const;
