@@ -10,6 +10,8 @@ namespace onnxsmith::optimizer {
 
 std::unique_ptr<Pass> CreateFoldConstantIfPass();
 std::unique_ptr<Pass> CreateHoistLoopInvariantsPass();
+// fuse_rnn_loops (rnn_fusion.cc).
+std::unique_ptr<Pass> CreateRnnLoopFusionPass();
 
 }  // namespace onnxsmith::optimizer
 
