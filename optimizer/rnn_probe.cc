@@ -90,14 +90,34 @@ std::optional<AffineMap> CellProbe::Affine(
   }
   auto ev = evaluator::Evaluator::Create(*g, {.opset = opset_, .num_threads = 1});
   if (!ev.ok()) return std::nullopt;
+  // All probes as one batch; a body written for a fixed batch of 1 (a
+  // Squeeze of the batch dim) runs them one by one.
+  std::vector<float> d;
+  int64_t n = -1;
   auto out = ev->Run(feeds);
-  if (!out.ok() || out->size() != 1) return std::nullopt;
-  const ir::Tensor& y = (*out)[0];
-  if (y.dtype() != ir::DataType::kFloat || y.rank() != 2 || y.dims()[0] != rows) {
-    return std::nullopt;
+  if (out.ok() && out->size() == 1 && (*out)[0].dtype() == ir::DataType::kFloat &&
+      (*out)[0].rank() == 2 && (*out)[0].dims()[0] == rows) {
+    n = (*out)[0].dims()[1];
+    absl::Span<const float> all = (*out)[0].data<float>();
+    d.assign(all.begin(), all.end());
+  } else {
+    for (int64_t row = 0; row < rows; ++row) {
+      std::map<std::string, ir::Tensor> one;
+      for (const auto& [name, width] : inputs) {
+        absl::Span<const float> all = feeds[name].data<float>();
+        one[name] = ir::Tensor::FromVector<float>(
+            {1, width}, std::vector<float>(all.begin() + row * width, all.begin() + (row + 1) * width));
+      }
+      auto r = ev->Run(one);
+      if (!r.ok() || r->size() != 1 || (*r)[0].dtype() != ir::DataType::kFloat) return std::nullopt;
+      const ir::Tensor& y = (*r)[0];
+      const int64_t width = y.num_elements();
+      if (y.rank() < 1 || y.dims().back() != width || (n >= 0 && width != n)) return std::nullopt;
+      n = width;
+      absl::Span<const float> v = y.data<float>();
+      d.insert(d.end(), v.begin(), v.end());
+    }
   }
-  const int64_t n = y.dims()[1];
-  absl::Span<const float> d = y.data<float>();
   AffineMap map;
   map.n = n;
   map.bias.assign(d.begin(), d.begin() + n);
