@@ -237,7 +237,14 @@ class RnnLoopFusionPass : public Pass {
     }
     auto counter = [&](const std::string& v) {
       for (const Carried& c : vars) {
-        if (c.kind == Carried::kCounter && (c.in == v || c.out == v)) return true;
+        if (c.kind == Carried::kCounter && c.in == v) return true;
+      }
+      return false;
+    };
+    // The condition must test the incremented counters (t + 1 < T).
+    auto next_counter = [&](const std::string& v) {
+      for (const Carried& c : vars) {
+        if (c.kind == Carried::kCounter && c.out == v) return true;
       }
       return false;
     };
@@ -262,7 +269,7 @@ class RnnLoopFusionPass : public Pass {
     const int64_t steps = (*xdims)[0], input_size = (*xdims)[2];
     // The loop must run exactly `steps` times: every bound is the length.
     if (!loop.inputs[0].empty() && !IsSequenceLength(ed, bv, loop.inputs[0], steps)) return false;
-    if (!CondIsLength(ed, bv, body.outputs[0].name, counter, steps)) return false;
+    if (!CondIsLength(ed, bv, body.outputs[0].name, next_counter, steps)) return false;
     if (steps >= 0 && bv.Scalar(loop.inputs[1]) != 1.0) return false;
 
     const int64_t hidden = StateWidth(ed, body, vars[states[0]]);
