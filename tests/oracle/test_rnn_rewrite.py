@@ -39,6 +39,9 @@ def _keras_models():
         "stacked": (seq(L.LSTM(U, return_sequences=True), L.GRU(U)), x, True),
         "go_backwards": (seq(L.LSTM(U, go_backwards=True, return_sequences=True)), x, True),
         "return_state": (keras.Model(inp, [lstm_out, h, c]), x, True),
+        # Time steps unknown until run time: the loop bound is computed from the input's shape.
+        "dynamic_length": (keras.Sequential([keras.Input((None, F)), L.LSTM(U, return_sequences=True),
+                                             L.GRU(U)]), x, True),
         # The masked body selects between new and old state per step: stays a Loop.
         "masked": (keras.Sequential([keras.Input((T,), dtype="int32"),
                                      L.Embedding(10, F, mask_zero=True), L.LSTM(U)]), tokens, False),
@@ -60,7 +63,8 @@ def keras_exports(tmp_path_factory):
         sm = root / f"{name}_sm"
         tf.saved_model.save(model, str(sm))
         fn = tf.function(lambda t, m=model: m(t))
-        concrete = fn.get_concrete_function(tf.TensorSpec((None,) + x.shape[1:], x.dtype, name="x"))
+        shape = (None, None) + x.shape[2:] if name == "dynamic_length" else (None,) + x.shape[1:]
+        concrete = fn.get_concrete_function(tf.TensorSpec(shape, x.dtype, name="x"))
         frozen = convert_variables_to_constants_v2(concrete, lower_control_flow=False)
         pb = root / f"{name}.pb"
         pb.write_bytes(frozen.graph.as_graph_def().SerializeToString())
@@ -80,7 +84,7 @@ def _check_ops(model, fused):
 @pytest.mark.parametrize("fmt", ["saved_model", "frozen"])
 @pytest.mark.parametrize("name", ["lstm", "lstm_sequences", "gru", "gru_before_reset", "simple_rnn",
                                   "bidirectional_lstm", "stacked", "go_backwards", "return_state",
-                                  "masked"])
+                                  "dynamic_length", "masked"])
 def test_keras_rnn(keras_exports, onnxsmith_bin, tmp_path, name, fmt):
     sm, pb, outputs, x, want, fused = keras_exports[name]
     if name == "masked" and fmt == "saved_model":
