@@ -178,26 +178,16 @@ struct Cell {
   std::string h_out;
 };
 
-class RnnLoopFusionPass : public Pass {
+class RnnLoopFusionPass : public PerNodePass {
  public:
   std::string name() const override { return "fuse_rnn_loops"; }
 
-  absl::StatusOr<bool> Run(ir::Graph& graph) override {
-    GraphEditor ed(graph, opset());
-    int64_t count = 0;
-    const size_t original = graph.nodes.size();
-    for (size_t i = 0; i < original; ++i) {
-      ir::Node* n = graph.nodes[i].get();
-      if (!ed.IsRemoved(n) && IsOnnxDomain(*n) && n->op_type == "Loop") count += Rewrite(ed, *n);
-    }
-    if (count == 0) return false;
-    RETURN_IF_ERROR(ed.Commit());
-    CountChanges(count);
-    return true;
-  }
+ protected:
+  bool Matches(const ir::Node& n) const override { return n.op_type == "Loop"; }
+  int64_t Rewrite(GraphEditor& ed, ir::Node& loop) override { return Fuse(ed, loop) ? 1 : 0; }
 
  private:
-  bool Rewrite(GraphEditor& ed, ir::Node& loop) {
+  bool Fuse(GraphEditor& ed, ir::Node& loop) {
     const ir::Attribute* attr = loop.FindAttr("body");
     if (attr == nullptr || !attr->g || loop.inputs.size() < 3) return false;
     const ir::Graph& body = *attr->g;
