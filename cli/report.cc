@@ -55,7 +55,24 @@ int64_t InitializerBytes(const ir::Graph& graph) {
   return bytes;
 }
 
+namespace {
+
+void CollectLoops(const ir::Graph& graph, ConvertSummary* s) {
+  for (const auto& n : graph.nodes) {
+    if (n->op_type == "LSTM" || n->op_type == "GRU" || n->op_type == "RNN") {
+      s->recurrent_nodes.push_back(absl::StrCat(n->op_type, " '", n->name, "'"));
+    }
+    if (n->op_type == "Loop") s->loops.push_back(absl::StrCat("'", n->name, "'"));
+    for (const ir::Graph* g : ir::Subgraphs(*n)) CollectLoops(*g, s);
+  }
+}
+
+}  // namespace
+
 void SummarizeModel(const ir::Model& model, ConvertSummary* s) {
+  s->recurrent_nodes.clear();
+  s->loops.clear();
+  CollectLoops(model.graph, s);
   s->opset = model.opset();
   s->onnx_nodes = static_cast<int64_t>(model.graph.nodes.size());
   s->initializers = static_cast<int64_t>(model.graph.initializers.size());
@@ -88,6 +105,12 @@ void PrintConvertReport(const ConvertSummary& s) {
   std::printf("  ONNX ops:    %s\n", FormatHistogram(s.onnx_ops).c_str());
   std::printf("  inputs:      %s\n", JoinTyped(s.inputs).c_str());
   std::printf("  outputs:     %s\n", JoinTyped(s.outputs).c_str());
+  if (!s.recurrent_nodes.empty() || !s.loops.empty()) {
+    // Which loops became ONNX RNN ops (fuse_rnn_loops) and which stayed Loops.
+    std::printf("  recurrent:   %s; Loops left: %s\n",
+                s.recurrent_nodes.empty() ? "none" : absl::StrJoin(s.recurrent_nodes, ", ").c_str(),
+                s.loops.empty() ? "none" : absl::StrJoin(s.loops, ", ").c_str());
+  }
   std::printf("  unsupported: %s\n",
               stats.custom_ops.empty()
                   ? "none"

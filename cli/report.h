@@ -28,6 +28,9 @@ struct ConvertSummary {
   int64_t onnx_nodes = 0, initializers = 0, initializer_bytes = 0;
   std::map<std::string, int> onnx_ops;
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // name, FormatType
+  // Recurrent nodes ("LSTM name", ...; fuse_rnn_loops names them after the
+  // Loop they replaced) and the Loops left, subgraphs included.
+  std::vector<std::string> recurrent_nodes, loops;
   std::optional<optimizer::PipelineReport> optimizer;  // unset: the optimizer was off
   std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
   std::optional<targets::ComplianceReport> target;     // set by --target

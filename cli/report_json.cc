@@ -74,6 +74,8 @@ std::string ConvertSummaryJson(const ConvertSummary& s) {
   j["initializers"] = s.initializers;
   j["initializer_bytes"] = s.initializer_bytes;
   j["onnx_ops"] = s.onnx_ops;
+  j["recurrent_nodes"] = s.recurrent_nodes;
+  j["loops"] = s.loops;
   j["inputs"] = TypedJson(s.inputs);
   j["outputs"] = TypedJson(s.outputs);
   j["optimizer"] = s.optimizer ? PipelineJson(*s.optimizer) : Json(nullptr);

@@ -75,30 +75,6 @@ std::vector<std::string> InlineBranch(GraphEditor& ed, ir::Graph& branch) {
   return outputs;
 }
 
-// Rewrites each node of the graph (as it was when the run began) that
-// Matches; commits the edit when a Rewrite changed anything.
-class PerNodePass : public Pass {
- public:
-  absl::StatusOr<bool> Run(ir::Graph& graph) override {
-    GraphEditor ed(graph, opset());
-    int64_t count = 0;
-    const size_t original = graph.nodes.size();
-    for (size_t i = 0; i < original; ++i) {
-      ir::Node* n = graph.nodes[i].get();
-      if (!ed.IsRemoved(n) && IsOnnxDomain(*n) && Matches(*n)) count += Rewrite(ed, *n);
-    }
-    if (count == 0) return false;
-    RETURN_IF_ERROR(ed.Commit());
-    CountChanges(count);
-    return true;
-  }
-
- protected:
-  virtual bool Matches(const ir::Node& n) const = 0;
-  // Returns how many rewrites it made.
-  virtual int64_t Rewrite(GraphEditor& ed, ir::Node& n) = 0;
-};
-
 class FoldConstantIfPass : public PerNodePass {
  public:
   std::string name() const override { return "fold_constant_if"; }

@@ -112,6 +112,15 @@ void RegisterBuiltins(PassRegistry& r) {
       "without subgraphs, repeatedly, so chains of invariants move together. The body reads "
       "the hoisted values under fresh names.",
       CreateHoistLoopInvariantsPass);
+  add("fuse_rnn_loops", OptLevel::kBasic,
+      "Replaces a Loop that runs an LSTM, GRU or simple RNN cell over a sequence (Keras "
+      "SavedModels and frozen graphs, TF1 dynamic_rnn: x_t read by SequenceAt, states carried, "
+      "h written to a sequence that is stacked after the loop) by one ONNX LSTM/GRU/RNN. The "
+      "cell is matched by its gating structure (sigmoid/tanh activations) and its weights are "
+      "read by evaluating the gate pre-activations at probe points, so gate order, forget_bias "
+      "and kernel layout need no per-exporter patterns. Masked loops, projections and peepholes "
+      "stay Loops.",
+      CreateRnnLoopFusionPass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
       "through unary ops, broadcasting ops (constants re-laid out, or the same Transpose on "

@@ -114,6 +114,10 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
       attrs.push_back(Attribute::Ints("axes", axes));
     }
   } else {
+    // A scalar has no axes to reduce whatever they are (Keras RNNs take
+    // the max of a scalar length over range(rank)).
+    const std::optional<int> rank = ctx.input_type(0).rank();
+    if (rank && *rank == 0) return ReduceNothing(ctx, *op);
     if (!axes_as_input) {
       return ctx.Unsupported(
           absl::StrCat("non-constant reduction axes before opset ", op->axes_input_since));

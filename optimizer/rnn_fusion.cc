@@ -1,0 +1,514 @@
+// fuse_rnn_loops: a Loop that runs an LSTM, GRU or simple RNN cell over a
+// sequence becomes one ONNX LSTM/GRU/RNN node.
+//
+// Why on the ONNX IR, after conversion: TF2 While bodies with TensorLists
+// (Keras SavedModels, frozen graphs) and TF1 dynamic_rnn frames (raised to
+// While, TensorArrays as TensorLists) all arrive here as the same Loop:
+// x_t = SequenceAt(SplitToSequence(X), t), states carried, outputs written
+// with SequenceErase+SequenceInsert and stacked by ConcatFromSequence after
+// the loop. One matcher serves both front ends. The cell itself is matched
+// by its gating structure only (c' = f*c + i*g, h' = o*tanh(c'), ...); the
+// weights are read numerically (rnn_probe.h), so gate order, fused/split
+// kernels and forget_bias need no per-exporter patterns. A loop that does
+// not match (masking, projection, peepholes, other activations) stays a
+// Loop and still runs correctly.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/status_macros.h"
+#include "optimizer/graph_editor.h"
+#include "optimizer/control_flow_passes.h"
+#include "optimizer/passes.h"
+#include "optimizer/rnn_probe.h"
+
+namespace onnxsmith::optimizer {
+namespace {
+
+using Probe = std::vector<std::pair<std::string, int64_t>>;
+
+// A gate: columns [part, part + 1) * n / parts of the pre-activation `pre`.
+struct Gate {
+  std::string pre;
+  int64_t part = 0, parts = 1;
+};
+
+// The gate's pre-activation as an affine map of `in`, `width` columns wide.
+std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
+                                   const std::optional<Gate>& gate, int64_t width) {
+  if (!gate) return std::nullopt;
+  std::optional<AffineMap> m = probe.Affine(in, gate->pre);
+  if (!m || m->n != width * gate->parts) return std::nullopt;
+  if (gate->parts == 1) return m;
+  AffineMap part;
+  part.n = width;
+  const int64_t first = gate->part * width;
+  part.bias.assign(m->bias.begin() + first, m->bias.begin() + first + width);
+  for (const std::vector<float>& coef : m->coef) {
+    std::vector<float> cols;
+    for (size_t row = 0; row < coef.size() / m->n; ++row) {
+      cols.insert(cols.end(), coef.begin() + row * m->n + first,
+                  coef.begin() + row * m->n + first + width);
+    }
+    part.coef.push_back(std::move(cols));
+  }
+  return part;
+}
+
+struct Carried {
+  enum Kind { kCounter, kState, kScanOut, kPassThrough } kind = kState;
+  std::string in, out, init, final;
+  std::string written, index;  // kScanOut: SequenceInsert's value and position
+  bool every_step = false;       // kScanOut: written at the counter, not only the last
+};
+
+class BodyView {
+ public:
+  BodyView(const ir::Graph& body, const GraphEditor& ed) : body_(body), ed_(ed) {
+    for (const auto& n : body.nodes) {
+      for (const std::string& o : n->outputs) producer_[o] = n.get();
+    }
+  }
+  const ir::Node* Producer(const std::string& v) const {
+    auto it = producer_.find(v);
+    return it == producer_.end() ? nullptr : it->second;
+  }
+  const ir::Node* Op(const std::string& v, const char* op) const {
+    const ir::Node* n = Producer(v);
+    return n != nullptr && n->op_type == op && IsOnnxDomain(*n) ? n : nullptr;
+  }
+  const ir::Tensor* Constant(const std::string& v) const {
+    if (const ir::Tensor* t = body_.FindInitializer(v)) return t;
+    return Producer(v) == nullptr ? ed_.Constant(v) : nullptr;
+  }
+  std::optional<double> Scalar(const std::string& v) const {
+    const ir::Tensor* t = Constant(v);
+    if (t == nullptr || t->num_elements() != 1) return std::nullopt;
+    auto d = t->ToDoubles();
+    if (!d.ok()) return std::nullopt;
+    return (*d)[0];
+  }
+  // The input of `n` (two-input op) other than `v`, or "".
+  static std::string Other(const ir::Node* n, const std::string& v) {
+    if (n == nullptr || n->inputs.size() != 2) return "";
+    if (n->inputs[0] == v) return n->inputs[1];
+    if (n->inputs[1] == v) return n->inputs[0];
+    return "";
+  }
+  // `v` as activation `op` of a pre-activation: op(pre) itself, or an
+  // equal part of it along the last axis (TF1 GRUCell applies the sigmoid
+  // before splitting r and u).
+  std::optional<Gate> Activation(const std::string& v, const char* op) const {
+    if (const ir::Node* n = Op(v, op)) return Gate{n->inputs[0], 0, 1};
+    const ir::Node* split = Op(v, "Split");
+    if (split == nullptr || split->inputs.size() != 1) return std::nullopt;
+    const int64_t axis = split->GetInt("axis", 0);
+    const ir::Node* act = Op(split->inputs[0], op);
+    if (act == nullptr || (axis != 1 && axis != -1)) return std::nullopt;
+    for (size_t k = 0; k < split->outputs.size(); ++k) {
+      if (split->outputs[k] == v) {
+        return Gate{act->inputs[0], static_cast<int64_t>(k),
+                    static_cast<int64_t>(split->outputs.size())};
+      }
+    }
+    return std::nullopt;
+  }
+  // Operands of Mul `n` as (the one that is activation `op`, the other).
+  std::optional<std::pair<std::string, std::string>> Split(const ir::Node* n, const char* op) const {
+    if (n == nullptr || n->inputs.size() != 2) return std::nullopt;
+    for (int k = 0; k < 2; ++k) {
+      if (Activation(n->inputs[k], op)) return std::make_pair(n->inputs[k], n->inputs[1 - k]);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const ir::Graph& body_;
+  const GraphEditor& ed_;
+  absl::flat_hash_map<std::string, const ir::Node*> producer_;
+};
+
+// A time bound of the loop condition: the sequence length.
+bool IsSequenceLength(const GraphEditor& ed, const BodyView& bv, const std::string& v,
+                      int64_t steps) {
+  if (auto s = bv.Scalar(v)) return steps >= 0 && *s == static_cast<double>(steps);
+  if (steps >= 0) return false;
+  // Dynamic length: accept a value computed from a Shape (TF's time dim).
+  const ir::Node* n = ed.Producer(v);
+  for (int depth = 0; n != nullptr && depth < 8; ++depth) {
+    if (n->op_type == "Shape") return true;
+    if (n->inputs.empty()) return false;
+    n = ed.Producer(n->inputs[0]);
+  }
+  return false;
+}
+
+// Weights as ONNX wants them: gates stacked, [gates*H, width].
+void AppendGate(const AffineMap& m, size_t input, int64_t width, std::vector<float>& w) {
+  for (int64_t r = 0; r < m.n; ++r) {
+    for (int64_t k = 0; k < width; ++k) w.push_back(m.coef[input][k * m.n + r]);
+  }
+}
+
+bool IsIdentity(const std::vector<float>& coef, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < n; ++c) {
+      if (std::abs(coef[r * n + c] - (r == c ? 1.0f : 0.0f)) > 1e-5f) return false;
+    }
+  }
+  return true;
+}
+
+bool IsZero(const std::vector<float>& v) {
+  for (float f : v) {
+    if (std::abs(f) > 1e-6f) return false;
+  }
+  return true;
+}
+
+struct Cell {
+  std::string op;  // LSTM, GRU, RNN
+  std::vector<float> w, r, b;
+  bool linear_before_reset = false;
+  int h_state = -1, c_state = -1;  // indices into the states list
+  std::string h_out;
+};
+
+class RnnLoopFusionPass : public PerNodePass {
+ public:
+  std::string name() const override { return "fuse_rnn_loops"; }
+
+ protected:
+  bool Matches(const ir::Node& n) const override { return n.op_type == "Loop"; }
+  int64_t Rewrite(GraphEditor& ed, ir::Node& loop) override { return Fuse(ed, loop) ? 1 : 0; }
+
+ private:
+  bool Fuse(GraphEditor& ed, ir::Node& loop) {
+    const ir::Attribute* attr = loop.FindAttr("body");
+    if (attr == nullptr || !attr->g || loop.inputs.size() < 3) return false;
+    const ir::Graph& body = *attr->g;
+    const size_t n = loop.inputs.size() - 2;
+    if (body.inputs.size() != n + 2 || body.outputs.size() != n + 1 || loop.outputs.size() != n) {
+      return false;  // scan outputs: not a TF loop
+    }
+    BodyView bv(body, ed);
+    std::vector<Carried> vars(n);
+    std::vector<int> states;
+    for (size_t k = 0; k < n; ++k) {
+      Carried& c = vars[k];
+      c.in = body.inputs[k + 2].name;
+      c.out = body.outputs[k + 1].name;
+      c.init = loop.inputs[k + 2];
+      c.final = loop.outputs[k];
+      const ir::Node* add = bv.Op(c.out, "Add");
+      const ir::Node* insert = bv.Op(c.out, "SequenceInsert");
+      if (c.out == c.in) {
+        c.kind = Carried::kPassThrough;
+      } else if (add && bv.Scalar(BodyView::Other(add, c.in)) == 1.0 && bv.Scalar(c.init) == 0.0) {
+        c.kind = Carried::kCounter;
+        if (c.final.empty() || ed.NumUses(c.final) != 0) return false;
+      } else if (insert != nullptr && insert->inputs.size() == 3) {
+        const ir::Node* erase = bv.Op(insert->inputs[0], "SequenceErase");
+        if (erase == nullptr || erase->inputs.size() != 2 || erase->inputs[0] != c.in ||
+            erase->inputs[1] != insert->inputs[2]) {
+          return false;
+        }
+        c.kind = Carried::kScanOut;
+        c.written = insert->inputs[1];
+        c.index = insert->inputs[2];
+      } else {
+        c.kind = Carried::kState;
+        states.push_back(static_cast<int>(k));
+      }
+    }
+    auto counter = [&](const std::string& v) {
+      for (const Carried& c : vars) {
+        if (c.kind == Carried::kCounter && c.in == v) return true;
+      }
+      return false;
+    };
+    // The condition must test the incremented counters (t + 1 < T).
+    auto next_counter = [&](const std::string& v) {
+      for (const Carried& c : vars) {
+        if (c.kind == Carried::kCounter && c.out == v) return true;
+      }
+      return false;
+    };
+    // The step input: SequenceAt(SplitToSequence(X), t) for a counter t.
+    std::string x_t, x;
+    for (const auto& node : body.nodes) {
+      if (node->op_type != "SequenceAt") continue;
+      if (!x_t.empty() || node->inputs.size() != 2 || !counter(node->inputs[1])) return false;
+      x_t = node->outputs[0];
+      const ir::Node* split = ed.Producer(node->inputs[0]);
+      if (split == nullptr || split->op_type != "SplitToSequence" || split->inputs.size() != 1 ||
+          split->GetInt("axis", 0) != 0 || split->GetInt("keepdims", 1) != 0) {
+        return false;
+      }
+      x = split->inputs[0];
+    }
+    if (x_t.empty() || states.empty() || states.size() > 2) return false;
+    auto xdims = ed.DimsOf(x);
+    if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
+      return false;
+    }
+    const int64_t steps = (*xdims)[0], input_size = (*xdims)[2];
+    // The loop must run exactly `steps` times: every bound is the length.
+    if (!loop.inputs[0].empty() && !IsSequenceLength(ed, bv, loop.inputs[0], steps)) return false;
+    if (!CondIsLength(ed, bv, body.outputs[0].name, next_counter, steps)) return false;
+    if (steps >= 0 && bv.Scalar(loop.inputs[1]) != 1.0) return false;
+
+    const int64_t hidden = StateWidth(ed, body, vars[states[0]]);
+    if (hidden <= 0) return false;
+    CellProbe probe(body, ed.graph(), opset());
+    std::optional<Cell> cell = states.size() == 2
+                                   ? MatchLstm(bv, probe, vars, states, x_t, input_size, hidden)
+                                   : MatchGruOrRnn(bv, probe, vars[states[0]], x_t, input_size, hidden);
+    if (!cell) return false;
+    // Outputs: scan outputs must write the new h (every step, or only the
+    // last into a one-element list).
+    for (Carried& c : vars) {
+      if (c.kind != Carried::kScanOut) continue;
+      if (c.written != cell->h_out) return false;
+      c.every_step = counter(c.index);
+      if (!c.every_step) {
+        const ir::Node* split = ed.Producer(c.init);
+        auto dims = split && split->op_type == "SplitToSequence" ? ed.DimsOf(split->inputs[0])
+                                                                  : std::nullopt;
+        if (bv.Scalar(c.index) != 0.0 || !dims || dims->empty() || (*dims)[0] != 1) return false;
+      }
+      for (const ir::Node* use : ed.Consumers(c.final)) {
+        if (use->op_type != "ConcatFromSequence" || use->GetInt("axis", 0) != 0 ||
+            use->GetInt("new_axis", 0) != 1) {
+          return false;
+        }
+      }
+      if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
+    }
+    Emit(ed, loop, vars, states, *cell, x, hidden);
+    return true;
+  }
+
+  bool CondIsLength(const GraphEditor& ed, const BodyView& bv, const std::string& cond,
+                    const std::function<bool(const std::string&)>& counter, int64_t steps) {
+    const ir::Node* n = bv.Producer(cond);
+    if (n == nullptr) return false;
+    if (n->op_type == "And") {
+      return CondIsLength(ed, bv, n->inputs[0], counter, steps) &&
+             CondIsLength(ed, bv, n->inputs[1], counter, steps);
+    }
+    if (n->op_type == "Identity") return CondIsLength(ed, bv, n->inputs[0], counter, steps);
+    return n->op_type == "Less" && counter(n->inputs[0]) &&
+           IsSequenceLength(ed, bv, n->inputs[1], steps);
+  }
+
+  int64_t StateWidth(const GraphEditor& ed, const ir::Graph& body, const Carried& c) {
+    for (const ir::ValueInfo& v : body.inputs) {
+      if (v.name == c.in && v.type.shape && v.type.shape->size() == 2 && v.type.shape->back().known()) {
+        return v.type.shape->back().size;
+      }
+    }
+    auto dims = ed.DimsOf(c.init);
+    return dims && dims->size() == 2 ? dims->back() : -1;
+  }
+
+  std::optional<Cell> MatchLstm(const BodyView& bv, const CellProbe& probe,
+                                const std::vector<Carried>& vars, const std::vector<int>& states,
+                                const std::string& x_t, int64_t input_size, int64_t hidden) {
+    for (int a = 0; a < 2; ++a) {
+      const Carried& h = vars[states[a]];
+      const Carried& c = vars[states[1 - a]];
+      // h' = o * tanh(c'), c' = f * c + i * g.
+      auto ho = bv.Split(bv.Op(h.out, "Mul"), "Sigmoid");
+      auto tc = bv.Activation(ho ? ho->second : "", "Tanh");
+      if (!tc || tc->pre != c.out || tc->parts != 1) continue;
+      const ir::Node* add = bv.Op(c.out, "Add");
+      if (add == nullptr || add->inputs.size() != 2) continue;
+      std::string f, i, g;
+      for (int k = 0; k < 2; ++k) {
+        const ir::Node* keep = bv.Op(add->inputs[k], "Mul");
+        const ir::Node* write = bv.Op(add->inputs[1 - k], "Mul");
+        std::string fv = BodyView::Other(keep, c.in);
+        auto ig = bv.Split(write, "Sigmoid");
+        if (fv.empty() || !bv.Activation(fv, "Sigmoid") || !ig || !bv.Activation(ig->second, "Tanh")) {
+          continue;
+        }
+        f = fv, i = ig->first, g = ig->second;
+      }
+      if (f.empty()) continue;
+      Cell cell{"LSTM"};
+      const Probe in = {{x_t, input_size}, {h.in, hidden}};
+      for (const std::string& gate : {i, ho->first, f, g}) {  // ONNX order i, o, f, c
+        auto m = ProbeGate(probe, in, bv.Activation(gate, gate == g ? "Tanh" : "Sigmoid"), hidden);
+        if (!m) return std::nullopt;
+        AppendGate(*m, 0, input_size, cell.w);
+        AppendGate(*m, 1, hidden, cell.r);
+        cell.b.insert(cell.b.end(), m->bias.begin(), m->bias.end());
+      }
+      cell.b.resize(cell.b.size() * 2, 0.0f);  // recurrence biases: 0
+      cell.h_state = a;
+      cell.c_state = 1 - a;
+      cell.h_out = h.out;
+      return cell;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Cell> MatchGruOrRnn(const BodyView& bv, const CellProbe& probe, const Carried& h,
+                                    const std::string& x_t, int64_t input_size, int64_t hidden) {
+    const Probe in = {{x_t, input_size}, {h.in, hidden}};
+    Cell cell;
+    cell.h_state = 0;
+    cell.h_out = h.out;
+    if (const ir::Node* tanh = bv.Op(h.out, "Tanh")) {  // h' = tanh(x W + h R + b)
+      auto m = probe.Affine(in, tanh->inputs[0]);
+      if (!m || m->n != hidden) return std::nullopt;
+      cell.op = "RNN";
+      AppendGate(*m, 0, input_size, cell.w);
+      AppendGate(*m, 1, hidden, cell.r);
+      cell.b = m->bias;
+      cell.b.resize(2 * hidden, 0.0f);
+      return cell;
+    }
+    // h' = z * h + (1 - z) * hh, hh = tanh(x Wh + r * (h Rh + Rbh) + Wbh)
+    // (linear_before_reset) or tanh(x Wh + (r * h) Rh + Wbh).
+    const ir::Node* add = bv.Op(h.out, "Add");
+    if (add == nullptr || add->inputs.size() != 2) return std::nullopt;
+    std::string z, hh;
+    for (int k = 0; k < 2; ++k) {
+      std::string zv = BodyView::Other(bv.Op(add->inputs[k], "Mul"), h.in);
+      auto update = bv.Split(bv.Op(add->inputs[1 - k], "Mul"), "Tanh");
+      if (zv.empty() || !bv.Activation(zv, "Sigmoid") || !update) continue;
+      const ir::Node* sub = bv.Op(update->second, "Sub");
+      if (sub == nullptr || sub->inputs[1] != zv || bv.Scalar(sub->inputs[0]) != 1.0) continue;
+      z = zv, hh = update->first;
+    }
+    if (z.empty()) return std::nullopt;
+    auto hh_gate = bv.Activation(hh, "Tanh");
+    if (!hh_gate || hh_gate->parts != 1) return std::nullopt;
+    const std::string pre_h = hh_gate->pre;
+    // The reset product: a Mul by another Sigmoid on the way to pre_h.
+    std::string r, reset, q;
+    std::vector<std::string> todo = {pre_h};
+    for (size_t k = 0; k < todo.size() && k < 64 && r.empty(); ++k) {
+      const ir::Node* n = bv.Producer(todo[k]);
+      if (n == nullptr) continue;
+      auto rs = n->op_type == "Mul" ? bv.Split(n, "Sigmoid") : std::nullopt;
+      if (rs && rs->first != z) {
+        r = rs->first, q = rs->second, reset = n->outputs[0];
+        break;
+      }
+      for (const std::string& v : n->inputs) todo.push_back(v);
+    }
+    if (r.empty()) return std::nullopt;
+    auto mh = probe.Affine({{x_t, input_size}, {reset, hidden}}, pre_h);
+    auto mz = ProbeGate(probe, in, bv.Activation(z, "Sigmoid"), hidden);
+    auto mr = ProbeGate(probe, in, bv.Activation(r, "Sigmoid"), hidden);
+    if (!mh || !mz || !mr || mh->n != hidden) {
+      return std::nullopt;
+    }
+    cell.op = "GRU";
+    std::vector<float> rec_bias(2 * hidden, 0.0f);
+    for (const AffineMap* m : {&*mz, &*mr}) {
+      AppendGate(*m, 0, input_size, cell.w);
+      AppendGate(*m, 1, hidden, cell.r);
+      cell.b.insert(cell.b.end(), m->bias.begin(), m->bias.end());
+    }
+    AppendGate(*mh, 0, input_size, cell.w);
+    cell.b.insert(cell.b.end(), mh->bias.begin(), mh->bias.end());
+    if (q == h.in) {  // (r * h) Rh
+      AppendGate(*mh, 1, hidden, cell.r);
+      rec_bias.resize(3 * hidden, 0.0f);
+    } else {  // r * (h Rh + Rbh): pre_h must take the product as is
+      auto mq = probe.Affine(in, q);
+      if (!mq || mq->n != hidden || !IsIdentity(mh->coef[1], hidden) || !IsZero(mq->coef[0])) {
+        return std::nullopt;
+      }
+      AppendGate(*mq, 1, hidden, cell.r);
+      rec_bias.insert(rec_bias.end(), mq->bias.begin(), mq->bias.end());
+      cell.linear_before_reset = true;
+    }
+    cell.b.insert(cell.b.end(), rec_bias.begin(), rec_bias.end());
+    return cell;
+  }
+
+  std::string Unary(GraphEditor& ed, const char* op, const std::string& in, int64_t axis,
+                    std::string out = "") {
+    if (out.empty()) out = ed.NewValueName(in + "/" + op);
+    ir::Node n;
+    n.op_type = op;
+    n.inputs = {in};
+    n.outputs = {out};
+    if (ed.opset() >= 13) {
+      n.inputs.push_back(ed.AddInitializer("rnn_axes", ir::Tensor::Vector1D<int64_t>({axis})));
+    } else {
+      n.attributes.push_back(ir::Attribute::Ints("axes", {axis}));
+    }
+    ed.AddNode(std::move(n));
+    return out;
+  }
+
+  void Simple(GraphEditor& ed, const char* op, const std::string& in, const std::string& out) {
+    ir::Node n;
+    n.op_type = op;
+    n.inputs = {in};
+    n.outputs = {out};
+    if (std::string(op) == "SplitToSequence") n.attributes = {ir::Attribute::Int("keepdims", 0)};
+    ed.AddNode(std::move(n));
+  }
+
+  void Emit(GraphEditor& ed, ir::Node& loop, const std::vector<Carried>& vars,
+            const std::vector<int>& states, const Cell& cell, const std::string& x, int64_t hidden) {
+    const int64_t g = static_cast<int64_t>(cell.r.size()) / (hidden * hidden);
+    const int64_t input_size = static_cast<int64_t>(cell.w.size()) / (g * hidden);
+    ir::Node rnn;
+    rnn.op_type = cell.op;
+    const std::string base = loop.name.empty() ? "rnn" : loop.name;
+    rnn.name = ed.NewNodeName(base + "/" + cell.op);
+    rnn.inputs = {x,
+                  ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
+                  ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
+                  ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
+                  "",
+                  Unary(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
+    if (cell.c_state >= 0) rnn.inputs.push_back(Unary(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+    rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
+    if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
+    const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");
+    rnn.outputs = {y, y_h};
+    if (cell.c_state >= 0) rnn.outputs.push_back(ed.NewValueName(base + "/Y_c"));
+    std::vector<std::string> rnn_outputs = rnn.outputs;
+    ed.RemoveNode(&loop);
+    ed.AddNode(std::move(rnn));
+    std::string sequence;  // [T, B, H]
+    for (size_t k = 0; k < vars.size(); ++k) {
+      const Carried& c = vars[k];
+      if (c.final.empty()) continue;
+      if (c.kind == Carried::kPassThrough) Simple(ed, "Identity", c.init, c.final);
+      if (c.kind == Carried::kState) {
+        const bool is_h = static_cast<int>(k) == states[cell.h_state];
+        Unary(ed, "Squeeze", is_h ? rnn_outputs[1] : rnn_outputs[2], 0, c.final);
+      }
+      if (c.kind != Carried::kScanOut) continue;
+      // Every step: Y [T, 1, B, H] -> [T, B, H]; only the last: Y_h [1, B, H].
+      if (c.every_step && sequence.empty()) sequence = Unary(ed, "Squeeze", rnn_outputs[0], 1);
+      const std::string stacked = c.every_step ? sequence : rnn_outputs[1];
+      Simple(ed, "SplitToSequence", stacked, c.final);
+      for (ir::Node* use : std::vector<ir::Node*>(ed.Consumers(c.final))) {
+        use->op_type = "Identity";
+        use->attributes.clear();
+        ed.SetInput(use, 0, stacked);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> CreateRnnLoopFusionPass() { return std::make_unique<RnnLoopFusionPass>(); }
+
+}  // namespace onnxsmith::optimizer
