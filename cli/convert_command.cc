@@ -186,6 +186,7 @@ absl::Status RunConvert(const ConvertOptions& o) {
     const auto size = std::filesystem::file_size(o.output, ec);
     RETURN_IF_ERROR(FinishQuantizeReport(o.quantize_flags, *summary.quantize, -1,
                                          ec ? -1 : static_cast<int64_t>(size)));
+    RETURN_IF_ERROR(FallbackOutcome(*summary.quantize));
   }
   return absl::OkStatus();
 }
