@@ -20,7 +20,8 @@ struct RoleRule {
 
 // The op table of static QDQ. ONNX Runtime fuses DQ -> op -> Q around each
 // of these into an integer kernel (QLinearConv, QLinearMatMul, QGemm,
-// QLinearAdd, QLinearConcat, QLinearAveragePool, ...), or, for
+// QLinearAdd, QLinearMul, QLinearSigmoid, QLinearConcat,
+// QLinearAveragePool, ...), or, for
 // pass-through ops, runs them on the 8-bit data directly.
 constexpr RoleRule kRules[] = {
     {"Conv", OpRole::kWeighted, "int8 weights per output channel (axis 0), int32 bias"},
@@ -28,6 +29,9 @@ constexpr RoleRule kRules[] = {
     {"MatMul", OpRole::kWeighted, "int8 weights per output column (last axis)"},
     {"Gemm", OpRole::kWeighted, "int8 weights per output channel (axis 1, or 0 with transB), int32 bias"},
     {"Add", OpRole::kElementwise, "two activations (residual): int8 in and out"},
+    {"Mul", OpRole::kElementwise, "two activations (swish x * sigmoid(x), squeeze-excite): int8 in and out"},
+    {"Sigmoid", OpRole::kElementwise, "int8 in and out (ONNX Runtime: QLinearSigmoid, a table lookup)"},
+    {"LeakyRelu", OpRole::kElementwise, "int8 in and out (ONNX Runtime: QLinearLeakyRelu)"},
     {"Concat", OpRole::kElementwise, "inputs share the output's parameters when their ranges are close"},
     {"AveragePool", OpRole::kElementwise, "int8 in and out"},
     {"GlobalAveragePool", OpRole::kElementwise, "int8 in and out"},

@@ -157,7 +157,31 @@ std::pair<float, float> TensorStats::EntropyRange() const {
     }
   }
   const float t = static_cast<float>(best) * bin_width();
-  return {std::max(min_, -t), std::min(max_, t)};
+  const std::pair<float, float> kl_range{std::max(min_, -t), std::min(max_, t)};
+  // KL matches the shape of the distribution, not the error: on long-tailed
+  // tensors whose tail carries the signal (swish inputs, squeeze-excite
+  // vectors with a few values per sample) it clips what matters. Keep the
+  // threshold only where it lowers the expected squared error.
+  if (ExpectedSquaredError(kl_range.first, kl_range.second) >
+      ExpectedSquaredError(std::min(min_, 0.0f), std::max(max_, 0.0f))) {
+    return {min_, max_};
+  }
+  return kl_range;
+}
+
+double TensorStats::ExpectedSquaredError(float lo, float hi) const {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  const double step = (static_cast<double>(hi) - lo) / 255;
+  const double w = bin_width();
+  double err = 0;
+  for (int b = 0; b < 2 * B; ++b) {
+    if (bins_[b] == 0) continue;
+    const double c = (b - B + 0.5) * w;  // the bin's center
+    const double clip = c < lo ? lo - c : c > hi ? c - hi : 0;
+    err += static_cast<double>(bins_[b]) * (clip > 0 ? clip * clip : step * step / 12);
+  }
+  return err;
 }
 
 }  // namespace onnxsmith::quantize
