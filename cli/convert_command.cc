@@ -1,6 +1,7 @@
 // `onnxsmith convert`: load a TF model, convert it, validate it, write it
 // atomically, and print a short report.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -108,9 +109,10 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   const QuantizeFlags defaults;
   const QuantizeFlags& q = o.quantize_flags;
   if (q.calibration != defaults.calibration || q.report_path != defaults.report_path ||
-      q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
+      q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format ||
+      !std::isnan(q.max_sqnr_drop) || !std::isnan(q.min_sqnr) || !std::isnan(q.min_agreement)) {
     return absl::InvalidArgumentError(
-        "--calibration, --report, --mode, --method and --format need --quantize int8");
+        "--calibration, --report, --mode, --method, --format and the accuracy goals need --quantize int8");
   }
   return absl::OkStatus();
 }

@@ -7,11 +7,12 @@ float, the goal must hold when ONNX Runtime runs the result, and the report list
 """
 
 import json
+import pathlib
 
 import numpy as np
 import pytest
 
-from oracle_lib import describe
+from oracle_lib import describe, run_cli
 from quantize_lib import helper, numpy_helper, onnx, quantize_cli, quantize_ok, save_model, smooth_images
 from quantize_lib import TensorProto, run_all, sqnr
 
@@ -144,3 +145,11 @@ def test_bad_fallback_flags(flags, mentions, outlier_model, onnxsmith_bin, tmp_p
     assert proc.returncode != 0, describe(proc)
     assert mentions in proc.stderr, describe(proc)
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_convert_goal_without_quantize_is_a_usage_error(outlier_model, onnxsmith_bin, tmp_path):
+    small_cnn = pathlib.Path(__file__).resolve().parents[2] / "examples" / "small_cnn" / "model.pb"
+    proc = run_cli(onnxsmith_bin, ["convert", "--graphdef", small_cnn, "--output", tmp_path / "x.onnx",
+                                   "--min-sqnr", "30"])
+    assert proc.returncode == 2, describe(proc)
+    assert "need --quantize int8" in proc.stderr, describe(proc)
