@@ -5,6 +5,7 @@
 #include <cmath>
 #include <mutex>
 #include <functional>
+#include <limits>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -95,7 +96,10 @@ class Search {
           }
         }
       }
-      reference_.push_back(noise > 0 ? 10 * std::log10(signal / noise) : 999.0);
+      // NaN: not a float output calibration saw (no drop goal for it).
+      reference_.push_back(st == calib_.stats.end() ? std::numeric_limits<double>::quiet_NaN()
+                           : noise > 0              ? 10 * std::log10(signal / noise)
+                                                    : 999.0);
     }
     return absl::OkStatus();
   }
@@ -128,7 +132,9 @@ class Search {
       const OutputQuality& q = t.outputs[k];
       t.worst_sqnr = std::min(t.worst_sqnr, q.sqnr_db);
       if (Set(options_.min_sqnr)) t.goal_met &= q.sqnr_db >= options_.min_sqnr;
-      if (Set(options_.max_sqnr_drop)) t.goal_met &= reference_[k] - q.sqnr_db <= options_.max_sqnr_drop;
+      if (Set(options_.max_sqnr_drop) && Set(reference_[k])) {
+        t.goal_met &= reference_[k] - q.sqnr_db <= options_.max_sqnr_drop;
+      }
       if (q.top1_agreement >= 0) {
         classified = true;
         if (Set(options_.min_agreement)) t.goal_met &= 100 * q.top1_agreement >= options_.min_agreement;

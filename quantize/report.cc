@@ -1,5 +1,6 @@
 // The quantization report: a summary for the terminal and JSON (--report).
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,7 @@ std::string QualityText(const std::vector<OutputQuality>& outputs, const std::ve
   for (size_t k = 0; k < outputs.size(); ++k) {
     const OutputQuality& o = outputs[k];
     std::string p = absl::StrFormat("SQNR %.2f dB", o.sqnr_db);
-    if (k < reference.size()) absl::StrAppendFormat(&p, " (drop %.2f dB)", reference[k] - o.sqnr_db);
+    if (k < reference.size() && !std::isnan(reference[k])) absl::StrAppendFormat(&p, " (drop %.2f dB)", reference[k] - o.sqnr_db);
     if (o.top1_agreement >= 0) absl::StrAppendFormat(&p, ", top-1 %.2f%%", 100 * o.top1_agreement);
     parts.push_back(outputs.size() > 1 ? absl::StrCat(o.name, ": ", p) : p);
   }
@@ -28,7 +29,7 @@ std::string FormatFallback(const FallbackReport& f) {
       "  accuracy fallback: goal %s; %d candidate nodes, at most %d float; sensitivity %.1f s, search %.1f s\n",
       f.goal, f.candidates, f.max_float_nodes, f.sensitivity_seconds, f.search_seconds);
   std::vector<std::string> refs;
-  for (double r : f.reference_sqnr_db) refs.push_back(absl::StrFormat("%.2f dB", r));
+  for (double r : f.reference_sqnr_db) refs.push_back(std::isnan(r) ? "n/a" : absl::StrFormat("%.2f dB", r));
   absl::StrAppend(&out, "    reference (each output rounded to 8 bits): ", absl::StrJoin(refs, ", "), "\n");
   // The ranking as far as the trials went (at least the first 5).
   size_t shown = 5;
@@ -55,7 +56,9 @@ nlohmann::ordered_json FallbackJson(const FallbackReport& f) {
   j["goal"] = f.goal;
   j["goal_met"] = f.goal_met;
   if (!f.goal_met) j["message"] = f.message;
-  j["reference_sqnr_db"] = f.reference_sqnr_db;
+  nlohmann::ordered_json refs = nlohmann::ordered_json::array();
+  for (double r : f.reference_sqnr_db) refs.push_back(std::isnan(r) ? nlohmann::ordered_json() : nlohmann::ordered_json(r));
+  j["reference_sqnr_db"] = refs;
   j["candidates"] = f.candidates;
   j["max_float_nodes"] = f.max_float_nodes;
   j["sensitivity_seconds"] = f.sensitivity_seconds;
