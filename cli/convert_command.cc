@@ -1,6 +1,7 @@
 // `onnxsmith convert`: load a TF model, convert it, validate it, write it
 // atomically, and print a short report.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -127,10 +128,12 @@ absl::Status CheckConvertUsage(const ConvertOptions& o) {
   const QuantizeFlags defaults;
   const QuantizeFlags& q = o.quantize_flags;
   if (q.calibration != defaults.calibration || (q.report_path != defaults.report_path && !profile) ||
-      q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format) {
+      q.mode != defaults.mode || q.method != defaults.method || q.format != defaults.format ||
+      !std::isnan(q.max_sqnr_drop) || !std::isnan(q.min_sqnr) || !std::isnan(q.min_agreement)) {
     return absl::InvalidArgumentError(
-        "--calibration, --mode, --method and --format need --quantize int8 (--report: --quantize, "
-        "--target or --precision fp16; --calibration also with --precision fp16)");
+        "--calibration, --mode, --method, --format and the accuracy goals need --quantize int8 "
+        "(--report: --quantize, --target or --precision fp16; --calibration also with --precision "
+        "fp16)");
   }
   return absl::OkStatus();
 }
@@ -236,6 +239,7 @@ absl::Status RunConvert(const ConvertOptions& o) {
     RETURN_IF_ERROR(FinishQuantizeReport(o.quantize_flags, *summary.quantize, -1,
                                          ec ? -1 : static_cast<int64_t>(size),
                                          summary.target ? &*summary.target : nullptr));
+    RETURN_IF_ERROR(FallbackOutcome(*summary.quantize));
   } else if (summary.target && !o.quantize_flags.report_path.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(o.quantize_flags.report_path, ConvertSummaryJson(summary) + "\n"));
   }

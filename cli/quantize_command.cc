@@ -20,6 +20,7 @@
 #include "ir/onnx_proto.h"
 #include "optimizer/passes.h"
 #include "quantize/calibration_data.h"
+#include "quantize/fallback.h"
 #include "tbb/global_control.h"
 
 
@@ -74,6 +75,16 @@ void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f) {
   sub->add_option(FlagNames("report"), f->report_path, "write the quantization report as JSON to FILE");
   sub->add_option(FlagNames("eval-samples"), f->eval_samples,
                   "samples held out of calibration to measure SQNR (-1: a fifth, at most 256)");
+  sub->add_option(FlagNames("max-sqnr-drop"), f->max_sqnr_drop,
+                  "accuracy fallback: move the most sensitive nodes back to float until every output's SQNR "
+                  "is within DB of that output rounded to 8 bits (held-out samples)");
+  sub->add_option(FlagNames("min-sqnr"), f->min_sqnr,
+                  "accuracy fallback: ... until every output's SQNR against fp32 is >= DB");
+  sub->add_option(FlagNames("min-agreement"), f->min_agreement,
+                  "accuracy fallback: ... until top-1 agreement with fp32 is >= P percent");
+  sub->add_option(FlagNames("max-float-nodes"), f->max_float_nodes,
+                  "accuracy fallback: nodes it may move to float (-1: a quarter of the quantized compute "
+                  "nodes); past it the best model is written and the exit status is non-zero");
 }
 
 CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
@@ -110,6 +121,11 @@ absl::StatusOr<quantize::QuantizeOptions> CheckQuantizeFlags(const QuantizeFlags
   q.exclude_nodes = NameSet(f.exclude_nodes);
   q.exclude_op_types = NameSet(f.exclude_op_types);
   q.eval_samples = f.eval_samples;
+  q.max_sqnr_drop = f.max_sqnr_drop;
+  q.min_sqnr = f.min_sqnr;
+  q.min_agreement = f.min_agreement;
+  q.max_float_nodes = f.max_float_nodes;
+  if (quantize::FallbackRequested(q)) RETURN_IF_ERROR(quantize::CheckFallbackOptions(q));
   if (q.mode == quantize::Mode::kStatic && f.calibration.empty()) {
     return absl::InvalidArgumentError(
         "static quantization needs --calibration DATA (.npz keyed by input name), or use --mode dynamic");
@@ -160,13 +176,18 @@ absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::Quanti
   return WriteFileAtomically(f.report_path, quantize::ReportJson(report, extra));
 }
 
+absl::Status FallbackOutcome(const quantize::QuantizeReport& report) {
+  if (!report.fallback.requested || report.fallback.goal_met) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(report.fallback.message, " (model and report written)"));
+}
+
 absl::Status RunQuantize(const QuantizeCommandOptions& options) {
   ASSIGN_OR_RETURN(QuantizeSummary summary, QuantizeFile(options));
   PrintQuantizeReport(summary);
   if (!options.flags.report_path.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(options.flags.report_path, QuantizeSummaryJson(summary) + "\n"));
   }
-  return absl::OkStatus();
+  return FallbackOutcome(summary.report);
 }
 
 absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& options) {

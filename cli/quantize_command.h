@@ -7,6 +7,7 @@
 #ifndef ONNXSMITH_CLI_QUANTIZE_COMMAND_H_
 #define ONNXSMITH_CLI_QUANTIZE_COMMAND_H_
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ struct QuantizeFlags {
   std::vector<std::string> exclude_op_types;  // repeated or comma lists
   std::string format = "qdq";
   int64_t eval_samples = -1;
+  // Accuracy fallback goals (NaN: not given).
+  double max_sqnr_drop = std::numeric_limits<double>::quiet_NaN();
+  double min_sqnr = std::numeric_limits<double>::quiet_NaN();
+  double min_agreement = std::numeric_limits<double>::quiet_NaN();
+  int max_float_nodes = -1;
 };
 
 struct QuantizeCommandOptions {
@@ -67,6 +73,10 @@ absl::StatusOr<quantize::QuantizeReport> QuantizeModel(ir::Model& model, const Q
 absl::Status FinishQuantizeReport(const QuantizeFlags& f, const quantize::QuantizeReport& report,
                                   int64_t before, int64_t after,
                                   const targets::ComplianceReport* target = nullptr);
+
+// Non-OK when the accuracy fallback could not meet its goal (the model and
+// report are written first; the exit status then says so).
+absl::Status FallbackOutcome(const quantize::QuantizeReport& report);
 
 absl::Status CheckQuantizeUsage(const QuantizeCommandOptions& options);
 absl::Status RunQuantize(const QuantizeCommandOptions& options);

@@ -121,7 +121,7 @@ class QdqWriter {
 // Quantizes the weight (and bias) of weighted node n; `input` holds the
 // parameters of its activation input when it has them.
 absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
-                             const QuantizeOptions& options,
+                             const QuantizeOptions& options, const ir::Graph::Index& index,
                              std::map<std::string, std::string>& shared_weights) {
   ir::Graph& g = w.graph();
   const std::string wname = n.inputs[1];
@@ -133,7 +133,8 @@ absl::Status QuantizeWeights(QdqWriter& w, ir::Node& n, const QParams* input,
   // A weight read by several nodes is quantized once (and its scales are
   // then fixed: a large bias is clipped rather than widening them).
   const std::string key = absl::StrCat(wname, "@", axis);
-  const bool shared = g.BuildIndex().consumers[wname].size() > 1;
+  auto readers = index.consumers.find(wname);
+  const bool shared = readers != index.consumers.end() && readers->second.size() > 1;
   std::string bias_dq;
   if (bias >= 0 && input != nullptr && !options.float_bias && (n.op_type != "Gemm" || n.FindAttr("beta") == nullptr ||
                                         n.FindAttr("beta")->f == 1.0f)) {
@@ -193,7 +194,7 @@ absl::Status ApplyQdq(ir::Model& model, const StaticPlan& plan,
   for (const auto& node : g.nodes) {
     if (!plan.int8_nodes.count(node.get()) || RoleOf(node->op_type) != OpRole::kWeighted) continue;
     auto p = params.find(node->inputs[0]);
-    RETURN_IF_ERROR(QuantizeWeights(w, *node, p == params.end() ? nullptr : &p->second, options,
+    RETURN_IF_ERROR(QuantizeWeights(w, *node, p == params.end() ? nullptr : &p->second, options, index,
                                     shared_weights));
   }
   for (const std::string& t : plan.activations) {

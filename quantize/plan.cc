@@ -108,14 +108,15 @@ StaticPlan PlanStatic(const ir::Graph& g, const QuantizeOptions& options) {
         quantize_output(n);
       }
     } else if (role == OpRole::kElementwise) {
-      const size_t data_inputs = n.op_type == "Add" || n.op_type == "Concat" ? n.inputs.size() : 1;
+      const bool binary = n.op_type == "Add" || n.op_type == "Mul";
+      const size_t data_inputs = binary || n.op_type == "Concat" ? n.inputs.size() : 1;
       bool ok = !n.inputs.empty() && n.outputs.size() == 1;
       for (size_t k = 0; k < data_inputs && ok; ++k) {
         ok = !n.inputs[k].empty() && !g.IsInitializer(n.inputs[k]) && MaybeFloat(g, n.inputs[k]);
       }
       if (!ok) {
-        d.reason = n.op_type == "Add" ? "adds a constant or a non-float value (kept float)"
-                                      : "inputs are constants or not float";
+        d.reason = binary ? absl::StrCat(n.op_type, " with a constant or a non-float operand (kept float)")
+                          : "inputs are constants or not float";
       } else {
         d.quantized = true;
         d.reason = "int8 in and out";

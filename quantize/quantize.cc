@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
 #include "evaluator/evaluator.h"
 #include "quantize/calibrate.h"
+#include "quantize/fallback.h"
+#include "quantize/quality.h"
 #include "quantize/scheme.h"
 
 namespace onnxsmith::quantize {
@@ -56,6 +57,8 @@ class Groups {
  private:
   std::map<std::string, std::string> parent_;
 };
+
+}  // namespace
 
 std::map<std::string, QParams> ComputeParams(const StaticPlan& plan, const CalibrationResult& calib,
                                              const QuantizeOptions& options,
@@ -127,54 +130,7 @@ std::map<std::string, QParams> ComputeParams(const StaticPlan& plan, const Calib
   return params;
 }
 
-// Accumulates the INT8 model's error against the fp32 model's per output.
-struct QualityAccumulator {
-  std::mutex mu;
-  struct Sums {
-    double signal = 0, noise = 0, max_err = 0;
-    int64_t rows = 0, agree = 0, samples = 0;
-    bool classify = false;
-  };
-  std::vector<Sums> sums;
-
-  void Add(const std::vector<ir::Tensor>& ref, const std::vector<ir::Tensor>& got) {
-    std::vector<Sums> local(ref.size());
-    for (size_t k = 0; k < ref.size() && k < got.size(); ++k) {
-      auto r = ref[k].ToDoubles();
-      auto q = got[k].ToDoubles();
-      if (!r.ok() || !q.ok() || r->size() != q->size()) continue;
-      Sums& s = local[k];
-      s.samples = 1;
-      for (size_t i = 0; i < r->size(); ++i) {
-        const double e = (*r)[i] - (*q)[i];
-        s.signal += (*r)[i] * (*r)[i];
-        s.noise += e * e;
-        s.max_err = std::max(s.max_err, std::fabs(e));
-      }
-      const int64_t last = ref[k].rank() > 0 ? ref[k].dims().back() : 1;
-      if (last > 1) {
-        s.classify = true;
-        for (size_t row = 0; row + last <= r->size(); row += last) {
-          auto rb = r->begin() + row, qb = q->begin() + row;
-          s.agree += std::max_element(rb, rb + last) - rb == std::max_element(qb, qb + last) - qb;
-          ++s.rows;
-        }
-      }
-    }
-    std::lock_guard<std::mutex> lock(mu);
-    if (sums.empty()) sums.resize(ref.size());
-    for (size_t k = 0; k < local.size(); ++k) {
-      Sums& s = sums[k];
-      s.signal += local[k].signal;
-      s.noise += local[k].noise;
-      s.max_err = std::max(s.max_err, local[k].max_err);
-      s.rows += local[k].rows;
-      s.agree += local[k].agree;
-      s.samples += local[k].samples;
-      s.classify |= local[k].classify;
-    }
-  }
-};
+namespace {
 
 absl::StatusOr<std::vector<OutputQuality>> Evaluate(evaluator::Evaluator& fp32, const ir::Model& int8,
                                                      CalibrationSource& source, int64_t count,
@@ -194,21 +150,23 @@ absl::StatusOr<std::vector<OutputQuality>> Evaluate(evaluator::Evaluator& fp32, 
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(ForEachSample(source, count, in_flight, run).status());
-  std::vector<OutputQuality> out;
-  for (size_t k = 0; k < acc.sums.size(); ++k) {
-    const auto& s = acc.sums[k];
-    OutputQuality o;
-    o.name = fp32.output_names()[k];
-    o.sqnr_db = s.noise > 0 ? 10.0 * std::log10(s.signal / s.noise) : 999.0;
-    o.max_abs_error = s.max_err;
-    o.top1_agreement = s.classify && s.rows > 0 ? static_cast<double>(s.agree) / s.rows : -1;
-    o.samples = s.samples;
-    out.push_back(o);
-  }
-  return out;
+  return acc.Result(fp32.output_names());
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<NodeDecision>> ApplyStatic(ir::Model& model, const QuantizeOptions& options,
+                                                      const CalibrationResult& calib,
+                                                      std::vector<std::string>* warnings) {
+  StaticPlan plan = PlanStatic(model.graph, options);
+  std::vector<const ir::Node*> decided;  // plan.decisions[i] is about decided[i]
+  for (const auto& n : model.graph.nodes) decided.push_back(n.get());
+  const std::map<std::string, QParams> params = ComputeParams(plan, calib, options, warnings);
+  RETURN_IF_ERROR(ApplyQdq(model, plan, params, options, warnings));
+  std::vector<NodeDecision> nodes = std::move(plan.decisions);
+  if (options.format == Format::kQOperator) RETURN_IF_ERROR(ToQOperator(model, decided, &nodes));
+  return nodes;
+}
 
 absl::StatusOr<Mode> ParseMode(const std::string& s) {
   if (s == "static") return Mode::kStatic;
@@ -281,23 +239,40 @@ absl::StatusOr<QuantizeReport> Quantize(ir::Model& model, const QuantizeOptions&
   if (options.mode == Mode::kStatic) holdout = std::min(holdout, total - 1);
   holdout = std::max<int64_t>(holdout, 0);
 
+  const bool fallback = FallbackRequested(options);
+  if (fallback) {
+    RETURN_IF_ERROR(CheckFallbackOptions(options));
+    if (holdout < 1) {
+      return absl::InvalidArgumentError(
+          "the accuracy fallback (--max-sqnr-drop, --min-sqnr, --min-agreement) measures its goal on held-out "
+          "samples: give --eval-samples N >= 1 and calibration data with more than N samples");
+    }
+    NameUnnamedNodes(model.graph);
+  }
   auto start = std::chrono::steady_clock::now();
   if (options.mode == Mode::kStatic) {
-    StaticPlan plan = PlanStatic(model.graph, options);
-    std::vector<const ir::Node*> decided;  // plan.decisions[i] is about decided[i]
-    for (const auto& n : model.graph.nodes) decided.push_back(n.get());
+    const StaticPlan plan = PlanStatic(model.graph, options);
+    std::vector<std::string> observed = plan.activations;
+    // The fallback's goal is measured against the outputs' own 8-bit
+    // rounding, which needs their ranges.
+    if (fallback) {
+      for (const ir::ValueInfo& v : model.graph.outputs) observed.push_back(v.name);
+    }
     CalibrationOptions copts;
     copts.histograms = options.method != Method::kMinMax;
     copts.in_flight = options.in_flight;
-    ASSIGN_OR_RETURN(CalibrationResult calib,
-                     Calibrate(model, plan.activations, *data, total - holdout, copts));
+    KeepingSource kept(*data, fallback ? options.sensitivity_samples : 0);
+    ASSIGN_OR_RETURN(CalibrationResult calib, Calibrate(model, observed, kept, total - holdout, copts));
     report.calibration_samples = calib.samples;
     report.calibration_seconds = MsSince(start) / 1000;
     start = std::chrono::steady_clock::now();
-    const std::map<std::string, QParams> params = ComputeParams(plan, calib, options, &report.warnings);
-    RETURN_IF_ERROR(ApplyQdq(model, plan, params, options, &report.warnings));
-    report.nodes = std::move(plan.decisions);
-    if (options.format == Format::kQOperator) RETURN_IF_ERROR(ToQOperator(model, decided, &report.nodes));
+    if (fallback) {
+      RETURN_IF_ERROR(RunFallback(model, options, calib, kept.kept(), *data, holdout, &report));
+      report.eval_samples = report.outputs.empty() ? 0 : report.outputs[0].samples;
+      holdout = 0;  // measured by the fallback
+    } else {
+      ASSIGN_OR_RETURN(report.nodes, ApplyStatic(model, options, calib, &report.warnings));
+    }
   } else {
     ASSIGN_OR_RETURN(report.nodes, ApplyDynamic(model, options));
   }

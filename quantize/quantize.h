@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,6 +58,14 @@ struct QuantizeOptions {
   std::set<std::string> shared_scale_op_types;  // inputs and output share one scale
   // Op type -> its output's fixed (scale, zero point); such ops run quantized.
   std::map<std::string, std::pair<float, int32_t>> fixed_output_params;
+  // Accuracy-driven fallback (static mode, fallback.h): goals on the
+  // held-out samples, NaN = not set. Nodes move back to float, most
+  // sensitive first, until every set goal holds for every output.
+  double max_sqnr_drop = std::numeric_limits<double>::quiet_NaN();  // dB below the output's own 8-bit rounding
+  double min_sqnr = std::numeric_limits<double>::quiet_NaN();       // dB
+  double min_agreement = std::numeric_limits<double>::quiet_NaN();  // top-1 agreement, percent
+  int max_float_nodes = -1;     // nodes the fallback may move (-1: a quarter of the candidates)
+  int sensitivity_samples = 4;  // calibration samples the sensitivity is measured on
 };
 
 absl::StatusOr<Mode> ParseMode(const std::string& s);
@@ -83,6 +92,30 @@ struct OutputQuality {
   int64_t samples = 0;
 };
 
+// One trial of the fallback: the `float_nodes` most sensitive nodes float.
+struct FallbackStep {
+  int float_nodes = 0;
+  std::vector<OutputQuality> outputs;
+  bool goal_met = false;
+};
+
+struct FallbackReport {
+  bool requested = false;
+  std::string goal;                     // the goal as text
+  std::vector<double> reference_sqnr_db;  // per output: its own 8-bit rounding
+  int candidates = 0;                   // quantized compute nodes
+  int max_float_nodes = 0;
+  // Candidates, most sensitive first, with the output SQNR (dB, min over
+  // outputs) when only that node is quantized.
+  std::vector<std::pair<std::string, double>> sensitivity;
+  std::vector<FallbackStep> steps;      // in the order tried
+  int chosen_step = -1;
+  bool goal_met = false;
+  std::string message;                  // why the goal cannot be met
+  double sensitivity_seconds = 0;
+  double search_seconds = 0;
+};
+
 struct QuantizeReport {
   std::string mode, method, format;
   bool per_channel = true;
@@ -99,6 +132,7 @@ struct QuantizeReport {
   double quantize_seconds = 0;
   double eval_seconds = 0;
   std::vector<std::string> warnings;
+  FallbackReport fallback;
 };
 
 // `data` is required for static mode; in dynamic mode it is only used to

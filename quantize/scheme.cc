@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
 
 namespace onnxsmith::quantize {
 namespace {
@@ -20,7 +22,8 @@ struct RoleRule {
 
 // The op table of static QDQ. ONNX Runtime fuses DQ -> op -> Q around each
 // of these into an integer kernel (QLinearConv, QLinearMatMul, QGemm,
-// QLinearAdd, QLinearConcat, QLinearAveragePool, ...), or, for
+// QLinearAdd, QLinearMul, QLinearSigmoid, QLinearConcat,
+// QLinearAveragePool, ...), or, for
 // pass-through ops, runs them on the 8-bit data directly.
 constexpr RoleRule kRules[] = {
     {"Conv", OpRole::kWeighted, "int8 weights per output channel (axis 0), int32 bias"},
@@ -28,6 +31,9 @@ constexpr RoleRule kRules[] = {
     {"MatMul", OpRole::kWeighted, "int8 weights per output column (last axis)"},
     {"Gemm", OpRole::kWeighted, "int8 weights per output channel (axis 1, or 0 with transB), int32 bias"},
     {"Add", OpRole::kElementwise, "two activations (residual): int8 in and out"},
+    {"Mul", OpRole::kElementwise, "two activations (swish x * sigmoid(x), squeeze-excite): int8 in and out"},
+    {"Sigmoid", OpRole::kElementwise, "int8 in and out (ONNX Runtime: QLinearSigmoid, a table lookup)"},
+    {"LeakyRelu", OpRole::kElementwise, "int8 in and out (ONNX Runtime: QLinearLeakyRelu)"},
     {"Concat", OpRole::kElementwise, "inputs share the output's parameters when their ranges are close"},
     {"AveragePool", OpRole::kElementwise, "int8 in and out"},
     {"GlobalAveragePool", OpRole::kElementwise, "int8 in and out"},
@@ -137,8 +143,24 @@ Slices SlicesOf(const std::vector<int64_t>& dims, int axis) {
 }
 
 int8_t QuantizeWeightValue(float w, float scale, int qmax) {
-  const float q = std::nearbyint(w / scale);
-  return static_cast<int8_t>(std::clamp(q, static_cast<float>(-qmax), static_cast<float>(qmax)));
+  // Clamped first, the value is small: adding and removing 1.5 * 2^23
+  // rounds it half to even (the default rounding mode) without a libm call
+  // (the weights of a ResNet50 are 25M values).
+  // (Without -ffast-math the compiler keeps (x + c) - c as written.)
+  constexpr float kRound = 12582912.0f;
+  const float x = std::clamp(w / scale, static_cast<float>(-qmax), static_cast<float>(qmax));
+  return static_cast<int8_t>((x + kRound) - kRound);
+}
+
+// fn(channel, begin, end) over the contiguous runs of elements of one
+// channel, channels of different runs in parallel.
+template <typename Fn>
+void ForEachRun(const Slices& s, int64_t size, Fn fn) {
+  const int64_t runs = s.inner > 0 ? size / s.inner : 0;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, runs, std::max<int64_t>(1, 65536 / std::max<int64_t>(s.inner, 1))),
+                    [&](const tbb::blocked_range<int64_t>& r) {
+                      for (int64_t b = r.begin(); b < r.end(); ++b) fn(b % s.n, b * s.inner, (b + 1) * s.inner);
+                    });
 }
 
 }  // namespace
@@ -150,11 +172,20 @@ absl::StatusOr<QuantizedWeight> QuantizeWeight(const ir::Tensor& w, int axis, bo
   if (axis >= w.rank()) return absl::InvalidArgumentError("weight axis out of range");
   const Slices s = SlicesOf(w.dims(), axis);
   const auto v = w.data<float>();
-  std::vector<float> absmax(s.n, 0.0f);
-  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+  const int64_t size = static_cast<int64_t>(v.size());
+  for (int64_t i = 0; i < size; ++i) {
     if (!std::isfinite(v[i])) return absl::InvalidArgumentError("weights hold NaN or Inf");
-    absmax[s.channel(i)] = std::max(absmax[s.channel(i)], std::fabs(v[i]));
   }
+  // Per run, then per channel (a channel's runs are few: outer dims).
+  const int64_t runs = s.inner > 0 ? size / s.inner : 0;
+  std::vector<float> run_max(runs, 0.0f);
+  ForEachRun(s, size, [&](int64_t, int64_t b, int64_t e) {
+    float m = 0;
+    for (int64_t i = b; i < e; ++i) m = std::max(m, std::fabs(v[i]));
+    run_max[b / s.inner] = m;
+  });
+  std::vector<float> absmax(s.n, 0.0f);
+  for (int64_t r = 0; r < runs; ++r) absmax[r % s.n] = std::max(absmax[r % s.n], run_max[r]);
   QuantizedWeight q;
   q.axis = axis;
   const int qmax = Qmax(reduce_range);
@@ -162,9 +193,10 @@ absl::StatusOr<QuantizedWeight> QuantizeWeight(const ir::Tensor& w, int axis, bo
   // values quantize to 0 either way) instead of dividing by ~0.
   for (float m : absmax) q.scales.push_back(m > 1e-30f ? m / static_cast<float>(qmax) : 1.0f);
   std::vector<int8_t> out(v.size());
-  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
-    out[i] = QuantizeWeightValue(v[i], q.scales[s.channel(i)], qmax);
-  }
+  ForEachRun(s, size, [&](int64_t c, int64_t b, int64_t e) {
+    const float scale = q.scales[c];
+    for (int64_t i = b; i < e; ++i) out[i] = QuantizeWeightValue(v[i], scale, qmax);
+  });
   q.values = ir::Tensor::FromVector<int8_t>(w.dims(), out);
   return q;
 }

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "ir/graph.h"
+#include "quantize/calibrate.h"
 #include "quantize/quantize.h"
 
 namespace onnxsmith::quantize {
@@ -93,6 +94,19 @@ int BiasInput(const ir::Node& node);
 absl::Status ApplyQdq(ir::Model& model, const StaticPlan& plan,
                       const std::map<std::string, QParams>& params,
                       const QuantizeOptions& options, std::vector<std::string>* warnings);
+
+// Activation parameters of every planned tensor from the calibration
+// statistics (shared by pass-through chains and close Concat inputs); a
+// tensor calibration did not observe stays float, with a warning.
+std::map<std::string, QParams> ComputeParams(const StaticPlan& plan, const CalibrationResult& calib,
+                                             const QuantizeOptions& options,
+                                             std::vector<std::string>* warnings);
+
+// Static mode after calibration: plan, parameters, Q/DQ (and QOperator
+// with --format qoperator) written into `model`; the per-node decisions.
+absl::StatusOr<std::vector<NodeDecision>> ApplyStatic(ir::Model& model, const QuantizeOptions& options,
+                                                      const CalibrationResult& calib,
+                                                      std::vector<std::string>* warnings);
 
 // Dynamic mode: MatMul/Gemm with constant 2-D weights become
 // DynamicQuantizeLinear + MatMulInteger + scale; returns per-node decisions.

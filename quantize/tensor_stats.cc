@@ -31,11 +31,22 @@ void TensorStats::Grow(float absmax) {
 
 void TensorStats::Add(const float* x, int64_t n, bool histogram) {
   if (n <= 0) return;
-  float lo = x[0], hi = x[0];
-  for (int64_t i = 1; i < n; ++i) {
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
+  // Four independent accumulators: the loop is not a single dependency
+  // chain (calibration reduces every activation of every sample here).
+  float lo4[4] = {x[0], x[0], x[0], x[0]}, hi4[4] = {x[0], x[0], x[0], x[0]};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int k = 0; k < 4; ++k) {
+      lo4[k] = std::min(lo4[k], x[i + k]);
+      hi4[k] = std::max(hi4[k], x[i + k]);
+    }
   }
+  for (; i < n; ++i) {
+    lo4[0] = std::min(lo4[0], x[i]);
+    hi4[0] = std::max(hi4[0], x[i]);
+  }
+  const float lo = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
+  const float hi = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
   if (count_ == 0) {
     min_ = lo;
     max_ = hi;
@@ -48,9 +59,12 @@ void TensorStats::Add(const float* x, int64_t n, bool histogram) {
   Grow(std::max(std::fabs(lo), std::fabs(hi)));
   const float inv = 1.0f / bin_width();
   int64_t* bins = bins_.data();
-  for (int64_t i = 0; i < n; ++i) {
-    const int b = static_cast<int>(std::floor(x[i] * inv)) + B;
-    ++bins[std::clamp(b, 0, 2 * B - 1)];
+  // Shifted by B bins the index is >= 0 once clamped, where truncation is
+  // floor (no libm call per value).
+  const float top = static_cast<float>(2 * B - 1);
+  for (int64_t k = 0; k < n; ++k) {
+    const float y = std::clamp(x[k] * inv + static_cast<float>(B), 0.0f, top);
+    ++bins[static_cast<int>(y)];
   }
 }
 
@@ -157,7 +171,31 @@ std::pair<float, float> TensorStats::EntropyRange() const {
     }
   }
   const float t = static_cast<float>(best) * bin_width();
-  return {std::max(min_, -t), std::min(max_, t)};
+  const std::pair<float, float> kl_range{std::max(min_, -t), std::min(max_, t)};
+  // KL matches the shape of the distribution, not the error: on long-tailed
+  // tensors whose tail carries the signal (swish inputs, squeeze-excite
+  // vectors with a few values per sample) it clips what matters. Keep the
+  // threshold only where it lowers the expected squared error.
+  if (ExpectedSquaredError(kl_range.first, kl_range.second) >
+      ExpectedSquaredError(std::min(min_, 0.0f), std::max(max_, 0.0f))) {
+    return {min_, max_};
+  }
+  return kl_range;
+}
+
+double TensorStats::ExpectedSquaredError(float lo, float hi) const {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  const double step = (static_cast<double>(hi) - lo) / 255;
+  const double w = bin_width();
+  double err = 0;
+  for (int b = 0; b < 2 * B; ++b) {
+    if (bins_[b] == 0) continue;
+    const double c = (b - B + 0.5) * w;  // the bin's center
+    const double clip = c < lo ? lo - c : c > hi ? c - hi : 0;
+    err += static_cast<double>(bins_[b]) * (clip > 0 ? clip * clip : step * step / 12);
+  }
+  return err;
 }
 
 }  // namespace onnxsmith::quantize

@@ -33,8 +33,12 @@ class TensorStats {
   std::pair<float, float> PercentileRange(double percentile) const;
   // The |x| threshold T minimizing the KL divergence between the histogram
   // of |x| clipped at T and its 128-level quantization (TensorRT's method);
-  // the range [max(min, -T), min(max, T)].
+  // the range [max(min, -T), min(max, T)], or [min, max] when that has the
+  // smaller ExpectedSquaredError.
   std::pair<float, float> EntropyRange() const;
+  // Squared error (summed over the histogram) of 8-bit rounding over
+  // [lo, hi]: clipping outside, step^2/12 inside.
+  double ExpectedSquaredError(float lo, float hi) const;
 
  private:
   void Grow(float absmax);

@@ -356,6 +356,25 @@ TEST(TensorStats, MergeEqualsOnePassAndPercentileCutsOutliers) {
   EXPECT_GE(elo, one.min());
 }
 
+// Values far from zero (a Sigmoid's outputs) and sparse vectors (squeeze-
+// excite) made the KL search clip everything; the squared-error guard keeps
+// a range that covers the data.
+TEST(TensorStats, EntropyNeverClipsAwayTheData) {
+  std::vector<float> sig = Random(20000, 0.45f, 0.55f, 13);
+  TensorStats s;
+  s.Add(sig.data(), sig.size(), true);
+  auto [lo, hi] = s.EntropyRange();
+  EXPECT_LE(lo, 0.46f);
+  EXPECT_GE(hi, 0.54f);
+  std::vector<float> sparse = Random(192, -0.05f, 0.03f, 14);
+  TensorStats t;
+  t.Add(sparse.data(), sparse.size(), true);
+  auto [tlo, thi] = t.EntropyRange();
+  EXPECT_LE(t.ExpectedSquaredError(tlo, thi), t.ExpectedSquaredError(t.min(), t.max()));
+  EXPECT_LT(tlo, -0.02f);
+  EXPECT_GT(thi, 0.02f);
+}
+
 TEST(SchemeTable, DocsTableIsGeneratedFromIt) {
   auto doc = ReadFile("docs/quantization.md");
   ASSERT_TRUE(doc.ok()) << doc.status();
