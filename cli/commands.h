@@ -19,6 +19,7 @@
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
+#include "ir/model_writer.h"
 #include "optimizer/registry.h"
 #include "tbb/global_control.h"
 
@@ -45,6 +46,7 @@ struct ConvertOptions {
   std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
   bool check = true;  // the ONNX checker
   PipelineFlags pipeline;
+  ir::ExternalDataOptions external_data;
   // --quantize int8: quantize after optimizing, with quantize's flags.
   std::string quantize;
   QuantizeFlags quantize_flags;
@@ -60,6 +62,7 @@ struct OptimizeOptions {
   double check_rtol = 1e-4;
   double check_atol = 1e-6;
   PipelineFlags pipeline;
+  ir::ExternalDataOptions external_data;
 };
 
 struct RunOptions {

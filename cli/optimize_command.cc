@@ -9,11 +9,13 @@
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/external_data_flags.h"
 #include "cli/optimize_check.h"
 #include "cli/report.h"
 #include "common/progress.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
+#include "ir/external_data.h"
 #include "ir/model_io.h"
 #include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
@@ -96,6 +98,7 @@ CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
   sub->add_option(FlagNames("check-atol"), o->check_atol, "--check: allowed absolute error")
       ->capture_default_str();
   AddPipelineFlags(sub, &o->pipeline);
+  AddExternalDataFlags(sub, &o->external_data);
   return sub;
 }
 
@@ -134,7 +137,7 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   PhaseTimes times;
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(args[0]));
-  auto model = ir::FromModelProto(in);
+  auto model = ir::FromModelProto(in, ir::ModelDirectory(args[0]));
   if (!model.ok()) {
     return absl::Status(model.status().code(), absl::StrCat(args[0], ": ", model.status().message()));
   }
@@ -149,14 +152,14 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   times.push_back({"optimize", optimize_ms});
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
-  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
+  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, "", args[1], o.external_data));
   const ir::ValidationReport& validation = out.validation;
   times.push_back({"check", MsSince(start)});
   std::string& check_text = summary.check_text;
   if (numeric_check) {
     start = std::chrono::steady_clock::now();
     // The original, imported again from the proto (the IR is not copyable).
-    ASSIGN_OR_RETURN(ir::Model original, ir::FromModelProto(in));
+    ASSIGN_OR_RETURN(ir::Model original, ir::FromModelProto(in, ir::ModelDirectory(args[0])));
     ASSIGN_OR_RETURN(check_text, CheckOptimized(original, *model, check));
     check_text = absl::StrCat("--check: outputs match on random inputs (seed ", check.seed, ")\n",
                               check_text);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "cli/report.h"
 #include "ir/graph.h"
+#include "ir/model_writer.h"
 #include "quantize/quantize.h"
 
 namespace CLI {
@@ -45,6 +46,7 @@ struct QuantizeCommandOptions {
   std::string output;       // quantized .onnx (written atomically, after the ONNX checker)
   QuantizeFlags flags;
   int threads = 0;  // TBB workers; 0 = all cores
+  ir::ExternalDataOptions external_data;
 };
 
 // Declares --calibration, --mode, --method, ... (not --threads) on `sub`.

@@ -153,7 +153,7 @@ class CsePass : public Pass {
 constexpr size_t kParallelBytes = size_t{1} << 20;
 constexpr size_t kChunk = size_t{1} << 18;
 
-size_t HashBytes(const std::string& s) {
+size_t HashBytes(absl::string_view s) {
   if (s.size() < kParallelBytes) return absl::HashOf(std::string_view(s));
   const size_t chunks = (s.size() + kChunk - 1) / kChunk;
   std::vector<size_t> h(chunks);
@@ -164,7 +164,7 @@ size_t HashBytes(const std::string& s) {
   return absl::HashOf(h);
 }
 
-bool SameBytes(const std::string& a, const std::string& b) {
+bool SameBytes(absl::string_view a, absl::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.data() == b.data()) return true;  // one shared buffer
   if (a.size() < kParallelBytes) return std::memcmp(a.data(), b.data(), a.size()) == 0;
