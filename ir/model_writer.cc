@@ -72,21 +72,34 @@ int64_t AlignUp(int64_t v) {
 void BuildProto(const Model& model, int64_t limit, CheckedModel& m) {
   m.proto = ToModelProto(model, limit);
   m.streamed.assign(m.proto.graph().initializer_size(), Tensor());
-  int64_t offset = 0;
   int i = 0;
   for (const auto& [name, tensor] : model.graph.initializers) {
     onnx::TensorProto* t = m.proto.mutable_graph()->mutable_initializer(i);
     if (t->name() == name && tensor.dtype() != DataType::kString && !t->has_raw_data() &&
         static_cast<int64_t>(tensor.raw().size()) >= limit) {
       m.streamed[i] = tensor;
-      const int64_t length = static_cast<int64_t>(tensor.raw().size());
-      offset = AlignUp(offset);
-      // Inline output also points the checker at a location: it reads no
-      // bytes, and the written field carries raw_data instead.
-      SetExternalLocation(m.data_location, offset, length, t);
-      offset += length;
+      // The checker sees one byte of raw_data (libonnx 1.12 wants a value
+      // field, does not compare raw_data's size with the dims, and would
+      // look for an external file not written yet); PointAtDataFile sets
+      // the real location after the check.
+      t->set_raw_data(std::string(1, '\0'));
     }
     ++i;
+  }
+}
+
+// Streamed initializers: bytes in the data file, each at an aligned offset.
+void PointAtDataFile(CheckedModel& m) {
+  int64_t offset = 0;
+  for (size_t i = 0; i < m.streamed.size(); ++i) {
+    const Tensor& t = m.streamed[i];
+    if (t.dtype() == DataType::kUndefined) continue;
+    onnx::TensorProto* p = m.proto.mutable_graph()->mutable_initializer(static_cast<int>(i));
+    p->clear_raw_data();
+    offset = AlignUp(offset);
+    const int64_t length = static_cast<int64_t>(t.raw().size());
+    SetExternalLocation(m.data_location, offset, length, p);
+    offset += length;
   }
 }
 
@@ -223,6 +236,7 @@ absl::StatusOr<CheckedModel> ToCheckedModel(const Model& model, bool check,
   } else {
     m.validation.skipped_reason = skipped_reason;
   }
+  if (m.external) PointAtDataFile(m);
   return m;
 }
 
