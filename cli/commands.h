@@ -21,6 +21,7 @@
 #include "converter/handlers/registry.h"
 #include "converter/tf_converter.h"
 #include "ir/graph.h"
+#include "ir/model_writer.h"
 #include "optimizer/registry.h"
 #include "tbb/global_control.h"
 
@@ -48,6 +49,7 @@ struct ConvertOptions {
   std::vector<std::string> inputs, outputs, inputs_as_nchw, outputs_as_nchw, custom_ops;
   bool check = true;  // the ONNX checker
   PipelineFlags pipeline;
+  ir::ExternalDataOptions external_data;
   // --quantize int8: quantize after optimizing, with quantize's flags.
   std::string quantize;
   QuantizeFlags quantize_flags;
@@ -68,6 +70,7 @@ struct OptimizeOptions {
   PipelineFlags pipeline;
   TargetFlags target;
   PrecisionFlags precision;  // --precision fp16 after the passes
+  ir::ExternalDataOptions external_data;
 };
 
 struct RunOptions {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/external_data_flags.h"
 #include "cli/quantize_command.h"
 #include "cli/report.h"
 #include "common/file_util.h"
@@ -88,6 +89,7 @@ CLI::App* AddConvertCommand(CLI::App& app, ConvertOptions* o) {
   sub->add_flag(FlagNames("check") + ",!--nocheck", o->check,
                 "validate with the ONNX checker before writing (--check=false only to debug)");
   AddPipelineFlags(sub, &o->pipeline);
+  AddExternalDataFlags(sub, &o->external_data);
   sub->add_option(FlagNames("quantize"), o->quantize,
                   "int8: quantize the converted model at the end (the flags below as in "
                   "`onnxsmith quantize`; static needs --calibration)");
@@ -204,8 +206,8 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   // written only once it passed.
   auto start = Clock::now();
   ASSIGN_OR_RETURN(ir::CheckedModel checked,
-                   ir::ToCheckedModel(converted.model, o.check,
-                                      "--check=false"));
+                   ir::ToCheckedModel(converted.model, o.check, "--check=false", output,
+                                      o.external_data));
   times.push_back({"check", MsSince(start)});
 
   start = Clock::now();
@@ -303,6 +305,9 @@ absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& o) {
     return absl::Status(converted.status().code(),
                         absl::StrCat(source, ": ", converted.status().message()));
   }
+  // The IR holds its own weights now: free the GraphDef's copies before the
+  // optimizer and the writer (they set the peak memory otherwise).
+  graph = tf::GraphDef();
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
   return FinishConversion(o, source, *std::move(converted), times);

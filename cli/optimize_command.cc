@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/external_data_flags.h"
 #include "cli/optimize_check.h"
 #include "cli/report.h"
 #include "cli/target_flags.h"
@@ -18,6 +19,7 @@
 #include "common/progress.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
+#include "ir/external_data.h"
 #include "ir/model_io.h"
 #include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
@@ -102,6 +104,7 @@ CLI::App* AddOptimizeCommand(CLI::App& app, OptimizeOptions* o) {
   AddPipelineFlags(sub, &o->pipeline);
   AddTargetFlags(sub, &o->target, /*with_report=*/true);
   AddPrecisionFlags(sub, &o->precision, /*data_flags=*/true);
+  AddExternalDataFlags(sub, &o->external_data);
   return sub;
 }
 
@@ -155,7 +158,7 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   PhaseTimes times;
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(args[0]));
-  auto model = ir::FromModelProto(in);
+  auto model = ir::FromModelProto(in, ir::ModelDirectory(args[0]));
   if (!model.ok()) {
     return absl::Status(model.status().code(), absl::StrCat(args[0], ": ", model.status().message()));
   }
@@ -185,14 +188,14 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   }
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
-  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
+  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, "", args[1], o.external_data));
   const ir::ValidationReport& validation = out.validation;
   times.push_back({"check", MsSince(start)});
   std::string& check_text = summary.check_text;
   if (numeric_check) {
     start = std::chrono::steady_clock::now();
     // The original, imported again from the proto (the IR is not copyable).
-    ASSIGN_OR_RETURN(ir::Model original, ir::FromModelProto(in));
+    ASSIGN_OR_RETURN(ir::Model original, ir::FromModelProto(in, ir::ModelDirectory(args[0])));
     ASSIGN_OR_RETURN(check_text, CheckOptimized(original, *model, check));
     check_text = absl::StrCat("--check: outputs match on random inputs (seed ", check.seed, ")\n",
                               check_text);

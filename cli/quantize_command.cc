@@ -11,10 +11,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/command_line.h"
+#include "cli/external_data_flags.h"
 #include "cli/report.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/timing.h"
+#include "ir/external_data.h"
 #include "ir/model_io.h"
 #include "ir/model_writer.h"
 #include "ir/onnx_proto.h"
@@ -94,6 +96,7 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeCommandOptions* o) {
   AddQuantizeFlags(sub, &o->flags);
   AddTargetFlags(sub, &o->target, /*with_report=*/false);
   sub->add_option(FlagNames("threads"), o->threads, "worker threads (TBB); 0 = all cores");
+  AddExternalDataFlags(sub, &o->external_data);
   return sub;
 }
 
@@ -201,7 +204,7 @@ absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& optio
   PhaseTimes times;
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto in, ir::ReadModelProto(options.input));
-  auto model = ir::FromModelProto(in);
+  auto model = ir::FromModelProto(in, ir::ModelDirectory(options.input));
   if (!model.ok()) {
     return absl::Status(model.status().code(), absl::StrCat(options.input, ": ", model.status().message()));
   }
@@ -220,7 +223,8 @@ absl::StatusOr<QuantizeSummary> QuantizeFile(const QuantizeCommandOptions& optio
     RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, options.target.allow_fallback));
   }
   start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, ""));
+  ASSIGN_OR_RETURN(ir::CheckedModel out, ir::ToCheckedModel(*model, /*check=*/true, "", options.output,
+                                                        options.external_data));
   times.push_back({"check", MsSince(start)});
   start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(ir::WriteCheckedModel(out, options.output));

@@ -16,6 +16,7 @@
 #include "cli/report.h"
 #include "cli/target_flags.h"
 #include "ir/graph.h"
+#include "ir/model_writer.h"
 #include "quantize/quantize.h"
 
 namespace CLI {
@@ -53,6 +54,7 @@ struct QuantizeCommandOptions {
   QuantizeFlags flags;
   TargetFlags target;
   int threads = 0;  // TBB workers; 0 = all cores
+  ir::ExternalDataOptions external_data;
 };
 
 // Declares --calibration, --mode, --method, ... (not --threads) on `sub`.

@@ -21,6 +21,7 @@
 #include "evaluator/compare.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/npy.h"
+#include "ir/external_data.h"
 #include "ir/model_io.h"
 #include "ir/onnx_proto.h"
 
@@ -219,7 +220,7 @@ std::vector<std::string> InputNames(const ir::Model& model) {
 absl::StatusOr<std::vector<std::pair<std::string, ir::Tensor>>> EvaluateModelFile(
     const std::string& model_path, std::map<std::string, ir::Tensor> feeds, int threads) {
   ASSIGN_OR_RETURN(onnx::ModelProto proto, ir::ReadModelProto(model_path));
-  ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto));
+  ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto, ir::ModelDirectory(model_path)));
   EvaluatorOptions options;
   options.num_threads = threads;
   ASSIGN_OR_RETURN(Evaluator ev, Evaluator::Create(model, options));
@@ -243,7 +244,7 @@ absl::Status RunModel(const RunOptions& o) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   ASSIGN_OR_RETURN(onnx::ModelProto proto, ir::ReadModelProto(o.model));
-  ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto));
+  ASSIGN_OR_RETURN(ir::Model model, ir::FromModelProto(proto, ir::ModelDirectory(o.model)));
   EvaluatorOptions options;
   options.num_threads = o.threads;
   options.profile = o.profile;

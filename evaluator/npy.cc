@@ -245,7 +245,7 @@ absl::StatusOr<std::string> SerializeNpy(const ir::Tensor& tensor) {
     out.push_back(static_cast<char>((hl >> 8) & 0xff));
   }
   out += header;
-  out += tensor.raw();
+  absl::StrAppend(&out, tensor.raw());
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "ir/external_data.h"
 
 namespace onnxsmith::ir {
 
@@ -54,7 +55,7 @@ void ToTensorProto(const Tensor& tensor, const std::string& name, onnx::TensorPr
   if (tensor.dtype() == DataType::kString) {
     for (const std::string& s : tensor.strings()) proto->add_string_data(s);
   } else {
-    proto->set_raw_data(tensor.raw());
+    proto->set_raw_data(tensor.raw().data(), tensor.raw().size());
   }
 }
 
@@ -70,12 +71,12 @@ std::string PackField(const Field& field) {
 
 }  // namespace
 
-absl::StatusOr<Tensor> FromTensorProto(const onnx::TensorProto& proto) {
+absl::StatusOr<Tensor> FromTensorProto(const onnx::TensorProto& proto,
+                                       const std::string& model_dir) {
   std::vector<int64_t> dims(proto.dims().begin(), proto.dims().end());
   DataType dtype = static_cast<DataType>(proto.data_type());
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    return absl::UnimplementedError(
-        absl::StrCat("initializer '", proto.name(), "' uses external data, not read yet"));
+    return ReadExternalTensor(proto, model_dir);
   }
   if (dtype == DataType::kString) {
     return Tensor::FromStrings(
@@ -148,7 +149,8 @@ void ToAttributeProto(const Attribute& a, onnx::AttributeProto* p) {
   }
 }
 
-absl::StatusOr<Attribute> FromAttributeProto(const onnx::AttributeProto& p) {
+absl::StatusOr<Attribute> FromAttributeProto(const onnx::AttributeProto& p,
+                                             const std::string& model_dir) {
   Attribute a;
   a.name = p.name();
   switch (p.type()) {
@@ -157,12 +159,12 @@ absl::StatusOr<Attribute> FromAttributeProto(const onnx::AttributeProto& p) {
     case onnx::AttributeProto::STRING: a.kind = Attribute::Kind::kString; a.s = p.s(); break;
     case onnx::AttributeProto::TENSOR: {
       a.kind = Attribute::Kind::kTensor;
-      ASSIGN_OR_RETURN(a.t, FromTensorProto(p.t()));
+      ASSIGN_OR_RETURN(a.t, FromTensorProto(p.t(), model_dir));
       break;
     }
     case onnx::AttributeProto::GRAPH: {
       a.kind = Attribute::Kind::kGraph;
-      ASSIGN_OR_RETURN(Graph g, FromGraphProto(p.g()));
+      ASSIGN_OR_RETURN(Graph g, FromGraphProto(p.g(), model_dir));
       a.g = std::make_shared<Graph>(std::move(g));
       break;
     }
@@ -193,7 +195,7 @@ void ToValueInfoProto(const std::string& name, const ValueType& type,
 
 }  // namespace
 
-void ToGraphProto(const Graph& graph, onnx::GraphProto* proto) {
+void ToGraphProto(const Graph& graph, onnx::GraphProto* proto, int64_t data_limit) {
   proto->set_name(graph.name);
   for (const ValueInfo& v : graph.inputs) ToValueInfoProto(v.name, v.type, proto->add_input());
   for (const ValueInfo& v : graph.outputs) ToValueInfoProto(v.name, v.type, proto->add_output());
@@ -205,6 +207,14 @@ void ToGraphProto(const Graph& graph, onnx::GraphProto* proto) {
     ToValueInfoProto(name, type, proto->add_value_info());
   }
   for (const auto& [name, tensor] : graph.initializers) {
+    if (data_limit >= 0 && tensor.dtype() != DataType::kString &&
+        static_cast<int64_t>(tensor.raw().size()) >= data_limit) {
+      onnx::TensorProto* t = proto->add_initializer();
+      t->set_name(name);
+      t->set_data_type(static_cast<int32_t>(tensor.dtype()));
+      for (int64_t d : tensor.dims()) t->add_dims(d);
+      continue;
+    }
     ToTensorProto(tensor, name, proto->add_initializer());
   }
   for (const auto& n : graph.nodes) {
@@ -218,11 +228,12 @@ void ToGraphProto(const Graph& graph, onnx::GraphProto* proto) {
   }
 }
 
-absl::StatusOr<Graph> FromGraphProto(const onnx::GraphProto& proto) {
+absl::StatusOr<Graph> FromGraphProto(const onnx::GraphProto& proto,
+                                     const std::string& model_dir) {
   Graph g;
   g.name = proto.name();
   for (const auto& init : proto.initializer()) {
-    ASSIGN_OR_RETURN(Tensor t, FromTensorProto(init));
+    ASSIGN_OR_RETURN(Tensor t, FromTensorProto(init, model_dir));
     g.initializers[init.name()] = std::move(t);
   }
   for (const auto& in : proto.input()) {
@@ -240,7 +251,7 @@ absl::StatusOr<Graph> FromGraphProto(const onnx::GraphProto& proto) {
     n.inputs.assign(np.input().begin(), np.input().end());
     n.outputs.assign(np.output().begin(), np.output().end());
     for (const auto& ap : np.attribute()) {
-      ASSIGN_OR_RETURN(Attribute a, FromAttributeProto(ap));
+      ASSIGN_OR_RETURN(Attribute a, FromAttributeProto(ap, model_dir));
       n.attributes.push_back(std::move(a));
     }
     g.AddNode(std::move(n));
@@ -248,7 +259,7 @@ absl::StatusOr<Graph> FromGraphProto(const onnx::GraphProto& proto) {
   return g;
 }
 
-onnx::ModelProto ToModelProto(const Model& model) {
+onnx::ModelProto ToModelProto(const Model& model, int64_t data_limit) {
   onnx::ModelProto proto;
   // IR < 4 requires every initializer to be a graph input too; passes add
   // initializers (folded constants) that are not, so write at least IR 4,
@@ -266,7 +277,7 @@ onnx::ModelProto ToModelProto(const Model& model) {
     m->set_key(k);
     m->set_value(v);
   }
-  ToGraphProto(model.graph, proto.mutable_graph());
+  ToGraphProto(model.graph, proto.mutable_graph(), data_limit);
   return proto;
 }
 
@@ -305,7 +316,8 @@ absl::Status CheckMainGraphInputsDefined(const onnx::GraphProto& graph) {
 
 }  // namespace
 
-absl::StatusOr<Model> FromModelProto(const onnx::ModelProto& proto) {
+absl::StatusOr<Model> FromModelProto(const onnx::ModelProto& proto,
+                                     const std::string& model_dir) {
   Model m;
   m.ir_version = proto.ir_version();
   m.producer_name = proto.producer_name();
@@ -314,7 +326,7 @@ absl::StatusOr<Model> FromModelProto(const onnx::ModelProto& proto) {
     m.opset_imports[op.domain() == "ai.onnx" ? "" : op.domain()] = op.version();
   }
   for (const auto& p : proto.metadata_props()) m.metadata[p.key()] = p.value();
-  ASSIGN_OR_RETURN(m.graph, FromGraphProto(proto.graph()));
+  ASSIGN_OR_RETURN(m.graph, FromGraphProto(proto.graph(), model_dir));
   RETURN_IF_ERROR(CheckMainGraphInputsDefined(proto.graph()));
   return m;
 }

@@ -87,11 +87,6 @@ absl::StatusOr<int64_t> CountElements(const std::vector<int64_t>& dims) {
   return n;
 }
 
-const std::string& EmptyString() {
-  static const std::string* empty = new std::string();
-  return *empty;
-}
-
 // Half/bfloat16 to float for the widening accessors.
 float HalfToFloat(uint16_t h) {
   uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
@@ -107,7 +102,7 @@ float HalfToFloat(uint16_t h) {
 }
 
 template <typename T>
-void WidenTo(const std::string& raw, std::vector<double>* out) {
+void WidenTo(absl::string_view raw, std::vector<double>* out) {
   const T* p = reinterpret_cast<const T*>(raw.data());
   size_t n = raw.size() / sizeof(T);
   out->reserve(n);
@@ -147,8 +142,33 @@ absl::StatusOr<Tensor> Tensor::FromRaw(DataType dtype, std::vector<int64_t> dims
   Tensor t;
   t.dtype_ = dtype;
   t.dims_ = std::move(dims);
-  t.raw_ = std::make_shared<const std::string>(std::move(raw));
+  t.Own(std::move(raw));
   return t;
+}
+
+absl::StatusOr<Tensor> Tensor::FromShared(DataType dtype, std::vector<int64_t> dims,
+                                          std::shared_ptr<const void> owner,
+                                          absl::string_view bytes) {
+  auto n = CountElements(dims);
+  if (!n.ok()) return n.status();
+  const int size = ElementSize(dtype);
+  if (size == 0 || static_cast<int64_t>(bytes.size()) != *n * size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tensor of shape [", absl::StrJoin(dims, ","), "] and type ", DataTypeName(dtype),
+        " needs ", *n * size, " bytes, has ", bytes.size()));
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.owner_ = std::move(owner);
+  t.raw_ = bytes;
+  return t;
+}
+
+void Tensor::Own(std::string bytes) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  raw_ = *owned;
+  owner_ = std::move(owned);
 }
 
 Tensor Tensor::FromStrings(std::vector<int64_t> dims, std::vector<std::string> values) {
@@ -165,8 +185,6 @@ int64_t Tensor::num_elements() const {
   return n;
 }
 
-const std::string& Tensor::raw() const { return raw_ ? *raw_ : EmptyString(); }
-
 const std::vector<std::string>& Tensor::strings() const {
   static const std::vector<std::string>* empty = new std::vector<std::string>();
   return strings_ ? *strings_ : *empty;
@@ -174,7 +192,7 @@ const std::vector<std::string>& Tensor::strings() const {
 
 absl::StatusOr<std::vector<int64_t>> Tensor::ToInt64s() const {
   std::vector<int64_t> out;
-  const std::string& r = raw();
+  const absl::string_view r = raw();
   auto widen = [&](auto tag) {
     using T = decltype(tag);
     const T* p = reinterpret_cast<const T*>(r.data());
@@ -199,7 +217,7 @@ absl::StatusOr<std::vector<int64_t>> Tensor::ToInt64s() const {
 
 absl::StatusOr<std::vector<double>> Tensor::ToDoubles() const {
   std::vector<double> out;
-  const std::string& r = raw();
+  const absl::string_view r = raw();
   switch (dtype_) {
     case DataType::kFloat: WidenTo<float>(r, &out); break;
     case DataType::kDouble: WidenTo<double>(r, &out); break;

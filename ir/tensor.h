@@ -1,5 +1,7 @@
 // Constant tensors of the IR. Buffers are immutable and shared: passes and
-// the exporter hand out references, never copies of weights.
+// the exporter hand out references, never copies of weights. A buffer is an
+// owned string or a view into something kept alive with it (a read-only
+// mapping of a checkpoint shard or an external-data file).
 #ifndef ONNXSMITH_IR_TENSOR_H_
 #define ONNXSMITH_IR_TENSOR_H_
 
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 namespace onnxsmith::ir {
@@ -61,6 +64,10 @@ class Tensor {
   // `raw` holds num_elements * ElementSize(dtype) little-endian bytes.
   static absl::StatusOr<Tensor> FromRaw(DataType dtype, std::vector<int64_t> dims,
                                         std::string raw);
+  // A view of `bytes`, which stay valid while `owner` lives (no copy).
+  static absl::StatusOr<Tensor> FromShared(DataType dtype, std::vector<int64_t> dims,
+                                           std::shared_ptr<const void> owner,
+                                           absl::string_view bytes);
   static Tensor FromStrings(std::vector<int64_t> dims, std::vector<std::string> values);
 
   template <typename T>
@@ -74,7 +81,7 @@ class Tensor {
     } else if (!values.empty()) {
       std::memcpy(raw.data(), values.data(), raw.size());
     }
-    t.raw_ = std::make_shared<const std::string>(std::move(raw));
+    t.Own(std::move(raw));
     return t;
   }
   template <typename T>
@@ -89,12 +96,12 @@ class Tensor {
   int rank() const { return static_cast<int>(dims_.size()); }
   int64_t num_elements() const;
   // Empty for string tensors.
-  const std::string& raw() const;
+  absl::string_view raw() const { return raw_; }
   const std::vector<std::string>& strings() const;
 
   template <typename T>
   absl::Span<const T> data() const {
-    const std::string& r = raw();
+    const absl::string_view r = raw();
     return absl::Span<const T>(reinterpret_cast<const T*>(r.data()), r.size() / sizeof(T));
   }
 
@@ -113,7 +120,10 @@ class Tensor {
  private:
   DataType dtype_ = DataType::kUndefined;
   std::vector<int64_t> dims_;
-  std::shared_ptr<const std::string> raw_;
+  void Own(std::string bytes);
+
+  std::shared_ptr<const void> owner_;  // keeps raw_'s bytes alive
+  absl::string_view raw_;
   std::shared_ptr<const std::vector<std::string>> strings_;
 };
 

@@ -24,7 +24,7 @@ void AppendTensorKey(const ir::Tensor& t, std::string& key) {
   if (t.dtype() == ir::DataType::kString) {
     for (const std::string& s : t.strings()) absl::StrAppend(&key, s.size(), ":", s);
   } else {
-    key += t.raw();
+    absl::StrAppend(&key, t.raw());
   }
 }
 
@@ -153,18 +153,18 @@ class CsePass : public Pass {
 constexpr size_t kParallelBytes = size_t{1} << 20;
 constexpr size_t kChunk = size_t{1} << 18;
 
-size_t HashBytes(const std::string& s) {
-  if (s.size() < kParallelBytes) return absl::HashOf(std::string_view(s));
+size_t HashBytes(absl::string_view s) {
+  if (s.size() < kParallelBytes) return absl::HashOf(s);
   const size_t chunks = (s.size() + kChunk - 1) / kChunk;
   std::vector<size_t> h(chunks);
   tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
     const size_t begin = c * kChunk;
-    h[c] = absl::HashOf(std::string_view(s).substr(begin, std::min(kChunk, s.size() - begin)));
+    h[c] = absl::HashOf(s.substr(begin, std::min(kChunk, s.size() - begin)));
   });
   return absl::HashOf(h);
 }
 
-bool SameBytes(const std::string& a, const std::string& b) {
+bool SameBytes(absl::string_view a, absl::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.data() == b.data()) return true;  // one shared buffer
   if (a.size() < kParallelBytes) return std::memcmp(a.data(), b.data(), a.size()) == 0;

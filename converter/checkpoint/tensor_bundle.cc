@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "absl/base/config.h"
 #include "absl/status/status.h"
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/mapped_file.h"
 #include "converter/checkpoint/crc32c.h"
 #include "converter/checkpoint/table_reader.h"
 #include "converter/tf/dtype.h"
@@ -33,10 +36,19 @@ bool IsSliceKey(const std::string& key) { return !key.empty() && key[0] == '\0';
 
 std::string Quote(const std::string& key) { return absl::StrCat("'", absl::CHexEscape(key), "'"); }
 
-// Reads [offset, offset + size) of `path`, after checking the range against
-// the file's real size (so a corrupt size never allocates past the file).
-absl::StatusOr<std::string> ReadRange(const std::string& path, int64_t offset, int64_t size,
-                                      const std::string& key) {
+// Tensors this large are mapped from the shard rather than read into a copy
+// (when their offset keeps the elements aligned): the converter's weights
+// then live in the page cache once, and a mapping is released as soon as the
+// converted tensor replaces it.
+constexpr int64_t kMapBytes = int64_t{64} << 10;
+
+// The bytes [offset, offset + size) of `path`, after checking the range
+// against the file's real size (so a corrupt size never allocates past the
+// file): mapped if `map`, else read into `*copy` (the view then points there).
+absl::StatusOr<std::shared_ptr<const MappedRegion>> ReadRange(const std::string& path,
+                                                               int64_t offset, int64_t size,
+                                                               const std::string& key, bool map,
+                                                               std::string* copy) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
@@ -63,7 +75,18 @@ absl::StatusOr<std::string> ReadRange(const std::string& path, int64_t offset, i
         absl::StrCat(static_cast<uint64_t>(offset) + static_cast<uint64_t>(size)),
         ") (truncated shard, or a corrupt index entry)"));
   }
-  std::string out(static_cast<size_t>(size), '\0');
+  if (map) {
+    auto region = MapOpenFile(fd, offset, size);
+    close(fd);
+    if (!region.ok()) {
+      return absl::Status(region.status().code(),
+                          absl::StrCat("variable ", Quote(key), ": data shard ", path, ": ",
+                                       region.status().message()));
+    }
+    return region;
+  }
+  std::string& out = *copy;
+  out.assign(static_cast<size_t>(size), '\0');
   size_t done = 0;
   while (done < out.size()) {
     const ssize_t n = pread(fd, out.data() + done, out.size() - done,
@@ -78,7 +101,7 @@ absl::StatusOr<std::string> ReadRange(const std::string& path, int64_t offset, i
     done += static_cast<size_t>(n);
   }
   close(fd);
-  return out;
+  return nullptr;
 }
 
 // Decodes a string tensor: n varint64 lengths, the masked CRC-32C of the
@@ -274,12 +297,16 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
   }
 
   const std::string shard = ShardPath(e.shard_id());
-  std::string bytes;
+  std::string copy;
+  std::shared_ptr<const MappedRegion> mapped;
+  const bool map = !is_string && e.size() >= kMapBytes &&
+                   e.offset() % std::max(1, ir::ElementSize(*dtype)) == 0;
   if (e.size() > 0) {
-    auto read = ReadRange(shard, e.offset(), e.size(), key);
+    auto read = ReadRange(shard, e.offset(), e.size(), key, map, &copy);
     if (!read.ok()) return read.status();
-    bytes = std::move(read).value();
+    mapped = *std::move(read);
   }
+  const absl::string_view bytes = mapped ? mapped->bytes() : absl::string_view(copy);
 
   uint32_t actual = 0;
   std::vector<std::string> strings;
@@ -303,7 +330,8 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
   }
 
   if (is_string) return ir::Tensor::FromStrings(std::move(dims), std::move(strings));
-  auto t = ir::Tensor::FromRaw(*dtype, std::move(dims), std::move(bytes));
+  auto t = mapped ? ir::Tensor::FromShared(*dtype, std::move(dims), std::move(mapped), bytes)
+                  : ir::Tensor::FromRaw(*dtype, std::move(dims), std::move(copy));
   if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(where, ": ", t.status().message()));
   return t;
 }

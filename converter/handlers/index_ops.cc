@@ -115,7 +115,7 @@ absl::Status ConvertOneHot(NodeContext& ctx) {  // indices, depth, on_value, off
   const ir::Tensor* off = ctx.const_input(3);
   if (on != nullptr && off != nullptr && on->num_elements() == 1 && off->num_elements() == 1 &&
       on->dtype() == off->dtype() && on->dtype() != DataType::kString) {
-    auto pair = ir::Tensor::FromRaw(on->dtype(), {2}, off->raw() + on->raw());
+    auto pair = ir::Tensor::FromRaw(on->dtype(), {2}, absl::StrCat(off->raw(), on->raw()));
     if (!pair.ok()) return ctx.Error(std::string(pair.status().message()));
     values = ctx.AddConst(*std::move(pair), "off_on");
   } else {

@@ -45,7 +45,7 @@ std::optional<ir::Tensor> JoinConstants(const NodeContext& ctx, int first, int c
   std::string raw;
   int64_t joined = 0;
   for (const ir::Tensor* t : parts) {
-    raw += t->raw();
+    absl::StrAppend(&raw, t->raw());
     joined += stack ? 1 : t->dims()[0];
   }
   if (stack) {

@@ -364,7 +364,7 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
     stats.variable_bytes = freeze_stats.bytes;
   }
   AddDefaultAttrs(catalog, &*graph);
-  auto final_graph = PruneToOutputs(*graph, output_nodes, leaves);
+  auto final_graph = PruneToOutputs(std::move(*graph), output_nodes, leaves);
   if (!final_graph.ok()) return prefix_error(final_graph.status());
   CopyReferencedFunctions(mg->graph_def().library(), &*final_graph);
   result.graph = std::move(*final_graph);

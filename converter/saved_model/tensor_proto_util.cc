@@ -49,7 +49,7 @@ absl::StatusOr<tf::TensorProto> ToTensorProto(const ir::Tensor& tensor, tf::Data
   if (tensor.dtype() == ir::DataType::kString) {
     for (const std::string& s : tensor.strings()) proto.add_string_val(s);
   } else {
-    proto.set_tensor_content(tensor.raw());
+    proto.set_tensor_content(tensor.raw().data(), tensor.raw().size());
   }
   return proto;
 }

@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -375,6 +376,33 @@ const tf::NodeDef* TraceThroughIdentity(
     if (next.empty() || !ParseGraphInput(next, &name, &k)) return nullptr;
   }
   return nullptr;
+}
+
+absl::StatusOr<tf::GraphDef> PruneToOutputs(tf::GraphDef&& graph,
+                                            const std::vector<std::string>& outputs,
+                                            const absl::flat_hash_set<std::string>& leaves) {
+  // Take the big constant payloads out (O(1) swaps), prune the light graph,
+  // then give the payloads to the kept nodes.
+  constexpr size_t kStashBytes = 4096;
+  absl::flat_hash_map<std::string, std::string> stash;
+  for (tf::NodeDef& node : *graph.mutable_node()) {
+    if (node.op() != "Const") continue;
+    auto it = node.mutable_attr()->find("value");
+    if (it == node.mutable_attr()->end() || !it->second.has_tensor()) continue;
+    std::string* content = it->second.mutable_tensor()->mutable_tensor_content();
+    if (content->size() < kStashBytes) continue;
+    stash[node.name()].swap(*content);
+  }
+  auto out = PruneToOutputs(static_cast<const tf::GraphDef&>(graph), outputs, leaves);
+  if (out.ok()) {
+    for (tf::NodeDef& node : *out->mutable_node()) {
+      auto it = stash.find(node.name());
+      if (it == stash.end()) continue;
+      (*node.mutable_attr())["value"].mutable_tensor()->mutable_tensor_content()->swap(it->second);
+    }
+  }
+  graph.Clear();
+  return out;
 }
 
 }  // namespace onnxsmith::converter

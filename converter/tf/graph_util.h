@@ -64,6 +64,11 @@ std::string FunctionAttr(const tf::FunctionDef& f, const std::string& name);
 absl::StatusOr<tf::GraphDef> PruneToOutputs(const tf::GraphDef& graph,
                                             const std::vector<std::string>& outputs,
                                             const absl::flat_hash_set<std::string>& leaves);
+// The same, consuming `graph`: large Const values move into the result
+// instead of being copied (frozen weights are most of a graph's bytes).
+absl::StatusOr<tf::GraphDef> PruneToOutputs(tf::GraphDef&& graph,
+                                            const std::vector<std::string>& outputs,
+                                            const absl::flat_hash_set<std::string>& leaves);
 
 // Follows Identity-like nodes (Identity, Snapshot, StopGradient) from
 // `input` to the producing node; nullptr when a node is missing.

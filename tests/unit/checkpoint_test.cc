@@ -214,7 +214,7 @@ std::map<std::string, std::string> ReadEverything(const TensorBundleReader& r,
       errors->push_back(absl::StrCat(k, ": ", t.status().ToString()));
       continue;
     }
-    std::string v = t->raw();
+    std::string v(t->raw());
     for (const auto& s : t->strings()) absl::StrAppend(&v, s.size(), ":", s, ";");
     out[k] = v;
   }

@@ -150,7 +150,7 @@ TEST(DedupTest, SameBytesOtherShapeOrTypeOrOverridableKept) {
   ir::Tensor t = testing::RandomFloatTensor({2, 2}, 6);
   b.Init("c1", t);
   b.Init("c2", *t.Reshaped({4}));
-  b.Init("c3", *ir::Tensor::FromRaw(ir::DataType::kInt32, {2, 2}, t.raw()));
+  b.Init("c3", *ir::Tensor::FromRaw(ir::DataType::kInt32, {2, 2}, std::string(t.raw())));
   b.Init("c4", t);  // a graph input of the same name can override it
   b.Add("Mul", {"x", "c1"}, {"m1"});
   b.Add("Reshape", {"c2", "s"}, {"m2"});
@@ -166,12 +166,12 @@ TEST(DedupTest, LargeTensorsComparedInParallel) {
   // 2 MiB each: the chunked parallel path.
   const int64_t n = 512 * 1024;
   ir::Tensor big = testing::RandomFloatTensor({n}, 9);
-  std::string raw = big.raw();
+  std::string raw(big.raw());
   raw[raw.size() - 1] ^= 1;  // differs in the last byte only
   GraphBuilder b;
   b.Input("x", {n}).Output("y");
   b.Init("w1", big);
-  b.Init("w2", *ir::Tensor::FromRaw(ir::DataType::kFloat, {n}, big.raw()));
+  b.Init("w2", *ir::Tensor::FromRaw(ir::DataType::kFloat, {n}, std::string(big.raw())));
   b.Init("w3", *ir::Tensor::FromRaw(ir::DataType::kFloat, {n}, raw));
   b.Add("Sum", {"x", "w1", "w2", "w3"}, {"y"});
   ir::Graph g = b.Take();
