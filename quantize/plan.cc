@@ -107,6 +107,24 @@ StaticPlan PlanStatic(const ir::Graph& g, const QuantizeOptions& options) {
         add(n.inputs[0]);
         quantize_output(n);
       }
+    } else if ((role == OpRole::kNone || role == OpRole::kElementwise) &&
+               options.fixed_output_params.count(n.op_type)) {
+      // Sigmoid/Softmax/Tanh on an integer accelerator: int8 in, output at
+      // the target's fixed parameters (its range is known in advance), also
+      // where the default scheme would calibrate the output (Sigmoid).
+      if (n.inputs.empty() || n.outputs.size() != 1 || !MaybeFloat(g, n.inputs[0]) ||
+          g.IsInitializer(n.inputs[0])) {
+        d.reason = "input is a constant or not float";
+      } else {
+        d.quantized = true;
+        d.reason = "int8 in, output at the target's fixed parameters";
+        plan.int8_nodes.insert(&n);
+        add(n.inputs[0]);
+        if (!g.IsGraphOutput(n.outputs[0])) {
+          add(n.outputs[0]);
+          plan.fixed_outputs[n.outputs[0]] = n.op_type;
+        }
+      }
     } else if (role == OpRole::kElementwise) {
       const bool binary = n.op_type == "Add" || n.op_type == "Mul";
       const size_t data_inputs = binary || n.op_type == "Concat" ? n.inputs.size() : 1;
@@ -127,22 +145,6 @@ StaticPlan PlanStatic(const ir::Graph& g, const QuantizeOptions& options) {
         if (n.op_type != "Concat" && options.shared_scale_op_types.count(n.op_type) &&
             quantized.count(n.outputs[0])) {
           plan.shared_params.emplace_back(n.inputs[0], n.outputs[0]);
-        }
-      }
-    } else if (role == OpRole::kNone && options.fixed_output_params.count(n.op_type)) {
-      // Sigmoid/Softmax/Tanh on an integer accelerator: int8 in, output at
-      // the target's fixed parameters (its range is known in advance).
-      if (n.inputs.empty() || n.outputs.size() != 1 || !MaybeFloat(g, n.inputs[0]) ||
-          g.IsInitializer(n.inputs[0])) {
-        d.reason = "input is a constant or not float";
-      } else {
-        d.quantized = true;
-        d.reason = "int8 in, output at the target's fixed parameters";
-        plan.int8_nodes.insert(&n);
-        add(n.inputs[0]);
-        if (!g.IsGraphOutput(n.outputs[0])) {
-          add(n.outputs[0]);
-          plan.fixed_outputs[n.outputs[0]] = n.op_type;
         }
       }
     } else if (role == OpRole::kPassThrough) {

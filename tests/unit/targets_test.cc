@@ -261,7 +261,7 @@ TEST(EdgeInt8, FloatOpInsideIntegerRegionIsNamed) {
   const ComplianceReport r = cli::CheckTarget(p, m, &q, {});
   const NodeCompliance& s = NodeNamed(r, "scale");
   EXPECT_EQ(s.status, NodeStatus::kFloat) << Describe(r);
-  EXPECT_TRUE(absl::StrContains(s.detail, "no int8 gain")) << s.detail;
+  EXPECT_TRUE(absl::StrContains(s.detail, "kept float")) << s.detail;
   EXPECT_TRUE(absl::StrContains(s.detail, "inside the integer region")) << s.detail;
   EXPECT_TRUE(absl::StrContains(Describe(r), "left float: scale (Mul)")) << Describe(r);
   EXPECT_TRUE(absl::StrContains(NodeNamed(r, "shift").detail, "inside the integer region")) << Describe(r);
