@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from oracle_lib import check_onnx, describe, get_tf, rng_for, run_onnx
-from test_saved_model import (  # noqa: F401  (fixtures)
+from saved_model_lib import (  # noqa: F401  (fixtures)
     assert_clean_failure, saved_models, sm_convert)
 
 

@@ -20,7 +20,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from test_evaluator import run_evaluator, run_ort  # noqa: E402
+from evaluator_lib import run_evaluator, run_ort  # noqa: E402
 
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 # Ops the cases below exercise (test_evaluator's coverage check counts them).
