@@ -1,7 +1,9 @@
 #include "converter/control_flow/graph_edit.h"
 
-#include "absl/strings/numbers.h"
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "converter/tf/tf_graph.h"
 
 namespace onnxsmith::converter::control_flow {
 
@@ -14,13 +16,9 @@ InputRef ParseInput(const std::string& input) {
     ref.port = -1;
     return ref;
   }
-  size_t colon = input.rfind(':');
-  int port = 0;
-  if (colon != std::string::npos && absl::SimpleAtoi(input.substr(colon + 1), &port) && port >= 0) {
-    ref.node = input.substr(0, colon);
-    ref.port = port;
-  } else {
-    ref.node = input;
+  if (std::optional<TensorRef> t = ParseTensorRef(input)) {
+    ref.node = t->node;
+    ref.port = t->output;
   }
   return ref;
 }

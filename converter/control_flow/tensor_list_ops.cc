@@ -172,6 +172,28 @@ absl::Status ConvertStack(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// The elements at `indices`, stacked (they share one shape, as Stack needs):
+// the whole list stacked, then a Gather.
+absl::Status ConvertGather(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  std::string stacked =
+      ctx.AddNode("ConcatFromSequence", {ctx.input(0)},
+                  {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)});
+  const ir::ValueType list = ctx.input_type(0);
+  ir::ValueType t{dtype, std::nullopt};
+  if (list.sequence && list.shape) {
+    std::vector<ir::Dim> shape = {ir::Dim{}};
+    shape.insert(shape.end(), list.shape->begin(), list.shape->end());
+    t.shape = std::move(shape);
+  }
+  ctx.SetType(stacked, t);
+  std::string out = ctx.AddNode("Gather", {stacked, ctx.Cast(ctx.input(1), ir::DataType::kInt64)},
+                                {ir::Attribute::Int("axis", 0)});
+  ctx.SetType(out, t);
+  SetElement(ctx, 0, out, dtype);
+  return absl::OkStatus();
+}
+
 // Output 1: each element's leading dimension (int64), from a Loop over the
 // list whose scan output is Shape(element)[0]: SequenceMap would need
 // opset 17, lists start at 14.
@@ -310,6 +332,7 @@ void RegisterTensorListOps(HandlerRegistry& r) {
   r.Register({"TensorListSetItem"}, kListOpset, Inputs(3), ConvertSetItem);
   r.Register({"TensorListGetItem"}, kListOpset, Inputs(3), ConvertGetItem);
   r.Register({"TensorListStack"}, kListOpset, Inputs(2), ConvertStack);
+  r.Register({"TensorListGather"}, kListOpset, Inputs(3), ConvertGather);
   r.Register({"TensorListConcatV2"}, kListOpset, Inputs(3), ConvertConcat);
   r.Register({"TensorListLength"}, kListOpset, Inputs(1), ConvertLength);
   r.Register({"TensorListPushBack"}, kListOpset, Inputs(2), ConvertPushBack);
