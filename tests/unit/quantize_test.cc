@@ -13,41 +13,16 @@
 #include "quantize/quantize.h"
 #include "quantize/scheme.h"
 #include "quantize/tensor_stats.h"
+#include "tests/unit/graph_test_util.h"
 
 namespace onnxsmith::quantize {
 namespace {
 
 using ir::DataType;
 using ir::Tensor;
-
-ir::ValueInfo FloatInput(const std::string& name, std::vector<int64_t> dims) {
-  ir::ValueInfo v;
-  v.name = name;
-  v.type.dtype = DataType::kFloat;
-  std::vector<ir::Dim> d;
-  for (int64_t x : dims) d.push_back(ir::Dim{x, ""});
-  v.type.shape = d;
-  return v;
-}
-
-ir::Node MakeNode(const std::string& name, const std::string& op, std::vector<std::string> in,
-                  std::vector<std::string> out, std::vector<ir::Attribute> attrs = {}) {
-  ir::Node n;
-  n.name = name;
-  n.op_type = op;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attributes = std::move(attrs);
-  return n;
-}
-
-std::vector<float> Random(int64_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using onnxsmith::testing::FloatValue;
+using onnxsmith::testing::NamedNode;
+using onnxsmith::testing::UniformFloats;
 
 // x[1,3,8,8] -> Conv(W[4,3,3,3], B) -> Relu -> MaxPool -> Reshape[1,-1]
 //   -> Gemm(W2[5,64] transB) -> Softmax -> y
@@ -55,19 +30,19 @@ ir::Model SmallCnn() {
   ir::Model m;
   m.opset_imports[""] = 13;
   ir::Graph& g = m.graph;
-  g.inputs.push_back(FloatInput("x", {1, 3, 8, 8}));
-  g.initializers["w"] = Tensor::FromVector<float>({4, 3, 3, 3}, Random(108, -0.5f, 0.5f, 1));
-  g.initializers["b"] = Tensor::FromVector<float>({4}, Random(4, -0.1f, 0.1f, 2));
-  g.initializers["w2"] = Tensor::FromVector<float>({5, 64}, Random(320, -0.3f, 0.3f, 3));
-  g.initializers["b2"] = Tensor::FromVector<float>({5}, Random(5, -0.1f, 0.1f, 4));
+  g.inputs.push_back(FloatValue("x", {1, 3, 8, 8}));
+  g.initializers["w"] = Tensor::FromVector<float>({4, 3, 3, 3}, UniformFloats(108, -0.5f, 0.5f, 1));
+  g.initializers["b"] = Tensor::FromVector<float>({4}, UniformFloats(4, -0.1f, 0.1f, 2));
+  g.initializers["w2"] = Tensor::FromVector<float>({5, 64}, UniformFloats(320, -0.3f, 0.3f, 3));
+  g.initializers["b2"] = Tensor::FromVector<float>({5}, UniformFloats(5, -0.1f, 0.1f, 4));
   g.initializers["shape"] = Tensor::Vector1D<int64_t>({1, -1});
-  g.AddNode(MakeNode("conv", "Conv", {"x", "w", "b"}, {"c"}, {ir::Attribute::Ints("pads", {1, 1, 1, 1})}));
-  g.AddNode(MakeNode("relu", "Relu", {"c"}, {"r"}));
-  g.AddNode(MakeNode("pool", "MaxPool", {"r"}, {"p"},
+  g.AddNode(NamedNode("conv", "Conv", {"x", "w", "b"}, {"c"}, {ir::Attribute::Ints("pads", {1, 1, 1, 1})}));
+  g.AddNode(NamedNode("relu", "Relu", {"c"}, {"r"}));
+  g.AddNode(NamedNode("pool", "MaxPool", {"r"}, {"p"},
                      {ir::Attribute::Ints("kernel_shape", {2, 2}), ir::Attribute::Ints("strides", {2, 2})}));
-  g.AddNode(MakeNode("flat", "Reshape", {"p", "shape"}, {"f"}));
-  g.AddNode(MakeNode("fc", "Gemm", {"f", "w2", "b2"}, {"logits"}, {ir::Attribute::Int("transB", 1)}));
-  g.AddNode(MakeNode("softmax", "Softmax", {"logits"}, {"y"}));
+  g.AddNode(NamedNode("flat", "Reshape", {"p", "shape"}, {"f"}));
+  g.AddNode(NamedNode("fc", "Gemm", {"f", "w2", "b2"}, {"logits"}, {ir::Attribute::Int("transB", 1)}));
+  g.AddNode(NamedNode("softmax", "Softmax", {"logits"}, {"y"}));
   ir::ValueInfo y;
   y.name = "y";
   y.type.dtype = DataType::kFloat;
@@ -78,7 +53,7 @@ ir::Model SmallCnn() {
 std::vector<Sample> Samples(int n) {
   std::vector<Sample> s(n);
   for (int i = 0; i < n; ++i) {
-    s[i].feeds["x"] = Tensor::FromVector<float>({1, 3, 8, 8}, Random(192, -1.0f, 1.0f, 100 + i));
+    s[i].feeds["x"] = Tensor::FromVector<float>({1, 3, 8, 8}, UniformFloats(192, -1.0f, 1.0f, 100 + i));
   }
   return s;
 }
@@ -154,12 +129,12 @@ TEST(QuantizeBias, ScaleIsInputTimesWeightAndOverflowWidensWeights) {
 TEST(WeightAxis, FollowsOutputChannels) {
   Tensor w4 = Tensor::FromVector<float>({4, 3, 1, 1}, std::vector<float>(12, 1));
   Tensor w2 = Tensor::FromVector<float>({3, 4}, std::vector<float>(12, 1));
-  EXPECT_EQ(WeightAxis(MakeNode("c", "Conv", {}, {}), w4, true), 0);
-  EXPECT_EQ(WeightAxis(MakeNode("t", "ConvTranspose", {}, {}), w4, true), 1);
-  EXPECT_EQ(WeightAxis(MakeNode("m", "MatMul", {}, {}), w2, true), 1);
-  EXPECT_EQ(WeightAxis(MakeNode("g", "Gemm", {}, {}), w2, true), 1);
-  EXPECT_EQ(WeightAxis(MakeNode("g", "Gemm", {}, {}, {ir::Attribute::Int("transB", 1)}), w2, true), 0);
-  EXPECT_EQ(WeightAxis(MakeNode("c", "Conv", {}, {}), w4, false), -1);
+  EXPECT_EQ(WeightAxis(NamedNode("c", "Conv", {}, {}), w4, true), 0);
+  EXPECT_EQ(WeightAxis(NamedNode("t", "ConvTranspose", {}, {}), w4, true), 1);
+  EXPECT_EQ(WeightAxis(NamedNode("m", "MatMul", {}, {}), w2, true), 1);
+  EXPECT_EQ(WeightAxis(NamedNode("g", "Gemm", {}, {}), w2, true), 1);
+  EXPECT_EQ(WeightAxis(NamedNode("g", "Gemm", {}, {}, {ir::Attribute::Int("transB", 1)}), w2, true), 0);
+  EXPECT_EQ(WeightAxis(NamedNode("c", "Conv", {}, {}), w4, false), -1);
 }
 
 TEST(PlanStatic, FoldsReluSharesPassThroughParamsAndKeepsOutputsFloat) {
@@ -284,13 +259,13 @@ TEST(Quantize, DynamicLstmWeightsStoredInt8) {
   ir::Model m;
   m.opset_imports[""] = 17;
   const int64_t h = 4, in = 3;
-  m.graph.inputs.push_back(FloatInput("x", {2, 1, in}));
-  m.graph.initializers["W"] = Tensor::FromVector<float>({1, 4 * h, in}, Random(4 * h * in, -1, 1, 8));
-  m.graph.initializers["R"] = Tensor::FromVector<float>({1, 4 * h, h}, Random(4 * h * h, -1, 1, 9));
-  m.graph.AddNode(MakeNode("lstm", "LSTM", {"x", "W", "R"}, {"y"}, {ir::Attribute::Int("hidden_size", h)}));
-  m.graph.outputs.push_back(FloatInput("y", {2, 1, 1, h}));
+  m.graph.inputs.push_back(FloatValue("x", {2, 1, in}));
+  m.graph.initializers["W"] = Tensor::FromVector<float>({1, 4 * h, in}, UniformFloats(4 * h * in, -1, 1, 8));
+  m.graph.initializers["R"] = Tensor::FromVector<float>({1, 4 * h, h}, UniformFloats(4 * h * h, -1, 1, 9));
+  m.graph.AddNode(NamedNode("lstm", "LSTM", {"x", "W", "R"}, {"y"}, {ir::Attribute::Int("hidden_size", h)}));
+  m.graph.outputs.push_back(FloatValue("y", {2, 1, 1, h}));
   std::vector<Sample> s(2);
-  for (int i = 0; i < 2; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 1, in}, Random(2 * in, -1, 1, 60 + i));
+  for (int i = 0; i < 2; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 1, in}, UniformFloats(2 * in, -1, 1, 60 + i));
   QuantizeOptions o;
   o.mode = Mode::kDynamic;
   auto r = Quantize(m, o, MakeSampleList(s).get());
@@ -316,12 +291,12 @@ TEST(Quantize, MethodsAgreeOnCleanData) {
 TEST(Quantize, DynamicMatMul) {
   ir::Model m;
   m.opset_imports[""] = 13;
-  m.graph.inputs.push_back(FloatInput("x", {2, 16}));
-  m.graph.initializers["w"] = Tensor::FromVector<float>({16, 8}, Random(128, -1, 1, 7));
-  m.graph.AddNode(MakeNode("mm", "MatMul", {"x", "w"}, {"y"}));
-  m.graph.outputs.push_back(FloatInput("y", {2, 8}));
+  m.graph.inputs.push_back(FloatValue("x", {2, 16}));
+  m.graph.initializers["w"] = Tensor::FromVector<float>({16, 8}, UniformFloats(128, -1, 1, 7));
+  m.graph.AddNode(NamedNode("mm", "MatMul", {"x", "w"}, {"y"}));
+  m.graph.outputs.push_back(FloatValue("y", {2, 8}));
   std::vector<Sample> s(3);
-  for (int i = 0; i < 3; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 16}, Random(32, -1, 1, 50 + i));
+  for (int i = 0; i < 3; ++i) s[i].feeds["x"] = Tensor::FromVector<float>({2, 16}, UniformFloats(32, -1, 1, 50 + i));
   auto source = MakeSampleList(s);
   QuantizeOptions o;
   o.mode = Mode::kDynamic;
@@ -337,7 +312,7 @@ TEST(Quantize, DynamicMatMul) {
 }
 
 TEST(TensorStats, MergeEqualsOnePassAndPercentileCutsOutliers) {
-  std::vector<float> a = Random(10000, -1, 1, 11), b = Random(10000, -8, 3, 12);
+  std::vector<float> a = UniformFloats(10000, -1, 1, 11), b = UniformFloats(10000, -8, 3, 12);
   b[17] = 500.0f;  // one outlier
   TensorStats one, s1, s2;
   one.Add(a.data(), a.size(), true);
@@ -360,13 +335,13 @@ TEST(TensorStats, MergeEqualsOnePassAndPercentileCutsOutliers) {
 // excite) made the KL search clip everything; the squared-error guard keeps
 // a range that covers the data.
 TEST(TensorStats, EntropyNeverClipsAwayTheData) {
-  std::vector<float> sig = Random(20000, 0.45f, 0.55f, 13);
+  std::vector<float> sig = UniformFloats(20000, 0.45f, 0.55f, 13);
   TensorStats s;
   s.Add(sig.data(), sig.size(), true);
   auto [lo, hi] = s.EntropyRange();
   EXPECT_LE(lo, 0.46f);
   EXPECT_GE(hi, 0.54f);
-  std::vector<float> sparse = Random(192, -0.05f, 0.03f, 14);
+  std::vector<float> sparse = UniformFloats(192, -0.05f, 0.03f, 14);
   TensorStats t;
   t.Add(sparse.data(), sparse.size(), true);
   auto [tlo, thi] = t.EntropyRange();
