@@ -14,15 +14,18 @@
 namespace onnxsmith::converter {
 namespace {
 
+// TF's element shape as ONNX dims (-1: unknown).
+std::vector<ir::Dim> DimsOf(const std::vector<int64_t>& dims) {
+  std::vector<ir::Dim> shape;
+  for (int64_t d : dims) shape.push_back(d >= 0 ? ir::Dim{d, ""} : ir::Dim{});
+  return shape;
+}
+
 ir::ValueType SequenceOf(ir::DataType dtype, const std::optional<std::vector<int64_t>>& dims) {
   ir::ValueType t;
   t.dtype = dtype;
   t.sequence = true;
-  if (dims) {
-    std::vector<ir::Dim> shape;
-    for (int64_t d : *dims) shape.push_back(d >= 0 ? ir::Dim{d, ""} : ir::Dim{});
-    t.shape = std::move(shape);
-  }
+  if (dims) t.shape = DimsOf(*dims);
   return t;
 }
 
@@ -233,11 +236,7 @@ ir::ValueType ConcatType(const NodeContext& ctx, ir::DataType dtype) {
     t.shape = *list.shape;
   } else if (const ir::Tensor* e = ctx.const_input(1); e != nullptr && !e->dims().empty()) {
     auto dims = e->ToInt64s();
-    if (dims.ok() && !dims->empty()) {
-      std::vector<ir::Dim> shape;
-      for (int64_t d : *dims) shape.push_back(d >= 0 ? ir::Dim{d, ""} : ir::Dim{});
-      t.shape = std::move(shape);
-    }
+    if (dims.ok() && !dims->empty()) t.shape = DimsOf(*dims);
   }
   if (t.shape) (*t.shape)[0] = ir::Dim{};
   return t;
