@@ -118,8 +118,15 @@ void ShapeInferencer::InferNode(const Node& node) {
   for (const auto& in : node.inputs) proto.add_input(in);
   for (const auto& out : node.outputs) proto.add_output(out);
   onnx::GraphProto scratch;
+  // Subgraphs need a graph context, which this inferencer does not give: skip
+  // ops whose schema takes a graph attribute even when the node lacks it or
+  // holds another kind (libonnx's Scan/Loop/If inference then dereferences
+  // a null graph inferencer).
   for (const Attribute& a : node.attributes) {
-    if (a.kind == Attribute::Kind::kGraph) return;  // subgraphs need a graph context
+    if (a.kind == Attribute::Kind::kGraph) return;
+  }
+  for (const auto& [name, attr] : schema->attributes()) {
+    if (attr.type == onnx::AttributeProto::GRAPH || attr.type == onnx::AttributeProto::GRAPHS) return;
   }
   {  // The exporter's attribute encoding, through a one-node graph.
     Graph g;
