@@ -17,17 +17,6 @@ namespace {
 
 namespace precision = optimizer::precision;
 
-ir::Model CopyModel(const ir::Model& m) {
-  ir::Model copy;
-  copy.ir_version = m.ir_version;
-  copy.producer_name = m.producer_name;
-  copy.producer_version = m.producer_version;
-  copy.opset_imports = m.opset_imports;
-  copy.metadata = m.metadata;
-  copy.graph = m.graph.Clone();
-  return copy;
-}
-
 std::vector<ir::ValueInfo> RequiredInputs(const ir::Model& m) {
   std::vector<ir::ValueInfo> inputs;
   for (const ir::ValueInfo& v : m.graph.inputs) {
@@ -82,7 +71,7 @@ absl::StatusOr<PrecisionResult> ApplyPrecision(ir::Model& model,
                                                const PrecisionFlags& f, const std::string& calibration,
                                                int threads) {
   std::optional<ir::Model> fp32;
-  if (f.check_samples > 0) fp32 = CopyModel(model);
+  if (f.check_samples > 0) fp32 = model.Clone();
   PrecisionResult result;
   ASSIGN_OR_RETURN(result.report, precision::ConvertToFloat16(model, options));
   if (!fp32) {

@@ -156,6 +156,18 @@ struct Model {
   std::map<std::string, std::string> metadata;
   Graph graph;
 
+  // A deep copy, as Graph::Clone (the graph holds its nodes by unique_ptr, so Model is move-only).
+  Model Clone() const {
+    Model c;
+    c.ir_version = ir_version;
+    c.producer_name = producer_name;
+    c.producer_version = producer_version;
+    c.opset_imports = opset_imports;
+    c.metadata = metadata;
+    c.graph = graph.Clone();
+    return c;
+  }
+
   int64_t opset() const {
     auto it = opset_imports.find("");
     return it == opset_imports.end() ? 0 : it->second;

@@ -156,9 +156,7 @@ absl::StatusOr<bool> FoldBatchNorm(GraphEditor& ed, ir::Node& bn, const BnMatch&
   if (op == "Gemm") {
     SetFloatAttr(*p, "beta", 1.0f);
   }
-  const std::string y = bn.outputs[0];
-  ed.RemoveNode(&bn);
-  ed.SetOutput(p, 0, y);
+  ed.AbsorbConsumer(p, &bn);
   return true;
 }
 

@@ -209,9 +209,7 @@ absl::StatusOr<bool> FoldConvAffine(GraphEditor& ed, ir::Node& n) {
   if (!new_b.empty()) {
     ed.SetInput(conv, 2, new_b);
   }
-  const std::string y = n.outputs[0];
-  ed.RemoveNode(&n);
-  ed.SetOutput(conv, 0, y);
+  ed.AbsorbConsumer(conv, &n);
   return true;
 }
 
@@ -275,9 +273,7 @@ RewriteRule GemmRule() {
     ir::Node* mm = mt.matmul;
     mm->op_type = "Gemm";
     ed.AddInput(mm, mt.c);
-    const std::string y = n.outputs[0];
-    ed.RemoveNode(&n);
-    ed.SetOutput(mm, 0, y);
+    ed.AbsorbConsumer(mm, &n);
     return true;
   };
   return r;

@@ -232,6 +232,12 @@ void GraphEditor::SetInput(ir::Node* node, size_t slot, const std::string& value
   modified_ = true;
 }
 
+void GraphEditor::AbsorbConsumer(ir::Node* producer, ir::Node* consumer) {
+  const std::string y = consumer->outputs[0];
+  RemoveNode(consumer);
+  SetOutput(producer, 0, y);
+}
+
 void GraphEditor::AddInput(ir::Node* node, const std::string& value) {
   node->inputs.push_back("");
   SetInput(node, node->inputs.size() - 1, value);

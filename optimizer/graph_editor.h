@@ -89,6 +89,9 @@ class GraphEditor {
   void SetInput(ir::Node* node, size_t slot, const std::string& value);
   void AddInput(ir::Node* node, const std::string& value);
   void SetOutput(ir::Node* node, size_t slot, const std::string& value);
+  // Removes `consumer` and gives its output 0 to `producer`'s output 0: what a
+  // fusion does once `producer` computes what `consumer` did.
+  void AbsorbConsumer(ir::Node* producer, ir::Node* consumer);
   // Points every reader of `from` (node inputs and subgraph reads; never
   // graph outputs) at `to`.
   void ReplaceAllUses(const std::string& from, const std::string& to);

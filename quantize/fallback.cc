@@ -24,17 +24,6 @@ namespace {
 
 bool Set(double v) { return !std::isnan(v); }
 
-ir::Model CopyModel(const ir::Model& m) {
-  ir::Model c;
-  c.ir_version = m.ir_version;
-  c.producer_name = m.producer_name;
-  c.producer_version = m.producer_version;
-  c.opset_imports = m.opset_imports;
-  c.metadata = m.metadata;
-  c.graph = m.graph.Clone();
-  return c;
-}
-
 std::string GoalText(const QuantizeOptions& o) {
   std::vector<std::string> parts;
   if (Set(o.max_sqnr_drop)) parts.push_back(absl::StrFormat("SQNR drop <= %g dB", o.max_sqnr_drop));
@@ -107,7 +96,7 @@ class Search {
   absl::StatusOr<Trial> Run(int float_nodes) {
     Trial t;
     t.float_nodes = float_nodes;
-    t.model = CopyModel(fp32_);
+    t.model = fp32_.Clone();
     QuantizeOptions o = options_;
     for (int i = 0; i < float_nodes; ++i) o.exclude_nodes.insert(ranking_[i].node);
     ASSIGN_OR_RETURN(t.nodes, ApplyStatic(t.model, o, calib_, &t.warnings));

@@ -91,6 +91,23 @@ def rng_for(key: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
+def randomize_batchnorm(model, key: str, beta: float, mean: float, variance=(0.5, 2.0)):
+    """Gives every Keras BatchNormalization uniform random statistics (gamma in [0.5, 1.5], beta in
+    [-beta, beta], the moving mean in [-mean, mean], the moving variance in `variance`): untrained,
+    it is the identity and would prove nothing."""
+    import keras
+
+    rng = rng_for(key)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, n).astype(np.float32),
+                               rng.uniform(-beta, beta, n).astype(np.float32),
+                               rng.uniform(-mean, mean, n).astype(np.float32),
+                               rng.uniform(*variance, n).astype(np.float32)])
+    return model
+
+
 # --------------------------------------------------------------------------------------------
 # Freezing
 # --------------------------------------------------------------------------------------------

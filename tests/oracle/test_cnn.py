@@ -6,6 +6,7 @@ compared with Keras at batch 1 and 3; also with --inputs-as-nchw, --outputs-as-n
 import numpy as np
 import pytest
 
+import oracle_lib
 from oracle_lib import assert_close, freeze, get_tf, onnx_input_shapes, rng_for, run_onnx
 
 H, W, C = 28, 28, 3
@@ -31,19 +32,7 @@ def _build_cnn():
     model = keras.Model(inp, out)
 
     # An untrained BatchNormalization is the identity: give it non-trivial statistics.
-    rng = rng_for("cnn_bn")
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights(
-                [
-                    rng.uniform(0.5, 1.5, n).astype(np.float32),  # gamma
-                    rng.uniform(-0.5, 0.5, n).astype(np.float32),  # beta
-                    rng.uniform(-0.3, 0.3, n).astype(np.float32),  # moving mean
-                    rng.uniform(0.5, 2.0, n).astype(np.float32),  # moving variance
-                ]
-            )
-    return model
+    return oracle_lib.randomize_batchnorm(model, "cnn_bn", beta=0.5, mean=0.3)
 
 
 @pytest.fixture(scope="module")

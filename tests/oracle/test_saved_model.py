@@ -80,19 +80,7 @@ def _cnn():
     x = keras.layers.Dropout(0.5)(x)
     out = keras.layers.Dense(10, activation="softmax")(x)
     model = keras.Model(inp, out)
-    rng = rng_for("sm_cnn_bn")
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights(
-                [
-                    rng.uniform(0.5, 1.5, n).astype(np.float32),
-                    rng.uniform(-0.5, 0.5, n).astype(np.float32),
-                    rng.uniform(-0.3, 0.3, n).astype(np.float32),
-                    rng.uniform(0.5, 2.0, n).astype(np.float32),
-                ]
-            )
-    return model
+    return oracle_lib.randomize_batchnorm(model, "sm_cnn_bn", beta=0.5, mean=0.3)
 
 
 def _mobilenet_v2():
@@ -102,19 +90,7 @@ def _mobilenet_v2():
     model = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3))
     # Untrained, the activations die out through the blocks (logits ~1e-11, a uniform softmax
     # that would prove nothing): give every BatchNormalization statistics that keep them alive.
-    rng = rng_for("sm_mobilenet_bn")
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights(
-                [
-                    rng.uniform(0.5, 1.5, n).astype(np.float32),
-                    rng.uniform(-0.2, 0.2, n).astype(np.float32),
-                    rng.uniform(-0.1, 0.1, n).astype(np.float32),
-                    rng.uniform(0.05, 0.2, n).astype(np.float32),
-                ]
-            )
-    return model
+    return oracle_lib.randomize_batchnorm(model, "sm_mobilenet_bn", beta=0.2, mean=0.1, variance=(0.05, 0.2))
 
 
 KERAS_BUILDERS = {
