@@ -194,3 +194,34 @@ def test_conv_lstm_mask_is_refused(convert_keras, tmp_path):
     path = tmp_path / "masked_conv_lstm.keras"
     model.save(str(path))
     expect_conversion_error(convert_keras, path, tmp_path / "out.onnx", "ConvLSTM1D", "mask")
+
+
+def test_conv_lstm_channels_first(convert_keras, keras_dir, tmp_path):
+    """data_format="channels_first" (TF runs it on GPUs only): the converted channels-first model must
+    give the channels-last Keras model's outputs, with the same weights, on transposed inputs."""
+    import onnxruntime as ort
+
+    from oracle_lib import rng_for
+
+    keras, L = _keras(), _layers()
+
+    def build(fmt):
+        x = keras.Input((3, 2, 6, 5) if fmt == "channels_first" else (3, 6, 5, 2), name="clip")
+        y = L.ConvLSTM2D(3, 3, padding="same", data_format=fmt, return_sequences=True, name="a")(x)
+        z = L.ConvLSTM2D(2, 2, strides=(2, 1), data_format=fmt, return_state=True, name="b")(y)
+        return keras.Model(x, [y, *z])
+
+    last, _ = cached_model("conv_lstm2d_channels_last", lambda: build("channels_last"), keras_dir)
+    first = build("channels_first")
+    first.set_weights(last.get_weights())
+    path = tmp_path / "conv_lstm_cf.keras"
+    first.save(str(path))
+    out = tmp_path / "conv_lstm_cf.onnx"
+    convert_ok(convert_keras, path, out)
+    x = rng_for("conv_lstm_cf").standard_normal((2, 3, 6, 5, 2)).astype(np.float32)
+    expected = [np.asarray(e) for e in last(x, training=False)]
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {sess.get_inputs()[0].name: x.transpose(0, 1, 4, 2, 3)})
+    to_last = [(0, 1, 3, 4, 2), (0, 2, 3, 1), (0, 2, 3, 1), (0, 2, 3, 1)]
+    for g, e, perm in zip(got, expected, to_last):
+        np.testing.assert_allclose(g.transpose(perm), e, atol=1e-4 * max(1.0, float(np.abs(e).max())))
