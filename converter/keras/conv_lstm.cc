@@ -13,6 +13,7 @@
 // that order. Keras requires static channel and spatial sizes, so the output
 // sizes are known at conversion.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,9 +117,12 @@ std::vector<int64_t> Concat(std::vector<int64_t> a, const std::vector<int64_t>& 
 }
 
 // The Scan body: (h, c, xc_t) -> (h', c', h'), emitted through a LayerContext
-// over the body's builder (for Keras's activations).
+// over the body's builder (for Keras's activations). With a mask, Keras's
+// masked step keeps the states and repeats the previous output (zeros with
+// zero_output_for_mask): (h, c, out, xc_t, m_t) -> (h', c', out', out').
 absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const ConvLstmShape& s,
-                                                     const std::string& recurrent_kernel) {
+                                                     const std::string& recurrent_kernel, bool masked,
+                                                     bool zero_output_for_mask) {
   auto graph = std::make_shared<ir::Graph>();
   graph->name = ctx.name() + "/step";
   GraphBuilder b(graph.get(), &ctx.builder());
@@ -129,10 +133,14 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const Co
   const ir::ValueType state_type = ir::MakeType(DataType::kFloat, Concat({-1, s.filters}, s.out));
   const std::string h = b.UniqueName(ctx.name() + "/h");
   const std::string c = b.UniqueName(ctx.name() + "/c");
+  const std::string prev_out = b.UniqueName(ctx.name() + "/out");
   const std::string xc = b.UniqueName(ctx.name() + "/xc");
+  const std::string m = b.UniqueName(ctx.name() + "/mask");
   b.AddGraphInput(h, state_type);
   b.AddGraphInput(c, state_type);
+  if (masked) b.AddGraphInput(prev_out, state_type);
   b.AddGraphInput(xc, ir::MakeType(DataType::kFloat, Concat({-1, 4 * s.filters}, s.out)));
+  if (masked) b.AddGraphInput(m, ir::MakeType(DataType::kBool, {-1}));
 
   WindowPadding same;
   same.mode = WindowPadding::Mode::kSame;
@@ -151,8 +159,17 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const Co
   const std::string c_next =
       step.AddNode("Add", {step.AddNode("Mul", {f, c}), step.AddNode("Mul", {i, g})});
   ASSIGN_OR_RETURN(std::string act_c, step.ActivationFromConfig(c_next, "activation"));
-  const std::string h_next = step.AddNode("Mul", {o, act_c});
-  for (const std::string& v : {h_next, c_next, h_next}) {  // distinct names: an output may not repeat
+  std::string h_next = step.AddNode("Mul", {o, act_c});
+  std::vector<std::string> outs = {h_next, c_next, h_next};
+  if (masked) {
+    std::vector<int64_t> axes;
+    for (int i = 0; i <= s.n; ++i) axes.push_back(1 + i);
+    const std::string keep = step.Unsqueeze(m, axes);  // [B, 1, ...]
+    const std::string fallback = zero_output_for_mask ? step.ConstFloat(0.0f, "zero") : prev_out;
+    const std::string out = step.AddNode("Where", {keep, h_next, fallback});
+    outs = {step.AddNode("Where", {keep, h_next, h}), step.AddNode("Where", {keep, c_next, c}), out, out};
+  }
+  for (const std::string& v : outs) {  // distinct names: an output may not repeat
     const std::string out = step.AddNode("Identity", {v});
     b.SetType(out, state_type);
     graph->outputs.push_back({out, state_type});
@@ -165,9 +182,6 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
   const auto flag = [&](const char* key) { return ctx.Bool(key, false); };
   if (flag("stateful")) {
     return ctx.Unsupported("stateful=True (the state carried between batches is not in the model file)");
-  }
-  if (ctx.InputMaskTensor(0)) {
-    return ctx.Unsupported("a mask on its input (from Masking or Embedding(mask_zero=True)) with ConvLSTM");
   }
   ASSIGN_OR_RETURN(ConvLstmShape s, ReadShape(ctx));
   CellSpec cell;
@@ -229,15 +243,38 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
     c0 = FirstFromLast(ctx, s, ctx.Cast(init[1], DataType::kFloat));
   }
 
-  ASSIGN_OR_RETURN(std::shared_ptr<ir::Graph> body, BuildStep(ctx, s, recurrent));
-  std::vector<Attribute> attrs = {Attribute::GraphValue("body", body), Attribute::Int("num_scan_inputs", 1)};
-  if (ctx.Bool("go_backwards", false)) attrs.push_back(Attribute::Ints("scan_input_directions", {1}));
-  const std::vector<std::string> y = ctx.AddNodeMulti("Scan", {h0, c0, xc}, 3, std::move(attrs));
+  // A mask= argument [batch, steps]. Masking before a ConvLSTM masks each
+  // position, not each step: Keras's own call fails on it.
+  if (ctx.kwarg_inputs("mask").empty() && ctx.input_mask(0)) {
+    return ctx.Unsupported("the mask of a Masking layer before it (one per position, not per step; Keras "
+                           "fails on it too): pass a [batch, steps] mask= instead");
+  }
+  std::optional<std::string> mask = ctx.InputMaskTensor(0);
+  if (mask) {
+    const std::optional<std::vector<int64_t>> mdims = ctx.StaticDims(*mask);
+    if (!mdims || mdims->size() != 2) {
+      return ctx.Unsupported("a mask that is not [batch, steps] (Keras's Masking before ConvLSTM gives one "
+                             "per position; Keras itself fails on it)");
+    }
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<ir::Graph> body,
+                   BuildStep(ctx, s, recurrent, mask.has_value(), ctx.Bool("zero_output_for_mask", false)));
+  const int scans = mask ? 2 : 1;
+  std::vector<Attribute> attrs = {Attribute::GraphValue("body", body), Attribute::Int("num_scan_inputs", scans)};
+  if (ctx.Bool("go_backwards", false)) {
+    attrs.push_back(Attribute::Ints("scan_input_directions", std::vector<int64_t>(scans, 1)));
+  }
+  std::vector<std::string> scan_inputs = {h0, c0, xc};
+  if (mask) {  // previous output (zeros at first) and the mask [T, B]
+    scan_inputs.insert(scan_inputs.begin() + 2, ctx.AddNode("Mul", {h0, ctx.ConstFloat(0.0f, "zero")}));
+    scan_inputs.push_back(ctx.Transpose(ctx.Cast(*mask, DataType::kBool), {1, 0}));
+  }
+  std::vector<std::string> y = ctx.AddNodeMulti("Scan", scan_inputs, mask ? 4 : 3, std::move(attrs));
   // ONNX inference skips ops with a graph attribute: the types are ours.
   const ir::ValueType state_type = ir::MakeType(DataType::kFloat, Concat({-1, s.filters}, s.out));
-  ctx.SetType(y[0], state_type);
-  ctx.SetType(y[1], state_type);
-  ctx.SetType(y[2], ir::MakeType(DataType::kFloat, Concat({-1, -1, s.filters}, s.out)));
+  for (size_t k = 0; k + 1 < y.size(); ++k) ctx.SetType(y[k], state_type);
+  ctx.SetType(y.back(), ir::MakeType(DataType::kFloat, Concat({-1, -1, s.filters}, s.out)));
+  const std::string last_out = mask ? y[2] : y[0];
 
   if (ctx.Bool("return_sequences", false)) {
     std::vector<int64_t> back = {1, 0};  // [T, B, F, out...] -> [B, T, ...]
@@ -247,9 +284,10 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
       for (int i = 0; i < s.n; ++i) back.push_back(3 + i);
       back.push_back(2);
     }
-    ctx.SetOutput(0, ctx.Transpose(y[2], back));
+    ctx.SetOutput(0, ctx.Transpose(y.back(), back));
+    ctx.PropagateMask();
   } else {
-    ctx.SetOutput(0, LastFromFirst(ctx, s, y[0]));
+    ctx.SetOutput(0, LastFromFirst(ctx, s, last_out));
   }
   if (ctx.Bool("return_state", false)) {
     ctx.SetOutput(1, LastFromFirst(ctx, s, y[0]));
@@ -264,8 +302,8 @@ void RegisterConvLstmLayers(LayerRegistry& r) {
   // Input 0 is the sequence; more are initial states (Keras 2).
   r.Register({"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}, InputsAtLeast(1), ConvertConvLstm,
              "an ONNX Scan over time (input convolution of all steps before it); padding, strides, "
-             "dilation_rate, data_format, go_backwards, return_sequences/return_state, initial_state; "
-             "not with a mask");
+             "dilation_rate, data_format, go_backwards, return_sequences/return_state, initial_state, a "
+             "[batch, steps] mask");
 }
 
 }  // namespace onnxsmith::converter::keras

@@ -66,6 +66,30 @@ def build_conv_lstm2d_channels_first():
     return keras.Model(x, [y, *z])
 
 
+def build_conv_lstm_masked():
+    L, keras = _layers(), _keras()
+    x = keras.Input((5, 6, 2), name="seq")
+    m = keras.Input((5,), dtype="bool", name="steps")
+    a = L.ConvLSTM1D(3, 3, padding="same", return_sequences=True)(x, mask=m)
+    b, h, c = L.ConvLSTM1D(2, 2, go_backwards=True, return_state=True)(x, mask=m)
+    d = L.ConvLSTM1D(2, 3, return_sequences=True, zero_output_for_mask=True)(x, mask=m)
+    return keras.Model([x, m], [a, b, h, c, d])
+
+
+def _mask_rows(feeds):
+    """Steps masked at the start, in the middle, at the end, and a row with no step."""
+    m = feeds.get("steps")
+    if m is None:
+        return
+    m[:] = True
+    m[0, :2] = False
+    if m.shape[0] > 1:
+        m[1, 2] = False
+        m[1, -1] = False
+    if m.shape[0] > 2:
+        m[2, :] = False
+
+
 # --- RNN over StackedRNNCells ---
 
 def build_stacked_cells():
@@ -165,6 +189,7 @@ CASES = {
     "conv_lstm2d": (build_conv_lstm2d, {"Scan", "Conv"}, None, None),
     "conv_lstm1d": (build_conv_lstm1d, {"Scan", "Conv"}, None, None),
     "conv_lstm3d": (build_conv_lstm3d, {"Scan", "Conv"}, None, None),
+    "conv_lstm_masked": (build_conv_lstm_masked, {"Scan"}, _mask_rows, {"steps": (0, 2)}),
     "rnn_stacked_cells": (build_stacked_cells, {"LSTM", "GRU", "RNN"}, None, None),
     "rnn_stacked_initial_state": (build_stacked_initial_state, {"LSTM", "GRU"}, None, None),
     "rnn_bidirectional_mixed": (build_bidirectional_mixed, {"LSTM", "GRU", "RNN"}, None, None),
