@@ -22,6 +22,7 @@ from keras_lib import (  # noqa: F401  (fixtures and the report hook)
     keras_dir,
     op_types,
 )
+from test_keras_recurrent import _mask_steps, _zero_ids  # steps masked at the start, middle and end
 
 
 def _layers():
@@ -155,34 +156,6 @@ def build_embedding_mask_mixed():
                         backward_layer=L.LSTM(3, return_sequences=True, go_backwards=True))(y)
     z = L.Bidirectional(L.LSTM(3), backward_layer=L.SimpleRNN(3, go_backwards=True), merge_mode="ave")(y)
     return keras.Model(ids, [y, z])
-
-
-def _mask_steps(feeds):
-    """Zero whole steps: leading, middle, trailing, and one row entirely."""
-    x = feeds.get("seq")
-    if x is None or x.ndim != 3:
-        return
-    b, t = x.shape[:2]
-    x[0, :2] = 0
-    if b > 1:
-        x[1, t - 2:] = 0
-        x[1, 2] = 0
-        x[1, 4] = 0
-    if b > 2:
-        x[2, :] = 0
-
-
-def _zero_ids(feeds):
-    ids = feeds.get("ids")
-    if ids is None:
-        return
-    ids[0, -3:] = 0
-    ids[0, 1] = 0
-    if ids.shape[0] > 1:
-        ids[1, :2] = 0
-        ids[1, 4] = 0
-    if ids.shape[0] > 2:
-        ids[2, :] = 0
 
 
 CASES = {
