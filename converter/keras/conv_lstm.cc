@@ -159,7 +159,7 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const Co
   const std::string c_next =
       step.AddNode("Add", {step.AddNode("Mul", {f, c}), step.AddNode("Mul", {i, g})});
   ASSIGN_OR_RETURN(std::string act_c, step.ActivationFromConfig(c_next, "activation"));
-  std::string h_next = step.AddNode("Mul", {o, act_c});
+  const std::string h_next = step.AddNode("Mul", {o, act_c});
   std::vector<std::string> outs = {h_next, c_next, h_next};
   if (masked) {
     std::vector<int64_t> axes;
@@ -179,8 +179,7 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const Co
 }
 
 absl::Status ConvertConvLstm(LayerContext& ctx) {
-  const auto flag = [&](const char* key) { return ctx.Bool(key, false); };
-  if (flag("stateful")) {
+  if (ctx.Bool("stateful", false)) {
     return ctx.Unsupported("stateful=True (the state carried between batches is not in the model file)");
   }
   ASSIGN_OR_RETURN(ConvLstmShape s, ReadShape(ctx));
@@ -193,13 +192,12 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
   ASSIGN_OR_RETURN(std::string recurrent, ctx.CachedConst("recurrent_kernel", [&]() {
     return OnnxKernel(ctx, w.recurrent, s, s.filters, "recurrent_kernel");
   }));
-  std::vector<std::string> conv_inputs;
+  std::string bias;
   if (w.has_bias) {
     if (w.bias.num_elements() != 4 * s.filters) {
       return ctx.Error(absl::StrCat("bias has ", w.bias.num_elements(), " values, expected ", 4 * s.filters));
     }
-    ASSIGN_OR_RETURN(std::string bias, ctx.CachedConst("bias", [&]() -> absl::StatusOr<ir::Tensor> { return w.bias; }));
-    conv_inputs.push_back(bias);
+    ASSIGN_OR_RETURN(bias, ctx.CachedConst("bias", [&]() -> absl::StatusOr<ir::Tensor> { return w.bias; }));
   }
 
   // The input convolution of every step: [B, T, ...] -> [T * B, C, in...] -> [T, B, 4F, out...].
@@ -214,7 +212,8 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
   }
   const std::string x_tb = ctx.Transpose(x, perm);  // [T, B, C, in...]
   const std::string flat = ctx.Reshape(x_tb, Concat({-1, s.channels}, s.in));
-  conv_inputs.insert(conv_inputs.begin(), {flat, kernel});
+  std::vector<std::string> conv_inputs = {flat, kernel};
+  if (!bias.empty()) conv_inputs.push_back(bias);
   const std::string xc_flat =
       ctx.AddNode("Conv", conv_inputs, ConvAttrs(s.in, s.kernel, s.strides, s.dilations, s.padding));
   const std::string tb = ctx.AddNode("Slice", {ctx.AddNode("Shape", {x_tb}), ctx.ConstInt64s({0}, "start"),
