@@ -127,7 +127,7 @@ std::string ExpandSteps(LayerContext& ctx, const MaskPlan& p, const std::string&
   return out;
 }
 
-// Where a row has no valid step, Keras keeps `fallback` ([B, H]) as the state.
+// Where a row has no valid step, Keras keeps `fallback` ([B, H], or a scalar) as the state.
 std::string KeepIfEmpty(LayerContext& ctx, const MaskPlan& p, const std::string& state,
                         const std::string& fallback) {
   const std::string any = ctx.AddNode(
@@ -280,9 +280,9 @@ absl::StatusOr<RecurrentOutputs> RunRecurrent(LayerContext& ctx, const Recurrent
     if (plan) out.output = ExpandSteps(ctx, *plan, out.output, opts.zero_output_for_mask);
   } else {
     out.output = last_h;
-    if (plan && !init.empty()) {  // no valid step: Keras's last output is zeros
-      out.output = KeepIfEmpty(ctx, *plan, last_h, ctx.AddNode("Mul", {last_h, ctx.ConstFloat(0.0f, "zero")}));
-    }
+    // No valid step: Keras's last output is zeros (ONNX Runtime's Y_h of a
+    // row with sequence_lens 0 is the initial state, or not written at all).
+    if (plan) out.output = KeepIfEmpty(ctx, *plan, last_h, ctx.ConstFloat(0.0f, "zero"));
     if (plan && opts.zero_output_for_mask) {  // zeros if the last step is masked
       const std::string last_step = ctx.AddConst(ir::Tensor::Scalar<int64_t>(-1), "last");
       const std::string last_valid = ctx.AddNode("Gather", {plan->mask, last_step}, {Attribute::Int("axis", 1)});
@@ -290,7 +290,10 @@ absl::StatusOr<RecurrentOutputs> RunRecurrent(LayerContext& ctx, const Recurrent
     }
   }
   for (size_t s = 0; s < states.size(); ++s) {
-    if (plan && !state_init[s].empty()) states[s] = KeepIfEmpty(ctx, *plan, states[s], state_init[s]);
+    if (plan) {  // no valid step: the initial state (zeros if none)
+      states[s] = KeepIfEmpty(ctx, *plan, states[s],
+                              state_init[s].empty() ? ctx.ConstFloat(0.0f, "zero") : state_init[s]);
+    }
   }
   out.states = std::move(states);
   return out;
