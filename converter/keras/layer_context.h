@@ -68,6 +68,7 @@ class LayerContext : public OpContext {
   const KerasLayerSpec& layer() const { return layer_; }
   const Json& config() const { return *layer_.config; }
   int node_index() const { return node_index_; }  // which call of a shared layer
+  const InboundNode& node() const { return node_; }
   int keras_major() const { return env_->keras_major; }
   const std::string& keras_version() const { return env_->keras_version; }
 

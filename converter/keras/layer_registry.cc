@@ -14,6 +14,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"ops (math)", RegisterKerasMathOps},
       {"ops (layout, statistics)", RegisterKerasShapeOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
+      {"convolutional recurrent", RegisterConvLstmLayers},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };
   return kFamilies;

@@ -72,6 +72,7 @@ void RegisterCoreLayers(LayerRegistry& r);           // core_layers.cc: InputLay
 void RegisterConvLayers(LayerRegistry& r);           // conv_layers.cc: Conv*, pooling, padding, cropping, upsampling
 void RegisterNormalizationLayers(LayerRegistry& r);  // normalization_layers.cc: BatchNormalization, LayerNormalization, ...
 void RegisterRecurrentLayers(LayerRegistry& r);      // recurrent_layers.cc: LSTM, GRU, SimpleRNN, RNN, Bidirectional
+void RegisterConvLstmLayers(LayerRegistry& r);      // conv_lstm.cc: ConvLSTM1D/2D/3D (ONNX Scan)
 void RegisterAttentionLayers(LayerRegistry& r);      // attention_layers.cc: MultiHeadAttention, EinsumDense, Attention
 void RegisterAdaptivePoolingLayers(LayerRegistry& r);  // adaptive_pooling_layers.cc: Adaptive{Average,Max}Pooling1-3D
 void RegisterApplicationsLayers(LayerRegistry& r);   // applications_layers.cc: keras.applications' own classes

@@ -1,16 +1,20 @@
 // Recurrent Keras layers as ONNX LSTM / GRU / RNN ops (never Loop): LSTM,
 // GRU, SimpleRNN, their cuDNN variants (Keras 2 CuDNNLSTM / CuDNNGRU), the
-// generic RNN layer around an LSTMCell / GRUCell / SimpleRNNCell, and
-// Bidirectional around any of them (one ONNX op with direction=bidirectional).
+// generic RNN layer around an LSTMCell / GRUCell / SimpleRNNCell or a
+// StackedRNNCells of them (one op per cell, each feeding the next), and
+// Bidirectional around any two of them (one forward op per direction and
+// cell: the two layers may differ in kind and size).
 //
 // The ONNX op runs in layout 0 ([time, batch, features]) between transposes:
 // ONNX Runtime's CPU kernels do not all accept layout 1. Weights are
 // rearranged at conversion time (recurrent_weights.cc); masks are mapped
 // exactly by compacting each row's valid steps to the front (see EmitMasked
 // below).
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/emit/graph_builder.h"
@@ -63,19 +67,6 @@ std::string FloatInput(LayerContext& ctx, int i) {
 std::string Reverse(LayerContext& ctx, const std::string& x, int64_t axis) {
   return ctx.AddNode("Slice", {x, ctx.ConstInt64s({-1}, "start"), ctx.ConstInt64s({INT64_MIN}, "end"),
                                ctx.ConstInt64s({axis}, "axes"), ctx.ConstInt64s({-1}, "steps")});
-}
-
-std::string SliceLast(LayerContext& ctx, const std::string& x, int64_t start, int64_t end) {
-  return ctx.AddNode("Slice", {x, ctx.ConstInt64s({start}, "start"), ctx.ConstInt64s({end}, "end"),
-                               ctx.ConstInt64s({-1}, "axes")});
-}
-
-// Direction d of a [dirs, batch, hidden] state output, as [batch, hidden].
-std::string StateOf(LayerContext& ctx, const std::string& y_state, int d, int dirs) {
-  if (dirs == 1) return ctx.Squeeze(y_state, {0});
-  std::string one = ctx.AddNode("Slice", {y_state, ctx.ConstInt64s({d}, "start"),
-                                          ctx.ConstInt64s({d + 1}, "end"), ctx.ConstInt64s({0}, "axes")});
-  return ctx.Squeeze(one, {0});
 }
 
 // Keras's mask semantics (backend rnn): a masked step keeps the states and
@@ -136,7 +127,7 @@ std::string ExpandSteps(LayerContext& ctx, const MaskPlan& p, const std::string&
   return out;
 }
 
-// Where a row has no valid step, Keras keeps `fallback` ([B, H]) as the state.
+// Where a row has no valid step, Keras keeps `fallback` ([B, H], or a scalar) as the state.
 std::string KeepIfEmpty(LayerContext& ctx, const MaskPlan& p, const std::string& state,
                         const std::string& fallback) {
   const std::string any = ctx.AddNode(
@@ -144,142 +135,18 @@ std::string KeepIfEmpty(LayerContext& ctx, const MaskPlan& p, const std::string&
   return ctx.AddNode("Where", {any, state, fallback});
 }
 
-// One recurrent call: `cells` has one entry (a layer) or two (Bidirectional:
-// forward, backward). Sets outputs: the sequence/last output(s) then states.
-absl::Status EmitRecurrent(LayerContext& ctx, const std::vector<CellSpec>& cells,
-                           const std::vector<DirectionWeights>& weights, const SequenceOptions& opts,
-                           const std::string& merge_mode) {
-  const int dirs = static_cast<int>(cells.size());
-  const CellSpec& cell = cells[0];
-  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  if (rank != 3) return ctx.Error(absl::StrCat("expects a [batch, steps, features] input, got rank ", rank));
-  const std::vector<int64_t> dims = *ctx.input_dims(0);
-  const int64_t features = dims[2];
-  if (features < 0) return ctx.Unsupported("an input whose feature dimension is unknown");
-
-  // Initial states: positional inputs after the sequence (Keras 2) or initial_state= (Keras 3).
-  std::vector<std::string> init;
-  for (int i = 1; i < ctx.num_inputs(); ++i) init.push_back(FloatInput(ctx, i));
-  for (const std::string& s : ctx.kwarg_inputs("initial_state")) {
-    init.push_back(ctx.builder().TypeOf(s).dtype == DataType::kFloat ? s : ctx.Cast(s, DataType::kFloat));
+// A recurrent layer: its sequence options and its cells, bottom to top (more
+// than one for an RNN over a StackedRNNCells).
+struct RecurrentSpec {
+  SequenceOptions opts;
+  std::vector<CellSpec> cells;
+  std::vector<std::string> cell_names;  // StackedRNNCells: each cell's name (a part of its weights' paths)
+  int NumStates() const {
+    int n = 0;
+    for (const CellSpec& c : cells) n += c.NumStates();
+    return n;
   }
-  const int per_dir = cell.NumStates();
-  if (!init.empty() && static_cast<int>(init.size()) != per_dir * dirs) {
-    return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ", per_dir * dirs));
-  }
-
-  std::string x = FloatInput(ctx, 0);
-  std::optional<std::string> mask = ctx.InputMaskTensor(0);
-  if (opts.time_major && mask) return ctx.Unsupported("a mask with time_major=True");
-  const int64_t time_axis = opts.time_major ? 0 : 1;
-  if (opts.go_backwards) {  // Keras reverses the sequence (and mask), outputs stay in that order
-    x = Reverse(ctx, x, time_axis);
-    if (mask) mask = Reverse(ctx, *mask, 1);
-  }
-  std::optional<MaskPlan> plan;
-  if (mask) {
-    plan = PlanMask(ctx, *mask);
-    x = CompactSteps(ctx, *plan, x);
-  }
-  const std::string x_tbf = opts.time_major ? x : ctx.Transpose(x, {1, 0, 2});
-
-  ASSIGN_OR_RETURN(OnnxRecurrentWeights w, MakeOnnxWeights(ctx, cells, weights, features));
-  // Cached: a shared layer's calls reuse the initializers.
-  ASSIGN_OR_RETURN(std::string W, ctx.CachedConst("W", [&]() -> absl::StatusOr<ir::Tensor> { return w.W; }));
-  ASSIGN_OR_RETURN(std::string R, ctx.CachedConst("R", [&]() -> absl::StatusOr<ir::Tensor> { return w.R; }));
-  std::string B;
-  if (w.has_bias) {
-    ASSIGN_OR_RETURN(B, ctx.CachedConst("B", [&]() -> absl::StatusOr<ir::Tensor> { return w.B; }));
-  }
-  std::vector<std::string> inputs = {x_tbf, W, R, B};
-  inputs.push_back(plan ? plan->seq_lens : "");
-  // Initial states [dirs, B, H]: state k of each direction.
-  std::vector<std::string> init_stacked;
-  for (int k = 0; k < per_dir && !init.empty(); ++k) {
-    std::vector<std::string> parts;
-    for (int d = 0; d < dirs; ++d) parts.push_back(ctx.Unsqueeze(init[d * per_dir + k], {0}));
-    init_stacked.push_back(dirs == 1 ? parts[0] : ctx.AddNode("Concat", parts, {Attribute::Int("axis", 0)}));
-  }
-  for (const std::string& s : init_stacked) inputs.push_back(s);
-  while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
-
-  std::vector<Attribute> attrs = {Attribute::Int("hidden_size", cell.units),
-                                  Attribute::String("direction", dirs == 2 ? "bidirectional" : "forward")};
-  ASSIGN_OR_RETURN(OnnxActivations acts, MakeOnnxActivations(ctx, cells));
-  attrs.push_back(Attribute::Strings("activations", acts.names));
-  if (!acts.alphas.empty()) attrs.push_back(Attribute::Floats("activation_alpha", acts.alphas));
-  if (!acts.betas.empty()) attrs.push_back(Attribute::Floats("activation_beta", acts.betas));
-  if (cell.kind == CellKind::kGru) {
-    attrs.push_back(Attribute::Int("linear_before_reset", cell.reset_after ? 1 : 0));
-  }
-  const int num_out = cell.kind == CellKind::kLstm ? 3 : 2;
-  const std::vector<std::string> y =
-      ctx.AddNodeMulti(cell.OnnxOp(), inputs, num_out, std::move(attrs));
-
-  // Outputs in Keras's order.
-  std::vector<std::string> outs;
-  if (opts.return_sequences) {
-    // [T, dirs, B, H] -> [B, T, dirs * H] (Keras's concat order: forward then backward).
-    std::string seq = opts.time_major ? ctx.Transpose(y[0], {0, 2, 1, 3}) : ctx.Transpose(y[0], {2, 0, 1, 3});
-    seq = ctx.Reshape(seq, {0, 0, -1});
-    if (plan) seq = ExpandSteps(ctx, *plan, seq, opts.zero_output_for_mask || dirs == 2);
-    if (dirs == 1) {
-      outs.push_back(seq);
-    } else {
-      outs.push_back(SliceLast(ctx, seq, 0, cell.units));
-      outs.push_back(SliceLast(ctx, seq, cell.units, 2 * cell.units));
-    }
-  } else {
-    for (int d = 0; d < dirs; ++d) {
-      std::string last = StateOf(ctx, y[1], d, dirs);
-      if (plan && !init.empty()) {  // no valid step: Keras's last output is zeros
-        last = KeepIfEmpty(ctx, *plan, last, ctx.AddNode("Mul", {last, ctx.ConstFloat(0.0f, "zero")}));
-      }
-      if (plan && opts.zero_output_for_mask && dirs == 1) {  // zeros if the last step is masked
-        const std::string last_step = ctx.AddConst(ir::Tensor::Scalar<int64_t>(-1), "last");
-        const std::string last_valid =
-            ctx.AddNode("Gather", {plan->mask, last_step}, {Attribute::Int("axis", 1)});
-        last = ctx.AddNode("Mul", {last, ctx.Unsqueeze(ctx.Cast(last_valid, DataType::kFloat), {1})});
-      }
-      outs.push_back(last);
-    }
-  }
-  if (dirs == 1) {
-    ctx.SetOutput(0, outs[0]);
-  } else if (merge_mode == "concat") {
-    ctx.SetOutput(0, ctx.AddNode("Concat", {outs[0], outs[1]}, {Attribute::Int("axis", -1)}));
-  } else if (merge_mode == "sum") {
-    ctx.SetOutput(0, ctx.AddNode("Add", {outs[0], outs[1]}));
-  } else if (merge_mode == "mul") {
-    ctx.SetOutput(0, ctx.AddNode("Mul", {outs[0], outs[1]}));
-  } else if (merge_mode == "ave") {
-    const std::string sum = ctx.AddNode("Add", {outs[0], outs[1]});
-    ctx.SetOutput(0, ctx.AddNode("Mul", {sum, ctx.ConstFloat(0.5f, "half")}));
-  } else {  // merge_mode=None: two outputs
-    ctx.SetOutput(0, outs[0]);
-    ctx.SetOutput(1, outs[1]);
-  }
-  if (opts.return_sequences && !opts.time_major) ctx.PropagateMask();
-  if (opts.return_state) {
-    int k = (dirs == 2 && merge_mode.empty()) ? 2 : 1;
-    for (int d = 0; d < dirs; ++d) {
-      for (int s = 0; s < per_dir; ++s) {
-        std::string state = StateOf(ctx, y[1 + s], d, dirs);
-        if (plan && !init.empty()) state = KeepIfEmpty(ctx, *plan, state, init[d * per_dir + s]);
-        ctx.SetOutput(k++, state);
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-// LSTM, GRU, SimpleRNN, CuDNNLSTM, CuDNNGRU (a layer whose config holds the cell's options).
-absl::Status ConvertRecurrentLayer(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(SequenceOptions opts, ReadSequenceOptions(ctx, ctx.config()));
-  ASSIGN_OR_RETURN(CellSpec cell, ReadCellSpec(ctx, ctx.class_name(), ctx.config()));
-  ASSIGN_OR_RETURN(std::vector<DirectionWeights> w, SplitDirections(ctx, cell, 1));
-  return EmitRecurrent(ctx, {cell}, w, opts, "");
-}
+};
 
 // The cell a generic RNN layer (or a Bidirectional) wraps: {class_name, config}.
 absl::StatusOr<std::pair<std::string, const Json*>> WrappedSpec(const LayerContext& ctx, const Json* entry,
@@ -292,46 +159,201 @@ absl::StatusOr<std::pair<std::string, const Json*>> WrappedSpec(const LayerConte
   return std::make_pair(cls->get<std::string>(), cfg);
 }
 
-// RNN(cell=LSTMCell(...) | GRUCell | SimpleRNNCell).
-absl::Status ConvertRnnWrapper(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(SequenceOptions opts, ReadSequenceOptions(ctx, ctx.config()));
-  ASSIGN_OR_RETURN(auto wrapped, WrappedSpec(ctx, ctx.cfg("cell"), "cell"));
-  ASSIGN_OR_RETURN(CellSpec cell, ReadCellSpec(ctx, wrapped.first, *wrapped.second));
-  ASSIGN_OR_RETURN(std::vector<DirectionWeights> w, SplitDirections(ctx, cell, 1));
-  return EmitRecurrent(ctx, {cell}, w, opts, "");
+// LSTM, GRU, SimpleRNN, their cuDNN twins, or RNN around a cell or a
+// StackedRNNCells (class `cls`, config `cfg`).
+absl::StatusOr<RecurrentSpec> ReadRecurrentSpec(const LayerContext& ctx, const std::string& cls, const Json& cfg) {
+  RecurrentSpec spec;
+  ASSIGN_OR_RETURN(spec.opts, ReadSequenceOptions(ctx, cfg));
+  if (cls != "RNN") {
+    ASSIGN_OR_RETURN(CellSpec cell, ReadCellSpec(ctx, cls, cfg));
+    spec.cells.push_back(cell);
+    spec.cell_names.push_back("");
+    return spec;
+  }
+  ASSIGN_OR_RETURN(auto inner, WrappedSpec(ctx, FindNonNull(cfg, "cell"), "cell"));
+  if (inner.first != "StackedRNNCells") {
+    ASSIGN_OR_RETURN(CellSpec cell, ReadCellSpec(ctx, inner.first, *inner.second));
+    spec.cells.push_back(cell);
+    spec.cell_names.push_back("");
+    return spec;
+  }
+  const Json* list = FindNonNull(*inner.second, "cells");
+  if (!list || !list->is_array() || list->empty()) return ctx.Error("StackedRNNCells config has no 'cells'");
+  // A cell's weights sit under its name in .h5; .keras files name the cells
+  // of a list by class, snake_case, numbered from the second of a class on.
+  bool keras_v3_file = false;
+  for (const KerasWeight& w : ctx.weights()) keras_v3_file |= absl::StrContains(w.name, "vars/");
+  std::map<std::string, int> seen;
+  for (const Json& entry : *list) {
+    ASSIGN_OR_RETURN(auto c, WrappedSpec(ctx, &entry, "cells"));
+    ASSIGN_OR_RETURN(CellSpec cell, ReadCellSpec(ctx, c.first, *c.second));
+    std::string name;
+    if (keras_v3_file) {
+      name = c.first == "LSTMCell" ? "lstm_cell" : c.first == "GRUCell" ? "gru_cell" : "simple_rnn_cell";
+      const int k = seen[name]++;
+      if (k > 0) name = absl::StrCat(name, "_", k);
+    } else {
+      const Json* n = FindNonNull(*c.second, "name");
+      if (!n || !n->is_string()) return ctx.Error("a cell of the StackedRNNCells has no name");
+      name = n->get<std::string>();
+    }
+    spec.cells.push_back(cell);
+    spec.cell_names.push_back(name);
+  }
+  return spec;
 }
 
-// The cell and sequence options of a layer Bidirectional wraps.
-absl::Status ReadWrappedLayer(const LayerContext& ctx, const Json* entry, const char* what,
-                              CellSpec* cell, SequenceOptions* opts) {
-  ASSIGN_OR_RETURN(auto wrapped, WrappedSpec(ctx, entry, what));
-  const auto& [cls, cfg] = wrapped;
-  ASSIGN_OR_RETURN(*opts, ReadSequenceOptions(ctx, *cfg));
-  if (cls == "RNN") {
-    ASSIGN_OR_RETURN(auto inner, WrappedSpec(ctx, FindNonNull(*cfg, "cell"), "cell"));
-    ASSIGN_OR_RETURN(*cell, ReadCellSpec(ctx, inner.first, *inner.second));
+// What one recurrent layer returns: the sequence (or the last output) and
+// every cell's states, flattened in Keras's order.
+struct RecurrentOutputs {
+  std::string output;
+  std::vector<std::string> states;
+};
+
+// Runs `spec` (direction d of `dirs` of the layer's weights) on x (float,
+// [batch, steps, features], or time-major) with `mask` ([batch, steps],
+// optional) from `init` (the flattened initial states, or none).
+absl::StatusOr<RecurrentOutputs> RunRecurrent(LayerContext& ctx, const RecurrentSpec& spec, int dirs, int d,
+                                              std::string x, std::optional<std::string> mask,
+                                              const std::vector<std::string>& init) {
+  const SequenceOptions& opts = spec.opts;
+  if (!init.empty() && static_cast<int>(init.size()) != spec.NumStates()) {
+    return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ", spec.NumStates()));
+  }
+  if (opts.time_major && mask) return ctx.Unsupported("a mask with time_major=True");
+  const int64_t time_axis = opts.time_major ? 0 : 1;
+  if (opts.go_backwards) {  // Keras reverses the sequence (and mask), outputs stay in that order
+    x = Reverse(ctx, x, time_axis);
+    if (mask) mask = Reverse(ctx, *mask, 1);
+  }
+  std::optional<MaskPlan> plan;
+  if (mask) {
+    plan = PlanMask(ctx, *mask);
+    x = CompactSteps(ctx, *plan, x);
+  }
+  std::string seq = opts.time_major ? x : ctx.Transpose(x, {1, 0, 2});  // [T, B, F]
+  std::vector<std::string> states;
+  std::vector<std::string> state_init;  // each state's initial value ("" if none)
+  std::string last_h;
+  size_t first_state = 0;
+  for (size_t k = 0; k < spec.cells.size(); ++k) {
+    const CellSpec& cell = spec.cells[k];
+    const std::optional<std::vector<int64_t>> dims = ctx.StaticDims(seq);
+    const int64_t features = k > 0 ? spec.cells[k - 1].units : dims && dims->size() == 3 ? (*dims)[2] : -1;
+    if (features < 0) return ctx.Unsupported("an input whose feature dimension is unknown");
+    ASSIGN_OR_RETURN(DirectionWeights dw, CellWeights(ctx, cell, dirs, d, spec.cell_names[k]));
+    ASSIGN_OR_RETURN(OnnxRecurrentWeights w, MakeOnnxWeights(ctx, {cell}, {dw}, features));
+    // Cached: a shared layer's calls reuse the initializers.
+    const std::string key = absl::StrCat(d, "/", k, "/");
+    ASSIGN_OR_RETURN(std::string W, ctx.CachedConst(key + "W", [&]() -> absl::StatusOr<ir::Tensor> { return w.W; }));
+    ASSIGN_OR_RETURN(std::string R, ctx.CachedConst(key + "R", [&]() -> absl::StatusOr<ir::Tensor> { return w.R; }));
+    std::string B;
+    if (w.has_bias) {
+      ASSIGN_OR_RETURN(B, ctx.CachedConst(key + "B", [&]() -> absl::StatusOr<ir::Tensor> { return w.B; }));
+    }
+    std::vector<std::string> inputs = {seq, W, R, B, plan ? plan->seq_lens : ""};
+    for (int s = 0; s < cell.NumStates(); ++s) {  // initial states [1, B, H]
+      state_init.push_back(init.empty() ? "" : init[first_state + s]);
+      inputs.push_back(init.empty() ? "" : ctx.Unsqueeze(init[first_state + s], {0}));
+    }
+    first_state += cell.NumStates();
+    while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+    std::vector<Attribute> attrs = {Attribute::Int("hidden_size", cell.units),
+                                    Attribute::String("direction", "forward")};
+    ASSIGN_OR_RETURN(OnnxActivations acts, MakeOnnxActivations(ctx, {cell}));
+    attrs.push_back(Attribute::Strings("activations", acts.names));
+    if (!acts.alphas.empty()) attrs.push_back(Attribute::Floats("activation_alpha", acts.alphas));
+    if (!acts.betas.empty()) attrs.push_back(Attribute::Floats("activation_beta", acts.betas));
+    if (cell.kind == CellKind::kGru) {
+      attrs.push_back(Attribute::Int("linear_before_reset", cell.reset_after ? 1 : 0));
+    }
+    const int num_out = cell.kind == CellKind::kLstm ? 3 : 2;
+    const std::vector<std::string> y = ctx.AddNodeMulti(cell.OnnxOp(), inputs, num_out, std::move(attrs));
+    seq = ctx.Squeeze(y[0], {1});  // [T, 1, B, H] -> [T, B, H]: the next cell's input
+    for (int s = 0; s < cell.NumStates(); ++s) states.push_back(ctx.Squeeze(y[1 + s], {0}));
+    last_h = states[states.size() - cell.NumStates()];
+  }
+
+  RecurrentOutputs out;
+  if (opts.return_sequences) {
+    out.output = opts.time_major ? seq : ctx.Transpose(seq, {1, 0, 2});
+    if (plan) out.output = ExpandSteps(ctx, *plan, out.output, opts.zero_output_for_mask);
   } else {
-    ASSIGN_OR_RETURN(*cell, ReadCellSpec(ctx, cls, *cfg));
+    out.output = last_h;
+    // No valid step: Keras's last output is zeros (ONNX Runtime's Y_h of a
+    // row with sequence_lens 0 is the initial state, or not written at all).
+    if (plan) out.output = KeepIfEmpty(ctx, *plan, last_h, ctx.ConstFloat(0.0f, "zero"));
+    if (plan && opts.zero_output_for_mask) {  // zeros if the last step is masked
+      const std::string last_step = ctx.AddConst(ir::Tensor::Scalar<int64_t>(-1), "last");
+      const std::string last_valid = ctx.AddNode("Gather", {plan->mask, last_step}, {Attribute::Int("axis", 1)});
+      out.output = ctx.AddNode("Mul", {out.output, ctx.Unsqueeze(ctx.Cast(last_valid, DataType::kFloat), {1})});
+    }
+  }
+  for (size_t s = 0; s < states.size(); ++s) {
+    if (plan) {  // no valid step: the initial state (zeros if none)
+      states[s] = KeepIfEmpty(ctx, *plan, states[s],
+                              state_init[s].empty() ? ctx.ConstFloat(0.0f, "zero") : state_init[s]);
+    }
+  }
+  out.states = std::move(states);
+  return out;
+}
+
+// The call's initial states: positional inputs after the sequence (Keras 2)
+// or initial_state= (Keras 3), as float.
+std::vector<std::string> InitialStates(LayerContext& ctx) {
+  std::vector<std::string> init;
+  for (int i = 1; i < ctx.num_inputs(); ++i) init.push_back(FloatInput(ctx, i));
+  for (const std::string& s : ctx.kwarg_inputs("initial_state")) {
+    init.push_back(ctx.builder().TypeOf(s).dtype == DataType::kFloat ? s : ctx.Cast(s, DataType::kFloat));
+  }
+  return init;
+}
+
+absl::StatusOr<std::string> SequenceInput(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+  if (rank != 3) return ctx.Error(absl::StrCat("expects a [batch, steps, features] input, got rank ", rank));
+  return FloatInput(ctx, 0);
+}
+
+// LSTM, GRU, SimpleRNN, CuDNNLSTM, CuDNNGRU, and RNN around a cell or a StackedRNNCells.
+absl::Status ConvertRecurrentLayer(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(RecurrentSpec spec, ReadRecurrentSpec(ctx, ctx.class_name(), ctx.config()));
+  ASSIGN_OR_RETURN(std::string x, SequenceInput(ctx));
+  ASSIGN_OR_RETURN(RecurrentOutputs r,
+                   RunRecurrent(ctx, spec, 1, 0, x, ctx.InputMaskTensor(0), InitialStates(ctx)));
+  ctx.SetOutput(0, r.output);
+  if (spec.opts.return_sequences && !spec.opts.time_major) ctx.PropagateMask();
+  if (spec.opts.return_state) {
+    for (size_t s = 0; s < r.states.size(); ++s) ctx.SetOutput(1 + static_cast<int>(s), r.states[s]);
   }
   return absl::OkStatus();
 }
 
+// A layer Bidirectional wraps.
+absl::StatusOr<RecurrentSpec> ReadWrappedLayer(const LayerContext& ctx, const Json* entry, const char* what) {
+  ASSIGN_OR_RETURN(auto wrapped, WrappedSpec(ctx, entry, what));
+  return ReadRecurrentSpec(ctx, wrapped.first, *wrapped.second);
+}
+
+// Two recurrent layers of any kinds run on the same input, the backward one
+// on the reversed sequence (its sequence output flipped back), merged.
 absl::Status ConvertBidirectional(LayerContext& ctx) {
-  CellSpec fwd, bwd;
-  SequenceOptions fopts, bopts;
-  RETURN_IF_ERROR(ReadWrappedLayer(ctx, ctx.cfg("layer"), "layer", &fwd, &fopts));
+  ASSIGN_OR_RETURN(RecurrentSpec fwd, ReadWrappedLayer(ctx, ctx.cfg("layer"), "layer"));
+  RecurrentSpec bwd = fwd;
   if (ctx.has("backward_layer")) {
-    RETURN_IF_ERROR(ReadWrappedLayer(ctx, ctx.cfg("backward_layer"), "backward_layer", &bwd, &bopts));
-    if (bwd.kind != fwd.kind || bwd.units != fwd.units) {
-      return ctx.Unsupported("a backward_layer of another kind or size than the forward layer");
-    }
+    ASSIGN_OR_RETURN(bwd, ReadWrappedLayer(ctx, ctx.cfg("backward_layer"), "backward_layer"));
   } else {
-    bwd = fwd;
+    bwd.opts.go_backwards = !fwd.opts.go_backwards;
   }
-  if (fopts.go_backwards) {
+  if (fwd.opts.go_backwards || !bwd.opts.go_backwards) {
     return ctx.Unsupported("a forward layer with go_backwards=True (its backward twin then runs forwards)");
   }
-  if (fopts.time_major) return ctx.Unsupported("time_major=True inside Bidirectional");
+  if (fwd.opts.time_major || bwd.opts.time_major) return ctx.Unsupported("time_major=True inside Bidirectional");
+  // Keras outputs zeros at masked steps of the sequences Bidirectional merges.
+  fwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
+  bwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
+  bwd.opts.return_sequences = fwd.opts.return_sequences;
   // merge_mode=None (saved as null) returns the two directions as two outputs.
   const Json* mm = Find(ctx.config(), "merge_mode");
   std::string merge_mode = mm == nullptr ? "concat" : mm->is_null() ? "" : ctx.String("merge_mode", "?");
@@ -339,10 +361,45 @@ absl::Status ConvertBidirectional(LayerContext& ctx) {
       merge_mode != "ave") {
     return ctx.Unsupported(absl::StrCat("merge_mode '", merge_mode, "'"));
   }
-  SequenceOptions opts = fopts;
-  opts.go_backwards = false;
-  ASSIGN_OR_RETURN(std::vector<DirectionWeights> w, SplitDirections(ctx, fwd, 2));
-  return EmitRecurrent(ctx, {fwd, bwd}, w, opts, merge_mode);
+  if (merge_mode != "concat" && !merge_mode.empty() && fwd.cells.back().units != bwd.cells.back().units) {
+    return ctx.Error(absl::StrCat("merge_mode '", merge_mode, "' of directions with ", fwd.cells.back().units,
+                                  " and ", bwd.cells.back().units, " units"));
+  }
+  ASSIGN_OR_RETURN(std::string x, SequenceInput(ctx));
+  const std::optional<std::string> mask = ctx.InputMaskTensor(0);
+  std::vector<std::string> init = InitialStates(ctx), finit, binit;
+  if (!init.empty()) {
+    const size_t nf = fwd.NumStates();
+    if (init.size() != nf + bwd.NumStates()) {
+      return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ",
+                                    nf + bwd.NumStates()));
+    }
+    finit.assign(init.begin(), init.begin() + nf);
+    binit.assign(init.begin() + nf, init.end());
+  }
+  ASSIGN_OR_RETURN(RecurrentOutputs f, RunRecurrent(ctx, fwd, 2, 0, x, mask, finit));
+  ASSIGN_OR_RETURN(RecurrentOutputs b, RunRecurrent(ctx, bwd, 2, 1, x, mask, binit));
+  if (fwd.opts.return_sequences) b.output = Reverse(ctx, b.output, 1);
+  int k = 0;
+  if (merge_mode == "concat") {
+    ctx.SetOutput(k++, ctx.AddNode("Concat", {f.output, b.output}, {Attribute::Int("axis", -1)}));
+  } else if (merge_mode == "sum") {
+    ctx.SetOutput(k++, ctx.AddNode("Add", {f.output, b.output}));
+  } else if (merge_mode == "mul") {
+    ctx.SetOutput(k++, ctx.AddNode("Mul", {f.output, b.output}));
+  } else if (merge_mode == "ave") {
+    const std::string sum = ctx.AddNode("Add", {f.output, b.output});
+    ctx.SetOutput(k++, ctx.AddNode("Mul", {sum, ctx.ConstFloat(0.5f, "half")}));
+  } else {  // merge_mode=None: two outputs
+    ctx.SetOutput(k++, f.output);
+    ctx.SetOutput(k++, b.output);
+  }
+  if (fwd.opts.return_sequences) ctx.PropagateMask();
+  if (fwd.opts.return_state) {
+    for (const std::string& s : f.states) ctx.SetOutput(k++, s);
+    for (const std::string& s : b.states) ctx.SetOutput(k++, s);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -352,10 +409,12 @@ void RegisterRecurrentLayers(LayerRegistry& r) {
   r.Register({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1"},
              InputsAtLeast(1), ConvertRecurrentLayer,
              "ONNX LSTM/GRU/RNN; states, masks (not with time_major=True)");
-  r.Register({"RNN"}, InputsAtLeast(1), ConvertRnnWrapper,
-             "around an LSTMCell, GRUCell or SimpleRNNCell");
+  r.Register({"RNN"}, InputsAtLeast(1), ConvertRecurrentLayer,
+             "around an LSTMCell, GRUCell or SimpleRNNCell, or a StackedRNNCells of them (one ONNX op per "
+             "cell); states, masks");
   r.Register({"Bidirectional"}, InputsAtLeast(1), ConvertBidirectional,
-             "merge_mode concat, sum, mul, ave or none; a backward_layer of the same kind and size");
+             "merge_mode concat, sum, mul, ave or none; a backward_layer of any recurrent kind and size; "
+             "states, masks");
 }
 
 }  // namespace onnxsmith::converter::keras

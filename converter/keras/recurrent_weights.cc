@@ -96,50 +96,56 @@ absl::StatusOr<CellSpec> ReadCellSpec(const LayerContext& ctx, const std::string
   return c;
 }
 
-absl::StatusOr<std::vector<DirectionWeights>> SplitDirections(const LayerContext& ctx,
-                                                              const CellSpec& cell, int dirs) {
+absl::StatusOr<DirectionWeights> CellWeights(const LayerContext& ctx, const CellSpec& cell, int dirs, int d,
+                                             const std::string& cell_name) {
   const std::vector<KerasWeight>& all = ctx.weights();
-  std::vector<std::vector<int>> groups(dirs);
-  if (dirs == 1) {
-    for (int i = 0; i < static_cast<int>(all.size()); ++i) groups[0].push_back(i);
-  } else {
-    bool named = false;
-    for (const KerasWeight& w : all) named |= absl::StrContains(w.name, "backward");
-    for (int i = 0; i < static_cast<int>(all.size()); ++i) {
-      // Unnamed: Keras's layer.weights order, forward layer first.
-      const bool backward = named ? absl::StrContains(all[i].name, "backward")
-                                  : i >= static_cast<int>(all.size()) / 2;
-      groups[backward ? 1 : 0].push_back(i);
-    }
+  std::vector<int> group;
+  // Keras 3 .h5 prefixes only the forward layer ("forward_lstm") when the
+  // backward layer is the user's own.
+  bool named_backward = false, named_forward = false;
+  for (const KerasWeight& w : all) {
+    named_backward |= absl::StrContains(w.name, "backward");
+    named_forward |= absl::StrContains(w.name, "forward");
   }
-  std::vector<DirectionWeights> out(dirs);
-  for (int d = 0; d < dirs; ++d) {
-    int kernel = -1, recurrent = -1, bias = -1;
-    for (int i : groups[d]) {
-      const std::string s = ShortName(all[i].name);
-      if (s == "kernel") kernel = i;
-      if (s == "recurrent_kernel") recurrent = i;
-      if (s == "bias") bias = i;
+  for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+    if (dirs == 2) {
+      // Unnamed: Keras's layer.weights order, forward layer first.
+      const bool backward = named_backward  ? absl::StrContains(all[i].name, "backward")
+                            : named_forward ? !absl::StrContains(all[i].name, "forward")
+                                            : i >= static_cast<int>(all.size()) / 2;
+      if (backward != (d == 1)) continue;
     }
-    if (kernel < 0 && recurrent < 0 && !groups[d].empty()) {  // .keras: cell/vars/0..2
-      const std::vector<int>& g = groups[d];
-      kernel = g[0];
-      if (g.size() > 1) recurrent = g[1];
-      if (g.size() > 2) bias = g[2];
+    if (!cell_name.empty() && !absl::StrContains(absl::StrCat("/", all[i].name), absl::StrCat("/", cell_name, "/"))) {
+      continue;
     }
-    const std::string dir = dirs == 1 ? "" : d == 0 ? "forward " : "backward ";
-    if (kernel < 0 || recurrent < 0) {
-      return ctx.Error(absl::StrCat("the file holds no ", dir, "kernel and recurrent_kernel for this layer (",
-                                    groups[d].size(), " weights)"));
-    }
-    ASSIGN_OR_RETURN(out[d].kernel, ctx.FloatWeight(kernel, dir + "kernel"));
-    ASSIGN_OR_RETURN(out[d].recurrent, ctx.FloatWeight(recurrent, dir + "recurrent_kernel"));
-    if (cell.use_bias && bias >= 0) {
-      ASSIGN_OR_RETURN(out[d].bias, ctx.FloatWeight(bias, dir + "bias"));
-      out[d].has_bias = true;
-    } else if (cell.use_bias) {
-      return ctx.Error(absl::StrCat("use_bias is set but the file holds no ", dir, "bias"));
-    }
+    group.push_back(i);
+  }
+  int kernel = -1, recurrent = -1, bias = -1;
+  for (int i : group) {
+    const std::string s = ShortName(all[i].name);
+    if (s == "kernel") kernel = i;
+    if (s == "recurrent_kernel") recurrent = i;
+    if (s == "bias") bias = i;
+  }
+  if (kernel < 0 && recurrent < 0 && !group.empty()) {  // .keras: cell/vars/0..2
+    kernel = group[0];
+    if (group.size() > 1) recurrent = group[1];
+    if (group.size() > 2) bias = group[2];
+  }
+  std::string what = dirs == 1 ? "" : d == 0 ? "forward " : "backward ";
+  if (!cell_name.empty()) what = absl::StrCat(what, "cell '", cell_name, "' ");
+  if (kernel < 0 || recurrent < 0) {
+    return ctx.Error(absl::StrCat("the file holds no ", what, "kernel and recurrent_kernel for this layer (",
+                                  group.size(), " weights)"));
+  }
+  DirectionWeights out;
+  ASSIGN_OR_RETURN(out.kernel, ctx.FloatWeight(kernel, what + "kernel"));
+  ASSIGN_OR_RETURN(out.recurrent, ctx.FloatWeight(recurrent, what + "recurrent_kernel"));
+  if (cell.use_bias && bias >= 0) {
+    ASSIGN_OR_RETURN(out.bias, ctx.FloatWeight(bias, what + "bias"));
+    out.has_bias = true;
+  } else if (cell.use_bias) {
+    return ctx.Error(absl::StrCat("use_bias is set but the file holds no ", what, "bias"));
   }
   return out;
 }

@@ -48,13 +48,15 @@ struct DirectionWeights {
   bool has_bias = false;
 };
 
-// The layer's weights split into `dirs` directions (Bidirectional: forward,
-// backward), each told apart by name ("forward_"/"backward_" in .h5,
-// "forward_layer/"/"backward_layer/" in .keras) and picked by their name's
-// last part (kernel, recurrent_kernel, bias) or, in .keras files
-// ("vars/0".."vars/2"), by position.
-absl::StatusOr<std::vector<DirectionWeights>> SplitDirections(const LayerContext& ctx,
-                                                              const CellSpec& cell, int dirs);
+// The weights of direction d of `dirs` (Bidirectional: 0 forward, 1
+// backward, told apart by name: "forward_"/"backward_" in .h5,
+// "forward_layer/"/"backward_layer/" in .keras) and, in a StackedRNNCells,
+// of the cell named `cell_name` (a part of the weights' path; empty: the
+// layer's only cell). Picked by their name's last part (kernel,
+// recurrent_kernel, bias) or, in .keras files ("vars/0".."vars/2"), by
+// position.
+absl::StatusOr<DirectionWeights> CellWeights(const LayerContext& ctx, const CellSpec& cell, int dirs, int d,
+                                             const std::string& cell_name);
 
 struct OnnxRecurrentWeights {
   ir::Tensor W, R, B;

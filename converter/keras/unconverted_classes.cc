@@ -14,19 +14,13 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
     const std::string strings = "works on strings; the vocabulary is in .keras "
                                 "assets (not .h5), string tensors are not "
                                 "converted yet";
-    const std::string conv_lstm =
-        "not converted yet: ONNX has no ConvLSTM; it needs the cell's convolutions in a Loop or "
-        "unrolled over static timesteps";
     const std::string python =
         "holds Python or another framework's code, not in the file";
     return new std::map<std::string, std::string>{
-        {"ConvLSTM1D", conv_lstm},
-        {"ConvLSTM2D", conv_lstm},
-        {"ConvLSTM3D", conv_lstm},
         {"LSTMCell", "only inside RNN (RNN(LSTMCell) converts)"},
         {"GRUCell", "only inside RNN (RNN(GRUCell) converts)"},
         {"SimpleRNNCell", "only inside RNN (RNN(SimpleRNNCell) converts)"},
-        {"StackedRNNCells", not_yet + " (RNN over stacked cells; stacked RNN layers convert)"},
+        {"StackedRNNCells", "only inside RNN (RNN(StackedRNNCells) converts)"},
         {"LocallyConnected1D", "Keras 2 only; " + not_yet},
         {"LocallyConnected2D", "Keras 2 only; " + not_yet},
         {"Hashing", "FarmHash64 of strings or ints has no ONNX expression"},

@@ -287,7 +287,7 @@ TEST(KerasConverterErrorTest, CustomLayerNamesItsClass) {
 
 TEST(KerasConverterErrorTest, NotYetSupportedBuiltin) {
   absl::Status s = ConvertConfig(SequentialWith(
-      R"({"module": "keras.layers", "class_name": "ConvLSTM2D", "config": {"name": "conv_lstm"}})"));
+      R"({"module": "keras.layers", "class_name": "Solarization", "config": {"name": "solarization"}})"));
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("not supported yet"));
 }
