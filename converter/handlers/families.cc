@@ -16,6 +16,7 @@ void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex
 void RegisterRnnCellOps(HandlerRegistry& r);        // LSTMBlockCell, BlockLSTM(V2), GRUBlockCell
 void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
 void RegisterCudnnRnnOps(HandlerRegistry& r);       // CudnnRNN(V2/V3) -> ONNX LSTM/GRU/RNN
+void RegisterLinalgOps(HandlerRegistry& r);         // Cross, TridiagonalMatMul
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
@@ -41,6 +42,7 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"signal", RegisterSignalOps},
       {"rnn_cell", RegisterRnnCellOps},
       {"cudnn_rnn", RegisterCudnnRnnOps},
+      {"linalg", RegisterLinalgOps},
       {"set", RegisterSetOps},
       {"sparse", RegisterSparseOps},
       {"string", RegisterStringOps},
