@@ -333,6 +333,49 @@ absl::Status ConvertResize(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// ScatterIntoExistingList(list, tensor, indices): element indices[k] becomes
+// tensor[k], in order, by a Loop of SetItem's erase + insert (the list's
+// other elements may differ in shape, e.g. Reserve's placeholders, so it is
+// not stacked).
+absl::Status ConvertScatterIntoExisting(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  const ir::ValueType seq_type = HandleType(ctx, dtype);
+  const std::string indices = ctx.Reshape(ctx.Cast(ctx.input(2), ir::DataType::kInt64), {-1});
+  const std::string& tensor = ctx.input(1);
+  GraphBuilder& outer = ctx.builder();
+  auto body = std::make_shared<ir::Graph>();
+  body->name = ctx.name() + "/scatter_body";
+  {
+    GraphBuilder b(body.get(), &outer);
+    const std::string iter = b.UniqueName(ctx.name() + "/k");
+    b.AddGraphInput(iter, ir::MakeType(ir::DataType::kInt64, {}));
+    const std::string cond = b.UniqueName(ctx.name() + "/cond_in");
+    b.AddGraphInput(cond, ir::MakeType(ir::DataType::kBool, {}));
+    const std::string list = b.UniqueName(ctx.name() + "/list_in");
+    b.AddGraphInput(list, seq_type);
+    const auto at = [&](const std::string& x, const char* hint) {
+      return b.AddNode(ctx.name() + hint, "Gather", "", {x, iter}, 1, {ir::Attribute::Int("axis", 0)})[0];
+    };
+    const std::string index = at(indices, "/index");
+    const std::string erased =
+        b.AddNode(ctx.name() + "/erase", "SequenceErase", "", {list, index}, 1, {})[0];
+    b.SetType(erased, seq_type);
+    const std::string out = b.AddNode(ctx.name() + "/insert", "SequenceInsert", "",
+                                      {erased, at(tensor, "/item"), index}, 1, {})[0];
+    b.SetType(out, seq_type);
+    AddBodyOutput(&b, cond, ctx.name() + "/cond_out", ir::MakeType(ir::DataType::kBool, {}));
+    AddBodyOutput(&b, out, ctx.name() + "/list_out", seq_type);
+    b.FinishOutputs();
+  }
+  const std::string count = ctx.AddNode("Shape", {indices});
+  const std::string trips = ctx.Squeeze(count, {0});
+  std::string out = outer.AddNode(ctx.name() + "/scatter", "Loop", "", {trips, "", ctx.input(0)}, 1,
+                                  {ir::Attribute::GraphValue("body", body)})[0];
+  outer.SetType(out, seq_type);
+  ctx.SetOutput(0, out);
+  return absl::OkStatus();
+}
+
 absl::Status ConvertElementShape(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType to, ctx.attr_type("shape_type"));
   std::string first =
@@ -361,6 +404,7 @@ void RegisterTensorListOps(HandlerRegistry& r) {
   r.Register({"TensorListPopBack"}, kListOpset, Inputs(2), ConvertPopBack);
   r.Register({"TensorListResize"}, kListOpset, Inputs(2), ConvertResize);
   r.Register({"TensorListElementShape"}, kListOpset, Inputs(1), ConvertElementShape);
+  r.Register({"TensorListScatterIntoExistingList"}, kListOpset, Inputs(3), ConvertScatterIntoExisting);
 }
 
 }  // namespace onnxsmith::converter
