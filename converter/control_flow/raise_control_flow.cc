@@ -15,7 +15,7 @@ namespace onnxsmith::converter::control_flow {
 namespace {
 
 bool IsV1Op(const std::string& op) {
-  return op == "Enter" || op == "Exit" || op == "Merge" || op == "Switch" ||
+  return op == "Enter" || op == "Exit" || op == "Merge" || op == "Switch" || op == "_SwitchN" ||
          op == "NextIteration" || op == "LoopCond" || absl::StartsWith(op, "TensorArray");
 }
 
@@ -35,7 +35,7 @@ std::string InnermostFrame(const FrameAnalysis& analysis) {
 absl::Status CheckArity(const tf::GraphDef& graph) {
   static const std::map<std::string, int> kDataInputs = {
       {"Enter", 1}, {"Exit", 1},   {"NextIteration", 1}, {"LoopCond", 1},
-      {"Switch", 2}, {"Merge", 1}, {"TensorArrayV3", 1}};
+      {"Switch", 2}, {"_SwitchN", 2}, {"Merge", 1}, {"TensorArrayV3", 1}};
   for (const tf::NodeDef& node : graph.node()) {
     auto it = kDataInputs.find(node.op());
     if (it == kDataInputs.end()) continue;

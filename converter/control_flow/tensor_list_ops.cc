@@ -97,7 +97,7 @@ absl::Status ConvertFromTensor(NodeContext& ctx) {
                                 {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
   ir::ValueType type = SequenceOf(dtype, std::nullopt);
   if (const auto& shape = ctx.input_type(0).shape; shape && !shape->empty()) {
-    type.shape = std::vector<ir::Dim>(shape->size() - 1);  // the element's rank, dims unknown
+    type.shape = std::vector<ir::Dim>(shape->begin() + 1, shape->end());  // the element's
   }
   ctx.SetType(seq, type);
   ctx.SetOutput(0, seq);
@@ -276,9 +276,11 @@ absl::Status ConvertPopBack(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
-// Resize to `size` elements: the first `size` of the list, then zeros
-// shaped like element 0 (TF pads with zeros of the element shape) when it
-// grows; a list that grows must not be empty.
+// Resize to `size` elements: the first `size` of the list, then zeros shaped
+// like its elements (TF pads with zeros of the element shape): the list's
+// static element shape when known, else element 0's, else (an empty list of
+// unknown element shape) scalars, as Reserve's placeholders. One zero element
+// is appended before stacking, so an empty list stacks too.
 absl::Status ConvertResize(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
   if (!ConstantOfShapeSupports(dtype, ctx.opset())) {
@@ -287,26 +289,90 @@ absl::Status ConvertResize(NodeContext& ctx) {
   const ir::ValueType seq_type = HandleType(ctx, dtype);
   const std::string size = ctx.Reshape(Int64Input(ctx, 1), {1});
   const std::string length = ctx.Reshape(ctx.AddNode("SequenceLength", {ctx.input(0)}), {1});
-  // The kept prefix, as a tensor (elements stacked on a new axis 0).
-  const std::string stacked = ctx.AddNode(
-      "ConcatFromSequence", {ctx.input(0)},
-      {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)});
-  const std::string zero = ctx.ConstInt64s({0}, "zero");
-  const std::string kept = ctx.AddNode("Slice", {stacked, zero, size, zero});
-  // Zero rows after it: max(size - length, 0) of them.
-  const std::string missing = ctx.AddNode("Max", {ctx.AddNode("Sub", {size, length}), zero});
-  const std::string elem_shape = ctx.AddNode("Slice", {ctx.AddNode("Shape", {stacked}),
-                                                       ctx.ConstInt64s({1}, "one"),
-                                                       ctx.ConstInt64s({INT64_MAX}, "end"), zero});
   ASSIGN_OR_RETURN(ir::Tensor zero_value, ZeroOrOneTensor(dtype, false));
-  const std::string pad = ctx.AddNode(
-      "ConstantOfShape", {ctx.AddNode("Concat", {missing, elem_shape}, {ir::Attribute::Int("axis", 0)})},
-      {ir::Attribute::TensorValue("value", std::move(zero_value))});
-  const std::string all = ctx.AddNode("Concat", {kept, pad}, {ir::Attribute::Int("axis", 0)});
+  const auto zeros = [&](const std::string& shape) {
+    return ctx.AddNode("ConstantOfShape", {shape}, {ir::Attribute::TensorValue("value", zero_value)});
+  };
+  std::optional<std::vector<int64_t>> static_shape;
+  if (seq_type.shape) {
+    static_shape.emplace();
+    for (const ir::Dim& d : *seq_type.shape) {
+      if (!d.known()) {
+        static_shape.reset();
+        break;
+      }
+      static_shape->push_back(d.size);
+    }
+  }
+  std::string elem_shape;
+  if (static_shape) {
+    elem_shape = ctx.ConstInt64s(*static_shape, "element_shape");
+  } else {
+    ASSIGN_OR_RETURN(ir::Tensor scalar_zero, zero_value.Reshaped({}));
+    const std::string probe =
+        ctx.AddNode("SequenceInsert", {ctx.input(0), ctx.AddConst(std::move(scalar_zero), "zero")});
+    elem_shape = ctx.AddNode(
+        "Shape", {ctx.AddNode("SequenceAt", {probe, ctx.ConstScalar(ir::DataType::kInt64, 0)})});
+  }
+  const std::string full = ctx.AddNode("SequenceInsert", {ctx.input(0), zeros(elem_shape)});
+  const std::string stacked = ctx.AddNode(
+      "ConcatFromSequence", {full}, {ir::Attribute::Int("axis", 0), ir::Attribute::Int("new_axis", 1)});
+  // Zero rows after the list: max(size - length, 0) of them (the appended
+  // element is one more), then the first `size` rows.
+  const std::string zero = ctx.ConstInt64s({0}, "zero");
+  const std::string missing = ctx.AddNode("Max", {ctx.AddNode("Sub", {size, length}), zero});
+  const std::string pad =
+      zeros(ctx.AddNode("Concat", {missing, elem_shape}, {ir::Attribute::Int("axis", 0)}));
+  const std::string all = ctx.AddNode(
+      "Slice", {ctx.AddNode("Concat", {stacked, pad}, {ir::Attribute::Int("axis", 0)}), zero, size,
+                zero});
   std::string seq = ctx.AddNode("SplitToSequence", {all},
                                 {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
   ctx.SetType(seq, seq_type);
   ctx.SetOutput(0, seq);
+  return absl::OkStatus();
+}
+
+// ScatterIntoExistingList(list, tensor, indices): element indices[k] becomes
+// tensor[k], in order, by a Loop of SetItem's erase + insert (the list's
+// other elements may differ in shape, e.g. Reserve's placeholders, so it is
+// not stacked).
+absl::Status ConvertScatterIntoExisting(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  const ir::ValueType seq_type = HandleType(ctx, dtype);
+  const std::string indices = ctx.Reshape(ctx.Cast(ctx.input(2), ir::DataType::kInt64), {-1});
+  const std::string& tensor = ctx.input(1);
+  GraphBuilder& outer = ctx.builder();
+  auto body = std::make_shared<ir::Graph>();
+  body->name = ctx.name() + "/scatter_body";
+  {
+    GraphBuilder b(body.get(), &outer);
+    const std::string iter = b.UniqueName(ctx.name() + "/k");
+    b.AddGraphInput(iter, ir::MakeType(ir::DataType::kInt64, {}));
+    const std::string cond = b.UniqueName(ctx.name() + "/cond_in");
+    b.AddGraphInput(cond, ir::MakeType(ir::DataType::kBool, {}));
+    const std::string list = b.UniqueName(ctx.name() + "/list_in");
+    b.AddGraphInput(list, seq_type);
+    const auto at = [&](const std::string& x, const char* hint) {
+      return b.AddNode(ctx.name() + hint, "Gather", "", {x, iter}, 1, {ir::Attribute::Int("axis", 0)})[0];
+    };
+    const std::string index = at(indices, "/index");
+    const std::string erased =
+        b.AddNode(ctx.name() + "/erase", "SequenceErase", "", {list, index}, 1, {})[0];
+    b.SetType(erased, seq_type);
+    const std::string out = b.AddNode(ctx.name() + "/insert", "SequenceInsert", "",
+                                      {erased, at(tensor, "/item"), index}, 1, {})[0];
+    b.SetType(out, seq_type);
+    AddBodyOutput(&b, cond, ctx.name() + "/cond_out", ir::MakeType(ir::DataType::kBool, {}));
+    AddBodyOutput(&b, out, ctx.name() + "/list_out", seq_type);
+    b.FinishOutputs();
+  }
+  const std::string count = ctx.AddNode("Shape", {indices});
+  const std::string trips = ctx.Squeeze(count, {0});
+  std::string out = outer.AddNode(ctx.name() + "/scatter", "Loop", "", {trips, "", ctx.input(0)}, 1,
+                                  {ir::Attribute::GraphValue("body", body)})[0];
+  outer.SetType(out, seq_type);
+  ctx.SetOutput(0, out);
   return absl::OkStatus();
 }
 
@@ -338,6 +404,7 @@ void RegisterTensorListOps(HandlerRegistry& r) {
   r.Register({"TensorListPopBack"}, kListOpset, Inputs(2), ConvertPopBack);
   r.Register({"TensorListResize"}, kListOpset, Inputs(2), ConvertResize);
   r.Register({"TensorListElementShape"}, kListOpset, Inputs(1), ConvertElementShape);
+  r.Register({"TensorListScatterIntoExistingList"}, kListOpset, Inputs(3), ConvertScatterIntoExisting);
 }
 
 }  // namespace onnxsmith::converter

@@ -14,6 +14,10 @@
 namespace onnxsmith::converter::control_flow {
 namespace {
 
+// Switch selects one of 2 outputs on a bool; _SwitchN (tf.switch_case lowered)
+// one of num_outs on an int32 index, the last when the index is out of range.
+bool IsSwitch(const std::string& op) { return op == "Switch" || op == "_SwitchN"; }
+
 bool IsLoopOp(const std::string& op) {
   return op == "Enter" || op == "Exit" || op == "NextIteration" || op == "LoopCond" ||
          op == "Merge";
@@ -29,9 +33,11 @@ struct Side {
 
 struct Cond {
   int merge = -1;
-  std::string pred;                    // the Switches' predicate tensor
+  std::string pred;                    // the Switches' predicate (or branch index) tensor
   std::set<int> switches;
-  std::string branch_input[2];         // Merge input taken when pred is false / true
+  bool indexed = false;                // _SwitchN: a Case on the index, not an If
+  // Merge input taken when pred is false / true (Switch), or for branch k (_SwitchN).
+  std::vector<std::string> branch_input;
   absl::flat_hash_set<int> visited;
 };
 
@@ -48,19 +54,28 @@ class CondRaiser {
     for (const InputRef& in : index_.Inputs(m)) {
       if (!in.control()) inputs.push_back(in.Tensor());
     }
-    if (inputs.size() != 2) {
-      return Error(m, absl::StrCat("merges ", inputs.size(), " values; a conditional merges 2"));
-    }
-    Side sides[2];
-    for (int k = 0; k < 2; ++k) {
+    const int n = static_cast<int>(inputs.size());
+    std::vector<Side> sides(n);
+    for (int k = 0; k < n; ++k) {
       sides[k] = Walk(inputs[k]);
       if (sides[k].blocked) return std::nullopt;
       cond.switches.insert(sides[k].switches.begin(), sides[k].switches.end());
       cond.visited.insert(sides[k].visited.begin(), sides[k].visited.end());
     }
     if (cond.switches.empty()) return Error(m, "merges values that no Switch selects");
+    for (int s : cond.switches) cond.indexed |= index_.node(s).op() == "_SwitchN";
+    if (!cond.indexed && n != 2) {
+      return Error(m, absl::StrCat("merges ", n, " values; a conditional merges 2"));
+    }
     std::string origin;
     for (int s : cond.switches) {
+      const auto num_outs = index_.node(s).attr().find("num_outs");
+      if (cond.indexed && (index_.node(s).op() != "_SwitchN" ||
+                           num_outs == index_.node(s).attr().end() || num_outs->second.i() != n)) {
+        return Error(m, absl::StrCat("merges ", n, " values of '", index_.node(s).name(), "' (",
+                                     index_.node(s).op(), "), which is not a _SwitchN of ", n,
+                                     " outputs"));
+      }
       std::string pred = ParseInput(index_.node(s).input(1)).Tensor();
       if (cond.pred.empty()) cond.pred = pred;
       // tf.cond switches its pivot on pred and values on Identity(pred).
@@ -68,6 +83,8 @@ class CondRaiser {
       if (PredOrigin(pred) != origin) return std::nullopt;  // an inner conditional first
     }
     cond.pred = origin;
+    cond.branch_input.assign(n, "");
+    if (cond.indexed) return AssignIndexedSides(m, inputs, sides, std::move(cond));
     int side_of[2] = {-1, -1};
     for (int k = 0; k < 2; ++k) {
       if (sides[k].ports.size() > 1) {
@@ -94,10 +111,11 @@ class CondRaiser {
 
   absl::Status Raise(const std::vector<Cond>& group, tf::GraphDef* graph) {
     const Cond& first = group[0];
+    const int n = static_cast<int>(first.branch_input.size());
     std::set<int> switches;
     for (const Cond& c : group) switches.insert(c.switches.begin(), c.switches.end());
     // Arguments: the Switches' data inputs, each once.
-    FunctionRequest request[2];
+    std::vector<FunctionRequest> request(n);
     std::vector<std::string> if_inputs = {first.pred};
     std::map<std::string, int> arg_of_tensor;
     std::vector<tf::DataType> arg_types;
@@ -108,16 +126,17 @@ class CondRaiser {
         if_inputs.push_back(data);
         arg_types.push_back(TypeAttr(index_.node(s), "T"));
       }
-      for (int side = 0; side < 2; ++side) {
+      for (int side = 0; side < n; ++side) {
         request[side].args[absl::StrCat(index_.node(s).name(), ":", side)] = it->second;
       }
     }
     std::vector<tf::DataType> out_types;
     for (const Cond& c : group) out_types.push_back(TypeAttr(index_.node(c.merge), "T"));
     const std::string scope = ScopeOf(index_.node(first.merge).name());
-    for (int side = 0; side < 2; ++side) {
+    for (int side = 0; side < n; ++side) {
       FunctionRequest& r = request[side];
-      r.name = UniqueFunctionName(*graph, scope + (side ? "_then" : "_else"));
+      r.name = UniqueFunctionName(*graph, first.indexed ? absl::StrCat(scope, "_branch", side)
+                                                        : scope + (side ? "_then" : "_else"));
       r.arg_types = arg_types;
       for (const Cond& c : group) r.outputs.push_back(c.branch_input[side]);
       r.output_types = out_types;
@@ -125,10 +144,10 @@ class CondRaiser {
     }
     // Tensors a branch reads without a Switch (placeholders) become
     // arguments of both branches.
-    ExtractedFunction fn[2];
+    std::vector<ExtractedFunction> fn(n);
     for (int round = 0; round < 2; ++round) {
       std::vector<std::string> captures;
-      for (int side = 0; side < 2; ++side) {
+      for (int side = 0; side < n; ++side) {
         ASSIGN_OR_RETURN(fn[side], ExtractFunction(index_, request[side]));
         captures.insert(captures.end(), fn[side].captures.begin(), fn[side].captures.end());
       }
@@ -167,18 +186,26 @@ class CondRaiser {
     for (const std::string& t : if_inputs) candidates.erase(ParseInput(t).node);
 
     tf::NodeDef node;
-    node.set_name(UniqueNodeName(*graph, scope + "/If"));
-    node.set_op("If");
+    const std::string op = first.indexed ? "Case" : "If";
+    node.set_name(UniqueNodeName(*graph, scope + "/" + op));
+    node.set_op(op);
     for (const std::string& t : if_inputs) node.add_input(t);
     auto& attr = *node.mutable_attr();
-    attr["Tcond"].set_type(tf::DT_BOOL);
     attr["Tin"] = TypeList(arg_types);
     attr["Tout"] = TypeList(out_types);
-    attr["then_branch"] = FuncAttr(request[1].name);
-    attr["else_branch"] = FuncAttr(request[0].name);
     attr["output_shapes"] = UnknownShapes(static_cast<int>(out_types.size()));
-    *graph->mutable_library()->add_function() = std::move(fn[1].function);
-    *graph->mutable_library()->add_function() = std::move(fn[0].function);
+    if (first.indexed) {
+      for (int side = 0; side < n; ++side) {
+        *attr["branches"].mutable_list()->add_func() = FuncAttr(request[side].name).func();
+      }
+    } else {
+      attr["Tcond"].set_type(tf::DT_BOOL);
+      attr["then_branch"] = FuncAttr(request[1].name);
+      attr["else_branch"] = FuncAttr(request[0].name);
+    }
+    for (int side = n - 1; side >= 0; --side) {
+      *graph->mutable_library()->add_function() = std::move(fn[side].function);
+    }
     std::map<std::string, int> output_of;
     for (size_t k = 0; k < group.size(); ++k) output_of[index_.node(group[k].merge).name()] = k;
     for (tf::NodeDef& n : *graph->mutable_node()) {
@@ -197,6 +224,23 @@ class CondRaiser {
  private:
   absl::Status Error(int i, const std::string& what) const {
     return absl::InvalidArgumentError(absl::StrCat(Describe(index_.node(i)), " ", what));
+  }
+
+  // Merge input k of a _SwitchN conditional is branch k, as TF lowers Case;
+  // the Switch ports reached check that.
+  absl::StatusOr<std::optional<Cond>> AssignIndexedSides(int m, const std::vector<std::string>& inputs,
+                                                         const std::vector<Side>& sides,
+                                                         Cond cond) const {
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (sides[k].ports.size() > 1 ||
+          (sides[k].ports.size() == 1 && *sides[k].ports.begin() != static_cast<int>(k))) {
+        return Error(m, absl::StrCat("input ", k, " ('", inputs[k],
+                                     "') is not computed from output ", k, " of the _SwitchN on '",
+                                     cond.pred, "'"));
+      }
+      cond.branch_input[k] = inputs[k];
+    }
+    return cond;
   }
 
   static std::string ScopeOf(const std::string& name) {
@@ -226,7 +270,7 @@ class CondRaiser {
       stack.pop_back();
       int i = index_.IndexOf(ref.node);
       const tf::NodeDef& node = index_.node(i);
-      if (node.op() == "Switch") {
+      if (IsSwitch(node.op())) {
         side.switches.insert(i);
         if (!ref.control()) side.ports.insert(ref.port);
         continue;
@@ -243,6 +287,9 @@ class CondRaiser {
 
   absl::StatusOr<Reach> Reachable(int i, int side) const {
     const tf::NodeDef& node = index_.node(i);
+    if (node.op() == "_SwitchN") {
+      return Error(i, absl::StrCat("is read on another output than ", side, " by branch ", side));
+    }
     if (node.op() == "Switch") {
       return Error(i, absl::StrCat("is read on its ", side ? "false" : "true",
                                    " side (output ", 1 - side, ") by the ",

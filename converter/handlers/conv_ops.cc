@@ -223,7 +223,12 @@ absl::Status ConvertConv(NodeContext& ctx) {
     // [H, W, Cin, mult] -> [H, W, 1, Cin*mult] keeps TF's output channel order
     // (c*mult + m); the usual HWIO->OIHW perm then gives [Cin*mult, 1, H, W].
     group = filter_in_channels >= 0 ? filter_in_channels : in_channels;
-    if (group < 0) return ctx.Unsupported("depthwise conv with an unknown channel count");
+    if (group < 0) {
+      // ONNX's group is an attribute: it must be known when converting.
+      return ctx.Unsupported(
+          "depthwise conv whose input channels and filter in-channels are both unknown (ONNX's "
+          "group is static; give the input's shape with --inputs)");
+    }
     std::vector<int64_t> perm = FilterToOnnxPerm(rank);
     if (const ir::Tensor* filter = ctx.const_input(1)) {
       auto reshaped = filter->Reshaped({kernel[0], kernel[1], 1, group * filter_multiplier});
@@ -262,6 +267,8 @@ absl::Status ConvertConv(NodeContext& ctx) {
 
   const std::string x = ToChannelsFirst(ctx, conv.layout, ctx.input(0));
   const std::string y = ctx.AddNode("Conv", {x, weight}, std::move(attrs));
+  // ONNX inference gives up on a filter of unknown dims; the rank is the input's.
+  EnsureType(ctx, y, InputDType(ctx, 0), std::vector<int64_t>(rank, -1));
   ctx.SetOutput(0, FromChannelsFirst(ctx, conv.layout, y));
   return absl::OkStatus();
 }

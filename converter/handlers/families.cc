@@ -15,6 +15,8 @@ void RegisterImageResampleOps(HandlerRegistry& r);  // ResizeArea, CropAndResize
 void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex parts
 void RegisterRnnCellOps(HandlerRegistry& r);        // LSTMBlockCell, BlockLSTM(V2), GRUBlockCell
 void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
+void RegisterCudnnRnnOps(HandlerRegistry& r);       // CudnnRNN(V2/V3) -> ONNX LSTM/GRU/RNN
+void RegisterLinalgOps(HandlerRegistry& r);         // Cross, TridiagonalMatMul
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
@@ -39,6 +41,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"image_resample", RegisterImageResampleOps},
       {"signal", RegisterSignalOps},
       {"rnn_cell", RegisterRnnCellOps},
+      {"cudnn_rnn", RegisterCudnnRnnOps},
+      {"linalg", RegisterLinalgOps},
       {"set", RegisterSetOps},
       {"sparse", RegisterSparseOps},
       {"string", RegisterStringOps},

@@ -1,6 +1,7 @@
 // Elementwise TF ops ONNX has no single op for, as decompositions into
 // standard ops: Atan2, IsFinite, Xlogy, Xlog1py, Xdivy, Lgamma, ClipByValue, L2Loss.
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,8 @@ absl::Status ConvertClipByValue(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 // ln|Gamma(x)| by Lanczos's approximation (g = 7, 9 terms; ~1e-15 relative
 // in double, where it is computed), with the reflection
 // ln|Gamma(x)| = ln(pi / |sin(pi x)|) - ln|Gamma(1 - x)| below 1/2.
@@ -137,7 +140,14 @@ absl::Status ConvertLgamma(NodeContext& ctx) {
       ctx.AddNode("Abs", {ctx.AddNode("Sin", {ctx.AddNode("Mul", {x, k(kPi)})})});
   const std::string reflected = ctx.AddNode(
       "Sub", {ctx.AddNode("Sub", {k(std::log(kPi)), ctx.AddNode("Log", {sin_pi_x})}), lg});
-  ctx.SetOutput(0, ctx.Cast(ctx.AddNode("Where", {reflect, reflected, lg}), t));
+  // The poles (0 and the negative integers, where sin(pi x) is not exactly 0
+  // in floating point) and +-inf are +inf, as TF's kernel gives.
+  const std::string pole = ctx.AddNode(
+      "And", {ctx.AddNode("LessOrEqual", {x, k(0)}),
+              ctx.AddNode("Equal", {ctx.AddNode("Floor", {x}), x})});
+  const std::string inf = ctx.AddNode("Or", {pole, ctx.AddNode("IsInf", {x})});
+  const std::string y = ctx.AddNode("Where", {reflect, reflected, lg});
+  ctx.SetOutput(0, ctx.Cast(ctx.AddNode("Where", {inf, k(kInf), y}), t));
   return absl::OkStatus();
 }
 

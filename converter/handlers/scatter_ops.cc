@@ -84,7 +84,7 @@ absl::Status ConvertTensorScatter(NodeContext& ctx) {
   const std::string& op = ctx.op_type();
   std::string reduction = "none";
   std::string updates = ctx.input(2);
-  if (op == "TensorScatterAdd") reduction = "add";
+  if (op == "TensorScatterAdd" || op == "ScatterNdNonAliasingAdd") reduction = "add";
   if (op == "TensorScatterSub") {
     reduction = "add";
     updates = ctx.AddNode("Neg", {updates});
@@ -217,7 +217,8 @@ absl::Status ConvertSegmentMeanOrSparse(NodeContext& ctx) {
 void RegisterScatterOps(HandlerRegistry& r) {
   r.Register({"TensorScatterUpdate"}, kMinOpset, Inputs(3), ConvertTensorScatter);
   r.Register({"ScatterNd"}, 16, Inputs(3), ConvertScatterNd);
-  r.Register({"TensorScatterAdd", "TensorScatterSub"}, 16, Inputs(3), ConvertTensorScatter);
+  r.Register({"TensorScatterAdd", "TensorScatterSub", "ScatterNdNonAliasingAdd"}, 16, Inputs(3),
+             ConvertTensorScatter);
   r.Register({"TensorScatterMax", "TensorScatterMin"}, 18, Inputs(3), ConvertTensorScatter);
   r.Register({"UnsortedSegmentSum", "UnsortedSegmentProd"}, 16, Inputs(3), ConvertSegment);
   r.Register({"SegmentSum", "SegmentProd"}, 16, Inputs(2), ConvertSegment);

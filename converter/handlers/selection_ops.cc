@@ -92,8 +92,11 @@ absl::Status ConvertNonMaxSuppression(NodeContext& ctx) {
   const std::string scores = ctx.Unsqueeze(ctx.input(1), {0, 1});          // [1, 1, N]
   const std::string max_out = ctx.AddNode(
       "Reshape", {ctx.Cast(ctx.input(2), DataType::kInt64), ctx.ConstInt64s({1}, "one")});
-  std::vector<std::string> inputs = {boxes, scores, max_out, Threshold(ctx, 3)};
-  if (op != "NonMaxSuppressionV2") inputs.push_back(Threshold(ctx, 4));
+  const bool v1 = op == "NonMaxSuppression";  // iou_threshold an attribute, no score threshold
+  std::vector<std::string> inputs = {
+      boxes, scores, max_out,
+      v1 ? ctx.ConstFloats({1}, {ctx.attr_float("iou_threshold", 0.5f)}, "iou") : Threshold(ctx, 3)};
+  if (op != "NonMaxSuppressionV2" && !v1) inputs.push_back(Threshold(ctx, 4));
   const std::string triples = ctx.AddNode("NonMaxSuppression", std::move(inputs));
   std::string selected =
       ctx.AddNode("Gather", {triples, ctx.ConstScalar(DataType::kInt64, 2, "box")},
@@ -124,6 +127,7 @@ absl::Status ConvertNonMaxSuppression(NodeContext& ctx) {
 void RegisterSelectionOps(HandlerRegistry& r) {
   r.Register({"Unique", "UniqueWithCounts"}, kMinOpset, Inputs(1), ConvertUnique);
   r.Register({"Bucketize"}, kMinOpset, Inputs(1), ConvertBucketize);
+  r.Register({"NonMaxSuppression"}, kMinOpset, Inputs(3), ConvertNonMaxSuppression);
   r.Register({"NonMaxSuppressionV2"}, kMinOpset, Inputs(4), ConvertNonMaxSuppression);
   r.Register({"NonMaxSuppressionV3", "NonMaxSuppressionV4"}, kMinOpset, Inputs(5),
              ConvertNonMaxSuppression);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -28,9 +29,14 @@ struct BlockSpec {
 
 absl::StatusOr<BlockSpec> ReadBlockSpec(const NodeContext& ctx, const char* pairs_name) {
   BlockSpec s;
-  auto block = ctx.const_ints(1);
+  // SpaceToBatch/BatchToSpace (TF1, 4-D): block_size an attribute for both
+  // spatial dims, the pairs input 1.
+  const bool nd = absl::EndsWith(ctx.op_type(), "ND");
+  auto block = nd ? ctx.const_ints(1)
+                  : absl::StatusOr<std::vector<int64_t>>(
+                        std::vector<int64_t>(2, ctx.attr_int("block_size", 0)));
   if (!block.ok()) return block.status();
-  auto pairs = ctx.const_ints(2);
+  auto pairs = ctx.const_ints(nd ? 2 : 1);
   if (!pairs.ok()) return pairs.status();
   s.block = *std::move(block);
   s.pairs = *std::move(pairs);
@@ -150,6 +156,8 @@ absl::Status ConvertBatchToSpace(NodeContext& ctx) {
 void RegisterSpaceBatchOps(HandlerRegistry& r) {
   r.Register({"SpaceToBatchND"}, kMinOpset, Inputs(3), ConvertSpaceToBatch);
   r.Register({"BatchToSpaceND"}, kMinOpset, Inputs(3), ConvertBatchToSpace);
+  r.Register({"SpaceToBatch"}, kMinOpset, Inputs(2), ConvertSpaceToBatch);
+  r.Register({"BatchToSpace"}, kMinOpset, Inputs(2), ConvertBatchToSpace);
 }
 
 }  // namespace onnxsmith::converter

@@ -111,7 +111,10 @@ int main() {
       "- MatrixDeterminant and the inverse ops on float64 emit a valid ONNX Det, which ONNX\n"
       "  Runtime's CPU kernels do not implement (float32 only).\n"
       "- ResizeBicubic reproduces TF's tabulated cubic kernel at static sizes; with dynamic\n"
-      "  sizes it is ONNX Resize's exact cubic, within about 1e-3 of TF.\n");
+      "  sizes it is ONNX Resize's exact cubic, within about 1e-3 of TF.\n"
+      "- CudnnRNN/V2/V3 (ONNX LSTM, GRU with linear_before_reset, RNN; one node per layer)\n"
+      "  need static input features, layer count and units; num_proj and skip_input are\n"
+      "  refused. A Conv whose input channel count is unknown is taken as ungrouped.\n");
   std::printf("\n## tf2onnx ops not converted\n\n"
               "Reasons come from `tools/support_status/tf2onnx_reasons.txt`.\n\n"
               "| tf2onnx op | reason |\n|---|---|\n");
