@@ -223,9 +223,12 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   if (fp16) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(output, ec);
+    const int64_t bytes = ec ? -1 : static_cast<int64_t>(size);
+    summary.precision_json = optimizer::precision::Float16ReportJson(fp16->report, fp16->check, -1, bytes);
+    // With --target, --report holds the convert summary with the compliance
+    // table and this (RunConvert).
     ASSIGN_OR_RETURN(summary.precision_text,
-                     FinishPrecisionReport(*fp16, o.quantize_flags.report_path, -1,
-                                           ec ? -1 : static_cast<int64_t>(size)));
+                     FinishPrecisionReport(*fp16, summary.target ? "" : o.quantize_flags.report_path, -1, bytes));
   }
   return summary;
 }

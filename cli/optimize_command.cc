@@ -211,8 +211,11 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     std::error_code ec;
     const auto before = std::filesystem::file_size(args[0], ec);
     const auto after = std::filesystem::file_size(args[1], ec);
+    summary.precision_json = optimizer::precision::Float16ReportJson(
+        fp16_result->report, fp16_result->check, static_cast<int64_t>(before), static_cast<int64_t>(after));
     ASSIGN_OR_RETURN(std::string text,
-                     // With --target, --report holds the optimize summary (RunOptimize).
+                     // With --target, --report holds the optimize summary with both the
+                     // compliance table and this (RunOptimize).
                      FinishPrecisionReport(*fp16_result, profile ? "" : o.target.report_path,
                                            static_cast<int64_t>(before), static_cast<int64_t>(after)));
     check_text += text;
