@@ -19,7 +19,7 @@ helper, TP = onnx.helper, onnx.TensorProto
 
 
 def _save(graph, path):
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     onnx.checker.check_model(m)
     onnx.save(m, str(path))
 

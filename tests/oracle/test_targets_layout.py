@@ -73,7 +73,7 @@ def test_io_layout_folds_boundary_transposes(tf, onnxsmith_bin, tmp_path):
     inp = k.Input((16, 16, 3), batch_size=1, name="image")
     x = k.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
     x = k.layers.DepthwiseConv2D(3, padding="same")(x)
-    out = k.layers.AveragePooling2D()(x)
+    out = k.layers.AveragePooling2D(2)(x)
     model = k.Model(inp, out)
     keras_path = tmp_path / "cnn.keras"
     model.save(keras_path)
@@ -113,7 +113,7 @@ def _round_trip_graph(path):
         [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 5, 8, 8])],
         [onnx.numpy_helper.from_array(w1, "w1"), onnx.numpy_helper.from_array(w2, "w2"),
          onnx.numpy_helper.from_array(bias, "bias")])
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     onnx.checker.check_model(m)
     onnx.save(m, str(path))
 
