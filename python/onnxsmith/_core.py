@@ -114,7 +114,7 @@ def _calibration_file(calibration, scratch: str) -> str:
 
 def _quantize_file(src: str, dst: str, scratch: str, calibration=None, mode=None,
                    method: str = "minmax", percentile: float = 99.999, per_tensor: bool = False,
-                   activations: str = "uint8", symmetric_activations: bool = False,
+                   activations: Optional[str] = None, symmetric_activations: bool = False,
                    reduce_range: Optional[bool] = None, exclude_nodes=None,
                    exclude_op_types=None, eval_samples: int = -1, threads: int = 0,
                    edge=None) -> dict:
@@ -122,7 +122,7 @@ def _quantize_file(src: str, dst: str, scratch: str, calibration=None, mode=None
         mode = "static" if calibration is not None else "dynamic"
     report = _native.quantize(
         src, dst, _calibration_file(calibration, scratch), mode, method, percentile, per_tensor,
-        activations, symmetric_activations, reduce_range is True, reduce_range is False,
+        activations or "", symmetric_activations, reduce_range is True, reduce_range is False,
         _names(exclude_nodes), _names(exclude_op_types), eval_samples, threads,
         _edge() if edge is None else edge)
     return json.loads(report)
@@ -194,7 +194,7 @@ def optimize(model_or_path, output_path=None, *, level=2, passes=None, skip=None
 
 def quantize(model_or_path, calibration=None, output_path=None, *, mode=None,
              method: str = "minmax", percentile: float = 99.999, per_tensor: bool = False,
-             activations: str = "uint8", symmetric_activations: bool = False,
+             activations: Optional[str] = None, symmetric_activations: bool = False,
              reduce_range: Optional[bool] = None, exclude_nodes=None, exclude_op_types=None,
              eval_samples: int = -1, threads: int = 0, target=None, fix_shape=None, batch: int = 0,
              allow_fallback: bool = False) -> Tuple[Any, Dict[str, Any]]:
