@@ -58,3 +58,49 @@ def version_line(bin_path):
     p = subprocess.run([bin_path, "--version"], capture_output=True, text=True)
     out = (p.stdout.strip() or p.stderr.strip()).splitlines()
     return out[0] if p.returncode == 0 and out else "unknown"
+
+
+def private_binary(src, work, name):
+    """A private copy of the onnxsmith binary in `work`: other work may rebuild bazel-bin during a run."""
+    import pathlib
+    pathlib.Path(work).mkdir(parents=True, exist_ok=True)
+    binary = pathlib.Path(work) / name
+    subprocess.run(["cp", str(src), str(binary)], check=True)
+    return binary
+
+
+def machine_env(binary):
+    """The machine and binary a benchmark ran on (the header of its docs section): CPU, cores, load
+    average at the start, build mode, `--version` and ONNX Runtime's version."""
+    import onnxruntime
+    cpu = "unknown"
+    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("Model name:"):
+            cpu = line.split(":", 1)[1].strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "loadavg_start": os.getloadavg(),
+            "build": build_mode(str(binary)), "version": version_line(str(binary)),
+            "ort": onnxruntime.__version__}
+
+
+def publish(res, json_rel, render, doc, section, generator):
+    """Saves a run's results as `json_rel` (bench/results/...), prints its rendered section and
+    puts it into `doc` (a path, or '' for none) as section `section` of `generator`."""
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / json_rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(res, indent=1, default=float))
+    lines = render(res)
+    print("\n".join(lines))
+    if doc:
+        write_section(doc, section, lines, generator)
+        print(f"wrote {doc}")
+
+
+def rerender(json_path, render, doc, section, generator):
+    """--render: the section again from the results JSON of an earlier run."""
+    import json
+    lines = render(json.loads(open(json_path).read()))
+    if doc:
+        write_section(doc, section, lines, generator)
+    print("\n".join(lines))

@@ -77,22 +77,13 @@ def main():
     ap.add_argument("--render", default=None, metavar="JSON")
     a = ap.parse_args()
     if a.render:
-        lines = render(json.loads(pathlib.Path(a.render).read_text()))
-        doc_sections.write_section(a.doc, "quantization-fallback", lines, "bench/fallback_bench.py")
-        print("\n".join(lines))
+        doc_sections.rerender(a.render, render, a.doc, "quantization-fallback", "bench/fallback_bench.py")
         return
     import onnx
-    import onnxruntime
     started = datetime.datetime.now(datetime.timezone.utc)
     d = pathlib.Path(a.work) / a.model
-    binary = pathlib.Path(a.work) / "onnxsmith_fallback"
-    subprocess.run(["cp", a.bin, str(binary)], check=True)
-    env = {"cpu": "unknown", "cores": os.cpu_count(),
-           "loadavg_start": os.getloadavg(), "build": doc_sections.build_mode(str(binary)),
-           "version": doc_sections.version_line(str(binary)), "ort": onnxruntime.__version__}
-    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-        if line.startswith("Model name:"):
-            env["cpu"] = line.split(":", 1)[1].strip()
+    binary = doc_sections.private_binary(a.bin, a.work, "onnxsmith_fallback")
+    env = doc_sections.machine_env(binary)
     fp32, calib, held, _ = qb.build(a.model, d, binary, a.calib, a.held)
     inp = onnx.load(str(fp32), load_external_data=False).graph.input[0].name
     np.savez(d / "calib.npz", **{inp: calib})
@@ -125,13 +116,7 @@ def main():
            "command": "`bench/fallback_bench.py " + " ".join(sys.argv[1:]) + "`", "env": env, "model": a.model,
            "drop": a.drop, "calib": a.calib, "held": a.held, "fallback": fb, "fallback_s": fallback_s,
            "plain_s": plain_s or 0.0, "fp32_ms": lat[0], "steps": steps, "json": json_rel}
-    (REPO / json_rel).parent.mkdir(parents=True, exist_ok=True)
-    (REPO / json_rel).write_text(json.dumps(res, indent=1, default=float))
-    lines = render(res)
-    print("\n".join(lines))
-    if a.doc:
-        doc_sections.write_section(a.doc, "quantization-fallback", lines, "bench/fallback_bench.py")
-        print(f"wrote {a.doc}")
+    doc_sections.publish(res, json_rel, render, a.doc, "quantization-fallback", "bench/fallback_bench.py")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ float16 ONNX files, the float16 model's error against the float32 one in ONNX Ru
 inputs (SQNR over all outputs, max abs error relative to the output's scale), the SQNR that
 onnxsmith's own check reports (reference evaluator), Casts inserted, and ONNX Runtime CPU latency
 at 1 thread (median of rounds, measured in alternation). Writes the "fp16" section of
-docs/benchmarks.md (bench/doc_sections.py: other sections are left alone).
+docs/benchmarks.md (bench/doc_sections.py: other sections are left alone) and the raw numbers to
+bench/results/fp16-DATE.json.
 
     $VENV/bin/python bench/fp16_bench.py [--models mobilenetv2,resnet50] [--bin bazel-bin/onnxsmith]
         [--work /tmp/fp16bench] [--doc docs/benchmarks.md]
+    $VENV/bin/python bench/fp16_bench.py --render bench/results/fp16-DATE.json
 """
 import argparse
+import datetime
 import json
 import os
 import pathlib
@@ -86,9 +89,11 @@ def bench(name, binary, work):
     }
 
 
-def render(rows, binary):
+def render(res):
+    rows, env = res["models"], res["env"]
     lines = ["## FP16 (`--precision fp16`)", "",
-             f"Binary: {doc_sections.version_line(binary)}; {doc_sections.build_mode(binary)}. "
+             f"Binary: {env['version']}; {env['build']}. {res['date']}, {env['cpu']}, {env['cores']} cores, load "
+             f"average {env['loadavg_start'][0]:.1f} (shared machine). Raw data: [`{res['json']}`](../{res['json']}). "
              "keras.applications with random weights, 224x224, batch 1, logits (no softmax); error of the float16 model "
              "against the float32 one in ONNX Runtime on 8 random inputs (SQNR; max abs error over "
              "the output's max); \"check\" is the SQNR onnxsmith's own report gives (reference "
@@ -115,14 +120,21 @@ def main():
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--bin", default=str(REPO / "bazel-bin" / "onnxsmith"))
     p.add_argument("--work", default="/tmp/fp16bench")
-    p.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"))
+    p.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"), help="'' for none")
+    p.add_argument("--render", default=None, metavar="JSON")
     a = p.parse_args()
+    if a.render:
+        doc_sections.rerender(a.render, render, a.doc, "fp16", "bench/fp16_bench.py")
+        return
+    started = datetime.datetime.now(datetime.timezone.utc)
     work = pathlib.Path(a.work)
-    work.mkdir(parents=True, exist_ok=True)
-    rows = [bench(m, a.bin, work) for m in a.models.split(",")]
-    print(json.dumps(rows, indent=2))
-    if a.doc:
-        doc_sections.write_section(a.doc, "fp16", render(rows, a.bin), "bench/fp16_bench.py")
+    binary = doc_sections.private_binary(a.bin, work, "onnxsmith_fp16")
+    env = doc_sections.machine_env(binary)
+    rows = [bench(m, binary, work) for m in a.models.split(",")]
+    env["loadavg_end"] = os.getloadavg()
+    json_rel = f"bench/results/fp16-{started.strftime('%Y%m%d-%H%M')}.json"
+    res = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "env": env, "models": rows, "json": json_rel}
+    doc_sections.publish(res, json_rel, render, a.doc, "fp16", "bench/fp16_bench.py")
 
 
 if __name__ == "__main__":

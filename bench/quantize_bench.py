@@ -341,25 +341,13 @@ def main():
                     help="only re-render the docs section from a results JSON of an earlier run")
     a = ap.parse_args()
     if a.render:
-        lines = render(json.loads(pathlib.Path(a.render).read_text()))
-        doc_sections.write_section(a.doc, "quantization", lines, "bench/quantize_bench.py")
-        print("\n".join(lines))
+        doc_sections.rerender(a.render, render, a.doc, "quantization", "bench/quantize_bench.py")
         return
-    import onnxruntime
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.perf_counter()
-    # A private copy: other work may rebuild bazel-bin during the run.
-    pathlib.Path(a.work).mkdir(parents=True, exist_ok=True)
-    binary = pathlib.Path(a.work) / "onnxsmith"
-    subprocess.run(["cp", a.bin, str(binary)], check=True)
+    binary = doc_sections.private_binary(a.bin, a.work, "onnxsmith")
     rr = not cpu_has_vnni()
-    cpu = "unknown"
-    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-        if line.startswith("Model name:"):
-            cpu = line.split(":", 1)[1].strip()
-    env = {"cpu": cpu, "cores": os.cpu_count(), "vnni": not rr, "loadavg_start": os.getloadavg(),
-           "build": doc_sections.build_mode(str(binary)), "version": doc_sections.version_line(str(binary)),
-           "ort": onnxruntime.__version__}
+    env = dict(doc_sections.machine_env(binary), vnni=not rr)
     rows = []
     for name in a.models.split(","):
         rows.append(bench_dynamic(name, a, binary, rr) if name in DYNAMIC else bench_static(name, a, binary, rr))
@@ -368,13 +356,7 @@ def main():
     res = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "command": "`bench/quantize_bench.py " + " ".join(sys.argv[1:]) + "`",
            "env": env, "reduce_range": rr, "calib": a.calib, "held": a.held, "models": rows,
            "total_s": time.perf_counter() - t0, "json": json_rel}
-    (REPO / json_rel).parent.mkdir(parents=True, exist_ok=True)
-    (REPO / json_rel).write_text(json.dumps(res, indent=1, default=float))
-    lines = render(res)
-    print("\n".join(lines))
-    if a.doc:
-        doc_sections.write_section(a.doc, "quantization", lines, "bench/quantize_bench.py")
-        print(f"wrote {a.doc}")
+    doc_sections.publish(res, json_rel, render, a.doc, "quantization", "bench/quantize_bench.py")
 
 
 if __name__ == "__main__":

@@ -187,12 +187,6 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
     quantized = *std::move(report);
     times.push_back({"quantize", MsSince(start)});
   }
-  if (profile) {
-    summary.target = CheckTarget(*profile, converted.model, quantized ? &*quantized : nullptr,
-                                 std::move(target_notes));
-    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
-  }
-
   std::optional<PrecisionResult> fp16;
   ASSIGN_OR_RETURN(const auto fp16_options, CheckPrecisionFlags(o.precision));
   if (fp16_options) {
@@ -200,6 +194,11 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
     ASSIGN_OR_RETURN(fp16, ApplyPrecision(converted.model, *fp16_options, o.precision,
                                           o.quantize_flags.calibration, o.pipeline.threads));
     times.push_back({"fp16", MsSince(start)});
+  }
+  if (profile) {  // the model as written: after quantization or fp16
+    summary.target = CheckTarget(*profile, converted.model, quantized ? &*quantized : nullptr,
+                                 std::move(target_notes));
+    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
   }
 
   // The check overlaps the serialization of the weights; the file is
@@ -223,9 +222,12 @@ absl::StatusOr<ConvertSummary> FinishConversion(const ConvertOptions& o, const s
   if (fp16) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(output, ec);
+    const int64_t bytes = ec ? -1 : static_cast<int64_t>(size);
+    summary.precision_json = optimizer::precision::Float16ReportJson(fp16->report, fp16->check, -1, bytes);
+    // With --target, --report holds the convert summary with the compliance
+    // table and this (RunConvert).
     ASSIGN_OR_RETURN(summary.precision_text,
-                     FinishPrecisionReport(*fp16, o.quantize_flags.report_path, -1,
-                                           ec ? -1 : static_cast<int64_t>(size)));
+                     FinishPrecisionReport(*fp16, summary.target ? "" : o.quantize_flags.report_path, -1, bytes));
   }
   return summary;
 }

@@ -174,10 +174,6 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
   ASSIGN_OR_RETURN(double optimize_ms,
                    OptimizeModel(*model, options, o.pipeline.threads, &summary.optimizer));
   times.push_back({"optimize", optimize_ms});
-  if (profile) {
-    summary.target = CheckTarget(*profile, *model, nullptr, std::move(target_notes));
-    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
-  }
   ASSIGN_OR_RETURN(const auto fp16, CheckPrecisionFlags(o.precision));
   std::optional<PrecisionResult> fp16_result;
   if (fp16) {
@@ -185,6 +181,10 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     ASSIGN_OR_RETURN(fp16_result, ApplyPrecision(*model, *fp16, o.precision, o.precision.calibration,
                                                  o.pipeline.threads));
     times.push_back({"fp16", MsSince(start)});
+  }
+  if (profile) {  // the model as written: after fp16 (its Casts too)
+    summary.target = CheckTarget(*profile, *model, nullptr, std::move(target_notes));
+    RETURN_IF_ERROR(targets::ComplianceStatus(*summary.target, o.target.allow_fallback));
   }
   start = std::chrono::steady_clock::now();
   // The check overlaps the serialization of the weights (see model_writer.h).
@@ -211,8 +211,11 @@ absl::StatusOr<OptimizeSummary> OptimizeFile(const OptimizeOptions& o) {
     std::error_code ec;
     const auto before = std::filesystem::file_size(args[0], ec);
     const auto after = std::filesystem::file_size(args[1], ec);
+    summary.precision_json = optimizer::precision::Float16ReportJson(
+        fp16_result->report, fp16_result->check, static_cast<int64_t>(before), static_cast<int64_t>(after));
     ASSIGN_OR_RETURN(std::string text,
-                     // With --target, --report holds the optimize summary (RunOptimize).
+                     // With --target, --report holds the optimize summary with both the
+                     // compliance table and this (RunOptimize).
                      FinishPrecisionReport(*fp16_result, profile ? "" : o.target.report_path,
                                            static_cast<int64_t>(before), static_cast<int64_t>(after)));
     check_text += text;

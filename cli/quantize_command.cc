@@ -60,15 +60,21 @@ void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f) {
   sub->add_option(FlagNames("mode"), f->mode, "static (calibrated) or dynamic");
   sub->add_option(FlagNames("method"), f->method, "calibration: minmax|percentile|entropy");
   sub->add_option(FlagNames("percentile"), f->percentile, "--method percentile: the percentile kept");
-  sub->add_flag(FlagNames("per-tensor"), f->per_tensor, "one scale per weight tensor");
   sub->add_option(FlagNames("activations"), f->activations,
                   "activation type uint8|int8 (default uint8), or uint16|int16 (opset 21)");
-  sub->add_flag(FlagNames("symmetric-activations"), f->symmetric_activations,
-                "symmetric activation ranges");
-  sub->add_flag(FlagNames("reduce-range"), f->reduce_range,
-                "7-bit weights, for x86 CPUs without VNNI whose int8 kernels saturate "
-                "(default: 7-bit exactly when this CPU lacks VNNI)");
-  sub->add_flag(FlagNames("full-range"), f->full_range, "8-bit weights even on a CPU without VNNI");
+  const struct {
+    const char* name;
+    bool* value;
+    const char* help;
+  } scheme_flags[] = {
+      {"per-tensor", &f->per_tensor, "one scale per weight tensor"},
+      {"symmetric-activations", &f->symmetric_activations, "symmetric activation ranges"},
+      {"reduce-range", &f->reduce_range,
+       "7-bit weights, for x86 CPUs without VNNI whose int8 kernels saturate "
+       "(default: 7-bit exactly when this CPU lacks VNNI)"},
+      {"full-range", &f->full_range, "8-bit weights even on a CPU without VNNI"},
+  };
+  for (const auto& flag : scheme_flags) sub->add_flag(FlagNames(flag.name), *flag.value, flag.help);
   AddRepeated(sub, "exclude-nodes", &f->exclude_nodes, "node names to keep float");
   AddRepeated(sub, "exclude-op-types", &f->exclude_op_types, "op types to keep float");
   sub->add_option(FlagNames("format"), f->format,
@@ -77,13 +83,19 @@ void AddQuantizeFlags(CLI::App* sub, QuantizeFlags* f) {
   sub->add_option(FlagNames("report"), f->report_path, "write the quantization report as JSON to FILE");
   sub->add_option(FlagNames("eval-samples"), f->eval_samples,
                   "samples held out of calibration to measure SQNR (-1: a fifth, at most 256)");
-  sub->add_option(FlagNames("max-sqnr-drop"), f->max_sqnr_drop,
-                  "accuracy fallback: move the most sensitive nodes back to float until every output's SQNR "
-                  "is within DB of that output rounded to 8 bits (held-out samples)");
-  sub->add_option(FlagNames("min-sqnr"), f->min_sqnr,
-                  "accuracy fallback: ... until every output's SQNR against fp32 is >= DB");
-  sub->add_option(FlagNames("min-agreement"), f->min_agreement,
-                  "accuracy fallback: ... until top-1 agreement with fp32 is >= P percent");
+  const struct {
+    const char* name;
+    double* value;
+    const char* help;
+  } goals[] = {
+      {"max-sqnr-drop", &f->max_sqnr_drop,
+       "accuracy fallback: move the most sensitive nodes back to float until every output's SQNR "
+       "is within DB of that output rounded to 8 bits (held-out samples)"},
+      {"min-sqnr", &f->min_sqnr, "accuracy fallback: ... until every output's SQNR against fp32 is >= DB"},
+      {"min-agreement", &f->min_agreement,
+       "accuracy fallback: ... until top-1 agreement with fp32 is >= P percent"},
+  };
+  for (const auto& goal : goals) sub->add_option(FlagNames(goal.name), *goal.value, goal.help);
   sub->add_option(FlagNames("max-float-nodes"), f->max_float_nodes,
                   "accuracy fallback: nodes it may move to float (-1: a quarter of the quantized compute "
                   "nodes); past it the best model is written and the exit status is non-zero");

@@ -35,6 +35,7 @@ struct ConvertSummary {
   std::optional<quantize::QuantizeReport> quantize;    // set by --quantize int8
   std::optional<targets::ComplianceReport> target;     // set by --target
   std::string precision_text;  // --precision fp16: the conversion and its check
+  std::string precision_json;  // the same as JSON (Float16ReportJson; "" without fp16)
   ir::ValidationReport validation;
   PhaseTimes times;
 };
@@ -44,6 +45,7 @@ struct OptimizeSummary {
   optimizer::PipelineReport optimizer;
   std::string check_text;  // --check's comparison ("" without --check)
   std::optional<targets::ComplianceReport> target;  // set by --target
+  std::string precision_json;  // --precision fp16: the conversion and its check ("" without)
   ir::ValidationReport validation;
   PhaseTimes times;
 };

@@ -9,6 +9,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// A JSON text made elsewhere (quantize's and fp16's reports), as a value.
+Json Embedded(const std::string& text) { return Json::parse(text, nullptr, /*allow_exceptions=*/false); }
+
 std::string Dump(const Json& j) {
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
@@ -79,10 +82,9 @@ std::string ConvertSummaryJson(const ConvertSummary& s) {
   j["inputs"] = TypedJson(s.inputs);
   j["outputs"] = TypedJson(s.outputs);
   j["optimizer"] = s.optimizer ? PipelineJson(*s.optimizer) : Json(nullptr);
-  j["quantize"] = s.quantize ? Json::parse(quantize::ReportJson(*s.quantize), nullptr,
-                                           /*allow_exceptions=*/false)
-                             : Json(nullptr);
+  j["quantize"] = s.quantize ? Embedded(quantize::ReportJson(*s.quantize)) : Json(nullptr);
   if (s.target) j["target"] = targets::ComplianceJson(*s.target);
+  if (!s.precision_json.empty()) j["precision"] = Embedded(s.precision_json);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);
@@ -95,13 +97,14 @@ std::string OptimizeSummaryJson(const OptimizeSummary& s) {
   j["optimizer"] = PipelineJson(s.optimizer);
   if (!s.check_text.empty()) j["check"] = s.check_text;
   if (s.target) j["target"] = targets::ComplianceJson(*s.target);
+  if (!s.precision_json.empty()) j["precision"] = Embedded(s.precision_json);
   j["checker"] = ValidationJson(s.validation);
   j["times_ms"] = TimesJson(s.times);
   return Dump(j);
 }
 
 std::string QuantizeSummaryJson(const QuantizeSummary& s) {
-  Json j = Json::parse(quantize::ReportJson(s.report), nullptr, /*allow_exceptions=*/false);
+  Json j = Embedded(quantize::ReportJson(s.report));
   j["input"] = s.input;
   j["output"] = s.output;
   j["file_bytes_before"] = s.file_bytes_before;

@@ -7,9 +7,19 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "quantize/output_json.h"
 #include "quantize/quantize.h"
 
 namespace onnxsmith::quantize {
+
+nlohmann::ordered_json OutputErrorJson(const std::string& name, double sqnr_db, double max_abs_error) {
+  nlohmann::ordered_json e;
+  e["name"] = name;
+  e["sqnr_db"] = sqnr_db;
+  e["max_abs_error"] = max_abs_error;
+  return e;
+}
+
 namespace {
 
 std::string QualityText(const std::vector<OutputQuality>& outputs, const std::vector<double>& reference) {
@@ -145,10 +155,7 @@ std::string ReportJson(const QuantizeReport& r, const std::vector<std::string>& 
   j["eval_seconds"] = r.eval_seconds;
   nlohmann::ordered_json outs = nlohmann::ordered_json::array();
   for (const OutputQuality& o : r.outputs) {
-    nlohmann::ordered_json e;
-    e["name"] = o.name;
-    e["sqnr_db"] = o.sqnr_db;
-    e["max_abs_error"] = o.max_abs_error;
+    nlohmann::ordered_json e = OutputErrorJson(o.name, o.sqnr_db, o.max_abs_error);
     if (o.top1_agreement >= 0) e["top1_agreement"] = o.top1_agreement;
     e["samples"] = o.samples;
     outs.push_back(e);

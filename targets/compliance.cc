@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "targets/layout.h"
 
 namespace onnxsmith::targets {
 namespace {
@@ -293,11 +294,15 @@ class Checker {
       }
       if (before) before_q.insert(n);
     }
+    std::map<const ir::Node*, std::string> layout;
+    if (p_.layout == "NCHW") layout = NchwLayoutViolations(g_);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const ir::Node& n = *g_.nodes[i];
       const std::string name = n.name.empty() ? ir::DescribeNode(n, i) : n.name;
       NodeCompliance c;
-      if (IsQ(n) || IsDQ(n)) {
+      if (auto it = layout.find(&n); it != layout.end()) {
+        c = {name, n.op_type, NodeStatus::kUnsupported, it->second};
+      } else if (IsQ(n) || IsDQ(n)) {
         c = CheckQdq(n, name);
       } else {
         c = CheckOp(n, name, after_q.count(&n) && before_q.count(&n));

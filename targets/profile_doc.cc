@@ -31,6 +31,11 @@ std::string ProfilesMarkdown(const std::vector<Profile>& profiles) {
       "**unsupported** (exit 1 unless `--allow-fallback`). `onnxsmith inspect --target NAME model.onnx`\n"
       "checks any ONNX file; `--report FILE.json` writes the per-node report. `--target FILE.json`\n"
       "reads a profile of your own (same fields as the files below).\n\n"
+      "Layout `NCHW` is checked too: a channels-first -> channels-last Transpose whose data comes back\n"
+      "to channels-first through another Transpose (ops left running NHWC in the graph's interior, a\n"
+      "round trip the transpose passes could not remove) makes both Transposes **unsupported**;\n"
+      "Transposes at the model's inputs and outputs (or before a Flatten/Reshape) are accepted, and\n"
+      "`--inputs-as-nchw`/`--outputs-as-nchw` on `convert` fold them into the I/O.\n\n"
       "## Summary\n\n"
       "| target | opset | shapes | activations | weights | bias | weight form | shared scales | fixed outputs | integer only |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -107,13 +108,19 @@ std::optional<int64_t> ReducedCount(const ir::Node& n, const ir::Graph& g, const
   return count;
 }
 
+// Makes (or reuses) the Cast of a value of an enclosing graph, emitted in
+// that graph before the node holding the subgraph: a value from outside a
+// Loop body is loop-invariant, so its Cast runs once, not once per iteration.
+using HoistCast = std::function<std::string(const std::string& value, bool to_fp16)>;
+
 class Converter {
  public:
   Converter(int64_t opset, const Float16Options& options, Float16Report* report,
             absl::flat_hash_set<std::string> names)
       : opset_(opset), options_(options), report_(report), names_(std::move(names)) {}
 
-  absl::Status Convert(ir::Graph& g, const Scope& outer, bool is_main);
+  // `hoist` is null for the main graph.
+  absl::Status Convert(ir::Graph& g, const Scope& outer, bool is_main, const HoistCast* hoist = nullptr);
 
  private:
   std::string Fresh(const std::string& base) {
@@ -193,9 +200,21 @@ void MarkShapeArithmetic(GraphState& s) {
   }
 }
 
+
+// A float32 weight (initializer or Constant) with a finite value past
+// float16's range: the op reading it stays float32 rather than compute with
+// a saturated weight.
+bool OutOfFloat16Range(const ir::Tensor& t) {
+  if (t.dtype() != DataType::kFloat) return false;
+  for (float v : t.data<float>()) {
+    if (std::isfinite(v) && std::fabs(v) > 65504.0f) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) {
+absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main, const HoistCast* hoist) {
   if (!is_main) InferMissingTypes(g, opset_);
   GraphState s{g, outer, {}, {}, {}};
   for (const auto& [name, type] : g.value_types) s.dtype[name] = type.dtype;
@@ -211,6 +230,7 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
   // ---- Which nodes compute in float16.
   const size_t num_nodes = g.nodes.size();
   std::vector<bool> to_fp16(num_nodes, false);
+  absl::flat_hash_map<std::string, bool> out_of_range;  // initializer -> past float16's range
   for (size_t i = 0; i < num_nodes; ++i) {
     const ir::Node& n = *g.nodes[i];
     if (!ir::Subgraphs(n).empty() || !IsOnnxDomain(n) || n.op_type == "Shape" || n.op_type == "Size") {
@@ -245,6 +265,13 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
         ok = IsFloat32Tensor(n.FindAttr("value"));
       }
       ok = ok && SchemaAllowsFloat16(n, opset_, ins, outs);
+      if (ok && n.op_type == "Constant") ok = !OutOfFloat16Range(n.FindAttr("value")->t);
+      for (const auto& in : n.inputs) {
+        if (!ok || !g.IsInitializer(in)) continue;
+        auto [it, fresh] = out_of_range.try_emplace(in, false);
+        if (fresh) it->second = OutOfFloat16Range(*g.FindInitializer(in));
+        ok = !it->second;
+      }
     }
     to_fp16[i] = ok;
     if (ok) {
@@ -380,14 +407,22 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
     casts[{renamed, want}] = CastValue{kept, false};
   }
 
-  // ---- Rewrite in order: Casts before their first reader.
+  // ---- Rewrite in order: Casts before their first reader; a value of an
+  // enclosing graph is cast there (hoisted out of the loop).
+  absl::flat_hash_set<std::string> local(g.initializers.size() + g.inputs.size());
+  for (const auto& v : g.inputs) local.insert(v.name);
+  for (const auto& [name, t] : g.initializers) local.insert(name);
+  for (const auto& n : g.nodes) local.insert(n->outputs.begin(), n->outputs.end());
+  const HoistCast cast_here = [&](const std::string& v, bool to16) {
+    return !local.count(v) && hoist != nullptr ? (*hoist)(v, to16) : cast_of(v, to16);
+  };
   std::vector<std::unique_ptr<ir::Node>> nodes = std::move(g.nodes);
   for (size_t i = 0; i < num_nodes; ++i) {
     ir::Node& n = *nodes[i];
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const auto w = want_fp16(n, i, k);
       if (!w || s.Fp16(n.inputs[k]) == *w) continue;
-      n.inputs[k] = cast_of(n.inputs[k], *w);
+      n.inputs[k] = cast_here(n.inputs[k], *w);
     }
     if (to_fp16[i]) {
       for (auto& a : n.attributes) {
@@ -406,7 +441,7 @@ absl::Status Converter::Convert(ir::Graph& g, const Scope& outer, bool is_main) 
       for (const auto& [name, dt] : s.dtype) inner[name] = ScopeValue{dt, s.Fp16(name)};
       for (const auto& [name, half] : s.fp16) inner[name] = ScopeValue{DataType::kFloat, half};
       for (auto& a : n.attributes) {
-        if (a.kind == ir::Attribute::Kind::kGraph && a.g) RETURN_IF_ERROR(Convert(*a.g, inner, false));
+        if (a.kind == ir::Attribute::Kind::kGraph && a.g) RETURN_IF_ERROR(Convert(*a.g, inner, false, &cast_here));
       }
     }
     out_nodes.push_back(std::move(nodes[i]));

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "evaluator/evaluator.h"
 #include "nlohmann/json.hpp"
+#include "quantize/output_json.h"
 
 namespace onnxsmith::optimizer::precision {
 namespace {
@@ -113,10 +114,7 @@ std::string Float16ReportJson(const Float16Report& r, const Float16Check& check,
   c["samples"] = check.samples;
   nlohmann::ordered_json outs = nlohmann::ordered_json::array();
   for (const OutputError& e : check.outputs) {
-    nlohmann::ordered_json o;
-    o["name"] = e.name;
-    o["sqnr_db"] = e.sqnr_db;
-    o["max_abs_error"] = e.max_abs_error;
+    nlohmann::ordered_json o = quantize::OutputErrorJson(e.name, e.sqnr_db, e.max_abs_error);
     o["max_abs_reference"] = e.max_abs_reference;
     outs.push_back(o);
   }

@@ -88,6 +88,34 @@ cli::PipelineFlags Pipeline(const std::string& optimize, std::vector<std::string
   return flags;
 }
 
+// --target and its companions (cli/target_flags.h), as keyword arguments.
+struct Edge {
+  std::string target;
+  std::vector<std::string> fix_shape;
+  int64_t batch = 0;
+  bool allow_fallback = false;
+};
+
+cli::TargetFlags Target(const Edge& e) {
+  cli::TargetFlags f;
+  f.target = e.target;
+  f.fix_shape = e.fix_shape;
+  f.batch = e.batch;
+  f.allow_fallback = e.allow_fallback;
+  return f;
+}
+
+// --precision and its companions (cli/precision_flags.h).
+cli::PrecisionFlags Precision(const std::string& precision, std::vector<std::string> keep_fp32_ops,
+                              bool fp16_io, int64_t check_samples) {
+  cli::PrecisionFlags f;
+  f.precision = precision;
+  f.keep_fp32_ops = std::move(keep_fp32_ops);
+  f.fp16_io = fp16_io;
+  f.check_samples = check_samples;
+  return f;
+}
+
 std::string Convert(const std::string& kind, const std::string& source, const std::string& output,
                     int opset, std::vector<std::string> inputs, std::vector<std::string> outputs,
                     std::vector<std::string> inputs_as_nchw,
@@ -95,8 +123,11 @@ std::string Convert(const std::string& kind, const std::string& source, const st
                     const std::string& tag, const std::string& signature_def,
                     const std::string& concrete_function, const std::string& optimize,
                     std::vector<std::string> passes, std::vector<std::string> skip, int threads,
-                    bool verify) {
+                    bool verify, const Edge& edge, const std::string& precision,
+                    std::vector<std::string> keep_fp32_ops, bool fp16_io, int64_t check_samples) {
   cli::ConvertOptions o;
+  o.target = Target(edge);
+  o.precision = Precision(precision, std::move(keep_fp32_ops), fp16_io, check_samples);
   if (kind == "graphdef") {
     o.graphdef = source;
   } else if (kind == "saved_model") {
@@ -107,7 +138,9 @@ std::string Convert(const std::string& kind, const std::string& source, const st
     throw StatusError{absl::InvalidArgumentError(absl::StrCat("unknown source kind '", kind, "'"))};
   }
   o.output = output;
-  o.opset = opset;
+  // 0: the default, or the target's (python/onnxsmith passes 0 for opset=None).
+  o.opset_given = opset > 0;
+  if (opset > 0) o.opset = opset;
   o.inputs = std::move(inputs);
   o.outputs = std::move(outputs);
   o.inputs_as_nchw = std::move(inputs_as_nchw);
@@ -124,8 +157,13 @@ std::string Optimize(const std::string& input, const std::string& output,
                      const std::string& optimize, std::vector<std::string> passes,
                      std::vector<std::string> skip, int threads, bool verify, bool check,
                      const std::string& check_dims, int check_seed, double check_rtol,
-                     double check_atol) {
+                     double check_atol, const Edge& edge, const std::string& precision,
+                     std::vector<std::string> keep_fp32_ops, bool fp16_io, int64_t check_samples,
+                     const std::string& calibration) {
   cli::OptimizeOptions o;
+  o.target = Target(edge);
+  o.precision = Precision(precision, std::move(keep_fp32_ops), fp16_io, check_samples);
+  o.precision.calibration = calibration;
   o.files = {input, output};
   o.pipeline = Pipeline(optimize, std::move(passes), std::move(skip), threads, verify);
   o.check = check;
@@ -142,8 +180,9 @@ std::string Quantize(const std::string& input, const std::string& output,
                      const std::string& activations, bool symmetric_activations,
                      bool reduce_range, bool full_range, std::vector<std::string> exclude_nodes,
                      std::vector<std::string> exclude_op_types, int64_t eval_samples,
-                     int threads) {
+                     int threads, const Edge& edge) {
   cli::QuantizeCommandOptions o;
+  o.target = Target(edge);
   o.input = input;
   o.output = output;
   o.flags.calibration = calibration;
@@ -212,21 +251,29 @@ PYBIND11_MODULE(_native, m) {
       PyErr_SetObject(cls.ptr(), error.ptr());
     }
   });
+  py::class_<op::Edge>(m, "Edge", "--target, --fix-shape, --batch, --allow-fallback")
+      .def(py::init([](std::string target, std::vector<std::string> fix_shape, int64_t batch,
+                       bool allow_fallback) {
+             return op::Edge{std::move(target), std::move(fix_shape), batch, allow_fallback};
+           }),
+           py::arg("target"), py::arg("fix_shape"), py::arg("batch"), py::arg("allow_fallback"));
   m.def("convert", &op::Convert, py::arg("kind"), py::arg("source"), py::arg("output"),
         py::arg("opset"), py::arg("inputs"), py::arg("outputs"), py::arg("inputs_as_nchw"),
         py::arg("outputs_as_nchw"), py::arg("custom_ops"), py::arg("tag"),
         py::arg("signature_def"), py::arg("concrete_function"), py::arg("optimize"),
-        py::arg("passes"), py::arg("skip"), py::arg("threads"), py::arg("verify"),
+        py::arg("passes"), py::arg("skip"), py::arg("threads"), py::arg("verify"), py::arg("edge"),
+        py::arg("precision"), py::arg("keep_fp32_ops"), py::arg("fp16_io"), py::arg("check_samples"),
         "convert a model file to ONNX at `output` (atomically); returns the report as JSON");
   m.def("optimize", &op::Optimize, py::arg("input"), py::arg("output"), py::arg("optimize"),
         py::arg("passes"), py::arg("skip"), py::arg("threads"), py::arg("verify"),
         py::arg("check"), py::arg("check_dims"), py::arg("check_seed"), py::arg("check_rtol"),
-        py::arg("check_atol"), "optimize IN.onnx into OUT.onnx; returns the report as JSON");
+        py::arg("check_atol"), py::arg("edge"), py::arg("precision"), py::arg("keep_fp32_ops"),
+        py::arg("fp16_io"), py::arg("check_samples"), py::arg("calibration"), "optimize IN.onnx into OUT.onnx; returns the report as JSON");
   m.def("quantize", &op::Quantize, py::arg("input"), py::arg("output"), py::arg("calibration"),
         py::arg("mode"), py::arg("method"), py::arg("percentile"), py::arg("per_tensor"),
         py::arg("activations"), py::arg("symmetric_activations"), py::arg("reduce_range"),
         py::arg("full_range"), py::arg("exclude_nodes"), py::arg("exclude_op_types"),
-        py::arg("eval_samples"), py::arg("threads"),
+        py::arg("eval_samples"), py::arg("threads"), py::arg("edge"),
         "INT8-quantize IN.onnx into OUT.onnx; returns the report as JSON");
   m.def("run", &op::Run, py::arg("model"), py::arg("feeds"), py::arg("threads"),
         "run a model file on the reference evaluator: {name: npy bytes} -> [(name, npy bytes)]");

@@ -21,13 +21,21 @@ DEFAULT_OPSET = 17  # the CLI's --opset default (converter::kDefaultOpset)
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _check_target(target) -> None:
-    if target is not None:
-        raise ConversionError(
-            f"target={target!r}: target profiles (opset cap, allowed ops, quantization scheme per "
-            "back end) are not implemented yet; convert without target= for now",
-            "UNIMPLEMENTED",
-        )
+def _edge(target=None, fix_shape=None, batch: int = 0, allow_fallback: bool = False):
+    """target= (a profile name or a profile .json path; docs/targets.md) and its companions:
+    fix_shape ("name:1x224x224x3" or a list), batch (dim 0 of every input), allow_fallback
+    (nodes the target does not support do not raise). The compliance report is the report's
+    "target" entry."""
+    return _native.Edge("" if target is None else os.fspath(target), _names(fix_shape), int(batch),
+                        bool(allow_fallback))
+
+
+def _precision_args(precision: str = "fp32", keep_fp32_ops=None, fp16_io: bool = False,
+                    fp16_check_samples: int = 4) -> tuple:
+    """precision="fp16" (docs/fp16.md): keep_fp32_ops (op types added to the defaults, "-Op"
+    removes one, "none" clears them), fp16_io, fp16_check_samples. The conversion and its numeric
+    check are the report's "precision" entry."""
+    return str(precision), _names(keep_fp32_ops), bool(fp16_io), int(fp16_check_samples)
 
 
 def _names(value) -> list:
@@ -106,15 +114,17 @@ def _calibration_file(calibration, scratch: str) -> str:
 
 def _quantize_file(src: str, dst: str, scratch: str, calibration=None, mode=None,
                    method: str = "minmax", percentile: float = 99.999, per_tensor: bool = False,
-                   activations: str = "uint8", symmetric_activations: bool = False,
+                   activations: Optional[str] = None, symmetric_activations: bool = False,
                    reduce_range: Optional[bool] = None, exclude_nodes=None,
-                   exclude_op_types=None, eval_samples: int = -1, threads: int = 0) -> dict:
+                   exclude_op_types=None, eval_samples: int = -1, threads: int = 0,
+                   edge=None) -> dict:
     if mode is None:
         mode = "static" if calibration is not None else "dynamic"
     report = _native.quantize(
         src, dst, _calibration_file(calibration, scratch), mode, method, percentile, per_tensor,
-        activations, symmetric_activations, reduce_range is True, reduce_range is False,
-        _names(exclude_nodes), _names(exclude_op_types), eval_samples, threads)
+        activations or "", symmetric_activations, reduce_range is True, reduce_range is False,
+        _names(exclude_nodes), _names(exclude_op_types), eval_samples, threads,
+        _edge() if edge is None else edge)
     return json.loads(report)
 
 
@@ -122,19 +132,24 @@ def convert_file(kind: str, source: PathLike, *, opset=None, inputs=None, output
                  inputs_as_nchw=None, outputs_as_nchw=None, custom_ops=None, tag: str = "serve",
                  signature_def: str = "serving_default", concrete_function: str = "",
                  optimize=True, passes=None, skip=None, threads: int = 0, verify: bool = False,
-                 quantize=None, calibration=None, target=None, output_path=None,
+                 quantize=None, calibration=None, target=None, fix_shape=None, batch: int = 0,
+                 allow_fallback: bool = False, precision: str = "fp32", keep_fp32_ops=None,
+                 fp16_io: bool = False, fp16_check_samples: int = 4, output_path=None,
                  report_extra: Optional[dict] = None) -> Tuple[Any, Dict[str, Any]]:
     """The shared body of the from_* functions: `kind` is graphdef, saved_model or keras."""
-    _check_target(target)
+    edge = _edge(target, fix_shape, batch, allow_fallback)
+    if quantize and precision != "fp32":
+        raise ConversionError("precision='fp16' and quantize exclude each other", "INVALID_ARGUMENT")
     with _scratch() as scratch:
         final = os.fspath(output_path) if output_path is not None else None
         # With quantize, the float model is an intermediate: only the quantized one is written.
         converted = final if (final and not quantize) else os.path.join(scratch, "model.onnx")
         report = json.loads(_native.convert(
-            kind, os.fspath(source), converted, DEFAULT_OPSET if opset is None else int(opset),
+            kind, os.fspath(source), converted, 0 if opset is None else int(opset),
             _names(inputs), _names(outputs), _names(inputs_as_nchw), _names(outputs_as_nchw),
             _names(custom_ops), tag, signature_def, concrete_function, _optimize_level(optimize),
-            _names(passes), _names(skip), threads, verify))
+            _names(passes), _names(skip), threads, verify, edge,
+            *_precision_args(precision, keep_fp32_ops, fp16_io, fp16_check_samples)))
         if report_extra:
             report.update(report_extra)
         path = converted
@@ -144,46 +159,55 @@ def convert_file(kind: str, source: PathLike, *, opset=None, inputs=None, output
             if isinstance(quantize, str):
                 options["mode"] = quantize
             report["quantize"] = _quantize_file(converted, path, scratch, calibration=calibration,
-                                                threads=threads, **options)
+                                                threads=threads, edge=edge, **options)
         report["output_path"] = final
         return _load_model(path), report
 
 
 def optimize(model_or_path, output_path=None, *, level=2, passes=None, skip=None,
              threads: int = 0, verify: bool = False, check: bool = False, check_dims: str = "",
-             check_seed: int = 0, check_rtol: float = 1e-4,
-             check_atol: float = 1e-6) -> Tuple[Any, Dict[str, Any]]:
+             check_seed: int = 0, check_rtol: float = 1e-4, check_atol: float = 1e-6,
+             target=None, fix_shape=None, batch: int = 0, allow_fallback: bool = False,
+             precision: str = "fp32", keep_fp32_ops=None, fp16_io: bool = False,
+             fp16_check_samples: int = 4, calibration=None) -> Tuple[Any, Dict[str, Any]]:
     """Run the optimizer's passes on an ONNX model (``onnxsmith optimize``).
 
     model_or_path: a path, bytes or an onnx.ModelProto. ``level`` 0-3 (or none/basic/extended/
     all), ``passes`` exactly these passes in order, ``skip`` passes left out; ``check=True``
-    compares the model before and after on random inputs on the reference evaluator. Returns
-    (model, report); the model is also written atomically to ``output_path`` when given.
+    compares the model before and after on random inputs on the reference evaluator. ``target``
+    (with fix_shape, batch, allow_fallback) checks the result against a target profile (the
+    report's "target"); ``precision="fp16"`` (with keep_fp32_ops, fp16_io, fp16_check_samples
+    and calibration samples for its check) converts it to float16 (the report's "precision").
+    Returns (model, report); the model is also written atomically to ``output_path`` when given.
     """
     with _scratch() as scratch:
         src = _model_file(model_or_path, scratch, "input.onnx")
         dst = os.fspath(output_path) if output_path is not None else os.path.join(scratch, "out.onnx")
         report = json.loads(_native.optimize(
             src, dst, _optimize_level(level), _names(passes), _names(skip), threads, verify, check,
-            check_dims, check_seed, check_rtol, check_atol))
+            check_dims, check_seed, check_rtol, check_atol, _edge(target, fix_shape, batch, allow_fallback),
+            *_precision_args(precision, keep_fp32_ops, fp16_io, fp16_check_samples),
+            "" if calibration is None else _calibration_file(calibration, scratch)))
         report["output_path"] = None if output_path is None else dst
         return _load_model(dst), report
 
 
 def quantize(model_or_path, calibration=None, output_path=None, *, mode=None,
              method: str = "minmax", percentile: float = 99.999, per_tensor: bool = False,
-             activations: str = "uint8", symmetric_activations: bool = False,
+             activations: Optional[str] = None, symmetric_activations: bool = False,
              reduce_range: Optional[bool] = None, exclude_nodes=None, exclude_op_types=None,
-             eval_samples: int = -1, threads: int = 0, target=None) -> Tuple[Any, Dict[str, Any]]:
+             eval_samples: int = -1, threads: int = 0, target=None, fix_shape=None, batch: int = 0,
+             allow_fallback: bool = False) -> Tuple[Any, Dict[str, Any]]:
     """INT8 quantization (QDQ) of an ONNX model (``onnxsmith quantize``).
 
     calibration: a .npz keyed by input name (samples on axis 0), a .npy, a directory of them, or
     a dict {input name: array}. ``mode`` is "static" (needs calibration; the default when it is
     given) or "dynamic" (the default without). ``reduce_range`` None fits this CPU (7-bit weights
     without VNNI), True/False forces it. Returns (model, report with SQNR per output).
-    ``target=`` raises ConversionError until target profiles land.
+    ``target`` (with fix_shape, batch, allow_fallback) takes the quantization scheme from a target
+    profile and checks the result against it (the report's "target").
     """
-    _check_target(target)
+    edge = _edge(target, fix_shape, batch, allow_fallback)
     with _scratch() as scratch:
         src = _model_file(model_or_path, scratch, "input.onnx")
         dst = os.fspath(output_path) if output_path is not None else os.path.join(scratch, "out.onnx")
@@ -193,7 +217,7 @@ def quantize(model_or_path, calibration=None, output_path=None, *, mode=None,
                                 symmetric_activations=symmetric_activations,
                                 reduce_range=reduce_range, exclude_nodes=exclude_nodes,
                                 exclude_op_types=exclude_op_types, eval_samples=eval_samples,
-                                threads=threads)
+                                threads=threads, edge=edge)
         report["output_path"] = None if output_path is None else dst
         return _load_model(dst), report
 
@@ -232,8 +256,9 @@ def from_graph_def(graph_def_or_path, inputs=None, outputs=None, **kwargs) -> Tu
     the placeholders the outputs need and the graph's sinks. Keyword arguments: opset (13-21,
     default 17), inputs_as_nchw, outputs_as_nchw, custom_ops, optimize (True/False or a level),
     passes, skip, threads, quantize (None, "static", "dynamic" or a dict of quantize()'s
-    options) with calibration, output_path (written atomically), target (not implemented yet:
-    raises ConversionError). Returns (model, report).
+    options) with calibration, output_path (written atomically), target with fix_shape, batch,
+    allow_fallback (a target profile: docs/targets.md), precision="fp16" with keep_fp32_ops,
+    fp16_io, fp16_check_samples (docs/fp16.md). Returns (model, report).
     """
     inputs = kwargs.pop("input_names", inputs)  # tf2onnx's spelling
     outputs = kwargs.pop("output_names", outputs)

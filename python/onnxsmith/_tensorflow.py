@@ -62,14 +62,14 @@ def from_keras(model, input_signature=None, opset=None, custom_ops=None, output_
     (default 17). inputs_as_nchw/outputs_as_nchw: tensor names exposed as NCHW. optimize:
     True/False or a level 0-3. quantize: None, "static" (with calibration: a .npz path or
     {input name: samples}), "dynamic", or a dict of onnxsmith.quantize's options. output_path:
-    written atomically (nothing is left there on an error). target: target profiles are not
-    implemented yet; any value raises ConversionError (UNIMPLEMENTED).
+    written atomically (nothing is left there on an error). target (with fix_shape, batch,
+    allow_fallback): a target profile (docs/targets.md). precision="fp16" (with keep_fp32_ops,
+    fp16_io, fp16_check_samples): float16 weights and compute (docs/fp16.md).
 
     Returns (model, report): an onnx.ModelProto (bytes without the onnx package) and the
     conversion report as a dict.
     """
-    _core._check_target(target)
-    options = dict(opset=opset, custom_ops=custom_ops, output_path=output_path,
+    options = dict(opset=opset, custom_ops=custom_ops, output_path=output_path, target=target,
                    inputs_as_nchw=inputs_as_nchw, outputs_as_nchw=outputs_as_nchw,
                    optimize=optimize, quantize=quantize, calibration=calibration, **kwargs)
     with tempfile.TemporaryDirectory(prefix="onnxsmith-keras-") as scratch:
@@ -107,7 +107,6 @@ def from_function(tf_function, input_signature=None, opset=None, custom_ops=None
     and outputs are named after the frozen graph's tensors ("x:0", "Identity:0"). Other
     arguments as from_keras. Returns (model, report).
     """
-    _core._check_target(target)
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
         convert_variables_to_constants_v2,
@@ -124,4 +123,4 @@ def from_function(tf_function, input_signature=None, opset=None, custom_ops=None
     return _core.from_graph_def(
         graph_def, inputs, outputs, opset=opset, custom_ops=custom_ops, output_path=output_path,
         inputs_as_nchw=inputs_as_nchw, outputs_as_nchw=outputs_as_nchw, optimize=optimize,
-        quantize=quantize, calibration=calibration, **kwargs)
+        quantize=quantize, calibration=calibration, target=target, **kwargs)
