@@ -15,6 +15,8 @@ void RegisterImageResampleOps(HandlerRegistry& r);  // ResizeArea, CropAndResize
 void RegisterSignalOps(HandlerRegistry& r);         // FFT family (DFT), complex parts
 void RegisterRnnCellOps(HandlerRegistry& r);        // LSTMBlockCell, BlockLSTM(V2), GRUBlockCell
 void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
+void RegisterStatelessRandomOps(HandlerRegistry& r);  // tf.random.stateless_*
+void RegisterArrayExtraOps(HandlerRegistry& r);  // LinSpace, BroadcastArgs, searchsorted, InTopKV2
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
@@ -32,6 +34,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"scatter", RegisterScatterOps},
       {"reorder", RegisterReorderOps},
       {"random", RegisterRandomOps},
+      {"stateless_random", RegisterStatelessRandomOps},
+      {"array_extra", RegisterArrayExtraOps},
       {"selection", RegisterSelectionOps},
       {"matrix", RegisterMatrixOps},
       {"misc", RegisterMiscOps},
