@@ -1,7 +1,7 @@
 """Fixes from the per-op sweep (tools/op_sweep): ops whose ONNX form is valid but that ONNX Runtime
 has no CPU kernel for at the TF type (float64 trigonometry, erf, softplus, elu, selu, conv;
 int8/uint8/int16 maximum, minimum and where; OneHot with int32 values or uint8 indices; float16
-IsInf), reductions over an empty axis, and array ops the sweep found refused (LinSpace,
+IsInf), float16 constants in decompositions (gelu's Erfc), reductions over an empty axis, and array ops the sweep found refused (LinSpace,
 BroadcastArgs, searchsorted, InTopKV2, HistogramFixedWidth, GuaranteeConst). Each at opsets 13, 17
 and 21 through oracle_lib's case machinery (TF's own outputs are the reference)."""
 
@@ -47,6 +47,14 @@ case("Conv2DBackpropInput_float64", lambda x: tf.nn.conv2d_transpose(
      named(x=uni(1, 5, 5, 2)), opsets=ALL, atol=1e-5, rtol=1e-5)
 case("AvgPool_float64", lambda x: tf.nn.avg_pool2d(x, 2, 2, "VALID"), named(x=uni(1, 4, 4, 2)),
      opsets=ALL, atol=1e-6)
+
+# float16 scalars in decompositions (a float constant cast; ir tensors hold no halves)
+case("Erfc_float16_gelu", lambda x: tf.nn.gelu(x, approximate=False), named(x=uni(2, 5, dtype=F16)),
+     ops=("Erfc",), opsets=ALL, atol=2e-3, rtol=2e-3)
+case("Expm1_float16", tf.math.expm1, named(x=uni(2, 5, lo=-2, hi=2, dtype=F16)), opsets=ALL,
+     atol=2e-3, rtol=2e-3)
+case("Log1p_float16", tf.math.log1p, named(x=uni(2, 5, lo=-0.5, hi=2, dtype=F16)), opsets=ALL,
+     atol=2e-3, rtol=2e-3)
 
 # ---------------------------------------------------------------- narrow integers through int32
 for _dt in (I8, U8, I16):
