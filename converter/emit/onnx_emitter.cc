@@ -120,8 +120,12 @@ std::string OnnxEmitter::ConstInt64s(const std::vector<int64_t>& values, const s
 
 std::string OnnxEmitter::ConstScalar(ir::DataType dtype, double value, const std::string& hint) {
   auto t = ir::Tensor::Scalar<double>(value).CastTo(dtype);
-  // Every numeric type casts from double; fall back to float for the rest.
-  return AddConst(t.ok() ? *t : ir::Tensor::Scalar<float>(static_cast<float>(value)), hint);
+  if (t.ok()) return AddConst(*t, hint);
+  const std::string f = AddConst(ir::Tensor::Scalar<float>(static_cast<float>(value)), hint);
+  // Tensors hold no half floats: a float constant cast (constant folding
+  // keeps it a constant). Fall back to float for the rest.
+  if (dtype == ir::DataType::kFloat16 || dtype == ir::DataType::kBfloat16) return Cast(f, dtype);
+  return f;
 }
 
 std::string OnnxEmitter::ConstFloats(std::vector<int64_t> dims, const std::vector<float>& values,

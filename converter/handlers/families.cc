@@ -17,6 +17,8 @@ void RegisterRnnCellOps(HandlerRegistry& r);        // LSTMBlockCell, BlockLSTM(
 void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
 void RegisterCudnnRnnOps(HandlerRegistry& r);       // CudnnRNN(V2/V3) -> ONNX LSTM/GRU/RNN
 void RegisterLinalgOps(HandlerRegistry& r);         // Cross, TridiagonalMatMul
+void RegisterStatelessRandomOps(HandlerRegistry& r);  // tf.random.stateless_*
+void RegisterArrayExtraOps(HandlerRegistry& r);  // LinSpace, BroadcastArgs, searchsorted, InTopKV2
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
   static constexpr HandlerFamily kFamilies[] = {
@@ -34,6 +36,8 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"scatter", RegisterScatterOps},
       {"reorder", RegisterReorderOps},
       {"random", RegisterRandomOps},
+      {"stateless_random", RegisterStatelessRandomOps},
+      {"array_extra", RegisterArrayExtraOps},
       {"selection", RegisterSelectionOps},
       {"matrix", RegisterMatrixOps},
       {"misc", RegisterMiscOps},

@@ -123,8 +123,22 @@ absl::Status ConvertOneHot(NodeContext& ctx) {  // indices, depth, on_value, off
         ctx.AddNode("Concat", {ctx.Unsqueeze(ctx.input(3), {0}), ctx.Unsqueeze(ctx.input(2), {0})},
                     {Attribute::Int("axis", 0)});
   }
-  ctx.SetOutput(0, ctx.AddNode("OneHot", {indices, ctx.input(1), values},
-                               {Attribute::Int("axis", ctx.attr_int("axis", -1))}));
+  // ONNX Runtime's OneHot kernels take int64 indices and depth and float,
+  // float16, int64 or string values; other value types go through int64 or
+  // float and back.
+  const DataType value_type = InputDType(ctx, 2, "T");
+  DataType compute = value_type;
+  if (value_type != DataType::kFloat && value_type != DataType::kFloat16 &&
+      value_type != DataType::kInt64 && value_type != DataType::kString &&
+      value_type != DataType::kUndefined) {
+    compute = ir::IsFloating(value_type) ? DataType::kFloat : DataType::kInt64;
+    values = ctx.Cast(values, compute);
+  }
+  std::string out = ctx.AddNode(
+      "OneHot",
+      {ctx.Cast(indices, DataType::kInt64), ctx.Cast(ctx.input(1), DataType::kInt64), values},
+      {Attribute::Int("axis", ctx.attr_int("axis", -1))});
+  ctx.SetOutput(0, compute == value_type ? out : ctx.Cast(out, value_type));
   return absl::OkStatus();
 }
 

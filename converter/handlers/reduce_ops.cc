@@ -3,6 +3,7 @@
 //
 // ONNX moved reduction axes from an attribute to an input: ReduceSum at
 // opset 13, the others at opset 18. Before that, the axes must be constant.
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,12 +30,13 @@ struct ReduceOp {
   bool is_logical;       // bool in and out; ONNX reduces numbers, so cast around it
 };
 
-// All is "every element true" = min over {0, 1}; Any is the max.
+// All is "every element true" = min over {0, 1}; Any is "the sum is not 0"
+// (not the max: ONNX Runtime's max over nothing is -inf, which casts to true).
 constexpr ReduceOp kReduceOps[] = {
     {"Sum", "ReduceSum", 13, false},     {"Mean", "ReduceMean", 18, false},
     {"Max", "ReduceMax", 18, false},     {"Min", "ReduceMin", 18, false},
     {"Prod", "ReduceProd", 18, false},   {"EuclideanNorm", "ReduceL2", 18, false},
-    {"All", "ReduceMin", 18, true},      {"Any", "ReduceMax", 18, true},
+    {"All", "ReduceMin", 18, true},      {"Any", "ReduceSum", 13, true},
 };
 
 const ReduceOp* FindReduceOp(const std::string& tf_op) {
@@ -97,6 +99,17 @@ absl::Status ReduceNothing(NodeContext& ctx, const ReduceOp& op) {
   return absl::OkStatus();
 }
 
+// Whether one of `axes` is a dimension known to be 0.
+bool ReducesEmptyAxis(const ir::ValueType& type, const std::vector<int64_t>& axes) {
+  if (!type.shape) return false;
+  const int64_t rank = static_cast<int64_t>(type.shape->size());
+  for (int64_t axis : axes) {
+    if (axis < 0) axis += rank;
+    if (axis >= 0 && axis < rank && (*type.shape)[axis].size == 0) return true;
+  }
+  return false;
+}
+
 absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   const ReduceOp* op = FindReduceOp(ctx.op_type());
   if (op == nullptr) return ctx.Error("registered as a reduction but missing from the table");
@@ -138,6 +151,13 @@ absl::Status EmitReduce(NodeContext& ctx, bool axes_as_input) {
   std::vector<std::string> inputs = {x};
   if (!axes_input.empty()) inputs.push_back(axes_input);
   std::string reduced = ctx.AddNode(op->onnx_op, std::move(inputs), std::move(attrs));
+  if (!runtime_axes && std::string(op->tf_op) == "Mean" && ir::IsFloating(tf_type)) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> axes, ctx.const_ints(1));
+    if (ReducesEmptyAxis(ctx.input_type(0), axes)) {
+      // TF's mean over nothing is 0/0 = NaN; ONNX Runtime's is 0.
+      reduced = ctx.AddNode("Mul", {reduced, ctx.ConstScalar(tf_type, NAN, "nan")});
+    }
+  }
   if (compute_type != tf_type) reduced = ctx.Cast(reduced, tf_type);
   if (runtime_axes) RecordReducedRank(ctx, reduced, tf_type, keepdims);
   ctx.SetOutput(0, reduced);

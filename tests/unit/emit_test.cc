@@ -138,5 +138,33 @@ TEST(GraphBuilder, BodyNamesStayUniqueAndSeeTheEnclosingGraph) {
   EXPECT_NE(outer.UniqueName(y), y);
 }
 
+// ONNX Runtime has no double Acos or int8 Where kernel: AddNode computes them
+// in float / int32 between Casts; a type it has is left alone.
+TEST(GraphBuilder, NodesOnnxRuntimeLacksAKernelForGoThroughACast) {
+  ir::Graph graph;
+  GraphBuilder builder(&graph, 17);
+  ir::ValueType f64 = FloatType({2});
+  f64.dtype = ir::DataType::kDouble;
+  builder.AddGraphInput("d", f64);
+  ir::ValueType i8 = f64;
+  i8.dtype = ir::DataType::kInt8;
+  builder.AddGraphInput("a", i8);
+  builder.AddGraphInput("b", i8);
+  ir::ValueType cond = f64;
+  cond.dtype = ir::DataType::kBool;
+  builder.AddGraphInput("c", cond);
+  OnnxEmitter e(&builder, "t", 17);
+  const std::string acos = e.AddNode("Acos", {"d"});
+  EXPECT_EQ(e.TypeOf(acos).dtype, ir::DataType::kDouble);
+  const std::string where = e.AddNode("Where", {"c", "a", "b"});
+  EXPECT_EQ(e.TypeOf(where).dtype, ir::DataType::kInt8);
+  std::vector<std::string> ops;
+  for (const auto& n : graph.nodes) ops.push_back(n->op_type);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Cast", "Acos", "Cast", "Cast", "Cast", "Where", "Cast"}));
+  const std::string sin = e.AddNode("Sin", {"d"});  // ORT has double Sin
+  EXPECT_EQ(graph.nodes.back()->op_type, "Sin");
+  EXPECT_EQ(e.TypeOf(sin).dtype, ir::DataType::kDouble);
+}
+
 }  // namespace
 }  // namespace onnxsmith::converter
