@@ -21,6 +21,11 @@ namespace {
 
 constexpr char kObjectGraphKey[] = "_CHECKPOINTABLE_OBJECT_GRAPH";
 
+// Values at least this large (weights) go to the ConstValues side table;
+// smaller ones (scalars, shapes, biases) stay in their Consts, where graph
+// rewrites and tests read them, and cost little to copy.
+constexpr int64_t kSideTableBytes = int64_t{64} << 10;
+
 // A variable node of the graph and its checkpoint entry, read on a worker.
 struct PendingRead {
   tf::NodeDef* node;
@@ -303,7 +308,8 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
     }
     p.dims = value->dims();
     p.bytes = static_cast<int64_t>(value->raw().size());
-    const bool side = values != nullptr && value->dtype() != ir::DataType::kString;
+    const bool side = values != nullptr && value->dtype() != ir::DataType::kString &&
+                      p.bytes >= kSideTableBytes;
     auto proto = ToTensorProto(*value, p.stored, /*with_content=*/!side);
     if (proto.ok()) {
       p.proto = *std::move(proto);

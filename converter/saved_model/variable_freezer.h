@@ -65,10 +65,10 @@ struct FreezeStats {
 // what TF computes from the value: ReadVariableOp -> Identity,
 // ResourceGather -> GatherV2, ResourceGatherNd -> GatherNd,
 // VariableShape -> Shape. `reader` is null when the SavedModel has no
-// variables/; `where` names the SavedModel in errors. With `values`, numeric
-// variables go there (viewing the checkpoint's mapped shards, no copy) and
-// their Consts hold only dtype and shape (tf_converter.h's ConstValues);
-// without, every value is copied into its Const.
+// variables/; `where` names the SavedModel in errors. With `values`, large
+// numeric variables (64 KiB and up) go there, viewing the checkpoint's mapped
+// shards (no copy), and their Consts hold only dtype and shape
+// (tf_converter.h's ConstValues); without, every value is copied into its Const.
 absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
                              const checkpoint::TensorBundleReader* reader,
                              const std::string& where, FreezeStats* stats = nullptr,
