@@ -1,5 +1,6 @@
-"""Time and peak memory of onnxsmith convert/optimize/quantize on a ResNet50 SavedModel (random
-weights) and on a synthetic 2.2 GB ONNX model (three huge MatMul weights, external data), against
+"""Time and peak memory of onnxsmith convert/optimize/quantize on everyday keras.applications models
+(ResNet50, EfficientNetB0, MobileNetV2 SavedModels, ResNet50 as .h5 and .keras; random weights)
+and on a synthetic 2.2 GB ONNX model (three huge MatMul weights, external data), against
 onnxsim on the same ONNX file where it runs, and against copying the input's files (`cp -r`,
 warm page cache) as the floor.
 
@@ -11,6 +12,10 @@ Each step is its own process measured by /usr/bin/time (wall seconds, peak RSS);
 
     $VENV/bin/python bench/memory_bench.py [--bin bazel-bin/onnxsmith] [--work /tmp/membench]
         [--runs 3] [--big-gb 2.2] [--no-big] [--doc docs/benchmarks.md] [--keep]
+        [--apps ResNet50,EfficientNetB0,MobileNetV2] [--big-rows-from bench/results/memory-X.json]
+
+--no-big with --big-rows-from keeps that file's rows of the big model (their date is noted), so
+the everyday rows can be re-measured without the 8 GB / several-minute big run.
 """
 import argparse
 import datetime
@@ -28,7 +33,7 @@ import doc_sections  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PEER_PYTHON = pathlib.Path.home() / ".cache/onnxsmith/bench-venv-9c1abb1c5c0606d1/bin/python"
-TIME_FORMAT = "__time__ %e %M"
+TIME_FORMAT = "__time__ %e %M %U %S"
 
 
 def measure(cmd, runs):
@@ -41,7 +46,9 @@ def measure(cmd, runs):
         if p.returncode != 0:
             err = [ln for ln in p.stderr.splitlines() if ln.strip() and not ln.startswith("__time__")]
             return {"error": (err[-1] if err else f"exit {p.returncode}")[:160]}
-        r = {"seconds": float(line[1]), "peak_rss_mb": int(line[2]) / 1024}
+        # CPU seconds (user + system) too: on a loaded machine they move far less than wall time.
+        r = {"seconds": float(line[1]), "peak_rss_mb": int(line[2]) / 1024,
+             "cpu_seconds": float(line[3]) + float(line[4])}
         if best is None or r["seconds"] < best["seconds"]:
             best = r
     return best
@@ -56,7 +63,8 @@ def tree_bytes(path):
 
 
 def copy_seconds(src, work, runs):
-    """cp of the input's files (a directory, or the .onnx with its data file)."""
+    """cp of the input's files (a directory, or the .onnx with its data file): (wall, CPU) of the
+    fastest run."""
     dst = work / "copy"
     srcs = [src] if pathlib.Path(src).is_dir() else [p for p in (src, pathlib.Path(f"{src}.data"))
                                                      if pathlib.Path(p).exists()]
@@ -67,15 +75,18 @@ def copy_seconds(src, work, runs):
         r = measure(["cp", "-r", *srcs, dst], 1)
         best = r if best is None or r["seconds"] < best["seconds"] else best
     shutil.rmtree(dst, ignore_errors=True)
-    return best["seconds"]
+    return best["seconds"], best["cpu_seconds"]
 
 
-def build_resnet50(path):
+def build_app(name, work):
+    """keras.applications NAME (random weights) as WORK/NAME_sm (SavedModel), NAME.h5, NAME.keras."""
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(1234)
-    model = tf.keras.applications.ResNet50(weights=None)
-    tf.saved_model.save(model, str(path))
+    model = getattr(tf.keras.applications, name)(weights=None)
+    tf.saved_model.save(model, str(work / f"{name}_sm"))
+    model.save(str(work / f"{name}.h5"))
+    model.save(str(work / f"{name}.keras"))
 
 
 def build_big_onnx(path, gb):
@@ -104,11 +115,12 @@ def build_big_onnx(path, gb):
 
 def bench_model(name, src, steps, work, runs):
     size = tree_bytes(src)
-    copy = copy_seconds(src, work, runs)
+    copy, copy_cpu = copy_seconds(src, work, runs)
     rows = []
     for step, tool, cmd, out in steps:
         r = measure(cmd, runs)
-        r.update(model=name, step=step, tool=tool, input_mb=size / 2**20, copy_seconds=copy)
+        r.update(model=name, step=step, tool=tool, input_mb=size / 2**20, copy_seconds=copy,
+                 copy_cpu_seconds=copy_cpu)
         if "seconds" in r:
             r["x_copy"] = r["seconds"] / copy if copy > 0 else None
             r["x_size"] = r["peak_rss_mb"] * 2**20 / size
@@ -121,20 +133,38 @@ def run(args):
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     b = args.bin
+    load = round(os.getloadavg()[0], 1)  # wall times mean little on a busy machine
     rows = []
-    sm = work / "resnet50_sm"
+    apps = [a for a in args.apps.split(",") if a]
+    for app in apps:
+        if not (work / f"{app}_sm").exists():
+            subprocess.run([sys.executable, __file__, "--build-app", app, "--work", work], check=True)
+    for app in apps:
+        sm = work / f"{app}_sm"
+        rows += bench_model(f"{app} SavedModel", sm, [
+            ("convert", "onnxsmith", [b, "convert", "--saved-model", sm, "--output", work / "c.onnx"], None),
+        ], work, args.runs)
+    if "ResNet50" in apps:
+        for ext in ("h5", "keras"):
+            src = work / f"ResNet50.{ext}"
+            rows += bench_model(f"ResNet50 .{ext}", src, [
+                ("convert", "onnxsmith", [b, "convert", "--keras", src, "--output", work / "c.onnx"], None),
+            ], work, args.runs)
+    sm = work / "ResNet50_sm"
     if not sm.exists():
-        subprocess.run([sys.executable, __file__, "--build-resnet50", sm], check=True)
+        subprocess.run([sys.executable, __file__, "--build-app", "ResNet50", "--work", work], check=True)
     r50 = work / "resnet50.onnx"
     subprocess.run([b, "convert", "--saved-model", sm, "--output", r50], check=True, capture_output=True)
-    rows += bench_model("ResNet50 SavedModel", sm, [
-        ("convert", "onnxsmith", [b, "convert", "--saved-model", sm, "--output", work / "c.onnx"], None),
-    ], work, args.runs)
     rows += bench_model("ResNet50 .onnx", r50, [
         ("optimize", "onnxsmith", [b, "optimize", r50, work / "o.onnx"], None),
         ("quantize (dynamic)", "onnxsmith", [b, "quantize", r50, work / "q.onnx", "--mode", "dynamic"], None),
         ("optimize", "onnxsim", [args.peer_python, "-m", "onnxsim", r50, work / "s.onnx"], None),
     ], work, args.runs)
+    if args.no_big and args.big_rows_from:
+        old = json.loads(pathlib.Path(args.big_rows_from).read_text())
+        for r in old["rows"]:
+            if "GB .onnx" in r["model"]:
+                rows.append({**r, "measured": old["date"]})
     if not args.no_big:
         big = work / "big.onnx"
         if not big.exists():
@@ -146,24 +176,33 @@ def run(args):
                                      "--save-as-external-data"], None),
         ], work, 1)
     return {"date": datetime.date.today().isoformat(), "binary": doc_sections.version_line(b),
+            "load": load,
             "build": doc_sections.build_mode(b), "runs": args.runs, "rows": rows}
 
 
 def render(result):
+    carried = sorted({r["measured"] for r in result["rows"] if "measured" in r})
     lines = [f"## Time and peak memory (external data, mapped weights)", "",
              f"`bench/memory_bench.py`, {result['date']}, binary: {result['binary']} ({result['build']});"
              f" best of {result['runs']} (1 for the big model), wall time and peak RSS from /usr/bin/time."
              " `x copy`: time over `cp -r` of the input (warm cache); `x size`: peak RSS over the input's"
-             " size on disk.", "",
-             "| input | size | step | tool | wall s | x copy | peak RSS MB | x size |",
-             "|---|---:|---|---|---:|---:|---:|---:|"]
+             " size on disk; `CPU s`: user + system seconds of the tool (of `cp` in parentheses), which a"
+             " busy machine disturbs far less than wall time. Goals for everyday models (issue 15):"
+             " x copy <= 3, x size <= 1.5."
+             + (f" Big-model rows from the run of {', '.join(carried)}." if carried else "")
+             + (f" Machine load (1-min average) at the start: {result['load']}." if "load" in result else ""),
+             "",
+             "| input | size | step | tool | wall s | x copy | CPU s (cp's) | peak RSS MB | x size |",
+             "|---|---:|---|---|---:|---:|---:|---:|---:|"]
     for r in result["rows"]:
         head = f"| {r['model']} | {r['input_mb']:.0f} MB | {r['step']} | {r['tool']} |"
         if "error" in r:
-            lines.append(f"{head} fails: {r['error'].replace('|', '/')} | | | |")
+            lines.append(f"{head} fails: {r['error'].replace('|', '/')} | | | | |")
         else:
-            lines.append(f"{head} {r['seconds']:.2f} | {r['x_copy']:.1f} | {r['peak_rss_mb']:.0f} |"
-                         f" {r['x_size']:.2f} |")
+            cpu = (f"{r['cpu_seconds']:.2f} ({r['copy_cpu_seconds']:.2f})" if "cpu_seconds" in r
+                   else "")
+            lines.append(f"{head} {r['seconds']:.2f} | {r['x_copy']:.1f} | {cpu} |"
+                         f" {r['peak_rss_mb']:.0f} | {r['x_size']:.2f} |")
     return lines
 
 
@@ -177,11 +216,14 @@ def main():
     p.add_argument("--peer-python", default=str(PEER_PYTHON))
     p.add_argument("--doc", default=str(REPO / "docs/benchmarks.md"))
     p.add_argument("--keep", action="store_true")
-    p.add_argument("--build-resnet50", help=argparse.SUPPRESS)
+    p.add_argument("--apps", default="ResNet50,EfficientNetB0,MobileNetV2",
+                   help="keras.applications models whose SavedModel convert is measured")
+    p.add_argument("--big-rows-from", help="with --no-big: keep the big-model rows of this JSON")
+    p.add_argument("--build-app", help=argparse.SUPPRESS)
     p.add_argument("--render", help="re-render a results JSON into --doc")
     args = p.parse_args()
-    if args.build_resnet50:
-        return build_resnet50(pathlib.Path(args.build_resnet50))
+    if args.build_app:
+        return build_app(args.build_app, pathlib.Path(args.work))
     if args.render:
         result = json.loads(pathlib.Path(args.render).read_text())
     else:

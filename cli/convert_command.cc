@@ -299,6 +299,7 @@ absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& o) {
       options.onnx_names[frozen.outputs[i].tensor_name()] = frozen.output_names[i];
     }
     graph = std::move(frozen.graph);
+    options.const_values = std::move(frozen.const_values);
   }
   times.push_back({"load", MsSince(start)});
 
@@ -310,6 +311,7 @@ absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& o) {
   // The IR holds its own weights now: free the GraphDef's copies before the
   // optimizer and the writer (they set the peak memory otherwise).
   graph = tf::GraphDef();
+  options.const_values.reset();
   times.push_back({"prune", converted->stats.prune_ms});
   times.push_back({"convert", converted->stats.convert_ms});
   return FinishConversion(o, source, *std::move(converted), times);

@@ -6,14 +6,57 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace onnxsmith {
 
+namespace {
+
+// Live mappings by start address (ReleaseMappedPages acts only inside one).
+struct Registry {
+  absl::Mutex mu;
+  std::map<uintptr_t, size_t> regions ABSL_GUARDED_BY(mu);
+};
+
+Registry& Mappings() {
+  static Registry* registry = new Registry();
+  return *registry;
+}
+
+}  // namespace
+
 MappedRegion::~MappedRegion() {
-  if (base_ != nullptr) munmap(base_, map_length_);
+  if (base_ == nullptr) return;
+  Registry& r = Mappings();
+  {
+    absl::MutexLock lock(&r.mu);
+    r.regions.erase(reinterpret_cast<uintptr_t>(base_));
+  }
+  munmap(base_, map_length_);
+}
+
+void ReleaseMappedPages(absl::string_view bytes) {
+  if (bytes.empty()) return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes.data());
+  const uintptr_t end = begin + bytes.size();
+  // Whole pages only: a page shared with a neighbouring tensor stays.
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = end / page * page;
+  if (first >= last) return;
+  Registry& r = Mappings();
+  absl::MutexLock lock(&r.mu);
+  auto it = r.regions.upper_bound(begin);
+  if (it == r.regions.begin()) return;
+  --it;
+  if (end > it->first + it->second) return;
+  madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 absl::StatusOr<int64_t> FileSize(const std::string& path) {
@@ -70,6 +113,11 @@ absl::StatusOr<std::shared_ptr<const MappedRegion>> MapOpenFile(int fd, int64_t 
   if (base == MAP_FAILED) {
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot map ", length, " bytes: ", std::strerror(errno)));
+  }
+  {
+    Registry& r = Mappings();
+    absl::MutexLock lock(&r.mu);
+    r.regions[reinterpret_cast<uintptr_t>(base)] = map_length;
   }
   const char* data = static_cast<const char*>(base) + (offset - start);
   return std::make_shared<const MappedRegion>(base, map_length,

@@ -29,6 +29,14 @@ class MappedRegion {
   absl::string_view bytes_;
 };
 
+// Drops the process's resident pages of `bytes` if they lie inside a live
+// mapping made here, and does nothing otherwise: the mappings are read-only
+// views of files, so the pages stay in the page cache and a later read
+// faults them in again unchanged. For a mapped weight copied once into a new
+// buffer (a filter transposed at conversion): the process then holds one
+// copy of it, not two, while the view lives on.
+void ReleaseMappedPages(absl::string_view bytes);
+
 // Size of a regular file, or an error naming it.
 absl::StatusOr<int64_t> FileSize(const std::string& path);
 

@@ -331,6 +331,15 @@ class Converter {
       }
       inputs.push_back(*value);
     }
+    if (node.op() == "Const" && options_.const_values != nullptr) {
+      // A value kept beside the graph: the initializer shares its buffer.
+      auto it = options_.const_values->find(node.name());
+      if (it != options_.const_values->end()) {
+        builder_.BindTfOutput(absl::StrCat(node.name(), ":0"),
+                              builder_.AddConst(it->second, absl::StrCat(node.name(), "/value")));
+        return absl::OkStatus();
+      }
+    }
     auto custom = options_.custom_ops.find(node.op());
     if (custom != options_.custom_ops.end()) {
       if (std::find(result_->stats.custom_ops.begin(), result_->stats.custom_ops.end(),
@@ -399,6 +408,24 @@ class Converter {
 
 }  // namespace
 
+namespace {
+
+// Raising TF1 control flow copies constants into the bodies, whose nodes
+// convert from the GraphDef alone: give the side table's values back to
+// their Consts (only graphs with TF1 control flow pay for this copy).
+void MaterializeConstValues(const ConstValues& values, tf::GraphDef* graph) {
+  for (tf::NodeDef& node : *graph->mutable_node()) {
+    if (node.op() != "Const" || node.attr().count(kConstValueAttr) == 0) continue;
+    auto it = values.find(node.name());
+    if (it == values.end()) continue;
+    const absl::string_view raw = it->second.raw();
+    (*node.mutable_attr())["value"].mutable_tensor()->set_tensor_content(raw.data(), raw.size());
+    node.mutable_attr()->erase(kConstValueAttr);
+  }
+}
+
+}  // namespace
+
 absl::Status CheckOpset(int opset) {
   if (opset >= kMinOpset && opset <= kMaxOpset) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
@@ -449,6 +476,7 @@ absl::StatusOr<ConversionResult> ConvertGraphDef(const tf::GraphDef& graph,
   if (control_flow::HasV1ControlFlow(*source)) {
     // TF1 loops, conditionals and TensorArrays convert in their functional form.
     tf::GraphDef functional = *source;
+    if (options.const_values != nullptr) MaterializeConstValues(*options.const_values, &functional);
     absl::Status raised = control_flow::RaiseV1ControlFlow(&functional);
     if (raised.ok()) {
       const OpCatalog functional_catalog(nullptr, &functional.library());

@@ -5,15 +5,25 @@
 #define ONNXSMITH_CONVERTER_TF_CONVERTER_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "converter/io_spec.h"
 #include "converter/tf/proto/graph.pb.h"
 #include "ir/graph.h"
 
 namespace onnxsmith::converter {
+
+// Values of Const nodes kept beside the GraphDef rather than in its
+// TensorProtos (which then hold only dtype and shape, and the node the
+// attribute kConstValueAttr): a SavedModel's frozen variables, as tensors
+// viewing the mapped checkpoint shards, so no weight is copied into the
+// GraphDef and out again. Keyed by node name.
+using ConstValues = absl::flat_hash_map<std::string, ir::Tensor>;
+inline constexpr char kConstValueAttr[] = "_onnxsmith_value_in_side_table";
 
 struct ConvertOptions {
   int opset = 17;
@@ -30,6 +40,10 @@ struct ConvertOptions {
   // TF op type -> ONNX domain for ops passed through unconverted.
   std::map<std::string, std::string> custom_ops;
   std::string source;  // the model's path, for errors and metadata
+  // Values of the graph's Consts marked kConstValueAttr (null: none). The
+  // converted model shares their buffers; drop this after conversion so a
+  // weight the optimizer rewrites releases its source.
+  std::shared_ptr<const ConstValues> const_values;
 };
 
 struct ConversionStats {

@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   converter::ConvertOptions options;
   options.inputs = frozen->inputs;
   options.outputs = frozen->outputs;
+  options.const_values = frozen->const_values;
   auto converted = converter::ConvertGraphDef(frozen->graph, options);
   if (!converted.ok()) return 0;
   fuzz::OptimizeAndExport(converted->model);

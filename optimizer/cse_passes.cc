@@ -152,6 +152,8 @@ class CsePass : public Pass {
 // Tensors at least this large are hashed and compared in parallel chunks.
 constexpr size_t kParallelBytes = size_t{1} << 20;
 constexpr size_t kChunk = size_t{1} << 18;
+// Bytes sampled at each end of a tensor for its first hash.
+constexpr size_t kSampleBytes = 4096;
 
 size_t HashBytes(absl::string_view s) {
   if (s.size() < kParallelBytes) return absl::HashOf(s);
@@ -201,16 +203,32 @@ class InitializerDedupPass : public Pass {
       if (ed.IsGraphInput(name) || ed.IsGraphOutput(name)) continue;
       items.push_back({&name, &t});
     }
+    // A sampled hash first (type, shape, the ends of the bytes); every byte
+    // is hashed only for tensors whose samples collide. Most weights are
+    // unique, and hashing all of them cost more than the rest of the pass.
+    // Equal tensors have equal samples, so they still meet below.
     std::vector<size_t> hashes(items.size());
     tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
       const ir::Tensor& t = *items[i].second;
       size_t h = absl::HashOf(static_cast<int>(t.dtype()), t.dims());
       if (t.dtype() == ir::DataType::kString) {
         for (const std::string& s : t.strings()) h = absl::HashOf(h, s);
+      } else if (t.raw().size() <= 2 * kSampleBytes) {
+        h = absl::HashOf(h, t.raw());
       } else {
-        h = absl::HashOf(h, HashBytes(t.raw()));
+        const absl::string_view raw = t.raw();
+        h = absl::HashOf(h, raw.substr(0, kSampleBytes), raw.substr(raw.size() - kSampleBytes));
       }
       hashes[i] = h;
+    });
+    absl::flat_hash_map<size_t, int> sample_count;
+    for (size_t h : hashes) ++sample_count[h];
+    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+      const ir::Tensor& t = *items[i].second;
+      if (t.dtype() != ir::DataType::kString && t.raw().size() > 2 * kSampleBytes &&
+          sample_count.at(hashes[i]) > 1) {
+        hashes[i] = absl::HashOf(hashes[i], HashBytes(t.raw()));
+      }
     });
     absl::flat_hash_map<size_t, std::vector<size_t>> groups;  // hash -> kept items
     std::vector<std::pair<std::string, std::string>> replace;  // dup -> kept

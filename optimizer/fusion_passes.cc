@@ -104,14 +104,16 @@ void FoldNumeric(const std::string& op, const ir::Tensor& w, const ir::Tensor* b
   if (scale) {
     const int64_t per = w.num_elements() / std::max<int64_t>(m, 1);
     auto wd = w.data<T>();
-    std::vector<T> nw(wd.size());
+    // Written straight into the new tensor's buffer (no second copy).
+    std::string nw_raw(wd.size() * sizeof(T), '\0');
+    T* nw = reinterpret_cast<T*>(nw_raw.data());
     // Heavy per-channel work (large filters) runs on TBB.
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, m, 16),
                       [&](const tbb::blocked_range<int64_t>& r) {
                         for (int64_t c = r.begin(); c < r.end(); ++c) {
                           const T f = s[c];
                           const T* src = wd.data() + c * per;
-                          T* dst = nw.data() + c * per;
+                          T* dst = nw + c * per;
                           if (op == "Mul") {
                             for (int64_t i = 0; i < per; ++i) dst[i] = src[i] * f;
                           } else {
@@ -119,7 +121,7 @@ void FoldNumeric(const std::string& op, const ir::Tensor& w, const ir::Tensor* b
                           }
                         }
                       });
-    w_out = ir::Tensor::FromVector<T>(w.dims(), nw);
+    w_out = *ir::Tensor::FromRaw(ir::DataTypeOf<T>(), w.dims(), std::move(nw_raw));
   }
   for (int64_t c = 0; c < m; ++c) {
     if (op == "Mul") bias[c] = bias[c] * s[c];
@@ -206,6 +208,9 @@ absl::StatusOr<bool> FoldConvAffine(GraphEditor& ed, ir::Node& n) {
     }
   }
   ed.SetInput(conv, 1, new_w);
+  // The old filter goes now rather than at the next dead-code pass: the
+  // model's filters then live once, not twice, while this pass folds them.
+  if (new_w != w && ed.NumUses(w) == 0 && !ed.IsGraphInput(w)) ed.graph().initializers.erase(w);
   if (!new_b.empty()) {
     ed.SetInput(conv, 2, new_b);
   }

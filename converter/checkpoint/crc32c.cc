@@ -1,6 +1,7 @@
 #include "converter/checkpoint/crc32c.h"
 
 #include <array>
+#include <cstring>
 
 namespace onnxsmith::checkpoint {
 namespace {
@@ -38,9 +39,37 @@ inline uint32_t LoadLe32(const unsigned char* p) {
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }
 
+#if defined(__x86_64__)
+// SSE4.2's crc32 instruction computes this same polynomial, about five times
+// as fast as the tables: checking a large checkpoint's every byte then costs
+// little next to reading it.
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(uint32_t crc, const char* data,
+                                                          size_t n) {
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, data, 8);
+    c = __builtin_ia32_crc32di(c, v);
+    data += 8;
+    n -= 8;
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  for (; n > 0; --n, ++data) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*data));
+  return ~c32;
+}
+
+bool HasCrc32Instruction() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
 }  // namespace
 
 uint32_t Crc32cExtend(uint32_t crc, const char* data, size_t n) {
+#if defined(__x86_64__)
+  if (HasCrc32Instruction()) return Crc32cHardware(crc, data, n);
+#endif
   const auto& t = GetTables().t;
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   uint32_t c = ~crc;

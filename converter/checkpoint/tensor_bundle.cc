@@ -319,6 +319,8 @@ absl::StatusOr<ir::Tensor> TensorBundleReader::Read(const std::string& key) cons
     }
   } else {
     actual = Crc32c(bytes);
+    // Checked; the converter reads the bytes again when it needs them.
+    if (mapped) ReleaseMappedPages(bytes);
   }
   if (ChecksumMismatch(UnmaskCrc32c(e.crc32c()), actual)) {
     return absl::DataLossError(absl::StrCat(

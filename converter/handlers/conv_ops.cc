@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/mapped_file.h"
 #include "common/status_macros.h"
 #include "converter/emit/padding.h"
 #include "converter/handlers/array_util.h"
@@ -159,6 +160,9 @@ absl::StatusOr<std::string> OnnxFilter(NodeContext& ctx, int input, int rank) {
     }
     auto transposed = filter->Transposed(perm);
     if (!transposed.ok()) return transposed.status();
+    // A filter viewing a mapped checkpoint is rarely read again: hold one
+    // copy of it in memory, the transposed one.
+    ReleaseMappedPages(filter->raw());
     return ctx.AddConst(*std::move(transposed), "weight");
   }
   return ctx.Transpose(ctx.input(input), perm);
@@ -235,6 +239,7 @@ absl::Status ConvertConv(NodeContext& ctx) {
       if (!reshaped.ok()) return reshaped.status();
       auto transposed = reshaped->Transposed(perm);
       if (!transposed.ok()) return transposed.status();
+      ReleaseMappedPages(filter->raw());  // as in OnnxFilter
       weight = ctx.AddConst(*std::move(transposed), "weight");
     } else {
       const std::string shape = ctx.ConstInt64s({0, 0, 1, -1}, "filter_shape");

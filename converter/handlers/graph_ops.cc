@@ -3,6 +3,7 @@
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf/tensor_convert.h"
+#include "converter/tf_converter.h"
 
 namespace onnxsmith::converter {
 namespace {
@@ -24,6 +25,11 @@ absl::Status ConvertConst(NodeContext& ctx) {
   auto it = ctx.node().attr().find("value");
   if (it == ctx.node().attr().end() || !it->second.has_tensor()) {
     return ctx.Error("has no 'value' tensor");
+  }
+  if (ctx.has_attr(kConstValueAttr)) {
+    // Its value was kept beside the graph (a frozen variable), and the
+    // caller did not pass ConvertOptions::const_values.
+    return ctx.Error("holds no value: it is kept in a side table this conversion was not given");
   }
   auto tensor = ToIrTensor(it->second.tensor());
   if (!tensor.ok()) return ctx.Error(std::string(tensor.status().message()));

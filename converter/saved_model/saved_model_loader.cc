@@ -358,8 +358,9 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
     if (reader) saved_model::AddObjectGraphKeys(*mg, *reader, &keys);
     saved_model::AddRestoreOpKeys(*mg, catalog, &keys);
     saved_model::FreezeStats freeze_stats;
+    result.const_values = std::make_shared<ConstValues>();
     RETURN_IF_ERROR(saved_model::FreezeVariables(&*graph, keys, reader ? &*reader : nullptr,
-                                                 where, &freeze_stats));
+                                                 where, &freeze_stats, result.const_values.get()));
     stats.variables_frozen = freeze_stats.variables;
     stats.variable_bytes = freeze_stats.bytes;
   }
@@ -367,6 +368,15 @@ absl::StatusOr<FrozenGraph> LoadSavedModel(const std::string& dir,
   auto final_graph = PruneToOutputs(std::move(*graph), output_nodes, leaves);
   if (!final_graph.ok()) return prefix_error(final_graph.status());
   CopyReferencedFunctions(mg->graph_def().library(), &*final_graph);
+  if (result.const_values != nullptr) {
+    // Values of variables the outputs do not need are released here.
+    ConstValues kept;
+    for (const tf::NodeDef& node : final_graph->node()) {
+      auto it = result.const_values->find(node.name());
+      if (it != result.const_values->end()) kept[node.name()] = std::move(it->second);
+    }
+    *result.const_values = std::move(kept);
+  }
   result.graph = std::move(*final_graph);
   stats.frozen_nodes = result.graph.node_size();
 

@@ -16,11 +16,13 @@
 #define ONNXSMITH_CONVERTER_SAVED_MODEL_SAVED_MODEL_LOADER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "converter/io_spec.h"
+#include "converter/tf_converter.h"
 #include "converter/tf/proto/graph.pb.h"
 #include "converter/tf/proto/saved_model.pb.h"
 
@@ -49,6 +51,9 @@ struct SavedModelStats {
 
 struct FrozenGraph {
   tf::GraphDef graph;
+  // The frozen variables' values, viewing the mapped checkpoint shards (the
+  // graph's Consts hold only dtype and shape): ConvertOptions::const_values.
+  std::shared_ptr<ConstValues> const_values;
   // Signature tensors as converter specs (shape from the signature when its
   // rank is known), sorted by signature key.
   std::vector<TensorSpec> inputs;

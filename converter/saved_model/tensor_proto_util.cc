@@ -27,7 +27,8 @@ tf::DataType ToTfType(ir::DataType dtype) {
   }
 }
 
-absl::StatusOr<tf::TensorProto> ToTensorProto(const ir::Tensor& tensor, tf::DataType dtype) {
+absl::StatusOr<tf::TensorProto> ToTensorProto(const ir::Tensor& tensor, tf::DataType dtype,
+                                              bool with_content) {
   const tf::DataType own = ToTfType(tensor.dtype());
   if (own == tf::DT_INVALID) {
     return absl::InvalidArgumentError(absl::StrCat("a tensor of type ",
@@ -46,6 +47,7 @@ absl::StatusOr<tf::TensorProto> ToTensorProto(const ir::Tensor& tensor, tf::Data
   tf::TensorProto proto;
   proto.set_dtype(dtype);
   for (int64_t d : tensor.dims()) proto.mutable_tensor_shape()->add_dim()->set_size(d);
+  if (!with_content) return proto;
   if (tensor.dtype() == ir::DataType::kString) {
     for (const std::string& s : tensor.strings()) proto.add_string_val(s);
   } else {

@@ -16,8 +16,11 @@ tf::DataType ToTfType(ir::DataType dtype);
 // `tensor` as a TensorProto of TF type `dtype` (DT_INVALID: derived from the
 // tensor). Numbers go into tensor_content (little-endian, as TF writes it),
 // strings into string_val. An error when the types do not correspond.
+// Without `with_content` only the dtype and shape are set (the value lives
+// in a ConstValues side table, tf_converter.h).
 absl::StatusOr<tf::TensorProto> ToTensorProto(const ir::Tensor& tensor,
-                                              tf::DataType dtype = tf::DT_INVALID);
+                                              tf::DataType dtype = tf::DT_INVALID,
+                                              bool with_content = true);
 
 }  // namespace onnxsmith::converter::saved_model
 

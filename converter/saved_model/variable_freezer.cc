@@ -1,6 +1,7 @@
 #include "converter/saved_model/variable_freezer.h"
 
 #include <deque>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -20,6 +21,11 @@ namespace {
 
 constexpr char kObjectGraphKey[] = "_CHECKPOINTABLE_OBJECT_GRAPH";
 
+// Values at least this large (weights) go to the ConstValues side table;
+// smaller ones (scalars, shapes, biases) stay in their Consts, where graph
+// rewrites and tests read them, and cost little to copy.
+constexpr int64_t kSideTableBytes = int64_t{64} << 10;
+
 // A variable node of the graph and its checkpoint entry, read on a worker.
 struct PendingRead {
   tf::NodeDef* node;
@@ -30,6 +36,7 @@ struct PendingRead {
   int64_t bytes = 0;
   absl::Status proto_status;
   tf::TensorProto proto;
+  std::optional<ir::Tensor> value;  // for the side table: `proto` has no content
 };
 
 std::vector<std::string> DataInputs(const tf::NodeDef& node) {
@@ -224,7 +231,8 @@ void AddRestoreOpKeys(const tf::MetaGraphDef& meta_graph, const OpCatalog& catal
 
 absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
                              const checkpoint::TensorBundleReader* reader,
-                             const std::string& where, FreezeStats* stats) {
+                             const std::string& where, FreezeStats* stats,
+                             ConstValues* values) {
   // Three steps, so the reads (file I/O, CRC, copies: most of a SavedModel's
   // load time) run on TBB workers: find every variable's key (stopping at
   // the first error), read them in parallel, then check and freeze them in
@@ -300,9 +308,12 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
     }
     p.dims = value->dims();
     p.bytes = static_cast<int64_t>(value->raw().size());
-    auto proto = ToTensorProto(*value, p.stored);
+    const bool side = values != nullptr && value->dtype() != ir::DataType::kString &&
+                      p.bytes >= kSideTableBytes;
+    auto proto = ToTensorProto(*value, p.stored, /*with_content=*/!side);
     if (proto.ok()) {
       p.proto = *std::move(proto);
+      if (side) p.value = *std::move(value);
     } else {
       p.proto_status = proto.status();
     }
@@ -346,6 +357,10 @@ absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
     node.mutable_attr()->clear();
     (*node.mutable_attr())["dtype"].set_type(BaseType(stored));
     *(*node.mutable_attr())["value"].mutable_tensor() = std::move(p.proto);
+    if (p.value) {
+      (*node.mutable_attr())[kConstValueAttr].set_b(true);
+      (*values)[node.name()] = *std::move(p.value);
+    }
   }
   RETURN_IF_ERROR(lookup_error);
   if (frozen.empty()) return absl::OkStatus();

@@ -27,6 +27,7 @@
 #include "converter/tf/graph_util.h"
 #include "converter/tf/proto/graph.pb.h"
 #include "converter/tf/proto/meta_graph.pb.h"
+#include "converter/tf_converter.h"
 
 namespace onnxsmith::converter::saved_model {
 
@@ -64,10 +65,14 @@ struct FreezeStats {
 // what TF computes from the value: ReadVariableOp -> Identity,
 // ResourceGather -> GatherV2, ResourceGatherNd -> GatherNd,
 // VariableShape -> Shape. `reader` is null when the SavedModel has no
-// variables/; `where` names the SavedModel in errors.
+// variables/; `where` names the SavedModel in errors. With `values`, large
+// numeric variables (64 KiB and up) go there, viewing the checkpoint's mapped
+// shards (no copy), and their Consts hold only dtype and shape
+// (tf_converter.h's ConstValues); without, every value is copied into its Const.
 absl::Status FreezeVariables(tf::GraphDef* graph, const VariableKeys& keys,
                              const checkpoint::TensorBundleReader* reader,
-                             const std::string& where, FreezeStats* stats = nullptr);
+                             const std::string& where, FreezeStats* stats = nullptr,
+                             ConstValues* values = nullptr);
 
 }  // namespace onnxsmith::converter::saved_model
 

@@ -298,6 +298,47 @@ def test_tf1_simple_save(use_resource, saved_models, sm_convert_ok, tmp_path):
     RESULTS.append((f"TF1 simple_save ({kind})", seconds, *compare(got, expected, "tf1")))
 
 
+def _tf1_control_flow_large_variables(path: pathlib.Path):
+    """TF1 while_loop and cond (Enter/Switch/Merge frames) reading 64 KiB variables: weights this
+    large are frozen into the converter's side table, and raising the frames copies the Consts
+    into the bodies, which must get their values back."""
+    tf = get_tf()
+    rng = rng_for("tf1_cf_large")
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [None, 128], name="x")
+            w = tf.compat.v1.get_variable(
+                "w", initializer=(0.05 * rng.standard_normal((128, 128))).astype(np.float32),
+                use_resource=False)
+            v = tf.compat.v1.get_variable(
+                "v", initializer=(0.05 * rng.standard_normal((128, 128))).astype(np.float32),
+                use_resource=False)
+            _, h = tf.compat.v1.while_loop(lambda i, h: i < 3, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))),
+                                           [tf.constant(0), x])
+            y = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.matmul(h, v), lambda: h - tf.matmul(h, v))
+            y = tf.identity(y, name="y")
+            with tf.compat.v1.Session(graph=g) as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                tf.compat.v1.saved_model.simple_save(sess, str(path), {"x": x}, {"y": y})
+    finally:
+        tf.compat.v1.enable_control_flow_v2()
+
+
+def test_tf1_control_flow_reads_large_variables(saved_models, sm_convert_ok, tmp_path):
+    sm_dir = saved_models.get("tf1_cf_large", _tf1_control_flow_large_variables)
+    out = tmp_path / "tf1_cf_large.onnx"
+    model, seconds = sm_convert_ok(sm_dir, out)
+    x = rng_for("tf1_cf_large_x").standard_normal((2, 128)).astype(np.float32)
+    for sign in (1, -1):  # both branches of the cond
+        feed = {"x": sign * np.abs(x)}
+        expected = tf_signature_outputs(sm_dir, feed)
+        got = run_signature(out, model, sm_dir, feed)
+        RESULTS.append((f"TF1 while/cond, 64 KiB variables ({sign:+d})", seconds,
+                        *compare(got, expected, "tf1 control flow")))
+
+
 def _while_module(path: pathlib.Path):
     tf = get_tf()
 

@@ -76,6 +76,7 @@ inline absl::StatusOr<ConversionResult> Convert(const FrozenGraph& frozen) {
   ConvertOptions options;
   options.inputs = frozen.inputs;
   options.outputs = frozen.outputs;
+  options.const_values = frozen.const_values;
   return ConvertGraphDef(frozen.graph, options);
 }
 
