@@ -21,6 +21,8 @@ from oracle_lib import check_onnx, describe, get_tf, rng_for, run_onnx, seed_eve
 
 # max |onnx - keras| <= REL_TOL * max(1, max |keras|)
 REL_TOL = 1e-4
+# For chaotic models: how many times Keras's own rounding noise an error may be.
+CHAOS_FACTOR = 20
 # (model, format, seconds to convert, max abs err, output scale)
 RESULTS = []
 
@@ -152,8 +154,21 @@ def _feeds_for(model, onnx_path, batch, key, integer_inputs=None):
     return feeds
 
 
+def _keras_rounding_noise(model, args, expected):
+    """How far Keras's own outputs move when the same rows run one at a time (other kernels,
+    other rounding): the floor under which a chaotic model's outputs mean nothing."""
+    rows = []
+    for i in range(args[0].shape[0]):
+        one = model([a[i:i + 1] for a in args] if len(args) > 1 else args[0][i:i + 1], training=False)
+        rows.append([np.asarray(o) for o in (one if isinstance(one, (list, tuple)) else [one])])
+    return max(float(np.abs(np.concatenate([r[k] for r in rows]).astype(np.float64) - e).max())
+               for k, e in enumerate(expected))
+
+
 def compare_with_keras(model, onnx_path, name, fmt, seconds, batches=(1, 3), integer_inputs=None,
-                       input_names=None, output_names=None, feed_hook=None):
+                       input_names=None, output_names=None, feed_hook=None, chaotic=False):
+    """chaotic: the model amplifies float32 rounding (e.g. deep random BatchNormalization
+    statistics), so the tolerance is also at least CHAOS_FACTOR times Keras's own rounding noise."""
     onnx_model = check_onnx(onnx_path)
     in_names = [i.name for i in onnx_model.graph.input]
     if input_names is not None:
@@ -173,6 +188,7 @@ def compare_with_keras(model, onnx_path, name, fmt, seconds, batches=(1, 3), int
         if not isinstance(expected, (list, tuple)):
             expected = [expected]
         expected = [np.asarray(e) for e in expected]
+        noise = _keras_rounding_noise(model, args, expected) if chaotic else 0.0
         got = list(run_onnx(onnx_path, feeds).values())
         assert len(got) == len(expected)
         for k, (g, e) in enumerate(zip(got, expected)):
@@ -181,9 +197,9 @@ def compare_with_keras(model, onnx_path, name, fmt, seconds, batches=(1, 3), int
             err = float(np.abs(g.astype(np.float64) - e.astype(np.float64)).max()) if e.size else 0.0
             worst = max(worst, err)
             scale_seen = max(scale_seen, float(np.abs(e).max()) if e.size else 0.0)
-            assert err <= REL_TOL * scale, (
+            assert err <= max(REL_TOL * scale, CHAOS_FACTOR * noise), (
                 f"{name} ({fmt}) batch {batch} output {k}: max abs err {err:.3g} > "
-                f"{REL_TOL} * {scale:.3g}")
+                f"{REL_TOL} * {scale:.3g} (Keras's own rounding noise {noise:.3g})")
     RESULTS.append((name, fmt, seconds, worst, scale_seen))
     return onnx_model
 

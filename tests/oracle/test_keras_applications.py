@@ -52,13 +52,16 @@ SLOW = {
     **{f"efficientnet_b{k}": (f"EfficientNetB{k}", 64) for k in range(1, 8)},
     # EfficientNetV2M and V2L convert too, but with randomized BatchNormalization statistics they
     # are chaotic (outputs ~1e5-1e7; Keras itself moves by half its output for a 1e-6 change of
-    # the input), so no comparison with Keras means anything there.
+    # the input), so no comparison with Keras means anything there. V2B3 and V2S are milder
+    # (CHAOTIC below): Keras moves by 0.03 / 0.25 (outputs ~280 / ~400) between running two rows
+    # together and one at a time.
     **{f"efficientnet_v2_{k.lower()}": (f"EfficientNetV2{k}", 64) for k in ("B1", "B2", "B3", "S")},
     **{f"convnext_{k.lower()}": (f"ConvNeXt{k}", 64) for k in ("Small", "Base", "Large", "XLarge")},
     "nasnet_large": ("NASNetLarge", 331),
 }
 APPLICATIONS.update({name: _app(*spec) for name, spec in REPRESENTATIVE.items()})
 APPLICATIONS.update({name: _app(*spec) for name, spec in SLOW.items()})
+CHAOTIC = {"efficientnet_v2_b3", "efficientnet_v2_s"}
 _ALL = os.environ.get("ONNXSMITH_ALL_KERAS_APPS") == "1"
 _PARAMS = [pytest.param(name, marks=pytest.mark.skipif(
     name in SLOW and not _ALL, reason="big architecture: ONNXSMITH_ALL_KERAS_APPS=1 runs it"))
@@ -72,7 +75,7 @@ def test_applications(app, fmt, convert_keras, keras_dir, tmp_path):
     model, paths = cached_model(app, lambda: APPLICATIONS[app](keras.applications), keras_dir)
     out = tmp_path / f"{app}.onnx"
     proc = convert_ok(convert_keras, paths[fmt], out)
-    compare_with_keras(model, out, app, fmt, proc.seconds, batches=(2,))
+    compare_with_keras(model, out, app, fmt, proc.seconds, batches=(2,), chaotic=app in CHAOTIC)
 
 
 # MobileNetV2 as a SavedModel is in test_saved_model.py; these are the other three, exported
