@@ -87,10 +87,6 @@ def _check_ops(model, fused):
                                   "dynamic_length", "masked"])
 def test_keras_rnn(keras_exports, onnxsmith_bin, tmp_path, name, fmt):
     sm, pb, outputs, x, want, fused = keras_exports[name]
-    if name == "masked" and fmt == "saved_model":
-        pytest.xfail("stays a Loop, whose last-output TensorList starts as scalar placeholders: "
-                     "ConcatFromSequence fails ONNX strict shape inference (as in "
-                     "test_control_flow_tf2.py::test_keras_rnn_saved_model_as_loop); issue 13")
     out = tmp_path / f"{name}.onnx"
     if fmt == "saved_model":
         args = ["convert", "--saved-model", str(sm), "--output", str(out)]
