@@ -9,8 +9,10 @@
 // the loop. One matcher serves both front ends. The cell itself is matched
 // by its gating structure only (c' = f*c + i*g, h' = o*tanh(c'), ...); the
 // weights are read numerically (rnn_probe.h), so gate order, fused/split
-// kernels and forget_bias need no per-exporter patterns. A loop that does
-// not match (masking, projection, peepholes, other activations) stays a
+// kernels and forget_bias need no per-exporter patterns. Keras masking
+// (states and output kept by Where(mask_t, new, old)) becomes a per-row
+// compaction of the unmasked steps and sequence_lens (rnn_mask.h). A loop
+// that does not match (projection, peepholes, other activations) stays a
 // Loop and still runs correctly.
 #include <algorithm>
 #include <cmath>
@@ -24,6 +26,7 @@
 #include "optimizer/graph_editor.h"
 #include "optimizer/control_flow_passes.h"
 #include "optimizer/passes.h"
+#include "optimizer/rnn_mask.h"
 #include "optimizer/rnn_probe.h"
 
 namespace onnxsmith::optimizer {
@@ -60,10 +63,14 @@ std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
 }
 
 struct Carried {
-  enum Kind { kCounter, kState, kScanOut, kPassThrough } kind = kState;
+  // kMaskedOutput: Keras's previous output, Where(mask_t, h', in or fill).
+  enum Kind { kCounter, kState, kScanOut, kPassThrough, kMaskedOutput } kind = kState;
   std::string in, out, init, final;
   std::string written, index;  // kScanOut: SequenceInsert's value and position
   bool every_step = false;       // kScanOut: written at the counter, not only the last
+  std::string masked_out;        // masked: the Where's output (`out` is its new value)
+  std::string fill;              // kMaskedOutput: the value at masked steps, if not `in`
+  int source = -1;               // kScanOut of a masked loop: the kMaskedOutput written
 };
 
 class BodyView {
@@ -238,19 +245,24 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       return false;
     };
-    // The step input: SequenceAt(SplitToSequence(X), t) for a counter t.
-    std::string x_t, x;
+    // The step input: SequenceAt(SplitToSequence(X), t) for a counter t;
+    // a bool one is Keras's step mask.
+    std::string x_t, x, mask_t, mask;
     for (const auto& node : body.nodes) {
       if (node->op_type != "SequenceAt") continue;
-      if (!x_t.empty() || node->inputs.size() != 2 || !counter(node->inputs[1])) return false;
-      x_t = node->outputs[0];
+      if (node->inputs.size() != 2 || !counter(node->inputs[1])) return false;
       const ir::Node* split = ed.Producer(node->inputs[0]);
       if (split == nullptr || split->op_type != "SplitToSequence" || split->inputs.size() != 1 ||
           split->GetInt("axis", 0) != 0 || split->GetInt("keepdims", 1) != 0) {
         return false;
       }
-      x = split->inputs[0];
+      const bool is_mask = ed.DataTypeOf(split->inputs[0]) == ir::DataType::kBool;
+      std::string& step = is_mask ? mask_t : x_t;
+      if (!step.empty()) return false;
+      step = node->outputs[0];
+      (is_mask ? mask : x) = split->inputs[0];
     }
+    if (!mask_t.empty() && !MatchMask(ed, bv, body, mask_t, mask, vars, states)) return false;
     if (x_t.empty() || states.empty() || states.size() > 2) return false;
     auto xdims = ed.DimsOf(x);
     if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
@@ -271,9 +283,17 @@ class RnnLoopFusionPass : public PerNodePass {
     if (!cell) return false;
     // Outputs: scan outputs must write the new h (every step, or only the
     // last into a one-element list).
+    for (const Carried& c : vars) {
+      if (c.kind == Carried::kMaskedOutput && c.out != cell->h_out) return false;
+    }
     for (Carried& c : vars) {
       if (c.kind != Carried::kScanOut) continue;
-      if (c.written != cell->h_out) return false;
+      for (size_t k = 0; k < vars.size() && !mask.empty(); ++k) {
+        if (vars[k].kind == Carried::kMaskedOutput && vars[k].masked_out == c.written) {
+          c.source = static_cast<int>(k);
+        }
+      }
+      if (mask.empty() ? c.written != cell->h_out : c.source < 0) return false;
       c.every_step = counter(c.index);
       if (!c.every_step) {
         const ir::Node* split = ed.Producer(c.init);
@@ -289,7 +309,60 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
     }
-    Emit(ed, loop, vars, states, *cell, x, hidden);
+    Emit(ed, loop, vars, states, *cell, x, mask, hidden);
+    return true;
+  }
+
+  // Keras masking: every state is Where(mask_t, new, in), the output one
+  // (read by nothing else, same new value as a state) Where(mask_t, new,
+  // in or a loop invariant). States get `out` = new; the output leaves
+  // `states`. `mask` must be [T, B, 1] and mask_t reach the Where as is or
+  // tiled along the units.
+  bool MatchMask(const GraphEditor& ed, const BodyView& bv, const ir::Graph& body,
+                 const std::string& mask_t, const std::string& mask, std::vector<Carried>& vars,
+                 std::vector<int>& states) {
+    auto dims = ed.DimsOf(mask);
+    if (ed.opset() < 13 || !dims || dims->size() != 3 || (*dims)[2] != 1) return false;
+    auto is_mask = [&](const std::string& v) {
+      if (v == mask_t) return true;
+      const ir::Node* tile = bv.Op(v, "Tile");
+      const ir::Tensor* reps = tile ? bv.Constant(tile->inputs[1]) : nullptr;
+      auto r = reps ? reps->ToInt64s() : absl::StatusOr<std::vector<int64_t>>(absl::UnknownError(""));
+      return tile != nullptr && tile->inputs[0] == mask_t && r.ok() && r->size() == 2 && (*r)[0] == 1;
+    };
+    absl::flat_hash_map<std::string, int> uses;
+    for (const auto& n : body.nodes) {
+      for (const std::string& v : n->inputs) ++uses[v];
+    }
+    for (int k : states) {
+      Carried& c = vars[k];
+      const ir::Node* where = bv.Op(c.out, "Where");
+      if (where == nullptr || !is_mask(where->inputs[0])) return false;
+      const std::string& old = where->inputs[2];
+      if (old != c.in) {
+        if (bv.Producer(old) != nullptr || ed.DimsOf(old) == std::nullopt) return false;
+        for (const ir::ValueInfo& v : body.inputs) {
+          if (v.name == old) return false;
+        }
+        c.fill = old;
+      }
+      c.masked_out = c.out;
+      c.out = where->inputs[1];
+    }
+    std::vector<int> kept;
+    for (int k : states) {
+      Carried& c = vars[k];
+      bool shares = false;
+      for (int j : states) shares |= j != k && vars[j].out == c.out && vars[j].kind != Carried::kMaskedOutput;
+      if (shares && uses[c.in] == (c.fill.empty() ? 1 : 0)) {
+        c.kind = Carried::kMaskedOutput;
+      } else if (!c.fill.empty()) {
+        return false;
+      } else {
+        kept.push_back(k);
+      }
+    }
+    states = kept;
     return true;
   }
 
@@ -436,22 +509,6 @@ class RnnLoopFusionPass : public PerNodePass {
     return cell;
   }
 
-  std::string Unary(GraphEditor& ed, const char* op, const std::string& in, int64_t axis,
-                    std::string out = "") {
-    if (out.empty()) out = ed.NewValueName(in + "/" + op);
-    ir::Node n;
-    n.op_type = op;
-    n.inputs = {in};
-    n.outputs = {out};
-    if (ed.opset() >= 13) {
-      n.inputs.push_back(ed.AddInitializer("rnn_axes", ir::Tensor::Vector1D<int64_t>({axis})));
-    } else {
-      n.attributes.push_back(ir::Attribute::Ints("axes", {axis}));
-    }
-    ed.AddNode(std::move(n));
-    return out;
-  }
-
   void Simple(GraphEditor& ed, const char* op, const std::string& in, const std::string& out) {
     ir::Node n;
     n.op_type = op;
@@ -462,20 +519,23 @@ class RnnLoopFusionPass : public PerNodePass {
   }
 
   void Emit(GraphEditor& ed, ir::Node& loop, const std::vector<Carried>& vars,
-            const std::vector<int>& states, const Cell& cell, const std::string& x, int64_t hidden) {
+            const std::vector<int>& states, const Cell& cell, const std::string& x,
+            const std::string& mask, int64_t hidden) {
     const int64_t g = static_cast<int64_t>(cell.r.size()) / (hidden * hidden);
     const int64_t input_size = static_cast<int64_t>(cell.w.size()) / (g * hidden);
     ir::Node rnn;
     rnn.op_type = cell.op;
     const std::string base = loop.name.empty() ? "rnn" : loop.name;
     rnn.name = ed.NewNodeName(base + "/" + cell.op);
-    rnn.inputs = {x,
+    std::optional<CompactedSteps> steps;
+    if (!mask.empty()) steps = CompactSteps(ed, x, mask, base);
+    rnn.inputs = {steps ? steps->x : x,
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
-                  "",
-                  Unary(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
-    if (cell.c_state >= 0) rnn.inputs.push_back(Unary(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+                  steps ? steps->seq_lens : "",
+                  AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
+    if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
     const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");
@@ -484,19 +544,58 @@ class RnnLoopFusionPass : public PerNodePass {
     std::vector<std::string> rnn_outputs = rnn.outputs;
     ed.RemoveNode(&loop);
     ed.AddNode(std::move(rnn));
-    std::string sequence;  // [T, B, H]
+    std::string sequence;  // [T, B, H]: Y [T, 1, B, H] squeezed
+    auto all_steps = [&] {
+      if (sequence.empty()) sequence = AxesOp(ed, "Squeeze", rnn_outputs[0], 1);
+      return sequence;
+    };
+    // Masked: each kMaskedOutput's value at every time step, [T, B, H].
+    absl::flat_hash_map<int, std::string> spread;
+    auto masked_outputs = [&](int k) {
+      std::string& o = spread[k];
+      if (o.empty()) o = SpreadOutputs(ed, *steps, all_steps(), vars[k].init, vars[k].fill);
+      return o;
+    };
     for (size_t k = 0; k < vars.size(); ++k) {
       const Carried& c = vars[k];
       if (c.final.empty()) continue;
       if (c.kind == Carried::kPassThrough) Simple(ed, "Identity", c.init, c.final);
       if (c.kind == Carried::kState) {
         const bool is_h = static_cast<int>(k) == states[cell.h_state];
-        Unary(ed, "Squeeze", is_h ? rnn_outputs[1] : rnn_outputs[2], 0, c.final);
+        const std::string& last = is_h ? rnn_outputs[1] : rnn_outputs[2];
+        if (!steps) {
+          AxesOp(ed, "Squeeze", last, 0, c.final);
+        } else {
+          FinalState(ed, *steps, AxesOp(ed, "Squeeze", last, 0), c.init, c.final);
+        }
+      }
+      if (c.kind == Carried::kMaskedOutput && ed.NumUses(c.final) + ed.IsGraphOutput(c.final) > 0) {
+        ir::Node last;
+        last.op_type = "Gather";
+        last.inputs = {masked_outputs(static_cast<int>(k)),
+                       ed.AddInitializer("rnn_last", ir::Tensor::Scalar<int64_t>(-1))};
+        last.outputs = {c.final};
+        last.attributes = {ir::Attribute::Int("axis", 0)};
+        ed.AddNode(std::move(last));
       }
       if (c.kind != Carried::kScanOut) continue;
-      // Every step: Y [T, 1, B, H] -> [T, B, H]; only the last: Y_h [1, B, H].
-      if (c.every_step && sequence.empty()) sequence = Unary(ed, "Squeeze", rnn_outputs[0], 1);
-      const std::string stacked = c.every_step ? sequence : rnn_outputs[1];
+      // Every step: [T, B, H]; only the last: [1, B, H] (Y_h unmasked).
+      std::string stacked;
+      if (!steps) {
+        stacked = c.every_step ? all_steps() : rnn_outputs[1];
+      } else {
+        stacked = masked_outputs(c.source);
+        if (!c.every_step) {
+          stacked = AxesOp(ed, "Unsqueeze", ed.NewValueName(stacked + "/last"), 0);
+          ir::Node last;
+          last.op_type = "Gather";
+          last.inputs = {masked_outputs(c.source),
+                         ed.AddInitializer("rnn_last", ir::Tensor::Scalar<int64_t>(-1))};
+          last.outputs = {ed.Producer(stacked)->inputs[0]};
+          last.attributes = {ir::Attribute::Int("axis", 0)};
+          ed.AddNode(std::move(last));
+        }
+      }
       Simple(ed, "SplitToSequence", stacked, c.final);
       for (ir::Node* use : std::vector<ir::Node*>(ed.Consumers(c.final))) {
         use->op_type = "Identity";
