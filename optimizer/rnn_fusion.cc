@@ -26,6 +26,7 @@
 #include "optimizer/graph_editor.h"
 #include "optimizer/control_flow_passes.h"
 #include "optimizer/passes.h"
+#include "optimizer/rnn_body.h"
 #include "optimizer/rnn_mask.h"
 #include "optimizer/rnn_probe.h"
 
@@ -33,12 +34,6 @@ namespace onnxsmith::optimizer {
 namespace {
 
 using Probe = std::vector<std::pair<std::string, int64_t>>;
-
-// A gate: columns [part, part + 1) * n / parts of the pre-activation `pre`.
-struct Gate {
-  std::string pre;
-  int64_t part = 0, parts = 1;
-};
 
 // The gate's pre-activation as an affine map of `in`, `width` columns wide.
 std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
@@ -61,83 +56,6 @@ std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
   }
   return part;
 }
-
-struct Carried {
-  // kMaskedOutput: Keras's previous output, Where(mask_t, h', in or fill).
-  enum Kind { kCounter, kState, kScanOut, kPassThrough, kMaskedOutput } kind = kState;
-  std::string in, out, init, final;
-  std::string written, index;  // kScanOut: SequenceInsert's value and position
-  bool every_step = false;       // kScanOut: written at the counter, not only the last
-  std::string masked_out;        // masked: the Where's output (`out` is its new value)
-  std::string fill;              // kMaskedOutput: the value at masked steps, if not `in`
-  int source = -1;               // kScanOut of a masked loop: the kMaskedOutput written
-};
-
-class BodyView {
- public:
-  BodyView(const ir::Graph& body, const GraphEditor& ed) : body_(body), ed_(ed) {
-    for (const auto& n : body.nodes) {
-      for (const std::string& o : n->outputs) producer_[o] = n.get();
-    }
-  }
-  const ir::Node* Producer(const std::string& v) const {
-    auto it = producer_.find(v);
-    return it == producer_.end() ? nullptr : it->second;
-  }
-  const ir::Node* Op(const std::string& v, const char* op) const {
-    const ir::Node* n = Producer(v);
-    return n != nullptr && n->op_type == op && IsOnnxDomain(*n) ? n : nullptr;
-  }
-  const ir::Tensor* Constant(const std::string& v) const {
-    if (const ir::Tensor* t = body_.FindInitializer(v)) return t;
-    return Producer(v) == nullptr ? ed_.Constant(v) : nullptr;
-  }
-  std::optional<double> Scalar(const std::string& v) const {
-    const ir::Tensor* t = Constant(v);
-    if (t == nullptr || t->num_elements() != 1) return std::nullopt;
-    auto d = t->ToDoubles();
-    if (!d.ok()) return std::nullopt;
-    return (*d)[0];
-  }
-  // The input of `n` (two-input op) other than `v`, or "".
-  static std::string Other(const ir::Node* n, const std::string& v) {
-    if (n == nullptr || n->inputs.size() != 2) return "";
-    if (n->inputs[0] == v) return n->inputs[1];
-    if (n->inputs[1] == v) return n->inputs[0];
-    return "";
-  }
-  // `v` as activation `op` of a pre-activation: op(pre) itself, or an
-  // equal part of it along the last axis (TF1 GRUCell applies the sigmoid
-  // before splitting r and u).
-  std::optional<Gate> Activation(const std::string& v, const char* op) const {
-    if (const ir::Node* n = Op(v, op)) return Gate{n->inputs[0], 0, 1};
-    const ir::Node* split = Op(v, "Split");
-    if (split == nullptr || split->inputs.size() != 1) return std::nullopt;
-    const int64_t axis = split->GetInt("axis", 0);
-    const ir::Node* act = Op(split->inputs[0], op);
-    if (act == nullptr || (axis != 1 && axis != -1)) return std::nullopt;
-    for (size_t k = 0; k < split->outputs.size(); ++k) {
-      if (split->outputs[k] == v) {
-        return Gate{act->inputs[0], static_cast<int64_t>(k),
-                    static_cast<int64_t>(split->outputs.size())};
-      }
-    }
-    return std::nullopt;
-  }
-  // Operands of Mul `n` as (the one that is activation `op`, the other).
-  std::optional<std::pair<std::string, std::string>> Split(const ir::Node* n, const char* op) const {
-    if (n == nullptr || n->inputs.size() != 2) return std::nullopt;
-    for (int k = 0; k < 2; ++k) {
-      if (Activation(n->inputs[k], op)) return std::make_pair(n->inputs[k], n->inputs[1 - k]);
-    }
-    return std::nullopt;
-  }
-
- private:
-  const ir::Graph& body_;
-  const GraphEditor& ed_;
-  absl::flat_hash_map<std::string, const ir::Node*> producer_;
-};
 
 // A time bound of the loop condition: the sequence length.
 bool IsSequenceLength(const GraphEditor& ed, const BodyView& bv, const std::string& v,
@@ -262,7 +180,7 @@ class RnnLoopFusionPass : public PerNodePass {
       step = node->outputs[0];
       (is_mask ? mask : x) = split->inputs[0];
     }
-    if (!mask_t.empty() && !MatchMask(ed, bv, body, mask_t, mask, vars, states)) return false;
+    if (!mask_t.empty() && !MatchStepMask(ed, bv, body, mask_t, mask, vars, states)) return false;
     if (x_t.empty() || states.empty() || states.size() > 2) return false;
     auto xdims = ed.DimsOf(x);
     if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
@@ -310,59 +228,6 @@ class RnnLoopFusionPass : public PerNodePass {
       if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
     }
     Emit(ed, loop, vars, states, *cell, x, mask, hidden);
-    return true;
-  }
-
-  // Keras masking: every state is Where(mask_t, new, in), the output one
-  // (read by nothing else, same new value as a state) Where(mask_t, new,
-  // in or a loop invariant). States get `out` = new; the output leaves
-  // `states`. `mask` must be [T, B, 1] and mask_t reach the Where as is or
-  // tiled along the units.
-  bool MatchMask(const GraphEditor& ed, const BodyView& bv, const ir::Graph& body,
-                 const std::string& mask_t, const std::string& mask, std::vector<Carried>& vars,
-                 std::vector<int>& states) {
-    auto dims = ed.DimsOf(mask);
-    if (ed.opset() < 13 || !dims || dims->size() != 3 || (*dims)[2] != 1) return false;
-    auto is_mask = [&](const std::string& v) {
-      if (v == mask_t) return true;
-      const ir::Node* tile = bv.Op(v, "Tile");
-      const ir::Tensor* reps = tile ? bv.Constant(tile->inputs[1]) : nullptr;
-      auto r = reps ? reps->ToInt64s() : absl::StatusOr<std::vector<int64_t>>(absl::UnknownError(""));
-      return tile != nullptr && tile->inputs[0] == mask_t && r.ok() && r->size() == 2 && (*r)[0] == 1;
-    };
-    absl::flat_hash_map<std::string, int> uses;
-    for (const auto& n : body.nodes) {
-      for (const std::string& v : n->inputs) ++uses[v];
-    }
-    for (int k : states) {
-      Carried& c = vars[k];
-      const ir::Node* where = bv.Op(c.out, "Where");
-      if (where == nullptr || !is_mask(where->inputs[0])) return false;
-      const std::string& old = where->inputs[2];
-      if (old != c.in) {
-        if (bv.Producer(old) != nullptr || ed.DimsOf(old) == std::nullopt) return false;
-        for (const ir::ValueInfo& v : body.inputs) {
-          if (v.name == old) return false;
-        }
-        c.fill = old;
-      }
-      c.masked_out = c.out;
-      c.out = where->inputs[1];
-    }
-    std::vector<int> kept;
-    for (int k : states) {
-      Carried& c = vars[k];
-      bool shares = false;
-      for (int j : states) shares |= j != k && vars[j].out == c.out && vars[j].kind != Carried::kMaskedOutput;
-      if (shares && uses[c.in] == (c.fill.empty() ? 1 : 0)) {
-        c.kind = Carried::kMaskedOutput;
-      } else if (!c.fill.empty()) {
-        return false;
-      } else {
-        kept.push_back(k);
-      }
-    }
-    states = kept;
     return true;
   }
 
@@ -527,8 +392,18 @@ class RnnLoopFusionPass : public PerNodePass {
     rnn.op_type = cell.op;
     const std::string base = loop.name.empty() ? "rnn" : loop.name;
     rnn.name = ed.NewNodeName(base + "/" + cell.op);
+    // Later passes and loops (a stacked layer) read the shapes of what replaces this one.
+    std::vector<int64_t> dims = ed.DimsOf(x).value_or(std::vector<int64_t>{-1, -1, input_size});
+    dims[2] = hidden;
+    auto typed = [&](const std::string& v, std::vector<int64_t> d) {
+      ed.SetType(v, ir::MakeType(ir::DataType::kFloat, d));
+      return v;
+    };
     std::optional<CompactedSteps> steps;
-    if (!mask.empty()) steps = CompactSteps(ed, x, mask, base);
+    if (!mask.empty()) {
+      steps = CompactSteps(ed, x, mask, base);
+      if (auto x_type = ed.TypeOf(x)) ed.SetType(steps->x, *x_type);
+    }
     rnn.inputs = {steps ? steps->x : x,
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
@@ -546,14 +421,14 @@ class RnnLoopFusionPass : public PerNodePass {
     ed.AddNode(std::move(rnn));
     std::string sequence;  // [T, B, H]: Y [T, 1, B, H] squeezed
     auto all_steps = [&] {
-      if (sequence.empty()) sequence = AxesOp(ed, "Squeeze", rnn_outputs[0], 1);
+      if (sequence.empty()) sequence = typed(AxesOp(ed, "Squeeze", rnn_outputs[0], 1), dims);
       return sequence;
     };
     // Masked: each kMaskedOutput's value at every time step, [T, B, H].
     absl::flat_hash_map<int, std::string> spread;
     auto masked_outputs = [&](int k) {
       std::string& o = spread[k];
-      if (o.empty()) o = SpreadOutputs(ed, *steps, all_steps(), vars[k].init, vars[k].fill);
+      if (o.empty()) o = typed(SpreadOutputs(ed, *steps, all_steps(), vars[k].init, vars[k].fill), dims);
       return o;
     };
     for (size_t k = 0; k < vars.size(); ++k) {
@@ -567,16 +442,11 @@ class RnnLoopFusionPass : public PerNodePass {
           AxesOp(ed, "Squeeze", last, 0, c.final);
         } else {
           FinalState(ed, *steps, AxesOp(ed, "Squeeze", last, 0), c.init, c.final);
+          typed(c.final, {dims[1], hidden});
         }
       }
       if (c.kind == Carried::kMaskedOutput && ed.NumUses(c.final) + ed.IsGraphOutput(c.final) > 0) {
-        ir::Node last;
-        last.op_type = "Gather";
-        last.inputs = {masked_outputs(static_cast<int>(k)),
-                       ed.AddInitializer("rnn_last", ir::Tensor::Scalar<int64_t>(-1))};
-        last.outputs = {c.final};
-        last.attributes = {ir::Attribute::Int("axis", 0)};
-        ed.AddNode(std::move(last));
+        typed(LastStep(ed, masked_outputs(static_cast<int>(k)), c.final), {dims[1], hidden});
       }
       if (c.kind != Carried::kScanOut) continue;
       // Every step: [T, B, H]; only the last: [1, B, H] (Y_h unmasked).
@@ -586,14 +456,7 @@ class RnnLoopFusionPass : public PerNodePass {
       } else {
         stacked = masked_outputs(c.source);
         if (!c.every_step) {
-          stacked = AxesOp(ed, "Unsqueeze", ed.NewValueName(stacked + "/last"), 0);
-          ir::Node last;
-          last.op_type = "Gather";
-          last.inputs = {masked_outputs(c.source),
-                         ed.AddInitializer("rnn_last", ir::Tensor::Scalar<int64_t>(-1))};
-          last.outputs = {ed.Producer(stacked)->inputs[0]};
-          last.attributes = {ir::Attribute::Int("axis", 0)};
-          ed.AddNode(std::move(last));
+          stacked = typed(AxesOp(ed, "Unsqueeze", LastStep(ed, stacked, ""), 0), {1, dims[1], hidden});
         }
       }
       Simple(ed, "SplitToSequence", stacked, c.final);

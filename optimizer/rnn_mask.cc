@@ -1,5 +1,7 @@
 #include "optimizer/rnn_mask.h"
 
+#include "optimizer/rnn_body.h"
+
 #include <utility>
 #include <vector>
 
@@ -97,9 +99,67 @@ std::string SpreadOutputs(GraphEditor& ed, const CompactedSteps& c, const std::s
   return Add(ed, "Where", {started, at, initial});
 }
 
+std::string LastStep(GraphEditor& ed, const std::string& values, std::string out) {
+  if (out.empty()) out = ed.NewValueName(values + "/last");
+  return Add(ed, "Gather", {values, ed.AddInitializer("rnn_last", ir::Tensor::Scalar<int64_t>(-1))},
+             {ir::Attribute::Int("axis", 0)}, out);
+}
+
 std::string FinalState(GraphEditor& ed, const CompactedSteps& c, const std::string& last,
                        const std::string& initial, const std::string& out) {
   return Add(ed, "Where", {c.any_step, last, initial}, {}, out);
+}
+
+bool MatchStepMask(const GraphEditor& ed, const BodyView& bv, const ir::Graph& body,
+                   const std::string& mask_t, const std::string& mask, std::vector<Carried>& vars,
+                   std::vector<int>& states) {
+  auto dims = ed.DimsOf(mask);
+  if (ed.opset() < 13 || !dims || dims->size() != 3 || (*dims)[2] != 1) return false;
+  auto is_mask = [&](const std::string& v) {
+    if (v == mask_t) return true;
+    const ir::Node* tile = bv.Op(v, "Tile");
+    const ir::Tensor* reps = tile ? bv.Constant(tile->inputs[1]) : nullptr;
+    if (reps == nullptr || tile->inputs[0] != mask_t) return false;
+    auto r = reps->ToInt64s();  // [1, units]: the same bit across a row
+    return r.ok() && r->size() == 2 && (*r)[0] == 1;
+  };
+  absl::flat_hash_map<std::string, int> uses;
+  for (const auto& n : body.nodes) {
+    for (const std::string& v : n->inputs) ++uses[v];
+  }
+  for (int k : states) {
+    Carried& c = vars[k];
+    const ir::Node* where = bv.Op(c.out, "Where");
+    if (where == nullptr || !is_mask(where->inputs[0])) return false;
+    const std::string& old = where->inputs[2];
+    if (old != c.in) {
+      // The fill must be an outer value: the fused form reads it outside the body.
+      if (bv.Producer(old) != nullptr || body.FindInitializer(old) != nullptr) return false;
+      for (const ir::ValueInfo& v : body.inputs) {
+        if (v.name == old) return false;
+      }
+      c.fill = old;
+    }
+    c.masked_out = c.out;
+    c.out = where->inputs[1];
+  }
+  std::vector<int> kept;
+  for (int k : states) {
+    Carried& c = vars[k];
+    bool shares = false;
+    for (int j : states) {
+      shares |= j != k && vars[j].out == c.out && vars[j].kind != Carried::kMaskedOutput;
+    }
+    if (shares && uses[c.in] == (c.fill.empty() ? 1 : 0)) {
+      c.kind = Carried::kMaskedOutput;
+    } else if (!c.fill.empty()) {
+      return false;
+    } else {
+      kept.push_back(k);
+    }
+  }
+  states = kept;
+  return true;
 }
 
 }  // namespace onnxsmith::optimizer

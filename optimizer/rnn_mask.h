@@ -38,6 +38,9 @@ CompactedSteps CompactSteps(GraphEditor& ed, const std::string& x, const std::st
 std::string SpreadOutputs(GraphEditor& ed, const CompactedSteps& c, const std::string& y,
                           const std::string& initial, const std::string& fill);
 
+// values[T - 1] of `values` [T, ...], named `out` if given.
+std::string LastStep(GraphEditor& ed, const std::string& values, std::string out);
+
 // A final state: the RNN's `last` [B, H], or `initial` for rows with no step.
 std::string FinalState(GraphEditor& ed, const CompactedSteps& c, const std::string& last,
                        const std::string& initial, const std::string& out);
