@@ -60,7 +60,10 @@ namespace {
 void CollectLoops(const ir::Graph& graph, ConvertSummary* s) {
   for (const auto& n : graph.nodes) {
     if (n->op_type == "LSTM" || n->op_type == "GRU" || n->op_type == "RNN") {
-      s->recurrent_nodes.push_back(absl::StrCat(n->op_type, " '", n->name, "'"));
+      // sequence_lens: a masked or variable-length loop (fuse_rnn_loops).
+      const bool lengths = n->inputs.size() > 4 && !n->inputs[4].empty();
+      s->recurrent_nodes.push_back(
+          absl::StrCat(n->op_type, " '", n->name, "'", lengths ? " (sequence_lens)" : ""));
     }
     if (n->op_type == "Loop") s->loops.push_back(absl::StrCat("'", n->name, "'"));
     for (const ir::Graph* g : ir::Subgraphs(*n)) CollectLoops(*g, s);

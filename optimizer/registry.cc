@@ -118,8 +118,9 @@ void RegisterBuiltins(PassRegistry& r) {
       "h written to a sequence that is stacked after the loop) by one ONNX LSTM/GRU/RNN. The "
       "cell is matched by its gating structure (sigmoid/tanh activations) and its weights are "
       "read by evaluating the gate pre-activations at probe points, so gate order, forget_bias "
-      "and kernel layout need no per-exporter patterns. Masked loops, projections and peepholes "
-      "stay Loops.",
+      "and kernel layout need no per-exporter patterns. Keras masking (Where(mask_t, new, old) "
+      "on the states) becomes a per-row compaction of the unmasked steps with sequence_lens, "
+      "exact for any mask. Projections and peepholes stay Loops.",
       CreateRnnLoopFusionPass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "

@@ -9,8 +9,10 @@
 // the loop. One matcher serves both front ends. The cell itself is matched
 // by its gating structure only (c' = f*c + i*g, h' = o*tanh(c'), ...); the
 // weights are read numerically (rnn_probe.h), so gate order, fused/split
-// kernels and forget_bias need no per-exporter patterns. A loop that does
-// not match (masking, projection, peepholes, other activations) stays a
+// kernels and forget_bias need no per-exporter patterns. Keras masking
+// (states and output kept by Where(mask_t, new, old)) becomes a per-row
+// compaction of the unmasked steps and sequence_lens (rnn_mask.h). A loop
+// that does not match (projection, peepholes, other activations) stays a
 // Loop and still runs correctly.
 #include <algorithm>
 #include <cmath>
@@ -24,18 +26,14 @@
 #include "optimizer/graph_editor.h"
 #include "optimizer/control_flow_passes.h"
 #include "optimizer/passes.h"
+#include "optimizer/rnn_body.h"
+#include "optimizer/rnn_mask.h"
 #include "optimizer/rnn_probe.h"
 
 namespace onnxsmith::optimizer {
 namespace {
 
 using Probe = std::vector<std::pair<std::string, int64_t>>;
-
-// A gate: columns [part, part + 1) * n / parts of the pre-activation `pre`.
-struct Gate {
-  std::string pre;
-  int64_t part = 0, parts = 1;
-};
 
 // The gate's pre-activation as an affine map of `in`, `width` columns wide.
 std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
@@ -58,79 +56,6 @@ std::optional<AffineMap> ProbeGate(const CellProbe& probe, const Probe& in,
   }
   return part;
 }
-
-struct Carried {
-  enum Kind { kCounter, kState, kScanOut, kPassThrough } kind = kState;
-  std::string in, out, init, final;
-  std::string written, index;  // kScanOut: SequenceInsert's value and position
-  bool every_step = false;       // kScanOut: written at the counter, not only the last
-};
-
-class BodyView {
- public:
-  BodyView(const ir::Graph& body, const GraphEditor& ed) : body_(body), ed_(ed) {
-    for (const auto& n : body.nodes) {
-      for (const std::string& o : n->outputs) producer_[o] = n.get();
-    }
-  }
-  const ir::Node* Producer(const std::string& v) const {
-    auto it = producer_.find(v);
-    return it == producer_.end() ? nullptr : it->second;
-  }
-  const ir::Node* Op(const std::string& v, const char* op) const {
-    const ir::Node* n = Producer(v);
-    return n != nullptr && n->op_type == op && IsOnnxDomain(*n) ? n : nullptr;
-  }
-  const ir::Tensor* Constant(const std::string& v) const {
-    if (const ir::Tensor* t = body_.FindInitializer(v)) return t;
-    return Producer(v) == nullptr ? ed_.Constant(v) : nullptr;
-  }
-  std::optional<double> Scalar(const std::string& v) const {
-    const ir::Tensor* t = Constant(v);
-    if (t == nullptr || t->num_elements() != 1) return std::nullopt;
-    auto d = t->ToDoubles();
-    if (!d.ok()) return std::nullopt;
-    return (*d)[0];
-  }
-  // The input of `n` (two-input op) other than `v`, or "".
-  static std::string Other(const ir::Node* n, const std::string& v) {
-    if (n == nullptr || n->inputs.size() != 2) return "";
-    if (n->inputs[0] == v) return n->inputs[1];
-    if (n->inputs[1] == v) return n->inputs[0];
-    return "";
-  }
-  // `v` as activation `op` of a pre-activation: op(pre) itself, or an
-  // equal part of it along the last axis (TF1 GRUCell applies the sigmoid
-  // before splitting r and u).
-  std::optional<Gate> Activation(const std::string& v, const char* op) const {
-    if (const ir::Node* n = Op(v, op)) return Gate{n->inputs[0], 0, 1};
-    const ir::Node* split = Op(v, "Split");
-    if (split == nullptr || split->inputs.size() != 1) return std::nullopt;
-    const int64_t axis = split->GetInt("axis", 0);
-    const ir::Node* act = Op(split->inputs[0], op);
-    if (act == nullptr || (axis != 1 && axis != -1)) return std::nullopt;
-    for (size_t k = 0; k < split->outputs.size(); ++k) {
-      if (split->outputs[k] == v) {
-        return Gate{act->inputs[0], static_cast<int64_t>(k),
-                    static_cast<int64_t>(split->outputs.size())};
-      }
-    }
-    return std::nullopt;
-  }
-  // Operands of Mul `n` as (the one that is activation `op`, the other).
-  std::optional<std::pair<std::string, std::string>> Split(const ir::Node* n, const char* op) const {
-    if (n == nullptr || n->inputs.size() != 2) return std::nullopt;
-    for (int k = 0; k < 2; ++k) {
-      if (Activation(n->inputs[k], op)) return std::make_pair(n->inputs[k], n->inputs[1 - k]);
-    }
-    return std::nullopt;
-  }
-
- private:
-  const ir::Graph& body_;
-  const GraphEditor& ed_;
-  absl::flat_hash_map<std::string, const ir::Node*> producer_;
-};
 
 // A time bound of the loop condition: the sequence length.
 bool IsSequenceLength(const GraphEditor& ed, const BodyView& bv, const std::string& v,
@@ -238,19 +163,24 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       return false;
     };
-    // The step input: SequenceAt(SplitToSequence(X), t) for a counter t.
-    std::string x_t, x;
+    // The step input: SequenceAt(SplitToSequence(X), t) for a counter t;
+    // a bool one is Keras's step mask.
+    std::string x_t, x, mask_t, mask;
     for (const auto& node : body.nodes) {
       if (node->op_type != "SequenceAt") continue;
-      if (!x_t.empty() || node->inputs.size() != 2 || !counter(node->inputs[1])) return false;
-      x_t = node->outputs[0];
+      if (node->inputs.size() != 2 || !counter(node->inputs[1])) return false;
       const ir::Node* split = ed.Producer(node->inputs[0]);
       if (split == nullptr || split->op_type != "SplitToSequence" || split->inputs.size() != 1 ||
           split->GetInt("axis", 0) != 0 || split->GetInt("keepdims", 1) != 0) {
         return false;
       }
-      x = split->inputs[0];
+      const bool is_mask = ed.DataTypeOf(split->inputs[0]) == ir::DataType::kBool;
+      std::string& step = is_mask ? mask_t : x_t;
+      if (!step.empty()) return false;
+      step = node->outputs[0];
+      (is_mask ? mask : x) = split->inputs[0];
     }
+    if (!mask_t.empty() && !MatchStepMask(ed, bv, body, mask_t, mask, vars, states)) return false;
     if (x_t.empty() || states.empty() || states.size() > 2) return false;
     auto xdims = ed.DimsOf(x);
     if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
@@ -271,9 +201,17 @@ class RnnLoopFusionPass : public PerNodePass {
     if (!cell) return false;
     // Outputs: scan outputs must write the new h (every step, or only the
     // last into a one-element list).
+    for (const Carried& c : vars) {
+      if (c.kind == Carried::kMaskedOutput && c.out != cell->h_out) return false;
+    }
     for (Carried& c : vars) {
       if (c.kind != Carried::kScanOut) continue;
-      if (c.written != cell->h_out) return false;
+      for (size_t k = 0; k < vars.size() && !mask.empty(); ++k) {
+        if (vars[k].kind == Carried::kMaskedOutput && vars[k].masked_out == c.written) {
+          c.source = static_cast<int>(k);
+        }
+      }
+      if (mask.empty() ? c.written != cell->h_out : c.source < 0) return false;
       c.every_step = counter(c.index);
       if (!c.every_step) {
         const ir::Node* split = ed.Producer(c.init);
@@ -289,7 +227,7 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
     }
-    Emit(ed, loop, vars, states, *cell, x, hidden);
+    Emit(ed, loop, vars, states, *cell, x, mask, hidden);
     return true;
   }
 
@@ -436,22 +374,6 @@ class RnnLoopFusionPass : public PerNodePass {
     return cell;
   }
 
-  std::string Unary(GraphEditor& ed, const char* op, const std::string& in, int64_t axis,
-                    std::string out = "") {
-    if (out.empty()) out = ed.NewValueName(in + "/" + op);
-    ir::Node n;
-    n.op_type = op;
-    n.inputs = {in};
-    n.outputs = {out};
-    if (ed.opset() >= 13) {
-      n.inputs.push_back(ed.AddInitializer("rnn_axes", ir::Tensor::Vector1D<int64_t>({axis})));
-    } else {
-      n.attributes.push_back(ir::Attribute::Ints("axes", {axis}));
-    }
-    ed.AddNode(std::move(n));
-    return out;
-  }
-
   void Simple(GraphEditor& ed, const char* op, const std::string& in, const std::string& out) {
     ir::Node n;
     n.op_type = op;
@@ -462,20 +384,33 @@ class RnnLoopFusionPass : public PerNodePass {
   }
 
   void Emit(GraphEditor& ed, ir::Node& loop, const std::vector<Carried>& vars,
-            const std::vector<int>& states, const Cell& cell, const std::string& x, int64_t hidden) {
+            const std::vector<int>& states, const Cell& cell, const std::string& x,
+            const std::string& mask, int64_t hidden) {
     const int64_t g = static_cast<int64_t>(cell.r.size()) / (hidden * hidden);
     const int64_t input_size = static_cast<int64_t>(cell.w.size()) / (g * hidden);
     ir::Node rnn;
     rnn.op_type = cell.op;
     const std::string base = loop.name.empty() ? "rnn" : loop.name;
     rnn.name = ed.NewNodeName(base + "/" + cell.op);
-    rnn.inputs = {x,
+    // Later passes and loops (a stacked layer) read the shapes of what replaces this one.
+    std::vector<int64_t> dims = ed.DimsOf(x).value_or(std::vector<int64_t>{-1, -1, input_size});
+    dims[2] = hidden;
+    auto typed = [&](const std::string& v, std::vector<int64_t> d) {
+      ed.SetType(v, ir::MakeType(ir::DataType::kFloat, d));
+      return v;
+    };
+    std::optional<CompactedSteps> steps;
+    if (!mask.empty()) {
+      steps = CompactSteps(ed, x, mask, base);
+      if (auto x_type = ed.TypeOf(x)) ed.SetType(steps->x, *x_type);
+    }
+    rnn.inputs = {steps ? steps->x : x,
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
-                  "",
-                  Unary(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
-    if (cell.c_state >= 0) rnn.inputs.push_back(Unary(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+                  steps ? steps->seq_lens : "",
+                  AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
+    if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
     const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");
@@ -484,19 +419,46 @@ class RnnLoopFusionPass : public PerNodePass {
     std::vector<std::string> rnn_outputs = rnn.outputs;
     ed.RemoveNode(&loop);
     ed.AddNode(std::move(rnn));
-    std::string sequence;  // [T, B, H]
+    std::string sequence;  // [T, B, H]: Y [T, 1, B, H] squeezed
+    auto all_steps = [&] {
+      if (sequence.empty()) sequence = typed(AxesOp(ed, "Squeeze", rnn_outputs[0], 1), dims);
+      return sequence;
+    };
+    // Masked: each kMaskedOutput's value at every time step, [T, B, H].
+    absl::flat_hash_map<int, std::string> spread;
+    auto masked_outputs = [&](int k) {
+      std::string& o = spread[k];
+      if (o.empty()) o = typed(SpreadOutputs(ed, *steps, all_steps(), vars[k].init, vars[k].fill), dims);
+      return o;
+    };
     for (size_t k = 0; k < vars.size(); ++k) {
       const Carried& c = vars[k];
       if (c.final.empty()) continue;
       if (c.kind == Carried::kPassThrough) Simple(ed, "Identity", c.init, c.final);
       if (c.kind == Carried::kState) {
         const bool is_h = static_cast<int>(k) == states[cell.h_state];
-        Unary(ed, "Squeeze", is_h ? rnn_outputs[1] : rnn_outputs[2], 0, c.final);
+        const std::string& last = is_h ? rnn_outputs[1] : rnn_outputs[2];
+        if (!steps) {
+          AxesOp(ed, "Squeeze", last, 0, c.final);
+        } else {
+          FinalState(ed, *steps, AxesOp(ed, "Squeeze", last, 0), c.init, c.final);
+          typed(c.final, {dims[1], hidden});
+        }
+      }
+      if (c.kind == Carried::kMaskedOutput && ed.NumUses(c.final) + ed.IsGraphOutput(c.final) > 0) {
+        typed(LastStep(ed, masked_outputs(static_cast<int>(k)), c.final), {dims[1], hidden});
       }
       if (c.kind != Carried::kScanOut) continue;
-      // Every step: Y [T, 1, B, H] -> [T, B, H]; only the last: Y_h [1, B, H].
-      if (c.every_step && sequence.empty()) sequence = Unary(ed, "Squeeze", rnn_outputs[0], 1);
-      const std::string stacked = c.every_step ? sequence : rnn_outputs[1];
+      // Every step: [T, B, H]; only the last: [1, B, H] (Y_h unmasked).
+      std::string stacked;
+      if (!steps) {
+        stacked = c.every_step ? all_steps() : rnn_outputs[1];
+      } else {
+        stacked = masked_outputs(c.source);
+        if (!c.every_step) {
+          stacked = typed(AxesOp(ed, "Unsqueeze", LastStep(ed, stacked, ""), 0), {1, dims[1], hidden});
+        }
+      }
       Simple(ed, "SplitToSequence", stacked, c.final);
       for (ir::Node* use : std::vector<ir::Node*>(ed.Consumers(c.final))) {
         use->op_type = "Identity";

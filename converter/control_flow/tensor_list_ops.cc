@@ -1,8 +1,11 @@
 // TF2 TensorLists (what tf.TensorArray, map_fn and Keras RNN loops use) as
 // ONNX sequences: a list handle is a sequence(tensor) value, carried through
 // Loop state like any tensor. Reserve fills the list with zeros of the
-// declared element shape (scalars where it is unknown), so SetItem replaces
-// an element (erase + insert) and Stack of a partly written list matches TF.
+// declared element shape (unknown dims 0, scalars where the rank is
+// unknown), so SetItem replaces an element (erase + insert) and Stack of a
+// partly written list matches TF.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/control_flow/control_flow_ops.h"
@@ -29,15 +32,13 @@ ir::ValueType SequenceOf(ir::DataType dtype, const std::optional<std::vector<int
   return t;
 }
 
-// The element shape a list op declares in input `i`, when fully known.
+// The element shape a list op declares in input `i` when its rank is known
+// (-1: an unknown dim).
 std::optional<std::vector<int64_t>> KnownElementShape(const NodeContext& ctx, int i) {
   const ir::Tensor* t = ctx.const_input(i);
   if (t == nullptr || t->dims().empty()) return std::nullopt;  // -1 scalar: unknown rank
   auto dims = t->ToInt64s();
   if (!dims.ok()) return std::nullopt;
-  for (int64_t d : *dims) {
-    if (d < 0) return std::nullopt;
-  }
   return *dims;
 }
 
@@ -69,7 +70,13 @@ absl::Status ConvertReserve(NodeContext& ctx) {
   std::optional<std::vector<int64_t>> elem = KnownElementShape(ctx, 0);
   std::string shape = ctx.Reshape(Int64Input(ctx, 1), {1});
   if (elem && !elem->empty()) {
-    shape = ctx.AddNode("Concat", {shape, ctx.ConstInt64s(*elem, "element_shape")},
+    // Placeholders of the element's rank (an unknown dim as 0) keep the
+    // sequence's element type one rank, which ONNX's strict inference of
+    // Loop-carried lists and their ConcatFromSequence needs (a Keras RNN's
+    // [batch, units] outputs).
+    std::vector<int64_t> placeholder = *elem;
+    for (int64_t& d : placeholder) d = std::max<int64_t>(d, 0);
+    shape = ctx.AddNode("Concat", {shape, ctx.ConstInt64s(placeholder, "element_shape")},
                         {ir::Attribute::Int("axis", 0)});
   }
   ASSIGN_OR_RETURN(ir::Tensor zero, ZeroOrOneTensor(dtype, false));

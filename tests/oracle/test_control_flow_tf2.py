@@ -265,9 +265,6 @@ def keras_rnn(tmp_path_factory):
 
 # Keras's RNN bodies reduce over computed axes (ReduceMax takes axes as an input from opset 18).
 @pytest.mark.parametrize("opset", (18, 21))
-@pytest.mark.xfail(reason="converts, but the stacked TensorList's sequence element type is declared "
-                          "with the wrong rank (ConcatFromSequence fails ONNX strict shape inference); "
-                          "issue 13", strict=False)
 def test_keras_rnn_saved_model_as_loop(keras_rnn, onnxsmith_bin, tmp_path, opset):
     d, x, want = keras_rnn
     out = tmp_path / "rnn.onnx"

@@ -3,9 +3,9 @@
 Keras recurrent models are exported as SavedModels and as frozen graphs (While + TensorLists
 kept), TF1 dynamic_rnn cells are frozen from a Session; each converts, runs in ONNX Runtime
 and matches TensorFlow. Where the cell is one ONNX has, the graph must hold LSTM/GRU/RNN nodes
-and no Loop. Loops the rewriter leaves alone (a masked select in the body, an LSTM projection,
-which ONNX LSTM does not have) must still convert correctly as Loops. Models are built once per
-module and shared by the parametrized cases; shapes are tiny.
+and no Loop. Loops the rewriter leaves alone (an LSTM projection, which ONNX LSTM does not
+have) must still convert correctly as Loops. Models are built once per module and shared by the
+parametrized cases; shapes are tiny.
 """
 
 import numpy as np
@@ -42,9 +42,10 @@ def _keras_models():
         # Time steps unknown until run time: the loop bound is computed from the input's shape.
         "dynamic_length": (keras.Sequential([keras.Input((None, F)), L.LSTM(U, return_sequences=True),
                                              L.GRU(U)]), x, True),
-        # The masked body selects between new and old state per step: stays a Loop.
+        # The masked body selects between new and old state per step: compacted steps and
+        # sequence_lens (more masks in test_rnn_masked.py).
         "masked": (keras.Sequential([keras.Input((T,), dtype="int32"),
-                                     L.Embedding(10, F, mask_zero=True), L.LSTM(U)]), tokens, False),
+                                     L.Embedding(10, F, mask_zero=True), L.LSTM(U)]), tokens, True),
     }
     return models
 
@@ -87,10 +88,6 @@ def _check_ops(model, fused):
                                   "dynamic_length", "masked"])
 def test_keras_rnn(keras_exports, onnxsmith_bin, tmp_path, name, fmt):
     sm, pb, outputs, x, want, fused = keras_exports[name]
-    if name == "masked" and fmt == "saved_model":
-        pytest.xfail("stays a Loop, whose last-output TensorList starts as scalar placeholders: "
-                     "ConcatFromSequence fails ONNX strict shape inference (as in "
-                     "test_control_flow_tf2.py::test_keras_rnn_saved_model_as_loop); issue 13")
     out = tmp_path / f"{name}.onnx"
     if fmt == "saved_model":
         args = ["convert", "--saved-model", str(sm), "--output", str(out)]
