@@ -14,6 +14,8 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"ops (math)", RegisterKerasMathOps},
       {"ops (layout, statistics)", RegisterKerasShapeOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
+      {"lookup", RegisterLookupLayers}, {"ops (bitwise)", RegisterKerasBitwiseOps},
+      {"ops (quantiles)", RegisterKerasQuantileOps},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };
   return kFamilies;
