@@ -12,7 +12,7 @@ from keras_lib import (  # noqa: F401  (fixtures and the report hook)
 
 get_tf()
 
-METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+METHODS = ("linear",)  # the other methods are refused for now (keras_quantile_ops.cc)
 
 
 def build():
