@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
+#include "converter/emit/label_encoder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "converter/tf/tensor_convert.h"
@@ -20,9 +21,6 @@
 
 namespace onnxsmith::converter {
 namespace {
-
-using ir::Attribute;
-using ir::DataType;
 
 // "name", "name:0" or "^name" -> "name".
 absl::string_view NodeName(absl::string_view input) {
@@ -73,30 +71,6 @@ absl::StatusOr<TableContents> FindTable(const NodeContext& ctx) {
   return ctx.Unsupported(absl::StrCat("table '", table->name(), "' without a constant initializer"));
 }
 
-// LabelEncoder-2 keys and values: strings, int64 or floats.
-absl::Status AddEntries(const NodeContext& ctx, const ir::Tensor& t, const std::string& what,
-                        std::vector<Attribute>* attrs) {
-  switch (t.dtype()) {
-    case DataType::kString:
-      attrs->push_back(Attribute::Strings(what + "_strings", t.strings()));
-      return absl::OkStatus();
-    case DataType::kInt32:
-    case DataType::kInt64: {
-      ASSIGN_OR_RETURN(std::vector<int64_t> v, t.ToInt64s());
-      attrs->push_back(Attribute::Ints(what + "_int64s", v));
-      return absl::OkStatus();
-    }
-    case DataType::kFloat:
-    case DataType::kDouble: {
-      ASSIGN_OR_RETURN(std::vector<double> v, t.ToDoubles());
-      attrs->push_back(Attribute::Floats(what + "_floats", std::vector<float>(v.begin(), v.end())));
-      return absl::OkStatus();
-    }
-    default:
-      return ctx.Unsupported(absl::StrCat(what, " of type ", ir::DataTypeName(t.dtype())));
-  }
-}
-
 absl::Status ConvertHashTable(NodeContext& ctx) {
   ctx.SetOutput(0, ctx.AddConst(ir::Tensor::FromStrings({}, {ctx.name()}), "table_handle"));
   return absl::OkStatus();
@@ -108,37 +82,9 @@ absl::Status ConvertLookupTableFind(NodeContext& ctx) {
   if (fallback == nullptr || fallback->num_elements() != 1) {
     return ctx.Unsupported("a default value that is not one constant");
   }
-  std::vector<Attribute> attrs;
-  RETURN_IF_ERROR(AddEntries(ctx, table.keys, "keys", &attrs));
-  RETURN_IF_ERROR(AddEntries(ctx, table.values, "values", &attrs));
-  switch (fallback->dtype()) {
-    case DataType::kString:
-      attrs.push_back(Attribute::String("default_string", fallback->strings()[0]));
-      break;
-    case DataType::kInt32:
-    case DataType::kInt64: {
-      ASSIGN_OR_RETURN(std::vector<int64_t> v, fallback->ToInt64s());
-      attrs.push_back(Attribute::Int("default_int64", v[0]));
-      break;
-    }
-    default: {
-      ASSIGN_OR_RETURN(std::vector<double> v, fallback->ToDoubles());
-      attrs.push_back(Attribute::Float("default_float", static_cast<float>(v[0])));
-    }
-  }
-  std::string keys = ctx.input(1);
-  if (table.keys.dtype() == DataType::kInt32) keys = ctx.Cast(keys, DataType::kInt64);
-  if (table.keys.dtype() == DataType::kDouble) keys = ctx.Cast(keys, DataType::kFloat);
-  std::string out = ctx.AddNodeMulti("LabelEncoder", {keys}, 1, std::move(attrs), "ai.onnx.ml")[0];
-  const DataType value_type = table.values.dtype();
-  const DataType encoded = value_type == DataType::kInt32   ? DataType::kInt64
-                           : value_type == DataType::kDouble ? DataType::kFloat
-                                                             : value_type;
-  ir::ValueType type = ctx.input_type(1);
-  type.dtype = encoded;
-  ctx.SetType(out, type);
-  if (encoded != value_type) out = ctx.Cast(out, value_type);
-  ctx.SetOutput(0, out);
+  auto out = EmitLabelEncoder(ctx, ctx.input(1), table.keys, table.values, *fallback);
+  if (!out.ok()) return ctx.Unsupported(std::string(out.status().message()));
+  ctx.SetOutput(0, *out);
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "common/timing.h"
 #include "converter/emit/graph_builder.h"
+#include "converter/emit/label_encoder.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
 #include "converter/keras/keras_model.h"
@@ -122,7 +123,7 @@ ir::DataType KerasDtype(const Json* dtype, bool* ok) {
       {"int32", ir::DataType::kInt32},     {"int64", ir::DataType::kInt64},
       {"uint8", ir::DataType::kUint8},     {"uint16", ir::DataType::kUint16},
       {"uint32", ir::DataType::kUint32},   {"uint64", ir::DataType::kUint64},
-      {"bool", ir::DataType::kBool}};
+      {"bool", ir::DataType::kBool},       {"string", ir::DataType::kString}};
   auto it = kTypes.find(name);
   if (it == kTypes.end()) {
     *ok = false;
@@ -148,6 +149,7 @@ class KerasConverter {
     env_.opset = options.opset;
     env_.keras_major = file.keras_major();
     env_.keras_version = file.keras_version;
+    env_.file = &file;
   }
 
   absl::Status Run() {
@@ -169,6 +171,9 @@ class KerasConverter {
     model.graph.RemoveDeadNodes();
     RETURN_IF_ERROR(model.graph.TopologicalSort());
     model.opset_imports[""] = options_.opset;
+    for (const auto& node : model.graph.nodes) {  // LabelEncoder (IntegerLookup, StringLookup)
+      if (node->domain == "ai.onnx.ml") model.opset_imports["ai.onnx.ml"] = kLabelEncoderMlOpset;
+    }
     model.ir_version = ir::IrVersionForOpset(options_.opset);
     model.graph.name = spec_->name.empty() ? "keras" : spec_->name;
     if (!options_.source.empty()) model.metadata["source"] = options_.source;

@@ -6,13 +6,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "converter/keras/hdf5_util.h"
@@ -225,7 +229,11 @@ struct V3Sources {
   std::string metadata;  // may be empty
   std::string weights;   // the HDF5 image (empty if `weights_path` is used)
   std::string weights_path;
+  std::map<std::string, std::string> assets;  // below assets/
 };
+
+constexpr char kAssetsDir[] = "assets/";
+constexpr int kMaxAssets = 4096;
 
 absl::StatusOr<V3Sources> ReadZip(const std::string& path, const KerasReadOptions& options) {
   int err = 0;
@@ -266,6 +274,19 @@ absl::StatusOr<V3Sources> ReadZip(const std::string& path, const KerasReadOption
   }
   if (!weights.ok()) return weights.status();
   src.weights = *std::move(weights);
+  const zip_int64_t n = zip_get_num_entries(za.get(), 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const char* name = zip_get_name(za.get(), static_cast<zip_uint64_t>(i), 0);
+    if (name == nullptr) continue;
+    const absl::string_view member(name);
+    if (!absl::StartsWith(member, kAssetsDir) || absl::EndsWith(member, "/")) continue;
+    if (src.assets.size() >= kMaxAssets) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": more than ", kMaxAssets, " assets"));
+    }
+    auto text = ReadMember(za.get(), path, name, options.max_json_bytes, &budget);
+    if (!text.ok()) return text.status();
+    src.assets[std::string(member.substr(strlen(kAssetsDir)))] = *std::move(text);
+  }
   return src;
 }
 
@@ -283,6 +304,20 @@ absl::StatusOr<V3Sources> ReadV3Directory(const std::string& dir) {
   src.weights_path = dir + "/" + kWeightsMember;
   if (!PathExists(src.weights_path)) {
     return absl::InvalidArgumentError(absl::StrCat(dir, ": the directory has no ", kWeightsMember));
+  }
+  const std::filesystem::path assets = std::filesystem::path(dir) / "assets";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(assets, ec)) return src;
+  for (auto it = std::filesystem::recursive_directory_iterator(assets, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (src.assets.size() >= kMaxAssets) {
+      return absl::InvalidArgumentError(absl::StrCat(dir, ": more than ", kMaxAssets, " assets"));
+    }
+    auto text = ReadFile(it->path().string());
+    if (!text.ok()) return text.status();
+    src.assets[std::filesystem::relative(it->path(), assets, ec).generic_string()] =
+        *std::move(text);
   }
   return src;
 }
@@ -337,7 +372,8 @@ absl::Status CollectDatasets(const h5::File& file, const std::string& base,
 // also record the layer name in the vars group's "name" attribute, which is
 // used to check (and, if they disagree, to decide).
 absl::Status ResolveV3(const h5::File& file, const Json& model, const std::string& container,
-                       const std::string& prefix, WeightMap* out, int64_t* bytes, int depth) {
+                       const std::string& prefix, KerasModelFile* out, int64_t* bytes,
+                       int depth) {
   if (depth > 32) return absl::InvalidArgumentError("models nested too deeply");
   auto layers = ConfigLayers(model);
   if (!layers.ok()) return layers.status();
@@ -368,16 +404,18 @@ absl::Status ResolveV3(const h5::File& file, const Json& model, const std::strin
       if (found != by_attr.end()) {
         group = found->second;
       } else if (attr_differs || !h5::IsGroup(root, group)) {
+        out->layer_dirs[prefix + layer.name] = group;  // assets are named as Keras saves them
         continue;  // no variables saved for this layer
       }
     }
+    out->layer_dirs[prefix + layer.name] = group;
     if (IsModelClass(layer.class_name)) {
       std::vector<KerasWeight> own;
       if (h5::IsGroup(root, group + "/vars")) {
         auto s = CollectDatasets(file, group, "vars", &own, bytes, 0);
         if (!s.ok()) return s;
       }
-      if (!own.empty()) (*out)[prefix + layer.name] = std::move(own);
+      if (!own.empty()) out->weights[prefix + layer.name] = std::move(own);
       auto s = ResolveV3(file, *layer.entry, group + "/layers", prefix + layer.name + "/", out,
                          bytes, depth + 1);
       if (!s.ok()) return s;
@@ -386,7 +424,7 @@ absl::Status ResolveV3(const h5::File& file, const Json& model, const std::strin
     std::vector<KerasWeight> weights;
     auto s = CollectDatasets(file, group, "", &weights, bytes, 0);
     if (!s.ok()) return s;
-    if (!weights.empty()) (*out)[prefix + layer.name] = std::move(weights);
+    if (!weights.empty()) out->weights[prefix + layer.name] = std::move(weights);
   }
   return absl::OkStatus();
 }
@@ -409,7 +447,8 @@ absl::StatusOr<KerasModelFile> ReadV3(const std::string& path, V3Sources src,
                   ? h5::OpenImage(src.weights, path + ": model.weights.h5")
                   : h5::OpenFile(src.weights_path);
   if (!file.ok()) return file.status();
-  auto s = ResolveV3(*file, out.config, "layers", "", &out.weights, &out.weight_bytes, 0);
+  out.assets = std::move(src.assets);
+  auto s = ResolveV3(*file, out.config, "layers", "", &out, &out.weight_bytes, 0);
   if (!s.ok()) {
     return absl::Status(s.code(), absl::StrCat(path, ": model.weights.h5: ", s.message()));
   }

@@ -42,6 +42,12 @@ struct KerasModelFile {
   // "dense", and "inner/in_d" for layer in_d of the nested model inner.
   std::map<std::string, std::vector<KerasWeight>> weights;
   int64_t weight_bytes = 0;
+  // .keras only: the files below assets/ by their path there
+  // ("layers/string_lookup/vocabulary.txt"; lookup layers' vocabularies), and
+  // each layer's directory in model.weights.h5 and assets/ by layer path
+  // ("lookup" -> "layers/string_lookup").
+  std::map<std::string, std::string> assets;
+  std::map<std::string, std::string> layer_dirs;
 
   // 2 or 3 (from keras_version; 2 when unknown).
   int keras_major() const;

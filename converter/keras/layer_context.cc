@@ -165,6 +165,14 @@ absl::StatusOr<ir::Tensor> LayerContext::FloatWeight(int i, const std::string& w
   return cast;
 }
 
+const std::string* LayerContext::Asset(const std::string& name) const {
+  if (env_->file == nullptr) return nullptr;
+  auto dir = env_->file->layer_dirs.find(path_);
+  if (dir == env_->file->layer_dirs.end()) return nullptr;
+  auto it = env_->file->assets.find(dir->second + "/" + name);
+  return it == env_->file->assets.end() ? nullptr : &it->second;
+}
+
 const KerasWeight* LayerContext::FindWeight(const std::string& suffix) const {
   for (const KerasWeight& w : weights()) {
     const std::string& n = w.name;

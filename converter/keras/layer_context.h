@@ -46,6 +46,7 @@ struct ConversionEnv {
   int opset = 17;
   int keras_major = 2;
   std::string keras_version;
+  const KerasModelFile* file = nullptr;  // assets (.keras)
   // (layer path + key) -> initializer, so shared layers and repeated nested
   // models reuse their weights.
   absl::flat_hash_map<std::string, std::string> const_cache;
@@ -114,6 +115,8 @@ class LayerContext : public OpContext {
   absl::StatusOr<ir::Tensor> FloatWeight(int i, const std::string& what) const;
   // The weight whose name ends with "/<suffix>" or "/<suffix>:0" (h5 names), or nullptr.
   const KerasWeight* FindWeight(const std::string& suffix) const;
+  // The layer's asset file `name` (.keras: assets/<layer dir>/<name>), or nullptr.
+  const std::string* Asset(const std::string& name) const;
   // An initializer made once per layer and `key` (shared layers reuse it).
   absl::StatusOr<std::string> CachedConst(const std::string& key,
                                           const std::function<absl::StatusOr<ir::Tensor>()>& make);

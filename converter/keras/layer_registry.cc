@@ -15,6 +15,8 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"ops (layout, statistics)", RegisterKerasShapeOps},
       {"recurrent", RegisterRecurrentLayers}, {"attention", RegisterAttentionLayers},
       {"convolutional recurrent", RegisterConvLstmLayers},
+      {"lookup", RegisterLookupLayers}, {"ops (bitwise)", RegisterKerasBitwiseOps},
+      {"ops (quantiles)", RegisterKerasQuantileOps},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
   };
   return kFamilies;

@@ -76,10 +76,13 @@ void RegisterConvLstmLayers(LayerRegistry& r);      // conv_lstm.cc: ConvLSTM1D/
 void RegisterAttentionLayers(LayerRegistry& r);      // attention_layers.cc: MultiHeadAttention, EinsumDense, Attention
 void RegisterAdaptivePoolingLayers(LayerRegistry& r);  // adaptive_pooling_layers.cc: Adaptive{Average,Max}Pooling1-3D
 void RegisterApplicationsLayers(LayerRegistry& r);   // applications_layers.cc: keras.applications' own classes
+void RegisterLookupLayers(LayerRegistry& r);         // lookup_layers.cc: IntegerLookup, StringLookup
 void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc: Resizing, CenterCrop, lookups...
 // keras_ops.cc: Keras 3 operations recorded in functional models (module
 // keras.src.ops.*), registered as "ops.<Class>" (e.g. "ops.Add", "ops.Mean").
 void RegisterKerasOps(LayerRegistry& r);
+void RegisterKerasBitwiseOps(LayerRegistry& r);
+void RegisterKerasQuantileOps(LayerRegistry& r);     // keras_quantile_ops.cc: quantile, percentile, median      // keras_bitwise_ops.cc: bitwise_*, shifts
 // keras_array_ops.cc: Keras 3 operations that index, combine or reshape arrays (GetItem, Stack, ...).
 void RegisterKerasArrayOps(LayerRegistry& r);
 // keras_math_ops.cc: sorting, contractions, Cumprod, elementwise functions, NaN-aware reductions, ...

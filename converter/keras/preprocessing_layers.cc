@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "converter/keras/categorical.h"
 #include "converter/keras/image_resize.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
@@ -183,9 +184,8 @@ DataType OutputType(const LayerContext& ctx, const char* key, DataType fallback)
   return fallback;
 }
 
-// Encodes integer ids in [0, depth) (Keras' encode_categorical_inputs):
-// one_hot (a trailing size-1 axis dropped first), multi_hot and count of the
-// ids of each row of a rank-2 input.
+}  // namespace
+
 absl::StatusOr<std::string> EncodeCategorical(LayerContext& ctx, std::string ids, int rank,
                                               const std::string& mode, int64_t depth,
                                               DataType dtype) {
@@ -193,9 +193,9 @@ absl::StatusOr<std::string> EncodeCategorical(LayerContext& ctx, std::string ids
   if (mode != "one_hot" && mode != "multi_hot" && mode != "count") {
     return ctx.Unsupported(absl::StrCat("output_mode '", mode, "'"));
   }
-  if (mode != "one_hot" && rank != 2) {
+  if (mode != "one_hot" && rank != 2 && rank != 1) {
     return ctx.Unsupported(absl::StrCat("output_mode '", mode, "' on a rank-", rank,
-                                        " input (rank 2, [batch, ids], converts)"));
+                                        " input (rank 1 or 2, [batch, ids], converts)"));
   }
   auto dims = ctx.StaticDims(ids);
   if (mode == "one_hot" && rank > 1 && dims && dims->back() == 1) ids = ctx.Squeeze(ids, {-1});
@@ -204,8 +204,11 @@ absl::StatusOr<std::string> EncodeCategorical(LayerContext& ctx, std::string ids
                  ctx.AddConst(*ir::Tensor::FromVector<float>({2}, {0.0f, 1.0f}).CastTo(dtype), "values")},
       {Attribute::Int("axis", -1)});
   if (mode == "one_hot") return hot;
-  return ctx.Reduce(mode == "count" ? "ReduceSum" : "ReduceMax", hot, {1}, false);
+  // A rank-1 input is one sample.
+  return ctx.Reduce(mode == "count" ? "ReduceSum" : "ReduceMax", hot, {rank - 1}, false);
 }
+
+namespace {
 
 absl::Status ConvertCategoryEncoding(LayerContext& ctx) {
   if (ctx.Bool("sparse", false)) return ctx.Unsupported("sparse=True");
@@ -270,7 +273,7 @@ void RegisterPreprocessingLayers(LayerRegistry& r) {
              Inputs(1), ConvertIdentity,
              "identity at inference (RandomCrop too: Keras 3 returns its input unchanged)");
   r.Register({"CategoryEncoding"}, Inputs(1), ConvertCategoryEncoding,
-             "one_hot, multi_hot, count (rank-2 input for the last two); no count_weights, "
+             "one_hot, multi_hot, count (rank-1 or 2 input for the last two); no count_weights, "
              "no sparse output");
   r.Register({"Discretization"}, Inputs(1), ConvertDiscretization,
              "bin_boundaries from the config (after adapt too); output_mode int, one_hot, "

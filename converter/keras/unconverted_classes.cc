@@ -11,9 +11,11 @@ namespace onnxsmith::converter::keras {
 const std::map<std::string, std::string> &UnconvertedKerasClasses() {
   static const auto *classes = [] {
     const std::string not_yet = "not converted yet";
-    const std::string strings = "works on strings; the vocabulary is in .keras "
-                                "assets (not .h5), string tensors are not "
-                                "converted yet";
+    const std::string hashing =
+        "hashes the string form of each value with FarmHash64 (SipHash64 with a salt); "
+        "standard ONNX cannot read a string's bytes, so there is no ONNX expression: hash "
+        "outside the model, or convert the model's SavedModel with --custom-ops mapping the "
+        "hash op to a custom operator";
     const std::string python =
         "holds Python or another framework's code, not in the file";
     return new std::map<std::string, std::string>{
@@ -23,13 +25,11 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
         {"StackedRNNCells", "only inside RNN (RNN(StackedRNNCells) converts)"},
         {"LocallyConnected1D", "Keras 2 only; " + not_yet},
         {"LocallyConnected2D", "Keras 2 only; " + not_yet},
-        {"Hashing", "FarmHash64 of strings or ints has no ONNX expression"},
-        {"HashedCrossing",
-         "FarmHash64 of crossed features has no ONNX expression"},
-        {"StringLookup", strings},
-        {"IntegerLookup",
-         "the vocabulary is in .keras assets (not .h5); " + not_yet},
-        {"TextVectorization", strings},
+        {"Hashing", hashing},
+        {"HashedCrossing", hashing},
+        {"TextVectorization",
+         not_yet + " (standardizes and splits strings before its lookup; StringLookup and "
+                   "IntegerLookup convert)"},
         {"Wrapper", "abstract base class"},
         {"TorchModuleWrapper", python},
         {"JaxLayer", python},
@@ -92,13 +92,6 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "ArraySplit",
 
                            "Bincount",
-                           "BitwiseAnd",
-                           "BitwiseInvert",
-                           "BitwiseLeftShift",
-                           "BitwiseNot",
-                           "BitwiseOr",
-                           "BitwiseRightShift",
-                           "BitwiseXor",
 
                            "CDist",
                            "Corrcoef",
@@ -130,11 +123,9 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
 
                            "Kron",
                            "Lcm",
-                           "LeftShift",
                            "Linspace",
                            "Logspace",
                            "MapCoordinates",
-                           "Median",
                            "Meshgrid",
 
                            "Nanargmax",
@@ -148,13 +139,10 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "Ndim",
                            "Nextafter",
                            "PadImages",
-                           "Percentile",
                            "PerspectiveTransform",
-                           "Quantile",
 
                            "RGBToHSV",
                            "Resize",
-                           "RightShift",
 
                            "SaturateCast",
                            "ScaleAndTranslate",
