@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from oracle_lib import assert_close, check_onnx, describe, get_tf, run_cli, run_onnx
+from test_rnn_rewrite import convert_export
 
 T, F, U = 6, 3, 4
 RNN_OPS = {"LSTM", "GRU", "RNN"}
@@ -72,15 +73,7 @@ def exports(tmp_path_factory):
 def test_masked_keras_rnn(exports, onnxsmith_bin, tmp_path, name, fmt):
     sm, pb, outputs, x, want = exports[name]
     out = tmp_path / f"{name}.onnx"
-    if fmt == "saved_model":
-        args = ["convert", "--saved-model", str(sm), "--output", str(out)]
-    else:
-        args = ["convert", "--graphdef", str(pb), "--output", str(out)]
-        for o in outputs:
-            args += ["--outputs", o]
-    proc = run_cli(onnxsmith_bin, args)
-    assert proc.returncode == 0, describe(proc)
-    model = check_onnx(out)
+    model = convert_export(onnxsmith_bin, fmt, sm, pb, outputs, out)
     ops = {n.op_type for n in model.graph.node}
     assert ops & RNN_OPS and "Loop" not in ops, sorted(ops)
     got = list(run_onnx(out, {model.graph.input[0].name: x}).values())

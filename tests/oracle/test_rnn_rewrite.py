@@ -74,6 +74,19 @@ def keras_exports(tmp_path_factory):
     return out
 
 
+def convert_export(onnxsmith_bin, fmt, sm, pb, outputs, out):
+    """Converts a Keras export (fmt "saved_model" or "frozen") to `out`; the checked ModelProto."""
+    if fmt == "saved_model":
+        args = ["convert", "--saved-model", str(sm), "--output", str(out)]
+    else:
+        args = ["convert", "--graphdef", str(pb), "--output", str(out)]
+        for o in outputs:
+            args += ["--outputs", o]
+    proc = run_cli(onnxsmith_bin, args)
+    assert proc.returncode == 0, describe(proc)
+    return check_onnx(out)
+
+
 def _check_ops(model, fused):
     ops = {n.op_type for n in model.graph.node}
     if fused:
@@ -89,15 +102,7 @@ def _check_ops(model, fused):
 def test_keras_rnn(keras_exports, onnxsmith_bin, tmp_path, name, fmt):
     sm, pb, outputs, x, want, fused = keras_exports[name]
     out = tmp_path / f"{name}.onnx"
-    if fmt == "saved_model":
-        args = ["convert", "--saved-model", str(sm), "--output", str(out)]
-    else:
-        args = ["convert", "--graphdef", str(pb), "--output", str(out)]
-        for o in outputs:
-            args += ["--outputs", o]
-    proc = run_cli(onnxsmith_bin, args)
-    assert proc.returncode == 0, describe(proc)
-    model = check_onnx(out)
+    model = convert_export(onnxsmith_bin, fmt, sm, pb, outputs, out)
     _check_ops(model, fused)
     got = list(run_onnx(out, {model.graph.input[0].name: x}).values())
     assert len(got) == len(want)
