@@ -14,9 +14,11 @@ Every fixture that needs the binary skips (with the reason) when it is absent.
 Generated files go to pytest's tmp_path_factory, never into the repository.
 """
 
+import importlib.util
 import os
 import pathlib
 import shutil
+import sys
 from typing import Callable, Dict
 
 import pytest
@@ -170,3 +172,35 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("corpus models that converted and matched")
         for name, file, abs_err, rel_err in oracle_lib.CORPUS_RESULTS:
             terminalreporter.write_line(f"{name:45s} {file:28s} max abs err {abs_err:.3g}  max rel err {rel_err:.3g}")
+
+
+# The Python package (test_python_*.py): one staging per session, since `import onnxsmith` is
+# cached in sys.modules.
+def _load_build_backend():
+    spec = importlib.util.spec_from_file_location(
+        "onnxsmith_build_backend", oracle_lib.REPO_ROOT / "python" / "build_backend.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _native_path() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("ONNXSMITH_NATIVE")
+                        or oracle_lib.REPO_ROOT / "bazel-bin" / "python" / "_native.so")
+
+
+@pytest.fixture(scope="session")
+def onnxsmith(tmp_path_factory):
+    """The package, staged with the built extension (a copy: a rebuild must not swap it)."""
+    native = _native_path()
+    if not native.exists():
+        pytest.skip(f"extension not built: {native} (bazel build //python:_native.so)")
+    stage = tmp_path_factory.mktemp("pkg")
+    _load_build_backend().stage_package(stage, native)
+    sys.path.insert(0, str(stage))
+    try:
+        import onnxsmith as module
+    finally:
+        sys.path.remove(str(stage))
+    assert pathlib.Path(module.__file__).parent == stage / "onnxsmith", module.__file__
+    return module

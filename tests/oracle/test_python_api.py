@@ -6,7 +6,6 @@ built by Bazel (ONNXSMITH_NATIVE, default <repo>/bazel-bin/python/_native.so, th
 into a fresh venv offline with pip, which runs Bazel through python/build_backend.py.
 """
 
-import importlib.util
 import os
 import pathlib
 import subprocess
@@ -19,36 +18,6 @@ import pytest
 from keras_lib import _keras, cached_model, compare_with_keras, keras_dir  # noqa: F401
 from oracle_lib import REPO_ROOT, assert_close, check_onnx, freeze, get_tf, rng_for, run_cli, run_onnx
 from test_user_examples import _build_mlp, _build_square
-
-
-def _load_backend():
-    spec = importlib.util.spec_from_file_location(
-        "onnxsmith_build_backend", REPO_ROOT / "python" / "build_backend.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _native_path() -> pathlib.Path:
-    return pathlib.Path(os.environ.get("ONNXSMITH_NATIVE")
-                        or REPO_ROOT / "bazel-bin" / "python" / "_native.so")
-
-
-@pytest.fixture(scope="module")
-def onnxsmith(tmp_path_factory):
-    """The package, staged with the built extension (a copy: a rebuild must not swap it)."""
-    native = _native_path()
-    if not native.exists():
-        pytest.skip(f"extension not built: {native} (bazel build //python:_native.so)")
-    stage = tmp_path_factory.mktemp("pkg")
-    _load_backend().stage_package(stage, native)
-    sys.path.insert(0, str(stage))
-    try:
-        import onnxsmith as module
-    finally:
-        sys.path.remove(str(stage))
-    assert pathlib.Path(module.__file__).parent == stage / "onnxsmith", module.__file__
-    return module
 
 
 def _compare(model, onnx_model, path, key, batches=(1, 4)):

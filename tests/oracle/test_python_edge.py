@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from oracle_lib import check_onnx, rng_for, run_onnx
-from test_python_api import onnxsmith  # noqa: F401  (the staged package fixture)
 
 onnx = pytest.importorskip("onnx")
 
