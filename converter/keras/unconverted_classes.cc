@@ -36,14 +36,10 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
         {"FlaxLayer", python},
         {"TFSMLayer", "wraps a SavedModel: convert that with --saved-model"},
         {"Merge", "abstract base class"},
-        {"AutoContrast", not_yet + " (per-image min/max rescaling)"},
-        {"Solarization", not_yet},
-        {"Equalization", not_yet + " (per-image histogram equalization)"},
-        {"Pipeline", not_yet},
-        {"MelSpectrogram", not_yet + " (ONNX STFT + MelWeightMatrix would do)"},
-        {"STFTSpectrogram", not_yet},
-        {"ReversibleEmbedding", not_yet},
-        {"Conv2DTransposeV1", not_yet},
+        {"Conv2DTransposeV1", "not a Keras 3 class (not in keras.layers of Keras 3.x); Conv2DTranspose converts"},
+        {"ContrastLimitedAdaptiveHistogramEqualization",
+         not_yet + " (applied at inference: per-tile clipped histograms with bilinear blending "
+                   "between tiles)"},
         {"CuDNNRNN", "abstract base class"},
     };
   }();

@@ -287,7 +287,8 @@ TEST(KerasConverterErrorTest, CustomLayerNamesItsClass) {
 
 TEST(KerasConverterErrorTest, NotYetSupportedBuiltin) {
   absl::Status s = ConvertConfig(SequentialWith(
-      R"({"module": "keras.layers", "class_name": "Solarization", "config": {"name": "solarization"}})"));
+      R"({"module": "keras.layers", "class_name": "ContrastLimitedAdaptiveHistogramEqualization",
+          "config": {"name": "clahe"}})"));
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("not supported yet"));
 }
