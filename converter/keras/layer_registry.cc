@@ -18,7 +18,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"lookup", RegisterLookupLayers}, {"ops (bitwise)", RegisterKerasBitwiseOps},
       {"ops (quantiles)", RegisterKerasQuantileOps},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
-      {"image preprocessing", RegisterImagePreprocessingLayers}, {"audio", RegisterAudioLayers}, {"composite", RegisterCompositeLayers},
+      {"image preprocessing", RegisterImagePreprocessingLayers}, {"audio", RegisterAudioLayers}, {"composite", RegisterCompositeLayers}, {"text", RegisterTextLayers},
   };
   return kFamilies;
 }

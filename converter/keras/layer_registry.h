@@ -78,7 +78,7 @@ void RegisterAdaptivePoolingLayers(LayerRegistry& r);  // adaptive_pooling_layer
 void RegisterApplicationsLayers(LayerRegistry& r);   // applications_layers.cc: keras.applications' own classes
 void RegisterLookupLayers(LayerRegistry& r);         // lookup_layers.cc: IntegerLookup, StringLookup
 void RegisterPreprocessingLayers(LayerRegistry& r);  // preprocessing_layers.cc: Resizing, CenterCrop, lookups...
-void RegisterImagePreprocessingLayers(LayerRegistry& r), RegisterAudioLayers(LayerRegistry& r), RegisterCompositeLayers(LayerRegistry& r);  // image_preprocessing_layers.cc (AutoContrast, ...), audio_layers.cc (STFT/MelSpectrogram), composite_layers.cc (Pipeline, ReversibleEmbedding)
+void RegisterImagePreprocessingLayers(LayerRegistry& r), RegisterAudioLayers(LayerRegistry& r), RegisterCompositeLayers(LayerRegistry& r), RegisterTextLayers(LayerRegistry& r);  // image_preprocessing_layers.cc (AutoContrast, ...), audio_layers.cc (STFT/MelSpectrogram), composite_layers.cc (Pipeline, ReversibleEmbedding), text_vectorization.cc
 // keras_ops.cc: Keras 3 operations recorded in functional models (module
 // keras.src.ops.*), registered as "ops.<Class>" (e.g. "ops.Add", "ops.Mean").
 void RegisterKerasOps(LayerRegistry& r);

@@ -27,9 +27,6 @@ const std::map<std::string, std::string> &UnconvertedKerasClasses() {
         {"LocallyConnected2D", "Keras 2 only; " + not_yet},
         {"Hashing", hashing},
         {"HashedCrossing", hashing},
-        {"TextVectorization",
-         not_yet + " (standardizes and splits strings before its lookup; StringLookup and "
-                   "IntegerLookup convert)"},
         {"Wrapper", "abstract base class"},
         {"TorchModuleWrapper", python},
         {"JaxLayer", python},

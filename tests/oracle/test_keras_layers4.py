@@ -113,3 +113,64 @@ def test_layers4(name, fmt, convert_keras, keras_dir, tmp_path):
     proc = convert_ok(convert_keras, paths[fmt], out)
     compare_with_keras(model, out, name, fmt, proc.seconds, integer_inputs=integer_inputs,
                        feed_hook=feed_hook)
+
+
+# --- TextVectorization (opset 20: StringSplit) ---------------------------------------------
+
+_CORPUS = ["The cat sat", "the dog ran far away", "A cat\tand a dog", "Dogs and CATS"]
+_TEXTS = np.array(["the Cat  sat", "zzz dog", "a  b\tc cat DOG ran the far", "", "  Dogs  "],
+                  dtype=object)
+
+
+def build_text_vectorization():
+    keras = _keras()
+    L = keras.layers
+    lower = L.TextVectorization(standardize="lower", output_sequence_length=6, name="lower_padded")
+    lower.adapt(_CORPUS)
+    raw = L.TextVectorization(standardize=None, name="raw_longest")
+    raw.adapt(_CORPUS)
+    text = keras.Input((), dtype="string", name="text")
+    return keras.Model(text, [lower(text), raw(text)])
+
+
+def build_text_vectorization_given():
+    """A vocabulary in the config: the .h5 form holds it too (an adapted one is only in .keras)."""
+    keras = _keras()
+    L = keras.layers
+    tv = L.TextVectorization(standardize="lower", output_sequence_length=4,
+                             vocabulary=["cat", "dog", "the", "ran"], name="given")
+    whole = L.TextVectorization(standardize="lower", split=None, output_sequence_length=2,
+                                vocabulary=["the cat sat", "zzz dog"], name="whole_strings")
+    text = keras.Input((1,), dtype="string", name="text")
+    return keras.Model(text, [tv(text), whole(text)])
+
+
+@pytest.mark.parametrize("name,fmt", [("adapted", "keras"), ("given", "keras"), ("given", "h5")])
+def test_text_vectorization(name, fmt, convert_keras, keras_dir, tmp_path):
+    from oracle_lib import check_onnx, run_onnx
+    build = build_text_vectorization if name == "adapted" else build_text_vectorization_given
+    model, paths = cached_model(f"layers4_text_{name}", build, keras_dir)
+    out = tmp_path / f"text_{name}.onnx"
+    convert_ok(convert_keras, paths[fmt], out, opset=20)
+    check_onnx(out)
+    texts = _TEXTS if name == "adapted" else _TEXTS.reshape(-1, 1)
+    expected = model(texts, training=False)
+    expected = [np.asarray(e) for e in (expected if isinstance(expected, (list, tuple)) else [expected])]
+    got = list(run_onnx(out, {"text": texts}).values())
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_text_vectorization_errors(convert_keras, keras_dir, tmp_path):
+    """The default standardize (punctuation stripping) and opsets below 20 are refused by name."""
+    from keras_lib import expect_conversion_error
+    keras = _keras()
+    tv = keras.layers.TextVectorization(vocabulary=["cat", "dog"], name="default_tv")
+    text = keras.Input((), dtype="string", name="text")
+    path = keras_dir / "layers4_text_default.keras"
+    keras.Model(text, tv(text)).save(str(path))
+    expect_conversion_error(convert_keras, path, tmp_path / "a.onnx", "default_tv",
+                            "lower_and_strip_punctuation", "regular-expression")
+    _, paths = cached_model("layers4_text_given", build_text_vectorization_given, keras_dir)
+    expect_conversion_error(convert_keras, paths["keras"], tmp_path / "b.onnx", "opset 20")
