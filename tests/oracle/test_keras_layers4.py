@@ -174,3 +174,63 @@ def test_text_vectorization_errors(convert_keras, keras_dir, tmp_path):
                             "lower_and_strip_punctuation", "regular-expression")
     _, paths = cached_model("layers4_text_given", build_text_vectorization_given, keras_dir)
     expect_conversion_error(convert_keras, paths["keras"], tmp_path / "b.onnx", "opset 20")
+
+
+# --- layers Keras 3.15 cannot save ---------------------------------------------------------
+# Solarization cannot be pickled and Equalization makes a cycle in any functional model (its
+# symbolic output is its input), yet files from other Keras versions hold them. The test saves
+# placeholder Rescaling(1.0) layers and rewrites their config entries into these classes.
+
+
+def _inference_only_layers():
+    L = _keras().layers
+    return {"solarization": L.Solarization(addition_factor=0.3, threshold_factor=0.2,
+                                           name="solarization"),
+            "equalization": L.Equalization(name="equalization"),
+            "max_boxes": L.MaxNumBoundingBoxes(max_number=3, name="max_boxes")}
+
+
+def _rewrite_config(config, layers):
+    for entry in config["config"]["layers"]:
+        layer = layers.get(entry["config"]["name"])
+        if layer is not None:
+            entry["class_name"] = type(layer).__name__
+            entry["module"] = "keras.layers"
+            entry["registered_name"] = None
+            entry["config"] = layer.get_config()
+    return config
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5"])
+def test_inference_only_image_layers(fmt, convert_keras, keras_dir, tmp_path):
+    import json
+    import zipfile
+
+    from oracle_lib import run_onnx
+    keras = _keras()
+    layers = _inference_only_layers()
+    x = keras.Input((5, 6, 3), name="img")
+    model = keras.Model(x, [keras.layers.Rescaling(1.0, name=n)(x) for n in layers])
+    plain = tmp_path / f"plain.{fmt}"
+    model.save(str(plain))
+    path = tmp_path / f"patched.{fmt}"
+    if fmt == "keras":
+        with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.namelist():
+                data = src.read(item)
+                if item == "config.json":
+                    data = json.dumps(_rewrite_config(json.loads(data), layers)).encode()
+                dst.writestr(item, data)
+    else:
+        import h5py
+        import shutil
+        shutil.copy(plain, path)
+        with h5py.File(path, "r+") as f:
+            f.attrs["model_config"] = json.dumps(_rewrite_config(json.loads(f.attrs["model_config"]),
+                                                                 layers))
+    out = tmp_path / "patched.onnx"
+    convert_ok(convert_keras, path, out)
+    images = np.random.default_rng(4).uniform(0, 255, (2, 5, 6, 3)).astype(np.float32)
+    got = list(run_onnx(out, {"img": images}).values())
+    for g, layer in zip(got, layers.values()):
+        np.testing.assert_array_equal(g, np.asarray(layer(images, training=False)))
