@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "converter/keras/layer_context.h"
@@ -19,6 +20,11 @@ namespace onnxsmith::converter::keras {
 absl::StatusOr<std::string> EncodeCategorical(LayerContext& ctx, std::string ids, int rank,
                                               const std::string& mode, int64_t depth,
                                               ir::DataType dtype);
+
+// A lookup layer's vocabulary as saved, special tokens included when Keras
+// wrote them: the config's `vocabulary` list, else the .keras asset
+// vocabulary.txt (lookup_layers.cc; TextVectorization reads it too).
+absl::StatusOr<std::vector<std::string>> SavedVocabulary(const LayerContext& ctx);
 
 }  // namespace onnxsmith::converter::keras
 

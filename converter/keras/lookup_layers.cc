@@ -33,7 +33,9 @@ std::optional<std::string> Token(const Json* v) {
   return DumpJson(*v);
 }
 
-// The vocabulary as saved, special tokens included when Keras wrote them.
+}  // namespace
+
+// Declared in categorical.h (TextVectorization reads it too).
 absl::StatusOr<std::vector<std::string>> SavedVocabulary(const LayerContext& ctx) {
   std::vector<std::string> vocab;
   if (const Json* v = ctx.cfg("vocabulary")) {
@@ -59,6 +61,8 @@ absl::StatusOr<std::vector<std::string>> SavedVocabulary(const LayerContext& ctx
   while (!vocab.empty() && vocab.back().empty()) vocab.pop_back();
   return vocab;
 }
+
+namespace {
 
 struct Lookup {
   bool strings = false;

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "converter/keras/categorical.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -22,31 +22,6 @@ namespace {
 
 using ir::Attribute;
 using ir::DataType;
-
-// The vocabulary as Keras saves it (mask "" and OOV "[UNK]" first when adapted).
-absl::StatusOr<Json> Vocabulary(const LayerContext& ctx) {
-  if (const Json* v = ctx.cfg("vocabulary")) {
-    if (!v->is_array()) {
-      return ctx.Unsupported("a vocabulary read from a file at run time (not saved in the model)");
-    }
-    return *v;
-  }
-  const std::string* text = ctx.Asset("vocabulary.txt");
-  if (text == nullptr) {
-    return ctx.Unsupported(
-        "an adapted vocabulary that is not in this file: Keras saves it only in .keras archives "
-        "(assets/.../vocabulary.txt), not in .h5; save the model as .keras, or construct the "
-        "layer with vocabulary=[...]");
-  }
-  Json vocab = Json::array();
-  std::vector<std::string> lines = absl::StrSplit(*text, '\n');
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  for (std::string& line : lines) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    vocab.push_back(line);
-  }
-  return vocab;
-}
 
 // [batch] strings -> [batch, n] tokens split at every ASCII whitespace
 // character, as tf.strings.split: ORT's StringSplit without a delimiter splits
@@ -135,7 +110,8 @@ absl::Status ConvertTextVectorization(LayerContext& ctx) {
   tt.shape = std::vector<ir::Dim>{ir::Dim{-1, ""}, ir::Dim{-1, ""}};
   ctx.SetType(tokens, tt);
 
-  ASSIGN_OR_RETURN(Json vocab, Vocabulary(ctx));
+  ASSIGN_OR_RETURN(std::vector<std::string> tokens_list, SavedVocabulary(ctx));
+  Json vocab = tokens_list;
   Json config = {{"name", "lookup"},         {"vocabulary", std::move(vocab)},
                  {"mask_token", ""},          {"oov_token", "[UNK]"},
                  {"num_oov_indices", 1},      {"output_mode", "int"}};
