@@ -1,5 +1,6 @@
 #include "optimizer/rnn_peephole.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace onnxsmith::optimizer {
