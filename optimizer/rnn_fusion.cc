@@ -28,6 +28,7 @@
 #include "optimizer/passes.h"
 #include "optimizer/rnn_body.h"
 #include "optimizer/rnn_mask.h"
+#include "optimizer/rnn_peephole.h"
 #include "optimizer/rnn_probe.h"
 
 namespace onnxsmith::optimizer {
@@ -98,6 +99,7 @@ bool IsZero(const std::vector<float>& v) {
 struct Cell {
   std::string op;  // LSTM, GRU, RNN
   std::vector<float> w, r, b;
+  std::vector<float> p;  // LSTM peepholes (rnn_peephole.h), empty if none
   bool linear_before_reset = false;
   int h_state = -1, c_state = -1;  // indices into the states list
   std::string h_out;
@@ -281,7 +283,12 @@ class RnnLoopFusionPass : public PerNodePass {
       Cell cell{"LSTM"};
       const Probe in = {{x_t, input_size}, {h.in, hidden}};
       for (const std::string& gate : {i, ho->first, f, g}) {  // ONNX order i, o, f, c
-        auto m = ProbeGate(probe, in, bv.Activation(gate, gate == g ? "Tanh" : "Sigmoid"), hidden);
+        const auto act = bv.Activation(gate, gate == g ? "Tanh" : "Sigmoid");
+        auto m = ProbeGate(probe, in, act, hidden);
+        if (!m && gate != g) {
+          const int slot = gate == i ? 0 : gate == f ? 2 : 1;
+          m = ProbePeepholeGate(probe, in, act, slot == 1 ? c.out : c.in, hidden, slot, cell.p);
+        }
         if (!m) return std::nullopt;
         AppendGate(*m, 0, input_size, cell.w);
         AppendGate(*m, 1, hidden, cell.r);
@@ -411,6 +418,9 @@ class RnnLoopFusionPass : public PerNodePass {
                   steps ? steps->seq_lens : "",
                   AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
     if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+    if (!cell.p.empty()) {
+      rnn.inputs.push_back(ed.AddInitializer(base + "/P", ir::Tensor::FromVector<float>({1, 3 * hidden}, cell.p)));
+    }
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
     const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");

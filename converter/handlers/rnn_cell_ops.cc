@@ -4,6 +4,15 @@
 // over [x, h] with the gates side by side: LSTMBlockCell and BlockLSTM in the
 // order i, ci (j), f, o, BlockLSTMV2 in the order i, f, ci, o (Keras's);
 // GRUBlockCell's w_ru in the order r, u.
+//
+// BlockLSTM(V2) becomes one ONNX LSTM where ONNX's cell is TF's: no cell
+// clip (TF clips the cell state itself, ONNX's `clip` the gates' inputs) and
+// only h read (ONNX LSTM gives the h sequence, not the cell states or the
+// gates). TF's peepholes are ONNX's P; its weights are reordered by ONNX ops
+// on the constant kernel, which constant folding folds.
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,6 +112,90 @@ absl::Status ConvertLstmBlockCell(NodeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Whether another node of the graph reads any of this node's outputs `outs`
+// (true when the graph is not known, e.g. inside a function body).
+bool OutputsRead(const NodeContext& ctx, const std::vector<int>& outs) {
+  const tf::GraphDef* g = ctx.graph_def();
+  if (g == nullptr) return true;
+  for (const tf::NodeDef& n : g->node()) {
+    for (const std::string& in : n.input()) {
+      if (in.empty() || in[0] == '^') continue;
+      const size_t colon = in.rfind(':');
+      const std::string node = colon == std::string::npos ? in : in.substr(0, colon);
+      if (node != ctx.name()) continue;
+      const int k = colon == std::string::npos ? 0 : std::atoi(in.c_str() + colon + 1);
+      if (std::find(outs.begin(), outs.end(), k) != outs.end()) return true;
+    }
+  }
+  return false;
+}
+
+// TF's [rows, 4 * units] gate kernel rows [begin, begin + n) as ONNX's
+// [1, 4 * units, n], gates in ONNX's order i, o, f, c.
+std::string OnnxGates(NodeContext& ctx, const std::string& w, int64_t begin, int64_t n,
+                      int64_t units, const std::vector<int64_t>& order) {
+  const std::string rows = ctx.AddNode(
+      "Slice", {w, ctx.ConstInt64s({begin}, "begin"), ctx.ConstInt64s({begin + n}, "end")});
+  const std::string gates = ctx.Reshape(ctx.Transpose(rows, {1, 0}), {4, units, n});
+  return ctx.Reshape(ctx.AddNode("Gather", {gates, ctx.ConstInt64s(order, "gate_order")}),
+                     {1, 4 * units, n});
+}
+
+// BlockLSTM(V2) as one ONNX LSTM: its h output [time, batch, units], or
+// nullopt where ONNX's LSTM cannot compute TF's (see the file comment).
+std::optional<std::string> EmitBlockLstmAsOnnx(NodeContext& ctx, const LstmAttrs& a,
+                                               ir::DataType t) {
+  if (t != ir::DataType::kFloat || a.cell_clip > 0 || OutputsRead(ctx, {0, 1, 2, 3, 4, 5})) {
+    return std::nullopt;
+  }
+  auto wdims = ctx.input_dims(4);
+  auto xdims = ctx.input_dims(1);
+  if (!wdims || wdims->size() != 2 || (*wdims)[1] <= 0 || (*wdims)[1] % 4 != 0 || !xdims ||
+      xdims->size() != 3) {
+    return std::nullopt;
+  }
+  const int64_t units = (*wdims)[1] / 4, in = (*wdims)[0] - units;
+  if (in <= 0 || ((*xdims)[2] >= 0 && (*xdims)[2] != in)) return std::nullopt;
+  // ONNX gate k is TF's gate order[k].
+  const std::vector<int64_t> order = a.ifco ? std::vector<int64_t>{0, 3, 1, 2}
+                                            : std::vector<int64_t>{0, 3, 2, 1};
+  const std::string& w = ctx.input(4);
+  std::string bias = ctx.AddNode("Gather", {ctx.Reshape(ctx.input(8), {4, units}),
+                                            ctx.ConstInt64s(order, "gate_order")});
+  if (a.forget_bias != 0) {
+    std::vector<float> fb(4 * units, 0.0f);
+    std::fill(fb.begin() + 2 * units, fb.begin() + 3 * units, a.forget_bias);
+    bias = ctx.AddNode("Add", {bias, ctx.ConstFloats({4, units}, fb, "forget_bias")});
+  }
+  bias = ctx.AddNode("Concat", {ctx.Reshape(bias, {1, 4 * units}),
+                                ctx.ConstFloats({1, 4 * units}, std::vector<float>(4 * units, 0.0f),
+                                                "recurrence_bias")},
+                     {Attribute::Int("axis", 1)});
+  // TF zeroes the steps from seq_len_max on, as ONNX does past sequence_lens.
+  std::string seq_lens;
+  const ir::Tensor* len = ctx.const_input(0);
+  auto lens = len != nullptr ? len->ToDoubles() : absl::StatusOr<std::vector<double>>();
+  if (!(lens.ok() && lens->size() == 1 && (*xdims)[0] >= 0 && (*lens)[0] == (*xdims)[0])) {
+    seq_lens = ctx.AddNode("Expand", {ctx.Cast(ctx.input(0), ir::DataType::kInt32),
+                                      ctx.Unsqueeze(RuntimeDim(ctx, ctx.input(1), 1), {0})});
+  }
+  std::vector<std::string> inputs = {ctx.input(1),
+                                     OnnxGates(ctx, w, 0, in, units, order),
+                                     OnnxGates(ctx, w, in, units, units, order),
+                                     bias,
+                                     seq_lens,
+                                     ctx.Unsqueeze(ctx.input(3), {0}),
+                                     ctx.Unsqueeze(ctx.input(2), {0})};
+  if (a.peephole) {  // ONNX's P: i, o, f
+    inputs.push_back(ctx.Unsqueeze(
+        ctx.AddNode("Concat", {ctx.input(5), ctx.input(7), ctx.input(6)}, {Attribute::Int("axis", 0)}),
+        {0}));
+  }
+  const std::string y =
+      ctx.AddNode("LSTM", std::move(inputs), {Attribute::Int("hidden_size", units)});
+  return ctx.Squeeze(y, {1});
+}
+
 // BlockLSTM(V2)(seq_len_max, x [time, batch, input], cs_prev, h_prev, w, wci,
 // wcf, wco, b) -> i, cs, f, o, ci, co, h, each [time, batch, units]: the cell
 // over the time steps, unrolled (the length must be static); steps from
@@ -110,13 +203,17 @@ absl::Status ConvertLstmBlockCell(NodeContext& ctx) {
 absl::Status ConvertBlockLstm(NodeContext& ctx) {
   const ir::DataType t = InputDType(ctx, 1);
   RETURN_IF_ERROR(CheckFloat(ctx, t));
+  const LstmAttrs attrs = ReadLstmAttrs(ctx, ctx.op_type() == "BlockLSTMV2");
+  if (std::optional<std::string> h = EmitBlockLstmAsOnnx(ctx, attrs, t)) {
+    ctx.SetOutput(6, *h);  // outputs 0-5 are read by no node
+    return absl::OkStatus();
+  }
   auto dims = ctx.input_dims(1);
   if (!dims || dims->size() != 3 || (*dims)[0] < 0) {
     return ctx.Unsupported("a sequence of unknown length (the cell is unrolled over time)");
   }
   const int64_t steps = (*dims)[0];
   if (steps == 0) return ctx.Unsupported("an empty sequence");
-  const LstmAttrs attrs = ReadLstmAttrs(ctx, ctx.op_type() == "BlockLSTMV2");
   const LstmWeights w{ctx.input(4), ctx.input(5), ctx.input(6), ctx.input(7), ctx.input(8)};
   const std::string seq_len = ctx.Cast(ctx.input(0), ir::DataType::kInt64);
   const std::string zero = ctx.ConstScalar(t, 0, "zero");

@@ -105,7 +105,7 @@ class Inliner {
       return bad("malformed reference");
     }
     const tf::NodeDef& producer = *node_it->second;
-    if (catalog_.FindOp(producer.op()) == nullptr && catalog_.CalledFunction(producer) == nullptr &&
+    if (!catalog_.KnowsOutputArgs(producer.op()) && catalog_.CalledFunction(producer) == nullptr &&
         OpCatalog::CallTarget(producer).empty()) {
       // Without an OpDef the single-output-arg rule is assumed; two different
       // arg names on one node disprove it.

@@ -56,6 +56,10 @@ const std::vector<BuiltinOutputs>& BuiltinTable() {
       {"TensorListPopBack", {{"output_handle", ""}, {"tensor", ""}}},
       {"TensorListConcatV2", {{"tensor", ""}, {"lengths", ""}}},
       {"TensorListConcat", {{"tensor", ""}, {"lengths", ""}}},
+      {"LSTMBlockCell", {{"i", ""}, {"cs", ""}, {"f", ""}, {"o", ""}, {"ci", ""}, {"co", ""}, {"h", ""}}},
+      {"BlockLSTM", {{"i", ""}, {"cs", ""}, {"f", ""}, {"o", ""}, {"ci", ""}, {"co", ""}, {"h", ""}}},
+      {"BlockLSTMV2", {{"i", ""}, {"cs", ""}, {"f", ""}, {"o", ""}, {"ci", ""}, {"co", ""}, {"h", ""}}},
+      {"GRUBlockCell", {{"r", ""}, {"u", ""}, {"c", ""}, {"h", ""}}},
   };
   return *table;
 }
@@ -131,6 +135,14 @@ OpCatalog::OpCatalog(const tf::OpList* ops, const tf::FunctionDefLibrary* librar
 const tf::OpDef* OpCatalog::FindOp(const std::string& op) const {
   auto it = ops_.find(op);
   return it == ops_.end() ? nullptr : it->second;
+}
+
+bool OpCatalog::KnowsOutputArgs(const std::string& op) const {
+  if (FindOp(op) != nullptr) return true;
+  for (const BuiltinOutputs& entry : BuiltinTable()) {
+    if (op == entry.op) return true;
+  }
+  return false;
 }
 
 const tf::FunctionDef* OpCatalog::FindFunction(const std::string& name) const {

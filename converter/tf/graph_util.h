@@ -28,6 +28,9 @@ class OpCatalog {
 
   // The OpDef of `op` from the MetaGraph's op list, or nullptr.
   const tf::OpDef* FindOp(const std::string& op) const;
+  // Whether `op`'s output-arg layout is known: its OpDef, or the built-in
+  // table of multi-output ops a frozen GraphDef may hold without OpDefs.
+  bool KnowsOutputArgs(const std::string& op) const;
   // The function `name` names; where the library holds several
   // implementations of its API (`api_implements`), the portable one (its
   // `api_preferred_device` is CPU or unset).
