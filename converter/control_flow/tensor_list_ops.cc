@@ -62,11 +62,20 @@ void SetElement(NodeContext& ctx, int k, const std::string& value, ir::DataType 
   ctx.SetOutput(k, value);
 }
 
-absl::Status ConvertReserve(NodeContext& ctx) {
-  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+// ConstantOfShape's `value` for a list's zero elements (Reserve's
+// placeholders, Resize's padding); an error naming the type where
+// ConstantOfShape lacks it at this opset.
+absl::StatusOr<ir::Attribute> ZeroFill(NodeContext& ctx, ir::DataType dtype) {
   if (!ConstantOfShapeSupports(dtype, ctx.opset())) {
     return ctx.Unsupported(absl::StrCat("a list of ", ir::DataTypeName(dtype)));
   }
+  ASSIGN_OR_RETURN(ir::Tensor zero, ZeroOrOneTensor(dtype, false));
+  return ir::Attribute::TensorValue("value", std::move(zero));
+}
+
+absl::Status ConvertReserve(NodeContext& ctx) {
+  ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
+  ASSIGN_OR_RETURN(ir::Attribute fill, ZeroFill(ctx, dtype));
   std::optional<std::vector<int64_t>> elem = KnownElementShape(ctx, 0);
   std::string shape = ctx.Reshape(Int64Input(ctx, 1), {1});
   if (elem && !elem->empty()) {
@@ -79,9 +88,7 @@ absl::Status ConvertReserve(NodeContext& ctx) {
     shape = ctx.AddNode("Concat", {shape, ctx.ConstInt64s(placeholder, "element_shape")},
                         {ir::Attribute::Int("axis", 0)});
   }
-  ASSIGN_OR_RETURN(ir::Tensor zero, ZeroOrOneTensor(dtype, false));
-  std::string zeros = ctx.AddNode("ConstantOfShape", {shape},
-                                  {ir::Attribute::TensorValue("value", std::move(zero))});
+  std::string zeros = ctx.AddNode("ConstantOfShape", {shape}, {std::move(fill)});
   std::string seq = ctx.AddNode("SplitToSequence", {zeros},
                                 {ir::Attribute::Int("axis", 0), ir::Attribute::Int("keepdims", 0)});
   ctx.SetType(seq, SequenceOf(dtype, elem));
@@ -290,15 +297,12 @@ absl::Status ConvertPopBack(NodeContext& ctx) {
 // is appended before stacking, so an empty list stacks too.
 absl::Status ConvertResize(NodeContext& ctx) {
   ASSIGN_OR_RETURN(ir::DataType dtype, ElementType(ctx));
-  if (!ConstantOfShapeSupports(dtype, ctx.opset())) {
-    return ctx.Unsupported(absl::StrCat("a list of ", ir::DataTypeName(dtype)));
-  }
+  ASSIGN_OR_RETURN(const ir::Attribute fill, ZeroFill(ctx, dtype));
   const ir::ValueType seq_type = HandleType(ctx, dtype);
   const std::string size = ctx.Reshape(Int64Input(ctx, 1), {1});
   const std::string length = ctx.Reshape(ctx.AddNode("SequenceLength", {ctx.input(0)}), {1});
-  ASSIGN_OR_RETURN(ir::Tensor zero_value, ZeroOrOneTensor(dtype, false));
   const auto zeros = [&](const std::string& shape) {
-    return ctx.AddNode("ConstantOfShape", {shape}, {ir::Attribute::TensorValue("value", zero_value)});
+    return ctx.AddNode("ConstantOfShape", {shape}, {fill});
   };
   std::optional<std::vector<int64_t>> static_shape;
   if (seq_type.shape) {
@@ -315,6 +319,7 @@ absl::Status ConvertResize(NodeContext& ctx) {
   if (static_shape) {
     elem_shape = ctx.ConstInt64s(*static_shape, "element_shape");
   } else {
+    ASSIGN_OR_RETURN(ir::Tensor zero_value, ZeroOrOneTensor(dtype, false));
     ASSIGN_OR_RETURN(ir::Tensor scalar_zero, zero_value.Reshaped({}));
     const std::string probe =
         ctx.AddNode("SequenceInsert", {ctx.input(0), ctx.AddConst(std::move(scalar_zero), "zero")});

@@ -1,70 +1,13 @@
 #include "converter/emit/graph_builder.h"
 
 #include <functional>
-#include <initializer_list>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "converter/emit/layout.h"
+#include "converter/emit/runtime_kernel_gaps.h"
 
 namespace onnxsmith::converter {
-
-namespace {
-
-// ONNX Runtime's CPU kernels cover fewer element types than the ONNX schemas:
-// e.g. no double Cos/Acos/Erf/Softplus/Conv, no int8/uint8 Max/Min/Where, no
-// float16 IsInf. A model using those is valid ONNX that the runtime everyone
-// runs refuses to load, so AddNode computes such a node in a type the kernels
-// take (Cast in, Cast the outputs back) and handlers need not know.
-struct RuntimeComputeType {
-  ir::DataType compute;  // inputs of the lacking type are cast to this
-  bool restore;          // outputs are cast back (false: they are not of the input type)
-};
-
-using ir::DataType;
-
-struct Rule {
-  std::initializer_list<const char*> ops;
-  std::initializer_list<DataType> lacking;
-  DataType compute;
-  bool restore;
-};
-
-// Measured with onnxruntime's CPU provider (the oracle venv's version) on
-// one-node models: the (op, type) pairs it has no kernel for, that TF models
-// produce. float64 math goes through float32 (TF's own float32 kernels are
-// no more exact); narrow integers through int32, where the values fit.
-const Rule kRules[] = {
-    {{"Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Erf",
-      "Softplus", "Softsign", "Elu", "Selu", "HardSigmoid", "Conv", "ConvTranspose", "AveragePool",
-      "GlobalAveragePool", "LRN", "InstanceNormalization"},
-     {DataType::kDouble},
-     DataType::kFloat,
-     true},
-    {{"Max", "Min", "Pow", "Where"},
-     {DataType::kInt8, DataType::kInt16, DataType::kUint8, DataType::kUint16},
-     DataType::kInt32,
-     true},
-    {{"Relu"}, {DataType::kInt16}, DataType::kInt32, true},
-    {{"IsInf"}, {DataType::kFloat16}, DataType::kFloat, false},
-};
-
-// The type to compute a default-domain `op_type` node in when its deciding
-// input is of `input_type`; nullopt when the runtime takes it as it is.
-std::optional<RuntimeComputeType> RuntimeComputeTypeFor(const std::string& op_type,
-                                                        DataType input_type) {
-  for (const Rule& rule : kRules) {
-    bool op_matches = false;
-    for (const char* op : rule.ops) op_matches = op_matches || op_type == op;
-    if (!op_matches) continue;
-    for (DataType t : rule.lacking) {
-      if (t == input_type) return RuntimeComputeType{rule.compute, rule.restore};
-    }
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 GraphBuilder::GraphBuilder(ir::Graph* graph, int opset)
     : graph_(graph), opset_(opset), used_names_(&own_names_), inferencer_(opset) {}
@@ -103,12 +46,12 @@ std::vector<std::string> GraphBuilder::AddNode(const std::string& name_hint,
                                                std::vector<std::string> inputs, int num_outputs,
                                                std::vector<ir::Attribute> attrs) {
   // A node ONNX Runtime has no kernel for at its input type is computed in
-  // one it has, between Casts (kRules above). The recursive calls see the
+  // one it has, between Casts (runtime_kernel_gaps.h). The recursive calls see the
   // cast types, which no rule lacks.
   const size_t typed = op_type == "Where" ? 1 : 0;  // the input that decides the kernel
   if (domain.empty() && inputs.size() > typed) {
     const ir::DataType t = TypeOf(inputs[typed]).dtype;
-    if (auto rule = RuntimeComputeTypeFor(op_type, t)) {
+    if (const RuntimeKernelGap* rule = FindRuntimeKernelGap(op_type, t)) {
       for (std::string& in : inputs) {
         if (!in.empty() && TypeOf(in).dtype == t) {
           in = AddNode(absl::StrCat(name_hint, "_in"), "Cast", "", {in}, 1,

@@ -97,8 +97,9 @@ def _models():
     def switch(i, x):
         return tf.switch_case(i, [lambda: x + 1.0, lambda: x * 3.0, lambda: -x])
 
-    m["_switch_case"] = (switch, [tf.TensorSpec([], tf.int32, name="i"), tf.TensorSpec([2], f32, name="x")],
-                        [np.array(1, np.int32), np.array([1, 2], np.float32)], "Case")
+    # TF 2.20 lowers switch_case to _SwitchN/Merge when tracing (converted as an ONNX Case chain)
+    m["switch_case"] = (switch, [tf.TensorSpec([], tf.int32, name="i"), tf.TensorSpec([2], f32, name="x")],
+                        [np.array(1, np.int32), np.array([1, 2], np.float32)], "_SwitchN")
 
     @tf.function
     def map_fn(x):
@@ -190,8 +191,6 @@ def frozen(tmp_path_factory):
     d = tmp_path_factory.mktemp("cf_tf2")
     out = {}
     for name, (fn, specs, feeds, must) in _models().items():
-        if name.startswith("_"):  # TF 2.20 lowers switch_case to _SwitchN/Merge when tracing
-            continue
         path = d / f"{name}.pb"
         inputs, outputs, ops = _freeze(fn, specs, path)
         assert any(must in op for op in ops), f"{name}: TF lowered its control flow ({sorted(ops)})"
@@ -209,7 +208,7 @@ def _check(model_path, inputs, outputs, feeds, expected):
 
 @pytest.mark.parametrize("opset", OPSETS)
 @pytest.mark.parametrize("name", [
-    "while_dynamic", "nested", "changing_shape", "cond", "map_fn", "scan", "foldl",
+    "while_dynamic", "nested", "changing_shape", "cond", "switch_case", "map_fn", "scan", "foldl",
     "cond_in_loop", "loop_in_cond", "tensor_array", "dynamic_array", "list_concat"])
 def test_control_flow(frozen, convert, tmp_path, name, opset):
     path, inputs, outputs, feeds, expected = frozen[name]

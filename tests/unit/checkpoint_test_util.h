@@ -22,6 +22,7 @@
 #include "converter/tf/proto/tensor_bundle.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/file_test_util.h"
 
 namespace onnxsmith::checkpoint {
 
@@ -53,22 +54,9 @@ inline std::string CorpusDir() {
   return fs::is_directory(corpus, ec) ? corpus.string() : "";
 }
 
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// A fresh directory under the test's temp dir.
-inline std::string ScratchDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+using test_files::ReadAll;
+using test_files::ScratchDir;
+using test_files::WriteAll;
 
 // Copies PREFIX.index and PREFIX.data-* into `dir`; returns the new prefix.
 inline std::string CopyBundle(const std::string& prefix, const std::string& dir) {

@@ -15,11 +15,14 @@
 #include "converter/tf/proto/graph.pb.h"
 #include "converter/tf_converter.h"
 #include "gtest/gtest.h"
+#include "tests/unit/math_ops_test_util.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
 
 namespace onnxsmith::converter {
 namespace {
+
+using namespace ::onnxsmith::converter::math_test;  // NOLINT: test helpers
 
 const std::vector<std::string> kMathOps = {
     "Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Minimum", "Pow",
@@ -53,154 +56,6 @@ TEST(MathOpsRegistry, GlobalRegistryHasMathOps) {
   }
 }
 
-// Reductions whose axes became an input at 18 change handler there; Sum's
-// did at 13.
-TEST(MathOpsRegistry, ReductionsChangeHandlerWhereOnnxChanged) {
-  HandlerRegistry registry;
-  RegisterReduceOps(registry);
-  for (const char* op : {"Mean", "Max", "Min", "Prod", "All", "EuclideanNorm"}) {
-    EXPECT_EQ(registry.Find(op, 17), registry.Find(op, 13)) << op;
-    EXPECT_NE(registry.Find(op, 18), registry.Find(op, 17)) << op;
-    EXPECT_EQ(registry.Find(op, 21), registry.Find(op, 18)) << op;
-  }
-  EXPECT_EQ(registry.Find("Sum", 13), registry.Find("Sum", 21));
-  EXPECT_EQ(registry.Find("Sum", 13), registry.Find("Mean", 18));
-  // Any is a ReduceSum (axes an input from 13 on).
-  EXPECT_EQ(registry.Find("Any", 13), registry.Find("Any", 21));
-}
-
-// --- a small GraphDef builder ---
-
-class TestGraph {
- public:
-  TestGraph& Placeholder(const std::string& name, const std::vector<int64_t>& dims,
-                         tf::DataType dtype = tf::DT_FLOAT) {
-    tf::NodeDef* n = Node(name, "Placeholder", {});
-    (*n->mutable_attr())["dtype"].set_type(dtype);
-    auto* shape = (*n->mutable_attr())["shape"].mutable_shape();
-    for (int64_t d : dims) shape->add_dim()->set_size(d);
-    return *this;
-  }
-
-  TestGraph& FloatConst(const std::string& name, const std::vector<int64_t>& dims,
-                        const std::vector<float>& values) {
-    tf::TensorProto* t = ConstTensor(name, tf::DT_FLOAT, dims);
-    for (float v : values) t->add_float_val(v);
-    return *this;
-  }
-
-  TestGraph& IntConst(const std::string& name, const std::vector<int32_t>& values) {
-    tf::TensorProto* t =
-        ConstTensor(name, tf::DT_INT32, {static_cast<int64_t>(values.size())});
-    for (int32_t v : values) t->add_int_val(v);
-    return *this;
-  }
-
-  // The node under test; T is float unless `dtype` says otherwise.
-  tf::NodeDef* Op(const std::string& name, const std::string& op,
-                  const std::vector<std::string>& inputs, tf::DataType dtype = tf::DT_FLOAT) {
-    tf::NodeDef* n = Node(name, op, inputs);
-    (*n->mutable_attr())["T"].set_type(dtype);
-    return n;
-  }
-
-  absl::StatusOr<ConversionResult> Convert(const std::string& output, int opset) const {
-    ConvertOptions options;
-    options.opset = opset;
-    options.outputs.push_back(TensorSpec{output, 0, {}});
-    return ConvertGraphDef(graph_, options);
-  }
-
- private:
-  tf::NodeDef* Node(const std::string& name, const std::string& op,
-                    const std::vector<std::string>& inputs) {
-    tf::NodeDef* n = graph_.add_node();
-    n->set_name(name);
-    n->set_op(op);
-    for (const std::string& in : inputs) n->add_input(in);
-    return n;
-  }
-
-  tf::TensorProto* ConstTensor(const std::string& name, tf::DataType dtype,
-                               const std::vector<int64_t>& dims) {
-    tf::NodeDef* n = Node(name, "Const", {});
-    (*n->mutable_attr())["dtype"].set_type(dtype);
-    tf::TensorProto* t = (*n->mutable_attr())["value"].mutable_tensor();
-    t->set_dtype(dtype);
-    for (int64_t d : dims) t->mutable_tensor_shape()->add_dim()->set_size(d);
-    return t;
-  }
-
-  tf::GraphDef graph_;
-};
-
-void SetBool(tf::NodeDef* n, const std::string& attr, bool value) {
-  (*n->mutable_attr())[attr].set_b(value);
-}
-void SetType(tf::NodeDef* n, const std::string& attr, tf::DataType value) {
-  (*n->mutable_attr())[attr].set_type(value);
-}
-
-std::vector<std::string> OpTypes(const ir::Graph& g) {
-  std::vector<std::string> ops;
-  for (const auto& n : g.nodes) ops.push_back(n->op_type);
-  return ops;
-}
-
-int Count(const ir::Graph& g, const std::string& op_type) {
-  int count = 0;
-  for (const auto& n : g.nodes) count += n->op_type == op_type;
-  return count;
-}
-
-const ir::Node* FindNode(const ir::Graph& g, const std::string& op_type) {
-  for (const auto& n : g.nodes) {
-    if (n->op_type == op_type) return n.get();
-  }
-  return nullptr;
-}
-
-using Ops = std::vector<std::string>;
-
-// Runs one handler on graph inputs of chosen types, without the driver.
-class HandlerHarness {
- public:
-  explicit HandlerHarness(int opset) : opset_(opset), builder_(&graph_, opset) {}
-
-  void Input(const std::string& name, ir::DataType dtype,
-             std::optional<std::vector<int64_t>> dims) {
-    ir::ValueType type;
-    type.dtype = dtype;
-    if (dims) {
-      type.shape.emplace();
-      for (int64_t d : *dims) type.shape->push_back(ir::Dim{d, ""});
-    }
-    builder_.AddGraphInput(name, type);
-  }
-
-  absl::Status Run(const tf::NodeDef& node, std::vector<std::string> inputs) {
-    ConvertFn fn = HandlerRegistry::Global().Find(node.op(), opset_);
-    if (fn == nullptr) return absl::NotFoundError(node.op());
-    NodeContext ctx(node, std::move(inputs), opset_, &builder_);
-    return fn(ctx);
-  }
-
-  const ir::Graph& graph() const { return graph_; }
-
- private:
-  int opset_;
-  ir::Graph graph_;
-  GraphBuilder builder_;
-};
-
-tf::NodeDef MakeNode(const std::string& name, const std::string& op, tf::DataType dtype) {
-  tf::NodeDef node;
-  node.set_name(name);
-  node.set_op(op);
-  (*node.mutable_attr())["T"].set_type(dtype);
-  return node;
-}
-
 // --- elementwise ---
 
 TEST(MathOps, DirectBinaryAndUnaryOps) {
@@ -228,15 +83,6 @@ TEST(MathOps, NarrowIntegerArithmeticIsWidenedBeforeOpset14) {
   auto r14 = g.Convert("sub", 14);
   ASSERT_TRUE(r14.ok()) << r14.status();
   EXPECT_EQ(OpTypes(r14->model.graph), (Ops{"Sub"}));
-}
-
-TEST(ReduceOps, NarrowIntegerSumIsWidened) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}, tf::DT_INT8).IntConst("axes", {1});
-  g.Op("s", "Sum", {"x", "axes"}, tf::DT_INT8);
-  auto r = g.Convert("s", 17);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(OpTypes(r->model.graph), (Ops{"Cast", "ReduceSum", "Cast"}));
 }
 
 TEST(MathOps, ComposedUnaryOps) {
@@ -408,129 +254,6 @@ TEST(MathOps, WhereWithOneInputIsTransposedNonZero) {
   const ir::Attribute* perm = r->model.graph.nodes[1]->FindAttr("perm");
   ASSERT_NE(perm, nullptr);
   EXPECT_EQ(perm->ints, (std::vector<int64_t>{1, 0}));
-}
-
-// --- reductions ---
-
-const ir::Attribute* Attr(const ir::Node* n, const std::string& name) {
-  return n == nullptr ? nullptr : n->FindAttr(name);
-}
-
-TEST(ReduceOps, MeanTakesAxesAttributeBefore18AndInputFrom18) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3, 4}).IntConst("axes", {1, -1});
-  SetBool(g.Op("m", "Mean", {"x", "axes"}), "keep_dims", true);
-
-  auto r17 = g.Convert("m", 17);
-  ASSERT_TRUE(r17.ok()) << r17.status();
-  ASSERT_EQ(OpTypes(r17->model.graph), (Ops{"ReduceMean"}));
-  const ir::Node* mean17 = r17->model.graph.nodes[0].get();
-  EXPECT_EQ(mean17->inputs.size(), 1u);
-  ASSERT_NE(Attr(mean17, "axes"), nullptr);
-  EXPECT_EQ(Attr(mean17, "axes")->ints, (std::vector<int64_t>{1, -1}));
-  EXPECT_EQ(mean17->GetInt("keepdims", -1), 1);
-
-  auto r18 = g.Convert("m", 18);
-  ASSERT_TRUE(r18.ok()) << r18.status();
-  ASSERT_EQ(OpTypes(r18->model.graph), (Ops{"ReduceMean"}));
-  const ir::Node* mean18 = r18->model.graph.nodes[0].get();
-  ASSERT_EQ(mean18->inputs.size(), 2u);
-  EXPECT_EQ(Attr(mean18, "axes"), nullptr);
-  const ir::Tensor* axes = r18->model.graph.FindInitializer(mean18->inputs[1]);
-  ASSERT_NE(axes, nullptr);
-  EXPECT_EQ(axes->dtype(), ir::DataType::kInt64);
-  EXPECT_EQ(*axes->ToInt64s(), (std::vector<int64_t>{1, -1}));
-}
-
-TEST(ReduceOps, SumTakesAxesInputFrom13) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).IntConst("axes", {0});
-  g.Op("s", "Sum", {"x", "axes"});
-  auto r = g.Convert("s", 13);
-  ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(OpTypes(r->model.graph), (Ops{"ReduceSum"}));
-  EXPECT_EQ(r->model.graph.nodes[0]->inputs.size(), 2u);
-  EXPECT_EQ(r->model.graph.nodes[0]->GetInt("keepdims", -1), 0);
-}
-
-TEST(ReduceOps, RuntimeAxesNeedOpset18ForMean) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).Placeholder("axes", {1}, tf::DT_INT32);
-  g.Op("m", "Mean", {"x", "axes"});
-  auto r17 = g.Convert("m", 17);
-  EXPECT_EQ(r17.status().code(), absl::StatusCode::kUnimplemented) << r17.status();
-
-  auto r18 = g.Convert("m", 18);
-  ASSERT_TRUE(r18.ok()) << r18.status();
-  // int32 axes are cast to int64; empty axes at run time must mean identity.
-  EXPECT_EQ(Count(r18->model.graph, "Cast"), 1);
-  const ir::Node* mean = FindNode(r18->model.graph, "ReduceMean");
-  ASSERT_NE(mean, nullptr);
-  EXPECT_EQ(mean->GetInt("noop_with_empty_axes", 0), 1);
-  // One axis of a rank-2 input: the output rank is known although inference
-  // cannot see through run-time axes.
-  ASSERT_EQ(r18->model.graph.outputs.size(), 1u);
-  EXPECT_EQ(r18->model.graph.outputs[0].type.rank(), std::optional<int>(1));
-}
-
-TEST(ReduceOps, RuntimeAxesWorkForSumAt13) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).Placeholder("axes", {1}, tf::DT_INT32);
-  g.Op("s", "Sum", {"x", "axes"});
-  auto r = g.Convert("s", 13);
-  ASSERT_TRUE(r.ok()) << r.status();
-  const ir::Node* sum = FindNode(r->model.graph, "ReduceSum");
-  ASSERT_NE(sum, nullptr);
-  EXPECT_EQ(sum->GetInt("noop_with_empty_axes", 0), 1);
-}
-
-TEST(ReduceOps, EmptyConstantAxesReduceNothing) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).IntConst("axes", {});
-  g.Op("p", "Prod", {"x", "axes"});
-  for (int opset : {13, 18}) {
-    auto r = g.Convert("p", opset);
-    ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_EQ(Count(r->model.graph, "ReduceProd"), 0) << opset;
-  }
-}
-
-TEST(ReduceOps, AllAndAnyReduceNumbersAndCastBack) {
-  TestGraph g;
-  g.Placeholder("b", {2, 3}, tf::DT_BOOL).IntConst("axes", {1});
-  g.Op("all", "All", {"b", "axes"}, tf::DT_BOOL)->mutable_attr()->erase("T");
-  g.Op("any", "Any", {"all", "axes"}, tf::DT_BOOL)->mutable_attr()->erase("T");
-  for (int opset : {13, 18, 20}) {
-    auto r = g.Convert("any", opset);
-    ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_EQ(Count(r->model.graph, "ReduceMin"), 1) << opset;
-    // Any as "sum != 0": ONNX Runtime's max over an empty axis is -inf, which casts to true.
-    EXPECT_EQ(Count(r->model.graph, "ReduceSum"), 1) << opset;
-    const ir::Node* last = r->model.graph.nodes.back().get();
-    EXPECT_EQ(last->op_type, "Cast");
-    EXPECT_EQ(last->GetInt("to", -1), static_cast<int64_t>(ir::DataType::kBool));
-  }
-}
-
-TEST(ReduceOps, ArgMaxDropsAxisAndCastsToInt32) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).IntConst("axis", {1});
-  tf::NodeDef* n = g.Op("am", "ArgMax", {"x", "axis"});
-  SetType(n, "output_type", tf::DT_INT32);
-  auto r = g.Convert("am", 17);
-  ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(OpTypes(r->model.graph), (Ops{"ArgMax", "Cast"}));
-  EXPECT_EQ(r->model.graph.nodes[0]->GetInt("axis", -1), 1);
-  EXPECT_EQ(r->model.graph.nodes[0]->GetInt("keepdims", -1), 0);
-}
-
-TEST(ReduceOps, ArgMinWithRuntimeAxisIsRejected) {
-  TestGraph g;
-  g.Placeholder("x", {2, 3}).Placeholder("axis", {}, tf::DT_INT32);
-  g.Op("am", "ArgMin", {"x", "axis"});
-  auto r = g.Convert("am", 17);
-  EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("am"), std::string::npos) << r.status();
 }
 
 // --- matrix products ---

@@ -19,6 +19,7 @@
 #include "converter/tf_converter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/file_test_util.h"
 namespace onnxsmith::converter {
 
 namespace fs = std::filesystem;
@@ -40,20 +41,11 @@ inline std::string SavedModelDir(const std::string& name) {
     if (CorpusDir().empty()) GTEST_SKIP() << "model corpus not found (set ONNXSMITH_CORPUS)"; \
   } while (0)
 
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
+using test_files::ReadAll;
+using test_files::WriteAll;
 
 inline std::string ScratchDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / "saved_model_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
+  return test_files::ScratchDir("saved_model_test/" + name);
 }
 
 // A writable copy of a corpus SavedModel.

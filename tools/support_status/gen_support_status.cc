@@ -14,7 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "converter/emit/runtime_kernel_gaps.h"
 #include "converter/handlers/registry.h"
+#include "ir/tensor.h"
 
 namespace {
 
@@ -115,6 +117,21 @@ int main() {
       "- CudnnRNN/V2/V3 (ONNX LSTM, GRU with linear_before_reset, RNN; one node per layer)\n"
       "  need static input features, layer count and units; num_proj and skip_input are\n"
       "  refused. A Conv whose input channel count is unknown is taken as ungrouped.\n");
+  std::printf(
+      "\n## Types computed in another type for ONNX Runtime\n\n"
+      "ONNX Runtime's CPU kernels lack some (op, element type) pairs the ONNX schemas allow.\n"
+      "Every emitted node of such a pair is computed between Casts in a type the runtime takes\n"
+      "(`converter/emit/runtime_kernel_gaps.cc`), so the output loads in ONNX Runtime; other\n"
+      "runtimes see the same cast nodes.\n\n"
+      "| ONNX ops | input types | computed in | outputs cast back |\n|---|---|---|---|\n");
+  for (const onnxsmith::converter::RuntimeKernelGap& gap :
+       onnxsmith::converter::RuntimeKernelGaps()) {
+    std::vector<std::string> types;
+    for (onnxsmith::ir::DataType t : gap.lacking) types.push_back(onnxsmith::ir::DataTypeName(t));
+    std::printf("| %s | %s | %s | %s |\n", absl::StrJoin(gap.ops, ", ").c_str(),
+                absl::StrJoin(types, ", ").c_str(), onnxsmith::ir::DataTypeName(gap.compute),
+                gap.restore ? "yes" : "no");
+  }
   std::printf("\n## tf2onnx ops not converted\n\n"
               "Reasons come from `tools/support_status/tf2onnx_reasons.txt`.\n\n"
               "| tf2onnx op | reason |\n|---|---|\n");
