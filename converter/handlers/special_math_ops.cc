@@ -35,21 +35,15 @@ std::string NextAfter(OnnxEmitter& e, const std::string& x, const std::string& y
 
 }  // namespace special
 
+// math_special_ops.cc
+absl::StatusOr<ir::DataType> FloatType(const NodeContext& ctx);
+
 namespace {
 
 using ir::DataType;
 
-absl::StatusOr<DataType> FloatOperands(const NodeContext& ctx) {
-  const DataType t = ctx.element_type();
-  if (t == DataType::kUndefined) return ctx.Error("the element type of input 0 is unknown");
-  if (t != DataType::kFloat && t != DataType::kDouble && t != DataType::kFloat16) {
-    return ctx.Unsupported(absl::StrCat(ir::DataTypeName(t), " operands"));
-  }
-  return t;
-}
-
 absl::Status ConvertSpecialUnary(NodeContext& ctx) {
-  auto t = FloatOperands(ctx);
+  auto t = FloatType(ctx);
   if (!t.ok()) return t.status();
   const std::string& op = ctx.op_type();
   const std::string& x = ctx.input(0);
@@ -68,14 +62,14 @@ absl::Status ConvertSpecialUnary(NodeContext& ctx) {
 }
 
 absl::Status ConvertZeta(NodeContext& ctx) {
-  auto t = FloatOperands(ctx);
+  auto t = FloatType(ctx);
   if (!t.ok()) return t.status();
   ctx.SetOutput(0, special::Zeta(ctx, ctx.input(0), ctx.input(1), *t));
   return absl::OkStatus();
 }
 
 absl::Status ConvertNextAfter(NodeContext& ctx) {
-  auto t = FloatOperands(ctx);
+  auto t = FloatType(ctx);
   if (!t.ok()) return t.status();
   if (*t == DataType::kFloat16) return ctx.Unsupported("float16 operands");
   ctx.SetOutput(0, special::NextAfter(ctx, ctx.input(0), ctx.input(1), *t));
