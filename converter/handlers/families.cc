@@ -18,6 +18,8 @@ void RegisterSetOps(HandlerRegistry& r);            // DenseToDenseSetOperation
 void RegisterCudnnRnnOps(HandlerRegistry& r);       // CudnnRNN(V2/V3) -> ONNX LSTM/GRU/RNN
 void RegisterLinalgOps(HandlerRegistry& r);         // Cross, TridiagonalMatMul
 void RegisterStatelessRandomOps(HandlerRegistry& r);  // tf.random.stateless_*
+void RegisterScaleTranslateOps(HandlerRegistry& r);  // ScaleAndTranslate (antialiased resize)
+void RegisterSpecialMathOps(HandlerRegistry& r);  // Erfinv, Ndtri, Bessel I, Digamma, Zeta
 void RegisterArrayExtraOps(HandlerRegistry& r);  // LinSpace, BroadcastArgs, searchsorted, InTopKV2
 
 absl::Span<const HandlerFamily> HandlerFamilies() {
@@ -32,6 +34,7 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"fake_quant", RegisterFakeQuantOps},
       {"bitwise", RegisterBitwiseOps},
       {"math_special", RegisterMathSpecialOps},
+      {"special_math", RegisterSpecialMathOps},
       {"space_batch", RegisterSpaceBatchOps},
       {"scatter", RegisterScatterOps},
       {"reorder", RegisterReorderOps},
@@ -43,6 +46,7 @@ absl::Span<const HandlerFamily> HandlerFamilies() {
       {"misc", RegisterMiscOps},
       {"image_color", RegisterImageColorOps},
       {"image_resample", RegisterImageResampleOps},
+      {"scale_translate", RegisterScaleTranslateOps},
       {"signal", RegisterSignalOps},
       {"rnn_cell", RegisterRnnCellOps},
       {"cudnn_rnn", RegisterCudnnRnnOps},

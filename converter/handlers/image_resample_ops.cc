@@ -115,7 +115,10 @@ std::vector<float> CubicWeights(int64_t in, int64_t out, bool align_corners, boo
   return w;
 }
 
-// out = Wh x Ww^T on the NCHW image, for per-axis weights w[o][i].
+}  // namespace
+
+// out = Wh x Ww^T on the NCHW image, for per-axis weights w[o][i] (also
+// ScaleAndTranslate's, scale_translate_ops.cc).
 absl::Status EmitSeparable(NodeContext& ctx, int64_t h, int64_t w, int64_t oh, int64_t ow,
                            const std::vector<float>& rows, const std::vector<float>& cols) {
   std::vector<float> cols_t(cols.size());
@@ -131,6 +134,8 @@ absl::Status EmitSeparable(NodeContext& ctx, int64_t h, int64_t w, int64_t oh, i
   ctx.SetOutput(0, ctx.ToChannelsLast(y, 4));
   return absl::OkStatus();
 }
+
+namespace {
 
 // Static image and output sizes, else nullopt.
 std::optional<std::vector<int64_t>> StaticResize(const NodeContext& ctx) {

@@ -40,12 +40,10 @@ std::string EmitAtan2(OnnxEmitter& ctx, const std::string& y, const std::string&
   return ctx.AddNode("Where", {origin, ctx.AddNode("Where", {x_negative, half_turn, y}), angle});
 }
 
-namespace {
-
-using ir::Attribute;
-using ir::DataType;
-
-absl::StatusOr<DataType> FloatType(const NodeContext& ctx) {
+// The operands' float type, or an error naming the node (also used by
+// special_math_ops.cc).
+absl::StatusOr<ir::DataType> FloatType(const NodeContext& ctx) {
+  using ir::DataType;
   const DataType t = ctx.element_type();
   if (t == DataType::kUndefined) return ctx.Error("the element type of input 0 is unknown");
   if (t != DataType::kFloat && t != DataType::kDouble && t != DataType::kFloat16) {
@@ -53,6 +51,11 @@ absl::StatusOr<DataType> FloatType(const NodeContext& ctx) {
   }
   return t;
 }
+
+namespace {
+
+using ir::Attribute;
+using ir::DataType;
 
 absl::Status ConvertAtan2(NodeContext& ctx) {
   auto t = FloatType(ctx);
