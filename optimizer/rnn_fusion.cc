@@ -29,6 +29,7 @@
 #include "optimizer/rnn_body.h"
 #include "optimizer/rnn_mask.h"
 #include "optimizer/rnn_probe.h"
+#include "optimizer/rnn_seqlen.h"
 
 namespace onnxsmith::optimizer {
 namespace {
@@ -181,6 +182,10 @@ class RnnLoopFusionPass : public PerNodePass {
       (is_mask ? mask : x) = split->inputs[0];
     }
     if (!mask_t.empty() && !MatchStepMask(ed, bv, body, mask_t, mask, vars, states)) return false;
+    bool selects_ok = true;  // TF1 sequence_length: the state/output selects
+    const std::string seq_len =
+        mask_t.empty() ? MatchLengthSelect(ed, bv, body, counter, vars, states, selects_ok) : "";
+    if (!selects_ok) return false;
     if (x_t.empty() || states.empty() || states.size() > 2) return false;
     auto xdims = ed.DimsOf(x);
     if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
@@ -189,8 +194,21 @@ class RnnLoopFusionPass : public PerNodePass {
     const int64_t steps = (*xdims)[0], input_size = (*xdims)[2];
     // The loop must run exactly `steps` times: every bound is the length.
     if (!loop.inputs[0].empty() && !IsSequenceLength(ed, bv, loop.inputs[0], steps)) return false;
-    if (!CondIsLength(ed, bv, body.outputs[0].name, next_counter, steps)) return false;
-    if (steps >= 0 && bv.Scalar(loop.inputs[1]) != 1.0) return false;
+    auto bound = [&](const std::string& v) {
+      auto is_steps = [&](const std::string& t) { return IsSequenceLength(ed, bv, t, steps); };
+      return is_steps(v) || IsLengthBound(ed, bv, v, seq_len, is_steps);
+    };
+    if (!CondIsLength(bv, body.outputs[0].name, next_counter, bound)) return false;
+    // The first step runs: cond true, or (sequence_length) 0 < bounds that are at least 1.
+    std::function<bool(const std::string&)> starts = [&](const std::string& v) {
+      const ir::Node* n = ed.Producer(v);
+      if (bv.Scalar(v) == 1.0 || n == nullptr || seq_len.empty() || n->inputs.size() != 2) {
+        return bv.Scalar(v) == 1.0;
+      }
+      if (n->op_type == "And") return starts(n->inputs[0]) && starts(n->inputs[1]);
+      return n->op_type == "Less" && bv.Scalar(n->inputs[0]) == 0.0 && steps > 0 && bound(n->inputs[1]);
+    };
+    if (steps >= 0 && !starts(loop.inputs[1])) return false;
 
     const int64_t hidden = StateWidth(ed, body, vars[states[0]]);
     if (hidden <= 0) return false;
@@ -213,6 +231,7 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (mask.empty() ? c.written != cell->h_out : c.source < 0) return false;
       c.every_step = counter(c.index);
+      if (!c.every_step && !seq_len.empty()) return false;
       if (!c.every_step) {
         const ir::Node* split = ed.Producer(c.init);
         auto dims = split && split->op_type == "SplitToSequence" ? ed.DimsOf(split->inputs[0])
@@ -227,21 +246,20 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
     }
-    Emit(ed, loop, vars, states, *cell, x, mask, hidden);
+    Emit(ed, loop, vars, states, *cell, x, mask, seq_len, hidden);
     return true;
   }
 
-  bool CondIsLength(const GraphEditor& ed, const BodyView& bv, const std::string& cond,
-                    const std::function<bool(const std::string&)>& counter, int64_t steps) {
+  bool CondIsLength(const BodyView& bv, const std::string& cond,
+                    const std::function<bool(const std::string&)>& counter,
+                    const std::function<bool(const std::string&)>& bound) {
     const ir::Node* n = bv.Producer(cond);
     if (n == nullptr) return false;
     if (n->op_type == "And") {
-      return CondIsLength(ed, bv, n->inputs[0], counter, steps) &&
-             CondIsLength(ed, bv, n->inputs[1], counter, steps);
+      return CondIsLength(bv, n->inputs[0], counter, bound) && CondIsLength(bv, n->inputs[1], counter, bound);
     }
-    if (n->op_type == "Identity") return CondIsLength(ed, bv, n->inputs[0], counter, steps);
-    return n->op_type == "Less" && counter(n->inputs[0]) &&
-           IsSequenceLength(ed, bv, n->inputs[1], steps);
+    if (n->op_type == "Identity") return CondIsLength(bv, n->inputs[0], counter, bound);
+    return n->op_type == "Less" && counter(n->inputs[0]) && bound(n->inputs[1]);
   }
 
   int64_t StateWidth(const GraphEditor& ed, const ir::Graph& body, const Carried& c) {
@@ -385,7 +403,7 @@ class RnnLoopFusionPass : public PerNodePass {
 
   void Emit(GraphEditor& ed, ir::Node& loop, const std::vector<Carried>& vars,
             const std::vector<int>& states, const Cell& cell, const std::string& x,
-            const std::string& mask, int64_t hidden) {
+            const std::string& mask, const std::string& seq_len, int64_t hidden) {
     const int64_t g = static_cast<int64_t>(cell.r.size()) / (hidden * hidden);
     const int64_t input_size = static_cast<int64_t>(cell.w.size()) / (g * hidden);
     ir::Node rnn;
@@ -400,6 +418,7 @@ class RnnLoopFusionPass : public PerNodePass {
       return v;
     };
     std::optional<CompactedSteps> steps;
+    const std::string lens = seq_len.empty() ? "" : SequenceLens(ed, seq_len);
     if (!mask.empty()) {
       steps = CompactSteps(ed, x, mask, base);
       if (auto x_type = ed.TypeOf(x)) ed.SetType(steps->x, *x_type);
@@ -408,7 +427,7 @@ class RnnLoopFusionPass : public PerNodePass {
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
-                  steps ? steps->seq_lens : "",
+                  steps ? steps->seq_lens : lens,
                   AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
     if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
@@ -438,7 +457,9 @@ class RnnLoopFusionPass : public PerNodePass {
       if (c.kind == Carried::kState) {
         const bool is_h = static_cast<int>(k) == states[cell.h_state];
         const std::string& last = is_h ? rnn_outputs[1] : rnn_outputs[2];
-        if (!steps) {
+        if (!lens.empty()) {
+          GuardedFinalState(ed, lens, last, c.init, c.final);
+        } else if (!steps) {
           AxesOp(ed, "Squeeze", last, 0, c.final);
         } else {
           FinalState(ed, *steps, AxesOp(ed, "Squeeze", last, 0), c.init, c.final);
