@@ -11,9 +11,11 @@
 // weights are read numerically (rnn_probe.h), so gate order, fused/split
 // kernels and forget_bias need no per-exporter patterns. Keras masking
 // (states and output kept by Where(mask_t, new, old)) becomes a per-row
-// compaction of the unmasked steps and sequence_lens (rnn_mask.h). A loop
-// that does not match (projection, peepholes, other activations) stays a
-// Loop and still runs correctly.
+// compaction of the unmasked steps and sequence_lens (rnn_mask.h); TF1's
+// sequence_length selects become sequence_lens (rnn_seqlen.h). A TF1
+// projection runs as R' = P R on the unprojected h, then MatMul P. A loop
+// that does not match (peepholes, other activations) stays a Loop and
+// still runs correctly.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -102,6 +104,9 @@ struct Cell {
   bool linear_before_reset = false;
   int h_state = -1, c_state = -1;  // indices into the states list
   std::string h_out;
+  int64_t hidden = 0;
+  std::vector<float> proj;  // TF1 LSTMCell(num_proj): h = (o * tanh(c)) P, P [hidden, proj_size]
+  int64_t proj_size = 0;
 };
 
 class RnnLoopFusionPass : public PerNodePass {
@@ -210,13 +215,15 @@ class RnnLoopFusionPass : public PerNodePass {
     };
     if (steps >= 0 && !starts(loop.inputs[1])) return false;
 
-    const int64_t hidden = StateWidth(ed, body, vars[states[0]]);
-    if (hidden <= 0) return false;
+    std::vector<int64_t> widths;
+    for (int k : states) widths.push_back(StateWidth(ed, body, vars[k]));
+    if (*std::min_element(widths.begin(), widths.end()) <= 0) return false;
     CellProbe probe(body, ed.graph(), opset());
     std::optional<Cell> cell = states.size() == 2
-                                   ? MatchLstm(bv, probe, vars, states, x_t, input_size, hidden)
-                                   : MatchGruOrRnn(bv, probe, vars[states[0]], x_t, input_size, hidden);
-    if (!cell) return false;
+                                   ? MatchLstm(ed, bv, probe, vars, states, x_t, input_size, widths)
+                                   : MatchGruOrRnn(bv, probe, vars[states[0]], x_t, input_size, widths[0]);
+    if (!cell || (!cell->proj.empty() && !mask.empty())) return false;
+    const int64_t hidden = cell->hidden;
     // Outputs: scan outputs must write the new h (every step, or only the
     // last into a one-element list).
     for (const Carried& c : vars) {
@@ -272,14 +279,32 @@ class RnnLoopFusionPass : public PerNodePass {
     return dims && dims->size() == 2 ? dims->back() : -1;
   }
 
-  std::optional<Cell> MatchLstm(const BodyView& bv, const CellProbe& probe,
+  std::optional<Cell> MatchLstm(const GraphEditor& ed, const BodyView& bv, const CellProbe& probe,
                                 const std::vector<Carried>& vars, const std::vector<int>& states,
-                                const std::string& x_t, int64_t input_size, int64_t hidden) {
+                                const std::string& x_t, int64_t input_size,
+                                const std::vector<int64_t>& widths) {
     for (int a = 0; a < 2; ++a) {
       const Carried& h = vars[states[a]];
       const Carried& c = vars[states[1 - a]];
+      const int64_t hidden = widths[1 - a], h_width = widths[a];
+      // A projection P: ONNX's recurrence reads the unprojected h, so R becomes P R;
+      // exact when the initial (projected) h is zero.
+      std::string h_new = h.out;
+      std::vector<float> proj;
+      if (const ir::Node* mm = bv.Op(h.out, "MatMul")) {
+        const ir::Tensor* p = bv.Constant(mm->inputs[1]);
+        if (p == nullptr || p->dtype() != ir::DataType::kFloat ||
+            p->dims() != std::vector<int64_t>{hidden, h_width} || !IsZeroValue(ed, h.init)) {
+          continue;
+        }
+        absl::Span<const float> pv = p->data<float>();
+        proj.assign(pv.begin(), pv.end());
+        h_new = mm->inputs[0];
+      } else if (h_width != hidden) {
+        continue;
+      }
       // h' = o * tanh(c'), c' = f * c + i * g.
-      auto ho = bv.Split(bv.Op(h.out, "Mul"), "Sigmoid");
+      auto ho = bv.Split(bv.Op(h_new, "Mul"), "Sigmoid");
       auto tc = bv.Activation(ho ? ho->second : "", "Tanh");
       if (!tc || tc->pre != c.out || tc->parts != 1) continue;
       const ir::Node* add = bv.Op(c.out, "Add");
@@ -297,10 +322,21 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (f.empty()) continue;
       Cell cell{"LSTM"};
-      const Probe in = {{x_t, input_size}, {h.in, hidden}};
+      const Probe in = {{x_t, input_size}, {h.in, h_width}};
       for (const std::string& gate : {i, ho->first, f, g}) {  // ONNX order i, o, f, c
         auto m = ProbeGate(probe, in, bv.Activation(gate, gate == g ? "Tanh" : "Sigmoid"), hidden);
         if (!m) return std::nullopt;
+        if (!proj.empty()) {  // rows of P R: one per unprojected unit
+          std::vector<float> pr(hidden * hidden, 0.0f);
+          for (int64_t k = 0; k < hidden; ++k) {
+            for (int64_t q = 0; q < h_width; ++q) {
+              for (int64_t col = 0; col < hidden; ++col) {
+                pr[k * hidden + col] += proj[k * h_width + q] * m->coef[1][q * hidden + col];
+              }
+            }
+          }
+          m->coef[1] = std::move(pr);
+        }
         AppendGate(*m, 0, input_size, cell.w);
         AppendGate(*m, 1, hidden, cell.r);
         cell.b.insert(cell.b.end(), m->bias.begin(), m->bias.end());
@@ -309,6 +345,9 @@ class RnnLoopFusionPass : public PerNodePass {
       cell.h_state = a;
       cell.c_state = 1 - a;
       cell.h_out = h.out;
+      cell.hidden = hidden;
+      cell.proj = std::move(proj);
+      cell.proj_size = h_width;
       return cell;
     }
     return std::nullopt;
@@ -320,6 +359,7 @@ class RnnLoopFusionPass : public PerNodePass {
     Cell cell;
     cell.h_state = 0;
     cell.h_out = h.out;
+    cell.hidden = hidden;
     if (const ir::Node* tanh = bv.Op(h.out, "Tanh")) {  // h' = tanh(x W + h R + b)
       auto m = probe.Affine(in, tanh->inputs[0]);
       if (!m || m->n != hidden) return std::nullopt;
@@ -412,7 +452,19 @@ class RnnLoopFusionPass : public PerNodePass {
     rnn.name = ed.NewNodeName(base + "/" + cell.op);
     // Later passes and loops (a stacked layer) read the shapes of what replaces this one.
     std::vector<int64_t> dims = ed.DimsOf(x).value_or(std::vector<int64_t>{-1, -1, input_size});
-    dims[2] = hidden;
+    dims[2] = cell.proj.empty() ? hidden : cell.proj_size;
+    std::string proj_w;
+    auto project = [&](const std::string& v, std::string out) {  // v P
+      if (proj_w.empty()) {
+        proj_w = ed.AddInitializer(base + "/projection",
+                                   ir::Tensor::FromVector<float>({hidden, cell.proj_size}, cell.proj));
+      }
+      ir::Node mm;
+      mm.op_type = "MatMul";
+      mm.inputs = {v, proj_w};
+      mm.outputs = {out.empty() ? ed.NewValueName(v + "/projected") : out};
+      return ed.AddNode(std::move(mm))->outputs[0];
+    };
     auto typed = [&](const std::string& v, std::vector<int64_t> d) {
       ed.SetType(v, ir::MakeType(ir::DataType::kFloat, d));
       return v;
@@ -428,7 +480,7 @@ class RnnLoopFusionPass : public PerNodePass {
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
                   steps ? steps->seq_lens : lens,
-                  AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
+                  cell.proj.empty() ? AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0) : ""};
     if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
@@ -440,7 +492,10 @@ class RnnLoopFusionPass : public PerNodePass {
     ed.AddNode(std::move(rnn));
     std::string sequence;  // [T, B, H]: Y [T, 1, B, H] squeezed
     auto all_steps = [&] {
-      if (sequence.empty()) sequence = typed(AxesOp(ed, "Squeeze", rnn_outputs[0], 1), dims);
+      if (sequence.empty()) {
+        sequence = AxesOp(ed, "Squeeze", rnn_outputs[0], 1);
+        sequence = typed(cell.proj.empty() ? sequence : project(sequence, ""), dims);
+      }
       return sequence;
     };
     // Masked: each kMaskedOutput's value at every time step, [T, B, H].
@@ -457,7 +512,9 @@ class RnnLoopFusionPass : public PerNodePass {
       if (c.kind == Carried::kState) {
         const bool is_h = static_cast<int>(k) == states[cell.h_state];
         const std::string& last = is_h ? rnn_outputs[1] : rnn_outputs[2];
-        if (!lens.empty()) {
+        if (is_h && !cell.proj.empty()) {  // initial h zero: no guard for empty rows
+          project(AxesOp(ed, "Squeeze", last, 0), c.final);
+        } else if (!lens.empty()) {
           GuardedFinalState(ed, lens, last, c.init, c.final);
         } else if (!steps) {
           AxesOp(ed, "Squeeze", last, 0, c.final);
@@ -474,6 +531,7 @@ class RnnLoopFusionPass : public PerNodePass {
       std::string stacked;
       if (!steps) {
         stacked = c.every_step ? all_steps() : rnn_outputs[1];
+        if (!c.every_step && !cell.proj.empty()) stacked = project(stacked, "");
       } else {
         stacked = masked_outputs(c.source);
         if (!c.every_step) {
