@@ -475,13 +475,21 @@ class RnnLoopFusionPass : public PerNodePass {
       steps = CompactSteps(ed, x, mask, base);
       if (auto x_type = ed.TypeOf(x)) ed.SetType(steps->x, *x_type);
     }
+    // Zero initial states (Keras's and TF1's zero_state) are ONNX's default: the
+    // computation of the zeros then goes away with the Loop.
+    auto initial = [&](int state) -> std::string {
+      const std::string& init = vars[states[state]].init;
+      if (IsZeroValue(ed, init)) return "";
+      return AxesOp(ed, "Unsqueeze", init, 0);  // projected h: zero (MatchLstm)
+    };
     rnn.inputs = {steps ? steps->x : x,
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
                   steps ? steps->seq_lens : lens,
-                  cell.proj.empty() ? AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0) : ""};
-    if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+                  initial(cell.h_state)};
+    if (cell.c_state >= 0) rnn.inputs.push_back(initial(cell.c_state));
+    while (rnn.inputs.back().empty()) rnn.inputs.pop_back();
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
     const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");
