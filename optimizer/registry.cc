@@ -120,7 +120,9 @@ void RegisterBuiltins(PassRegistry& r) {
       "read by evaluating the gate pre-activations at probe points, so gate order, forget_bias "
       "and kernel layout need no per-exporter patterns. Keras masking (Where(mask_t, new, old) "
       "on the states) becomes a per-row compaction of the unmasked steps with sequence_lens, "
-      "exact for any mask. Projections and peepholes stay Loops.",
+      "exact for any mask. TF1 sequence_length (Where(t >= L, old, new)) becomes sequence_lens "
+      "= L; an LSTMCell projection P runs as recurrence P R on the unprojected h, then MatMul P "
+      "(zero initial h). Zero initial states are left to ONNX's default. Peepholes stay Loops.",
       CreateRnnLoopFusionPass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
