@@ -124,6 +124,11 @@ void RegisterBuiltins(PassRegistry& r) {
       "= L; an LSTMCell projection P runs as recurrence P R on the unprojected h, then MatMul P "
       "(zero initial h). Zero initial states are left to ONNX's default. Peepholes stay Loops.",
       CreateRnnLoopFusionPass);
+  add("gather_to_transpose", OptLevel::kBasic,
+      "Turns Gather(Reshape(x, [-1]), index) whose constant index reads x in a permuted order "
+      "(the converter's Transpose by a run-time permutation, e.g. TF1 dynamic_rnn's batch/time "
+      "swap, once folded) into Transpose(x, perm).",
+      CreateGatherToTransposePass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
       "through unary ops, broadcasting ops (constants re-laid out, or the same Transpose on "
