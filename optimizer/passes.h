@@ -27,6 +27,8 @@ std::vector<RewriteRule> TransposeRules();
 std::unique_ptr<Pass> CreateTransposeOptimizationPass();
 
 std::unique_ptr<Pass> CreateTransposeToReshapePass();
+// gather_to_transpose: Gather(Reshape(x, [-1]), constant permuted index) -> Transpose (gather_transpose.cc).
+std::unique_ptr<Pass> CreateGatherToTransposePass();
 
 std::vector<RewriteRule> ReshapeFusionRules();
 std::unique_ptr<Pass> CreateReshapeFusionPass();

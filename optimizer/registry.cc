@@ -120,8 +120,16 @@ void RegisterBuiltins(PassRegistry& r) {
       "read by evaluating the gate pre-activations at probe points, so gate order, forget_bias "
       "and kernel layout need no per-exporter patterns. Keras masking (Where(mask_t, new, old) "
       "on the states) becomes a per-row compaction of the unmasked steps with sequence_lens, "
-      "exact for any mask. Peepholes become the LSTM's P; projections stay Loops.",
+      "exact for any mask. TF1 sequence_length (Where(t >= L, old, new)) becomes sequence_lens "
+      "= L; an LSTMCell projection P runs as recurrence P R on the unprojected h, then MatMul P "
+      "(zero initial h). Zero initial states are left to ONNX's default. Peepholes become the "
+      "LSTM's P.",
       CreateRnnLoopFusionPass);
+  add("gather_to_transpose", OptLevel::kBasic,
+      "Turns Gather(Reshape(x, [-1]), index) whose constant index reads x in a permuted order "
+      "(the converter's Transpose by a run-time permutation, e.g. TF1 dynamic_rnn's batch/time "
+      "swap, once folded) into Transpose(x, perm).",
+      CreateGatherToTransposePass);
   add("optimize_transposes", OptLevel::kExtended,
       "Merges consecutive Transposes (cancelling inverse pairs) and pushes Transposes down "
       "through unary ops, broadcasting ops (constants re-laid out, or the same Transpose on "

@@ -11,9 +11,11 @@
 // weights are read numerically (rnn_probe.h), so gate order, fused/split
 // kernels and forget_bias need no per-exporter patterns. Keras masking
 // (states and output kept by Where(mask_t, new, old)) becomes a per-row
-// compaction of the unmasked steps and sequence_lens (rnn_mask.h). A loop
-// that does not match (projection, peepholes, other activations) stays a
-// Loop and still runs correctly.
+// compaction of the unmasked steps and sequence_lens (rnn_mask.h); TF1's
+// sequence_length selects become sequence_lens (rnn_seqlen.h). A TF1
+// projection runs as R' = P R on the unprojected h, then MatMul P. A loop
+// that does not match (peepholes, other activations) stays a Loop and
+// still runs correctly.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -30,6 +32,7 @@
 #include "optimizer/rnn_mask.h"
 #include "optimizer/rnn_peephole.h"
 #include "optimizer/rnn_probe.h"
+#include "optimizer/rnn_seqlen.h"
 
 namespace onnxsmith::optimizer {
 namespace {
@@ -103,6 +106,9 @@ struct Cell {
   bool linear_before_reset = false;
   int h_state = -1, c_state = -1;  // indices into the states list
   std::string h_out;
+  int64_t hidden = 0;
+  std::vector<float> proj;  // TF1 LSTMCell(num_proj): h = (o * tanh(c)) P, P [hidden, proj_size]
+  int64_t proj_size = 0;
 };
 
 class RnnLoopFusionPass : public PerNodePass {
@@ -183,6 +189,10 @@ class RnnLoopFusionPass : public PerNodePass {
       (is_mask ? mask : x) = split->inputs[0];
     }
     if (!mask_t.empty() && !MatchStepMask(ed, bv, body, mask_t, mask, vars, states)) return false;
+    bool selects_ok = true;  // TF1 sequence_length: the state/output selects
+    const std::string seq_len =
+        mask_t.empty() ? MatchLengthSelect(ed, bv, body, counter, vars, states, selects_ok) : "";
+    if (!selects_ok) return false;
     if (x_t.empty() || states.empty() || states.size() > 2) return false;
     auto xdims = ed.DimsOf(x);
     if (!xdims || xdims->size() != 3 || (*xdims)[2] <= 0 || ed.DataTypeOf(x) != ir::DataType::kFloat) {
@@ -191,16 +201,31 @@ class RnnLoopFusionPass : public PerNodePass {
     const int64_t steps = (*xdims)[0], input_size = (*xdims)[2];
     // The loop must run exactly `steps` times: every bound is the length.
     if (!loop.inputs[0].empty() && !IsSequenceLength(ed, bv, loop.inputs[0], steps)) return false;
-    if (!CondIsLength(ed, bv, body.outputs[0].name, next_counter, steps)) return false;
-    if (steps >= 0 && bv.Scalar(loop.inputs[1]) != 1.0) return false;
+    auto bound = [&](const std::string& v) {
+      auto is_steps = [&](const std::string& t) { return IsSequenceLength(ed, bv, t, steps); };
+      return is_steps(v) || IsLengthBound(ed, bv, v, seq_len, is_steps);
+    };
+    if (!CondIsLength(bv, body.outputs[0].name, next_counter, bound)) return false;
+    // The first step runs: cond true, or (sequence_length) 0 < bounds that are at least 1.
+    std::function<bool(const std::string&)> starts = [&](const std::string& v) {
+      const ir::Node* n = ed.Producer(v);
+      if (bv.Scalar(v) == 1.0 || n == nullptr || seq_len.empty() || n->inputs.size() != 2) {
+        return bv.Scalar(v) == 1.0;
+      }
+      if (n->op_type == "And") return starts(n->inputs[0]) && starts(n->inputs[1]);
+      return n->op_type == "Less" && bv.Scalar(n->inputs[0]) == 0.0 && steps > 0 && bound(n->inputs[1]);
+    };
+    if (steps >= 0 && !starts(loop.inputs[1])) return false;
 
-    const int64_t hidden = StateWidth(ed, body, vars[states[0]]);
-    if (hidden <= 0) return false;
+    std::vector<int64_t> widths;
+    for (int k : states) widths.push_back(StateWidth(ed, body, vars[k]));
+    if (*std::min_element(widths.begin(), widths.end()) <= 0) return false;
     CellProbe probe(body, ed.graph(), opset());
     std::optional<Cell> cell = states.size() == 2
-                                   ? MatchLstm(bv, probe, vars, states, x_t, input_size, hidden)
-                                   : MatchGruOrRnn(bv, probe, vars[states[0]], x_t, input_size, hidden);
-    if (!cell) return false;
+                                   ? MatchLstm(ed, bv, probe, vars, states, x_t, input_size, widths)
+                                   : MatchGruOrRnn(bv, probe, vars[states[0]], x_t, input_size, widths[0]);
+    if (!cell || (!cell->proj.empty() && !mask.empty())) return false;
+    const int64_t hidden = cell->hidden;
     // Outputs: scan outputs must write the new h (every step, or only the
     // last into a one-element list).
     for (const Carried& c : vars) {
@@ -215,6 +240,7 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (mask.empty() ? c.written != cell->h_out : c.source < 0) return false;
       c.every_step = counter(c.index);
+      if (!c.every_step && !seq_len.empty()) return false;
       if (!c.every_step) {
         const ir::Node* split = ed.Producer(c.init);
         auto dims = split && split->op_type == "SplitToSequence" ? ed.DimsOf(split->inputs[0])
@@ -229,21 +255,20 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (ed.IsGraphOutput(c.final) || ed.HasImplicitUses(c.final)) return false;
     }
-    Emit(ed, loop, vars, states, *cell, x, mask, hidden);
+    Emit(ed, loop, vars, states, *cell, x, mask, seq_len, hidden);
     return true;
   }
 
-  bool CondIsLength(const GraphEditor& ed, const BodyView& bv, const std::string& cond,
-                    const std::function<bool(const std::string&)>& counter, int64_t steps) {
+  bool CondIsLength(const BodyView& bv, const std::string& cond,
+                    const std::function<bool(const std::string&)>& counter,
+                    const std::function<bool(const std::string&)>& bound) {
     const ir::Node* n = bv.Producer(cond);
     if (n == nullptr) return false;
     if (n->op_type == "And") {
-      return CondIsLength(ed, bv, n->inputs[0], counter, steps) &&
-             CondIsLength(ed, bv, n->inputs[1], counter, steps);
+      return CondIsLength(bv, n->inputs[0], counter, bound) && CondIsLength(bv, n->inputs[1], counter, bound);
     }
-    if (n->op_type == "Identity") return CondIsLength(ed, bv, n->inputs[0], counter, steps);
-    return n->op_type == "Less" && counter(n->inputs[0]) &&
-           IsSequenceLength(ed, bv, n->inputs[1], steps);
+    if (n->op_type == "Identity") return CondIsLength(bv, n->inputs[0], counter, bound);
+    return n->op_type == "Less" && counter(n->inputs[0]) && bound(n->inputs[1]);
   }
 
   int64_t StateWidth(const GraphEditor& ed, const ir::Graph& body, const Carried& c) {
@@ -256,14 +281,32 @@ class RnnLoopFusionPass : public PerNodePass {
     return dims && dims->size() == 2 ? dims->back() : -1;
   }
 
-  std::optional<Cell> MatchLstm(const BodyView& bv, const CellProbe& probe,
+  std::optional<Cell> MatchLstm(const GraphEditor& ed, const BodyView& bv, const CellProbe& probe,
                                 const std::vector<Carried>& vars, const std::vector<int>& states,
-                                const std::string& x_t, int64_t input_size, int64_t hidden) {
+                                const std::string& x_t, int64_t input_size,
+                                const std::vector<int64_t>& widths) {
     for (int a = 0; a < 2; ++a) {
       const Carried& h = vars[states[a]];
       const Carried& c = vars[states[1 - a]];
+      const int64_t hidden = widths[1 - a], h_width = widths[a];
+      // A projection P: ONNX's recurrence reads the unprojected h, so R becomes P R;
+      // exact when the initial (projected) h is zero.
+      std::string h_new = h.out;
+      std::vector<float> proj;
+      if (const ir::Node* mm = bv.Op(h.out, "MatMul")) {
+        const ir::Tensor* p = bv.Constant(mm->inputs[1]);
+        if (p == nullptr || p->dtype() != ir::DataType::kFloat ||
+            p->dims() != std::vector<int64_t>{hidden, h_width} || !IsZeroValue(ed, h.init)) {
+          continue;
+        }
+        absl::Span<const float> pv = p->data<float>();
+        proj.assign(pv.begin(), pv.end());
+        h_new = mm->inputs[0];
+      } else if (h_width != hidden) {
+        continue;
+      }
       // h' = o * tanh(c'), c' = f * c + i * g.
-      auto ho = bv.Split(bv.Op(h.out, "Mul"), "Sigmoid");
+      auto ho = bv.Split(bv.Op(h_new, "Mul"), "Sigmoid");
       auto tc = bv.Activation(ho ? ho->second : "", "Tanh");
       if (!tc || tc->pre != c.out || tc->parts != 1) continue;
       const ir::Node* add = bv.Op(c.out, "Add");
@@ -281,7 +324,7 @@ class RnnLoopFusionPass : public PerNodePass {
       }
       if (f.empty()) continue;
       Cell cell{"LSTM"};
-      const Probe in = {{x_t, input_size}, {h.in, hidden}};
+      const Probe in = {{x_t, input_size}, {h.in, h_width}};
       for (const std::string& gate : {i, ho->first, f, g}) {  // ONNX order i, o, f, c
         const auto act = bv.Activation(gate, gate == g ? "Tanh" : "Sigmoid");
         auto m = ProbeGate(probe, in, act, hidden);
@@ -290,6 +333,17 @@ class RnnLoopFusionPass : public PerNodePass {
           m = ProbePeepholeGate(probe, in, act, slot == 1 ? c.out : c.in, hidden, slot, cell.p);
         }
         if (!m) return std::nullopt;
+        if (!proj.empty()) {  // rows of P R: one per unprojected unit
+          std::vector<float> pr(hidden * hidden, 0.0f);
+          for (int64_t k = 0; k < hidden; ++k) {
+            for (int64_t q = 0; q < h_width; ++q) {
+              for (int64_t col = 0; col < hidden; ++col) {
+                pr[k * hidden + col] += proj[k * h_width + q] * m->coef[1][q * hidden + col];
+              }
+            }
+          }
+          m->coef[1] = std::move(pr);
+        }
         AppendGate(*m, 0, input_size, cell.w);
         AppendGate(*m, 1, hidden, cell.r);
         cell.b.insert(cell.b.end(), m->bias.begin(), m->bias.end());
@@ -298,6 +352,9 @@ class RnnLoopFusionPass : public PerNodePass {
       cell.h_state = a;
       cell.c_state = 1 - a;
       cell.h_out = h.out;
+      cell.hidden = hidden;
+      cell.proj = std::move(proj);
+      cell.proj_size = h_width;
       return cell;
     }
     return std::nullopt;
@@ -309,6 +366,7 @@ class RnnLoopFusionPass : public PerNodePass {
     Cell cell;
     cell.h_state = 0;
     cell.h_out = h.out;
+    cell.hidden = hidden;
     if (const ir::Node* tanh = bv.Op(h.out, "Tanh")) {  // h' = tanh(x W + h R + b)
       auto m = probe.Affine(in, tanh->inputs[0]);
       if (!m || m->n != hidden) return std::nullopt;
@@ -392,7 +450,7 @@ class RnnLoopFusionPass : public PerNodePass {
 
   void Emit(GraphEditor& ed, ir::Node& loop, const std::vector<Carried>& vars,
             const std::vector<int>& states, const Cell& cell, const std::string& x,
-            const std::string& mask, int64_t hidden) {
+            const std::string& mask, const std::string& seq_len, int64_t hidden) {
     const int64_t g = static_cast<int64_t>(cell.r.size()) / (hidden * hidden);
     const int64_t input_size = static_cast<int64_t>(cell.w.size()) / (g * hidden);
     ir::Node rnn;
@@ -401,26 +459,48 @@ class RnnLoopFusionPass : public PerNodePass {
     rnn.name = ed.NewNodeName(base + "/" + cell.op);
     // Later passes and loops (a stacked layer) read the shapes of what replaces this one.
     std::vector<int64_t> dims = ed.DimsOf(x).value_or(std::vector<int64_t>{-1, -1, input_size});
-    dims[2] = hidden;
+    dims[2] = cell.proj.empty() ? hidden : cell.proj_size;
+    std::string proj_w;
+    auto project = [&](const std::string& v, std::string out) {  // v P
+      if (proj_w.empty()) {
+        proj_w = ed.AddInitializer(base + "/projection",
+                                   ir::Tensor::FromVector<float>({hidden, cell.proj_size}, cell.proj));
+      }
+      ir::Node mm;
+      mm.op_type = "MatMul";
+      mm.inputs = {v, proj_w};
+      mm.outputs = {out.empty() ? ed.NewValueName(v + "/projected") : out};
+      return ed.AddNode(std::move(mm))->outputs[0];
+    };
     auto typed = [&](const std::string& v, std::vector<int64_t> d) {
       ed.SetType(v, ir::MakeType(ir::DataType::kFloat, d));
       return v;
     };
     std::optional<CompactedSteps> steps;
+    const std::string lens = seq_len.empty() ? "" : SequenceLens(ed, seq_len);
     if (!mask.empty()) {
       steps = CompactSteps(ed, x, mask, base);
       if (auto x_type = ed.TypeOf(x)) ed.SetType(steps->x, *x_type);
     }
+    // Zero initial states (Keras's and TF1's zero_state) are ONNX's default: the
+    // computation of the zeros then goes away with the Loop.
+    auto initial = [&](int state) -> std::string {
+      const std::string& init = vars[states[state]].init;
+      if (IsZeroValue(ed, init)) return "";
+      return AxesOp(ed, "Unsqueeze", init, 0);  // projected h: zero (MatchLstm)
+    };
     rnn.inputs = {steps ? steps->x : x,
                   ed.AddInitializer(base + "/W", ir::Tensor::FromVector<float>({1, g * hidden, input_size}, cell.w)),
                   ed.AddInitializer(base + "/R", ir::Tensor::FromVector<float>({1, g * hidden, hidden}, cell.r)),
                   ed.AddInitializer(base + "/B", ir::Tensor::FromVector<float>({1, 2 * g * hidden}, cell.b)),
-                  steps ? steps->seq_lens : "",
-                  AxesOp(ed, "Unsqueeze", vars[states[cell.h_state]].init, 0)};
-    if (cell.c_state >= 0) rnn.inputs.push_back(AxesOp(ed, "Unsqueeze", vars[states[cell.c_state]].init, 0));
+                  steps ? steps->seq_lens : lens,
+                  initial(cell.h_state)};
+    if (cell.c_state >= 0) rnn.inputs.push_back(initial(cell.c_state));
     if (!cell.p.empty()) {
+      rnn.inputs.resize(7);  // P is the LSTM's input 7
       rnn.inputs.push_back(ed.AddInitializer(base + "/P", ir::Tensor::FromVector<float>({1, 3 * hidden}, cell.p)));
     }
+    while (rnn.inputs.back().empty()) rnn.inputs.pop_back();
     rnn.attributes = {ir::Attribute::Int("hidden_size", hidden)};
     if (cell.linear_before_reset) rnn.attributes.push_back(ir::Attribute::Int("linear_before_reset", 1));
     const std::string y = ed.NewValueName(base + "/Y"), y_h = ed.NewValueName(base + "/Y_h");
@@ -431,7 +511,10 @@ class RnnLoopFusionPass : public PerNodePass {
     ed.AddNode(std::move(rnn));
     std::string sequence;  // [T, B, H]: Y [T, 1, B, H] squeezed
     auto all_steps = [&] {
-      if (sequence.empty()) sequence = typed(AxesOp(ed, "Squeeze", rnn_outputs[0], 1), dims);
+      if (sequence.empty()) {
+        sequence = AxesOp(ed, "Squeeze", rnn_outputs[0], 1);
+        sequence = typed(cell.proj.empty() ? sequence : project(sequence, ""), dims);
+      }
       return sequence;
     };
     // Masked: each kMaskedOutput's value at every time step, [T, B, H].
@@ -448,7 +531,11 @@ class RnnLoopFusionPass : public PerNodePass {
       if (c.kind == Carried::kState) {
         const bool is_h = static_cast<int>(k) == states[cell.h_state];
         const std::string& last = is_h ? rnn_outputs[1] : rnn_outputs[2];
-        if (!steps) {
+        if (is_h && !cell.proj.empty()) {  // initial h zero: no guard for empty rows
+          project(AxesOp(ed, "Squeeze", last, 0), c.final);
+        } else if (!lens.empty()) {
+          GuardedFinalState(ed, lens, last, c.init, c.final);
+        } else if (!steps) {
           AxesOp(ed, "Squeeze", last, 0, c.final);
         } else {
           FinalState(ed, *steps, AxesOp(ed, "Squeeze", last, 0), c.init, c.final);
@@ -463,6 +550,7 @@ class RnnLoopFusionPass : public PerNodePass {
       std::string stacked;
       if (!steps) {
         stacked = c.every_step ? all_steps() : rnn_outputs[1];
+        if (!c.every_step && !cell.proj.empty()) stacked = project(stacked, "");
       } else {
         stacked = masked_outputs(c.source);
         if (!c.every_step) {

@@ -3,9 +3,9 @@
 Keras recurrent models are exported as SavedModels and as frozen graphs (While + TensorLists
 kept), TF1 dynamic_rnn cells are frozen from a Session; each converts, runs in ONNX Runtime
 and matches TensorFlow. Where the cell is one ONNX has, the graph must hold LSTM/GRU/RNN nodes
-and no Loop. Loops the rewriter leaves alone (an LSTM projection, which ONNX LSTM does not
-have) must still convert correctly as Loops. Models are built once per module and shared by the
-parametrized cases; shapes are tiny.
+and no Loop. Loops the rewriter leaves alone (an LSTM projection from a non-zero initial state,
+test_rnn_tf1.py) must still convert correctly as Loops. Models are built once per module and
+shared by the parametrized cases; shapes are tiny.
 """
 
 import numpy as np
@@ -141,8 +141,8 @@ TF1_CASES = {
     "gru": ("GRUCell", {}, False, True),
     "basic_rnn": ("BasicRNNCell", {}, False, True),
     "bidirectional_lstm": ("LSTMCell", {}, True, True),
-    # ONNX LSTM has no projection: this loop legitimately stays a Loop.
-    "lstm_projection": ("LSTMCell", {"num_proj": 3}, False, False),
+    # ONNX LSTM has no projection: it runs on the unprojected h (R' = P R), then MatMul P.
+    "lstm_projection": ("LSTMCell", {"num_proj": 3}, False, True),
 }
 
 
