@@ -1,6 +1,7 @@
 // Keras 3 operations that make arrays or combine vectors, recorded in
 // functional models: Size, Ndim, Array, EmptyLike, Full, Linspace/Logspace/
-// Geomspace, Meshgrid, Diag/Diagflat, Kron, Cross, Erfinv.
+// Geomspace, Meshgrid, Diag/Diagflat, Kron, Cross, Erfinv, Vander, IsIn,
+// AllClose, ExtractSequences.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -234,6 +235,81 @@ absl::Status ConvertErfinv(LayerContext& ctx) {
   return absl::OkStatus();
 }
 
+// Vander(x [n], N): powers of x (decreasing unless increasing=True) computed
+// in float, cast back to x's type.
+absl::Status ConvertVander(LayerContext& ctx) {
+  auto dims = ctx.input_dims(0);
+  if (!dims || dims->size() != 1) return ctx.Error("expects a 1-D input");
+  const int64_t n = ctx.has("N") ? ctx.Int("N", 0) : (*dims)[0];
+  if (n < 0) return ctx.Unsupported("N taken from an input of unknown length");
+  const DataType t = ctx.input_dtype(0);
+  const DataType ct = t == DataType::kDouble ? DataType::kDouble : DataType::kFloat;
+  std::vector<float> powers;
+  for (int64_t k = 0; k < n; ++k) powers.push_back(static_cast<float>(ctx.Bool("increasing", false) ? k : n - 1 - k));
+  auto p = ir::Tensor::FromVector<float>({n}, powers).CastTo(ct);
+  if (!p.ok()) return ctx.Error(std::string(p.status().message()));
+  ctx.SetOutput(0, ctx.Cast(ctx.AddNode("Pow", {ctx.Unsqueeze(ctx.Cast(ctx.input(0), ct), {-1}),
+                                                ctx.AddConst(*p, "powers")}),
+                            t));
+  return absl::OkStatus();
+}
+
+// IsIn(x1, x2): any element of x2 equal to each of x1 (a [size(x1), size(x2)]
+// comparison); AllClose(x1, x2): |x1 - x2| <= atol + rtol |x2| where finite,
+// or equal, everywhere.
+absl::Status ConvertMembership(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(std::vector<std::string> xs, Operands(ctx));
+  if (xs.size() != 2 || xs[0].empty() || xs[1].empty()) return ctx.Error("expects two operands");
+  const DataType t = ctx.TypeOf(xs[0]).dtype;
+  const std::string a = xs[0], b = ctx.Cast(xs[1], t);
+  if (ctx.class_name() == "ops.IsIn") {
+    const std::string eq = ctx.AddNode("Equal", {ctx.Unsqueeze(ctx.Reshape(a, {-1}), {1}),
+                                                 ctx.Unsqueeze(ctx.Reshape(b, {-1}), {0})});
+    std::string y = ctx.Cast(ctx.Reduce("ReduceMax", ctx.Cast(eq, DataType::kInt32), {1}, false), DataType::kBool);
+    if (ctx.Bool("invert", false)) y = ctx.AddNode("Not", {y});
+    ctx.SetOutput(0, ctx.AddNode("Reshape", {y, ctx.AddNode("Shape", {a})}));
+    return absl::OkStatus();
+  }
+  std::string ok = ctx.AddNode("Equal", {a, b});
+  if (ir::IsFloating(t)) {
+    auto finite = [&](const std::string& v) {
+      return ctx.AddNode("Not", {ctx.AddNode("Or", {ctx.AddNode("IsNaN", {v}), ctx.AddNode("IsInf", {v})})});
+    };
+    const std::string tol = ctx.AddNode(
+        "Add", {ctx.ConstScalar(t, ctx.Float("atol", 1e-8), "atol"),
+                ctx.AddNode("Mul", {ctx.ConstScalar(t, ctx.Float("rtol", 1e-5), "rtol"), ctx.AddNode("Abs", {b})})});
+    const std::string close = ctx.AddNode("LessOrEqual", {ctx.AddNode("Abs", {ctx.AddNode("Sub", {a, b})}), tol});
+    ok = ctx.AddNode("Or", {ctx.AddNode("And", {ctx.AddNode("And", {finite(a), finite(b)}), close}), ok});
+    if (ctx.Bool("equal_nan", false)) {
+      ok = ctx.AddNode("Or", {ok, ctx.AddNode("And", {ctx.AddNode("IsNaN", {a}), ctx.AddNode("IsNaN", {b})})});
+    }
+  }
+  ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
+  std::vector<int64_t> axes;
+  for (int k = 0; k < std::max(rank, ctx.TypeOf(ok).rank().value_or(rank)); ++k) axes.push_back(k);
+  ctx.SetOutput(0, ctx.Cast(ctx.Reduce("ReduceMin", ctx.Cast(ok, DataType::kInt32), axes, false), DataType::kBool));
+  return absl::OkStatus();
+}
+
+// ExtractSequences(x, sequence_length, sequence_stride): tf.signal.frame of
+// the last axis (static size), a Gather of a constant [frames, length] index.
+absl::Status ConvertExtractSequences(LayerContext& ctx) {
+  auto dims = ctx.input_dims(0);
+  if (!dims || dims->empty() || dims->back() < 0) return ctx.Unsupported("a last axis of unknown size");
+  ASSIGN_OR_RETURN(int64_t len, ctx.RequiredInt("sequence_length"));
+  ASSIGN_OR_RETURN(int64_t stride, ctx.RequiredInt("sequence_stride"));
+  const int64_t size = dims->back();
+  if (len < 1 || stride < 1 || len > size) return ctx.Unsupported("a sequence longer than the axis");
+  const int64_t frames = 1 + (size - len) / stride;
+  std::vector<int64_t> idx;
+  for (int64_t f = 0; f < frames; ++f) {
+    for (int64_t k = 0; k < len; ++k) idx.push_back(f * stride + k);
+  }
+  ctx.SetOutput(0, ctx.AddNode("Gather", {ctx.input(0), ctx.AddConst(ir::Tensor::FromVector<int64_t>({frames, len}, idx), "frames")},
+                               {Attribute::Int("axis", -1)}));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterKerasCreationOps(LayerRegistry& r) {
@@ -247,6 +323,10 @@ void RegisterKerasCreationOps(LayerRegistry& r) {
   r.Register(Prefixed({"Kron"}), InputsAtLeast(1), ConvertKron, "Keras 3 operation");
   r.Register(Prefixed({"Cross"}), InputsAtLeast(1), ConvertCross,
              "Keras 3 operation; 3-component vectors");
+  r.Register(Prefixed({"Vander"}), Inputs(1), ConvertVander, "Keras 3 operation; 1-D input");
+  r.Register(Prefixed({"IsIn", "AllClose"}), InputsAtLeast(1), ConvertMembership, "Keras 3 operation");
+  r.Register(Prefixed({"ExtractSequences"}), Inputs(1), ConvertExtractSequences,
+             "Keras 3 operation; a last axis of static size");
   r.Register(Prefixed({"Erfinv"}), Inputs(1), ConvertErfinv,
              "Keras 3 operation; Giles' float32 approximation (emit/special_functions.h)");
 }

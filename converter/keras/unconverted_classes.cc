@@ -86,7 +86,6 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
       (*ops)[op] = not_yet + " (the layer classes of the same name convert)";
     }
     for (const char *op : {"AffineTransform",
-                           "AllClose",
                            "Argpartition",
 
                            "Bincount",
@@ -98,14 +97,12 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
 
                            "ElasticTransform",
                            "ExtractPatches",
-                           "ExtractSequences",
                            "Fold",
                            "GaussianBlur",
                            "Gcd",
                            "Histogram",
                            "I0",
                            "InTopK",
-                           "IsIn",
 
                            "Lcm",
                            "MapCoordinates",
@@ -131,7 +128,6 @@ const std::map<std::string, std::string> &UnconvertedKerasOps() {
                            "Trapezoid",
                            "Unfold",
                            "UnravelIndex",
-                           "Vander",
                            "View"}) {
       (*ops)[op] = not_yet;
     }

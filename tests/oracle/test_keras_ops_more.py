@@ -70,6 +70,11 @@ def build_creation_ops():
         ops.kron(x[0], x[1, :2, :3]), ops.kron(v[0, :2], x[0, 0]),
         ops.cross(x[:, :, :3], x[:, :, 3:]), ops.cross(x[:, :3, :2], x[:, 1:, 1:3], axis=1),
         ops.erfinv(ops.tanh(x) * 0.999),
+        ops.vander(v[0]), ops.vander(v[0, :3], N=4, increasing=True),
+        _f(ops.isin(ops.round(x * 2.0), np.array([0.0, 1.0, -1.0], "float32"))),
+        _f(ops.isin(ops.round(x * 2.0), ops.round(v * 2.0), invert=True)),
+        x * _f(ops.allclose(x, x + 1e-7)), x * _f(ops.allclose(x, x * 1.01)),
+        ops.extract_sequences(x, 3, 2), ops.extract_sequences(v, 2, 1),
     ])
 
 
