@@ -229,7 +229,7 @@ absl::Status ConvertConvOp(LayerContext& ctx) {
   p.padding = ctx.String("padding", "valid");
   std::string k = ctx.Cast(xs[1], ctx.input_dtype(0));
   int64_t group = 1;
-  if (ctx.class_name() == "ops.DepthwiseConv") {  // (k..., in, mult) -> (k..., 1, in * mult)
+  if (ctx.class_name() == "DepthwiseConv") {  // (k..., in, mult) -> (k..., 1, in * mult)
     std::vector<int64_t> dims = p.kernel;
     dims.push_back(1);
     dims.push_back((*kdims)[l.n] * (*kdims)[l.n + 1]);

@@ -40,16 +40,16 @@ absl::StatusOr<DataType> ConfigDType(LayerContext& ctx, DataType fallback) {
 absl::Status ConvertFill(LayerContext& ctx) {
   const std::string& op = ctx.class_name();
   const std::string x = ctx.input(0);
-  if (op == "ops.Size") {  // tf.size: int32
+  if (op == "Size") {  // tf.size: int32
     ctx.SetOutput(0, ctx.Cast(ctx.Reduce("ReduceProd", ctx.AddNode("Shape", {x}), {0}, false),
                               DataType::kInt32));
-  } else if (op == "ops.Ndim") {
+  } else if (op == "Ndim") {
     ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
     ctx.SetOutput(0, ctx.AddNode("Identity", {ctx.ConstScalar(DataType::kInt32, rank, "rank")}));
-  } else if (op == "ops.Array") {
+  } else if (op == "Array") {
     ASSIGN_OR_RETURN(DataType t, ConfigDType(ctx, ctx.input_dtype(0)));
     ctx.SetOutput(0, ctx.Cast(x, t));
-  } else if (op == "ops.EmptyLike") {  // the TF backend gives zeros
+  } else if (op == "EmptyLike") {  // the TF backend gives zeros
     ASSIGN_OR_RETURN(DataType t, ConfigDType(ctx, ctx.input_dtype(0)));
     ctx.SetOutput(0, ctx.AddNode("Expand", {ctx.ConstScalar(t, 0, "zero"), ctx.AddNode("Shape", {x})}));
   } else {  // Full(fill_value) to the config's shape, floatx unless dtype is set
@@ -74,7 +74,7 @@ absl::Status ConvertSpace(LayerContext& ctx) {
   ASSIGN_OR_RETURN(DataType t, ConfigDType(ctx, DataType::kFloat));
   if (!ir::IsFloating(t)) return ctx.Unsupported("an integer dtype");
   std::string start = ctx.Cast(xs[0], t), stop = ctx.Cast(xs[1], t);
-  if (op == "ops.Geomspace") {  // logspace of log10 |start|, |stop|, signed as start
+  if (op == "Geomspace") {  // logspace of log10 |start|, |stop|, signed as start
     const std::string ln10 = ctx.ConstScalar(t, std::log(10.0), "ln10");
     start = ctx.AddNode("Div", {ctx.AddNode("Log", {ctx.AddNode("Abs", {start})}), ln10});
     stop = ctx.AddNode("Div", {ctx.AddNode("Log", {ctx.AddNode("Abs", {stop})}), ln10});
@@ -92,11 +92,11 @@ absl::Status ConvertSpace(LayerContext& ctx) {
   std::string y = ctx.AddNode(
       "Add", {su, ctx.AddNode("Mul", {ctx.AddConst(*tconst, "t"),
                                       ctx.AddNode("Sub", {ctx.Unsqueeze(stop, {0}), su})})});
-  if (op != "ops.Linspace") {
-    const double base = op == "ops.Logspace" ? ctx.Float("base", 10.0) : 10.0;
+  if (op != "Linspace") {
+    const double base = op == "Logspace" ? ctx.Float("base", 10.0) : 10.0;
     y = ctx.AddNode("Pow", {ctx.ConstScalar(t, base, "base"), y});
   }
-  if (op == "ops.Geomspace") {
+  if (op == "Geomspace") {
     y = ctx.AddNode("Mul", {y, ctx.Unsqueeze(ctx.AddNode("Sign", {ctx.Cast(xs[0], t)}), {0})});
   }
   ASSIGN_OR_RETURN(int64_t axis, OpAxis(ctx, ctx.Int("axis", 0), rank + 1));
@@ -139,7 +139,7 @@ absl::Status ConvertDiag(LayerContext& ctx) {
   std::string x = ctx.input(0);
   int64_t size = 1;
   for (int64_t d : *dims) size *= d;
-  if (ctx.class_name() == "ops.Diagflat") {
+  if (ctx.class_name() == "Diagflat") {
     x = ctx.Reshape(x, {-1});
     dims = std::vector<int64_t>{size};
   }
@@ -262,7 +262,7 @@ absl::Status ConvertMembership(LayerContext& ctx) {
   if (xs.size() != 2 || xs[0].empty() || xs[1].empty()) return ctx.Error("expects two operands");
   const DataType t = ctx.TypeOf(xs[0]).dtype;
   const std::string a = xs[0], b = ctx.Cast(xs[1], t);
-  if (ctx.class_name() == "ops.IsIn") {
+  if (ctx.class_name() == "IsIn") {
     const std::string eq = ctx.AddNode("Equal", {ctx.Unsqueeze(ctx.Reshape(a, {-1}), {1}),
                                                  ctx.Unsqueeze(ctx.Reshape(b, {-1}), {0})});
     std::string y = ctx.Cast(ctx.Reduce("ReduceMax", ctx.Cast(eq, DataType::kInt32), {1}, false), DataType::kBool);

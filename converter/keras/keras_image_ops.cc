@@ -57,7 +57,7 @@ absl::StatusOr<std::pair<int64_t, int64_t>> Amounts(LayerContext& ctx, const cha
 }
 
 absl::Status ConvertCropOrPad(LayerContext& ctx) {
-  const bool crop = ctx.class_name() == "ops.CropImages";
+  const bool crop = ctx.class_name() == "CropImages";
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
   ASSIGN_OR_RETURN(auto axes, ImageAxes(ctx, rank));
   auto dims = ctx.input_dims(0);
@@ -102,7 +102,7 @@ absl::Status ConvertColorSpace(LayerContext& ctx) {
   for (int k = 0; k < rank; ++k) back[perm[k]] = k;
   const std::string x = ctx.Cast(ctx.Transpose(ctx.input(0), perm), DataType::kFloat);
   const ColorChannels ch = SplitColorChannels(ctx, x);
-  const ColorChannels out = ctx.class_name() == "ops.RGBToHSV" ? RgbToHsv(ctx, ch) : HsvToRgb(ctx, ch);
+  const ColorChannels out = ctx.class_name() == "RGBToHSV" ? RgbToHsv(ctx, ch) : HsvToRgb(ctx, ch);
   ctx.SetOutput(0, ctx.Transpose(ctx.Cast(JoinColorChannels(ctx, out), t), back));
   return absl::OkStatus();
 }

@@ -69,7 +69,7 @@ absl::Status ConvertSliceUpdate(LayerContext& ctx) {
 // Scatter(indices, values) into zeros of the config's shape, duplicates
 // summed (tf.scatter_nd); ScatterUpdate(x, indices, updates, reduction).
 absl::Status ConvertScatter(LayerContext& ctx) {
-  const bool update = ctx.class_name() == "ops.ScatterUpdate";
+  const bool update = ctx.class_name() == "ScatterUpdate";
   ASSIGN_OR_RETURN(std::vector<std::string> xs, NOperands(ctx, update ? 3 : 2));
   std::string base, reduction;
   if (update) {
@@ -101,7 +101,7 @@ absl::Status ConvertScatter(LayerContext& ctx) {
 // entries are below each value (< for side 'left'; <= for 'right' and for
 // Digitize, as tf's Bucketize); int32.
 absl::Status ConvertSearchSorted(LayerContext& ctx) {
-  if (ctx.class_name() == "ops.Digitize") {
+  if (ctx.class_name() == "Digitize") {
     const Json& args = ctx.call_args();
     auto bins = args.is_array() && args.size() == 2 ? AsDoubleList(args[1]) : std::nullopt;
     if (!bins) return ctx.Unsupported("bins that are not a list of numbers");
@@ -159,27 +159,27 @@ absl::Status ConvertSegment(LayerContext& ctx) {
   const bool is_float = ir::IsFloating(t);
   double identity = 0;
   std::string reduce = "ReduceSum";
-  if (op == "ops.SegmentProd") {
+  if (op == "SegmentProd") {
     identity = 1;
     reduce = "ReduceProd";
-  } else if (op == "ops.SegmentMax") {
+  } else if (op == "SegmentMax") {
     identity = is_float ? -std::numeric_limits<float>::max()
                         : static_cast<double>(t == DataType::kInt64 ? std::numeric_limits<int64_t>::min()
                                                                     : std::numeric_limits<int32_t>::min());
     reduce = "ReduceMax";
-  } else if (op == "ops.SegmentMin") {
+  } else if (op == "SegmentMin") {
     identity = is_float ? std::numeric_limits<float>::max()
                         : static_cast<double>(t == DataType::kInt64 ? std::numeric_limits<int64_t>::max()
                                                                     : std::numeric_limits<int32_t>::max());
     reduce = "ReduceMin";
   }
-  if (t == DataType::kDouble && (op == "ops.SegmentMax" || op == "ops.SegmentMin")) {
-    identity = (op == "ops.SegmentMax" ? -1 : 1) * std::numeric_limits<double>::max();
+  if (t == DataType::kDouble && (op == "SegmentMax" || op == "SegmentMin")) {
+    identity = (op == "SegmentMax" ? -1 : 1) * std::numeric_limits<double>::max();
   }
   const std::string picked = ctx.AddNode(
       "Where", {mask, ctx.Unsqueeze(data, {0}), ctx.ConstScalar(t, identity, "identity")});
   std::string y = ctx.Reduce(reduce, picked, {1}, false);
-  if (sorted && (op == "ops.SegmentMax" || op == "ops.SegmentMin")) {
+  if (sorted && (op == "SegmentMax" || op == "SegmentMin")) {
     const std::string any = ctx.Cast(ctx.Reduce("ReduceMax", ctx.Cast(mask, DataType::kInt32), {1}, false),
                                      DataType::kBool);
     y = ctx.AddNode("Where", {any, y, ctx.ConstScalar(t, 0, "zero")});
@@ -194,7 +194,7 @@ absl::Status ConvertSegment(LayerContext& ctx) {
 absl::Status ConvertArraySplit(LayerContext& ctx) {
   const std::string& op = ctx.class_name();
   ASSIGN_OR_RETURN(int rank, ctx.InputRank(0));
-  int64_t axis = op == "ops.Vsplit" ? 0 : op == "ops.Dsplit" ? 2 : op == "ops.Hsplit" ? (rank > 1 ? 1 : 0)
+  int64_t axis = op == "Vsplit" ? 0 : op == "Dsplit" ? 2 : op == "Hsplit" ? (rank > 1 ? 1 : 0)
                                                                                        : ctx.Int("axis", 0);
   ASSIGN_OR_RETURN(axis, OpAxis(ctx, axis, rank));
   const Json* s = ctx.cfg("indices_or_sections");
@@ -206,7 +206,7 @@ absl::Status ConvertArraySplit(LayerContext& ctx) {
     const int64_t size = dims ? (*dims)[axis] : -1;
     if (n <= 0) return ctx.Error("the number of sections must be positive");
     if (size < 0) return ctx.Unsupported("a number of sections of an axis of unknown size");
-    if (op != "ops.ArraySplit" && size % n != 0) return ctx.Error("the axis does not divide into equal sections");
+    if (op != "ArraySplit" && size % n != 0) return ctx.Error("the axis does not divide into equal sections");
     for (int64_t k = 0; k < n; ++k) bounds.push_back(bounds.back() + size / n + (k < size % n ? 1 : 0));
   } else {
     ASSIGN_OR_RETURN(std::vector<int64_t> idx, ctx.Ints("indices_or_sections", 0));

@@ -22,10 +22,7 @@ namespace {
 using ir::Attribute;
 using ir::DataType;
 
-// q as saved in the call (a number or a list of numbers), scaled to [0, 1]
-// as the TF backend does: q made a float32 tensor (percentile: divided by 100
-// in float32), then float64. The float32 rounding decides the index that
-// lower/higher/nearest pick when (n - 1) q is near an integer.
+// q as saved in the call (a number or a list of numbers), scaled to [0, 1].
 absl::StatusOr<std::vector<double>> QuantilesOf(LayerContext& ctx, bool* vector_q) {
   const std::string& full = ctx.class_name();
   const std::string cls = full.substr(full.rfind('.') + 1);  // "Median" or "ops.Median"
@@ -36,18 +33,14 @@ absl::StatusOr<std::vector<double>> QuantilesOf(LayerContext& ctx, bool* vector_
   if (q == nullptr && ctx.call_kwargs().is_object()) q = Find(ctx.call_kwargs(), "q");
   if (q == nullptr || q->is_null()) return ctx.Error("has no q");
   const double scale = cls == "Percentile" ? 100.0 : 1.0;
-  auto as_tf = [&](double v) {
-    const float f = static_cast<float>(v);
-    return static_cast<double>(cls == "Percentile" ? f / 100.0f : f);
-  };
   std::vector<double> out;
   if (q->is_number()) {
-    out.push_back(as_tf(q->get<double>()));
+    out.push_back(q->get<double>() / scale);
   } else if (q->is_array()) {
     *vector_q = true;
     for (const Json& v : *q) {
       if (!v.is_number()) return ctx.Unsupported(absl::StrCat("q = ", DumpJson(*q)));
-      out.push_back(as_tf(v.get<double>()));
+      out.push_back(v.get<double>() / scale);
     }
   } else {
     return ctx.Unsupported("q computed at run time (a tensor); a number or a list of numbers converts");
@@ -62,9 +55,10 @@ absl::Status QuantileOp(LayerContext& ctx) {
   bool vector_q = false;
   ASSIGN_OR_RETURN(const std::vector<double> qs, QuantilesOf(ctx, &vector_q));
   const std::string method = ctx.String("method", "linear");
-  if (method != "linear" && method != "lower" && method != "higher" && method != "nearest" &&
-      method != "midpoint") {
-    return ctx.Unsupported(absl::StrCat("method '", method, "'"));
+  // TODO: lower/higher/nearest/midpoint are emitted below but disagreed with
+  // Keras in tests/oracle/test_keras_quantile.py; refused until fixed.
+  if (method != "linear") {
+    return ctx.Unsupported(absl::StrCat("method '", method, "' (linear converts)"));
   }
   ASSIGN_OR_RETURN(const int rank, ctx.InputRank(0));
   auto dims = ctx.input_dims(0);
@@ -178,8 +172,8 @@ absl::Status QuantileOp(LayerContext& ctx) {
 
 void RegisterKerasQuantileOps(LayerRegistry& r) {
   r.Register(Prefixed({"Quantile", "Percentile", "Median"}), InputsAtLeast(1), QuantileOp,
-             "Keras 3 operation; q a number or a list (not a tensor); methods linear, lower, higher, "
-             "nearest (ties to even), midpoint; the reduced axes of static size");
+             "Keras 3 operation; q a number or a list (not a tensor); method linear only; the reduced "
+             "axes of static size");
 }
 
 }  // namespace onnxsmith::converter::keras
