@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "common/status_macros.h"
+#include "converter/emit/vector_math.h"
 #include "converter/handlers/array_util.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -63,12 +64,8 @@ absl::Status ConvertSearchSorted(NodeContext& ctx) {
   ASSIGN_OR_RETURN(DataType out_type, ctx.attr_type("out_type"));
   const std::string sorted = ctx.Unsqueeze(ctx.input(0), {1});  // [B, 1, N]
   const std::string values = ctx.Unsqueeze(ctx.input(1), {2});  // [B, M, 1]
-  const bool upper = ctx.op_type() == "UpperBound";
-  const std::string below =
-      ctx.AddNode(upper ? "LessOrEqual" : "Less", {sorted, values});  // [B, M, N]
-  const std::string count = ctx.AddNode(
-      "ReduceSum", {ctx.Cast(below, DataType::kInt64), ctx.ConstInt64s({2}, "axis")},
-      {Attribute::Int("keepdims", 0)});
+  const std::string count =
+      EmitCountBelow(ctx, sorted, values, 2, ctx.op_type() == "UpperBound");  // [B, M]
   ctx.SetOutput(0, ctx.Cast(count, out_type));
   return absl::OkStatus();
 }

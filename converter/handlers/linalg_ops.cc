@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "converter/emit/vector_math.h"
 #include "converter/handlers/array_util.h"
 #include "converter/handlers/node_context.h"
 #include "converter/handlers/registry.h"
@@ -16,11 +17,6 @@ namespace {
 
 using ir::Attribute;
 
-// `x` with its last axis permuted by `order` (a Gather of 3 indices).
-std::string Rotate(NodeContext& ctx, const std::string& x, const std::vector<int64_t>& order) {
-  return ctx.AddNode("Gather", {x, ctx.ConstInt64s(order, "order")}, {Attribute::Int("axis", -1)});
-}
-
 // Cross(a, b), both [..., 3]: a.yzx * b.zxy - a.zxy * b.yzx.
 absl::Status ConvertCross(NodeContext& ctx) {
   for (int i = 0; i < 2; ++i) {
@@ -29,11 +25,7 @@ absl::Status ConvertCross(NodeContext& ctx) {
       return ctx.Error(absl::StrCat("input ", i, " must have an inner dimension of 3"));
     }
   }
-  const std::string& a = ctx.input(0);
-  const std::string& b = ctx.input(1);
-  const std::string lhs = ctx.AddNode("Mul", {Rotate(ctx, a, {1, 2, 0}), Rotate(ctx, b, {2, 0, 1})});
-  const std::string rhs = ctx.AddNode("Mul", {Rotate(ctx, a, {2, 0, 1}), Rotate(ctx, b, {1, 2, 0})});
-  ctx.SetOutput(0, ctx.AddNode("Sub", {lhs, rhs}));
+  ctx.SetOutput(0, EmitCross3(ctx, ctx.input(0), ctx.input(1)));
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "converter/emit/padding.h"
 #include "converter/keras/image_resize.h"
+#include "converter/keras/keras_ops.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
 
@@ -205,6 +206,45 @@ absl::Status ConvertSeparableConv(LayerContext& ctx) {
   Layout after = l;
   ASSIGN_OR_RETURN(std::string y, EmitConv(ctx, after, mid, pw, b, pointwise, 1));
   return FinishConv(ctx, l, y);
+}
+
+// keras.ops.conv / depthwise_conv(inputs, kernel): the layers' Conv with the
+// kernel an operand (a saved array or a tensor) permuted in the graph; groups
+// from the kernel's input channels.
+absl::Status ConvertConvOp(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(Layout l, GetLayout(ctx));
+  ASSIGN_OR_RETURN(std::vector<std::string> xs, Operands(ctx));
+  if (xs.size() != 2 || xs[0].empty() || xs[1].empty()) return ctx.Error("expects (inputs, kernel)");
+  auto kdims = ctx.StaticDims(xs[1]);
+  auto xdims = ctx.input_dims(0);
+  const int64_t channels = xdims ? (*xdims)[l.channels_first ? 1 : l.rank - 1] : -1;
+  if (!kdims || static_cast<int>(kdims->size()) != l.n + 2 || channels < 0 ||
+      std::any_of(kdims->begin(), kdims->end(), [](int64_t d) { return d < 0; })) {
+    return ctx.Unsupported("a kernel or channel count of unknown size");
+  }
+  ConvParams p;
+  p.kernel.assign(kdims->begin(), kdims->begin() + l.n);
+  ASSIGN_OR_RETURN(p.strides, ctx.Ints("strides", l.n, std::vector<int64_t>(l.n, 1)));
+  ASSIGN_OR_RETURN(p.dilations, ctx.Ints("dilation_rate", l.n, std::vector<int64_t>(l.n, 1)));
+  p.padding = ctx.String("padding", "valid");
+  std::string k = ctx.Cast(xs[1], ctx.input_dtype(0));
+  int64_t group = 1;
+  if (ctx.class_name() == "DepthwiseConv") {  // (k..., in, mult) -> (k..., 1, in * mult)
+    std::vector<int64_t> dims = p.kernel;
+    dims.push_back(1);
+    dims.push_back((*kdims)[l.n] * (*kdims)[l.n + 1]);
+    k = ctx.Reshape(k, dims);
+    group = channels;
+  } else {
+    if ((*kdims)[l.n] <= 0 || channels % (*kdims)[l.n] != 0) {
+      return ctx.Error("the kernel's input channels do not divide the input's");
+    }
+    group = channels / (*kdims)[l.n];
+  }
+  ASSIGN_OR_RETURN(std::string y, EmitConv(ctx, l, ToOnnxLayout(ctx, l, ctx.input(0)),
+                                           ctx.Transpose(k, KernelPerm(l.n)), "", p, group));
+  ctx.SetOutput(0, FromOnnxLayout(ctx, l, y));
+  return absl::OkStatus();
 }
 
 // --- Conv1D/2D/3DTranspose ---
@@ -440,6 +480,8 @@ void RegisterConvLayers(LayerRegistry& r) {
               "MaxPool3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
               "AvgPool1D", "AvgPool2D", "AvgPool3D"},
              Inputs(1), ConvertPool, "padding valid or same");
+  r.Register(Prefixed({"MaxPool", "AveragePool"}), Inputs(1), ConvertPool, "Keras 3 operation; padding valid or same");
+  r.Register(Prefixed({"Conv", "DepthwiseConv"}), InputsAtLeast(1), ConvertConvOp, "Keras 3 operation; kernel of static shape");
   r.Register({"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
               "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPooling1D",
               "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalMaxPool1D", "GlobalMaxPool2D",

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,43 @@ namespace {
 
 using ir::Attribute;
 using ir::DataType;
+
+// The dims of a nested list of numbers (rectangular), or nullopt.
+std::optional<std::vector<int64_t>> NestedDims(const Json& v) {
+  if (v.is_number() || v.is_boolean()) return std::vector<int64_t>{};
+  if (!v.is_array() || v.empty()) return std::nullopt;
+  auto inner = NestedDims(v[0]);
+  if (!inner) return std::nullopt;
+  for (const Json& e : v) {
+    if (NestedDims(e) != inner) return std::nullopt;
+  }
+  inner->insert(inner->begin(), static_cast<int64_t>(v.size()));
+  return inner;
+}
+
+// A constant operand: a (nested) list of numbers, made `dtype`, or a saved
+// NumPy array / tensor ({"class_name": "__numpy__", ...}) in its own dtype;
+// nullopt for anything else.
+std::optional<absl::StatusOr<ir::Tensor>> ConstOperand(const Json& a, DataType dtype) {
+  const Json* cls = Find(a, "class_name");
+  const bool wrapped = cls && cls->is_string() &&
+                       (cls->get_ref<const std::string&>() == "__numpy__" ||
+                        cls->get_ref<const std::string&>() == "__tensor__");
+  const Json* cfg = wrapped ? Find(a, "config") : nullptr;
+  const Json* value = cfg ? Find(*cfg, "value") : (a.is_array() ? &a : nullptr);
+  if (value == nullptr || (!wrapped && !a.is_array())) return std::nullopt;
+  auto dims = NestedDims(*value);
+  auto flat = AsDoubleList(*value);
+  if (!dims || !flat) return std::nullopt;
+  if (wrapped) {
+    const Json* dt = Find(*cfg, "dtype");
+    const std::string name = dt && dt->is_string() ? dt->get<std::string>() : "float32";
+    dtype = name == "float64" ? DataType::kDouble : name == "int32" ? DataType::kInt32
+          : name == "int64" ? DataType::kInt64 : name == "bool" ? DataType::kBool
+          : name == "float16" ? DataType::kFloat16 : DataType::kFloat;
+  }
+  return ir::Tensor::FromVector<double>(*dims, *flat).CastTo(dtype);
+}
 
 }  // namespace
 
@@ -55,6 +93,9 @@ absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_t
       auto t = ir::Tensor::Scalar<double>(v).CastTo(dtype == DataType::kBool ? DataType::kBool : dtype);
       if (!t.ok()) return ctx.Error(absl::StrCat("constant operand: ", t.status().message()));
       out.push_back(ctx.AddConst(*std::move(t), "operand"));
+    } else if (auto c = ConstOperand(a, dtype)) {
+      if (!c->ok()) return ctx.Error(absl::StrCat("constant operand: ", c->status().message()));
+      out.push_back(ctx.AddConst(**std::move(c), "operand"));
     } else if (a.is_array()) {
       for (const Json& e : a) {
         if (!IsKerasTensor(e)) return ctx.Unsupported(absl::StrCat("argument ", DumpJson(a)));

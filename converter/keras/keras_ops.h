@@ -18,7 +18,8 @@ bool IsKerasTensor(const Json& v);
 // The operands of the call in its saved argument order: tensors, and numbers
 // made constants of the element type of the first tensor operand from input
 // `first_typed` on (ops.where's condition is bool, its branches are not);
-// "" for a null argument.
+// "" for a null argument; a (nested) list of numbers or a saved NumPy array
+// becomes a constant (lists in that element type, arrays in their own).
 absl::StatusOr<std::vector<std::string>> Operands(LayerContext& ctx, int first_typed = 0);
 
 // The registry names of operation classes: "ops.<Class>".

@@ -17,6 +17,7 @@ absl::Span<const LayerFamily> LayerFamilies() {
       {"convolutional recurrent", RegisterConvLstmLayers},
       {"lookup", RegisterLookupLayers}, {"ops (bitwise)", RegisterKerasBitwiseOps},
       {"ops (quantiles)", RegisterKerasQuantileOps},
+      {"ops (indexing)", RegisterKerasIndexOps}, {"ops (creation)", RegisterKerasCreationOps}, {"ops (image, nn)", RegisterKerasImageOps},
       {"preprocessing", RegisterPreprocessingLayers}, {"applications", RegisterApplicationsLayers},
       {"image preprocessing", RegisterImagePreprocessingLayers}, {"audio", RegisterAudioLayers}, {"composite", RegisterCompositeLayers}, {"text", RegisterTextLayers},
   };

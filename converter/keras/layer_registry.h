@@ -91,6 +91,10 @@ void RegisterKerasMathOps(LayerRegistry& r);
 // keras_shape_ops.cc: BroadcastTo, Rot90, Diagonal/Trace, DepthToSpace, Select, Average, Moments, ...
 void RegisterKerasShapeOps(LayerRegistry& r);
 
+void RegisterKerasIndexOps(LayerRegistry& r);     // keras_index_ops.cc: Slice, Scatter, Segment*, ArraySplit...
+void RegisterKerasCreationOps(LayerRegistry& r);  // keras_creation_ops.cc: Full, Linspace, Diag, Kron, Cross...
+void RegisterKerasImageOps(LayerRegistry& r);     // keras_image_ops.cc: keras.ops.image and keras.ops.nn forms
+
 // Keras classes that exist but do not convert: class -> reason (unconverted_classes.cc).
 const std::map<std::string, std::string>& UnconvertedKerasClasses();
 // Keras 3 operations (keras.ops classes, without "ops.") that do not convert: class -> reason.

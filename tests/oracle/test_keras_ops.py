@@ -86,7 +86,7 @@ def test_keras_ops(name, fmt, convert_keras, keras_dir, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["keras", "h5"])
 def test_unsupported_op_is_named_as_an_operation(fmt, convert_keras, keras_dir, tmp_path):
-    """An operation without a handler (ops.kron) is reported as a Keras 3 operation, in .h5 too
+    """An operation without a handler (ops.nextafter) is reported as a Keras 3 operation, in .h5 too
     (where Keras saves it without its module), never as a custom layer class."""
     from keras_lib import expect_conversion_error
 
@@ -94,9 +94,9 @@ def test_unsupported_op_is_named_as_an_operation(fmt, convert_keras, keras_dir, 
 
     def build():
         x = keras.Input((4,), name="x")
-        return keras.Model(x, keras.ops.kron(x, x))
+        return keras.Model(x, keras.ops.nextafter(x, x + 1.0))
 
-    _, paths = cached_model("ops_unsupported_kron", build, keras_dir)
-    proc = expect_conversion_error(convert_keras, paths[fmt], tmp_path / "kron.onnx",
-                                   "Keras 3 operation Kron")
+    _, paths = cached_model("ops_unsupported_nextafter", build, keras_dir)
+    proc = expect_conversion_error(convert_keras, paths[fmt], tmp_path / "nextafter.onnx",
+                                   "Keras 3 operation Nextafter")
     assert "custom layer class" not in proc.stderr, proc.stderr
