@@ -1,5 +1,6 @@
 """Time and peak memory of onnxsmith convert/optimize/quantize on everyday keras.applications models
-(ResNet50, EfficientNetB0, MobileNetV2 SavedModels, ResNet50 as .h5 and .keras; random weights)
+(ResNet50, EfficientNetB0, MobileNetV2 SavedModels, ResNet50 as .h5, .keras and frozen .pb;
+random weights)
 and on a synthetic 2.2 GB ONNX model (three huge MatMul weights, external data), against
 onnxsim on the same ONNX file where it runs, and against copying the input's files (`cp -r`,
 warm page cache) as the floor.
@@ -87,6 +88,12 @@ def build_app(name, work):
     tf.saved_model.save(model, str(work / f"{name}_sm"))
     model.save(str(work / f"{name}.h5"))
     model.save(str(work / f"{name}.keras"))
+    # The frozen GraphDef (weights in the Const nodes' tensor_content).
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    fn = tf.function(lambda x: model(x), autograph=False).get_concrete_function(
+        tf.TensorSpec([1, *model.input_shape[1:]], tf.float32))
+    graph = convert_variables_to_constants_v2(fn).graph.as_graph_def()
+    (work / f"{name}.pb").write_bytes(graph.SerializeToString())
 
 
 def build_big_onnx(path, gb):
@@ -149,6 +156,11 @@ def run(args):
             src = work / f"ResNet50.{ext}"
             rows += bench_model(f"ResNet50 .{ext}", src, [
                 ("convert", "onnxsmith", [b, "convert", "--keras", src, "--output", work / "c.onnx"], None),
+            ], work, args.runs)
+        src = work / "ResNet50.pb"
+        if src.exists():  # work directories built before the .pb was added lack it
+            rows += bench_model("ResNet50 .pb (frozen)", src, [
+                ("convert", "onnxsmith", [b, "convert", "--graphdef", src, "--output", work / "c.onnx"], None),
             ], work, args.runs)
     sm = work / "ResNet50_sm"
     if not sm.exists():

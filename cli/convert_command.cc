@@ -21,7 +21,9 @@
 #include "common/timing.h"
 #include "converter/handlers/registry.h"
 #include "converter/io_spec.h"
+#include "converter/tf/dtype.h"
 #include "converter/tf/graphdef_reader.h"
+#include "converter/tf/tensor_convert.h"
 #include "converter/saved_model/saved_model_loader.h"
 #include "converter/keras/keras_converter.h"
 #include "converter/tf_converter.h"
@@ -50,6 +52,42 @@ absl::StatusOr<std::map<std::string, std::string>> ParseCustomOps(const std::str
 // Occurrences of a tensor-list flag as one list (commas inside [..] kept).
 std::string JoinOccurrences(const std::vector<std::string>& occurrences) {
   return absl::StrJoin(occurrences, ",");
+}
+
+// A frozen GraphDef's weights moved (not copied) out of its top-level Consts
+// of 64 KiB or more into the side table the converter reads, as a
+// SavedModel's variables are: the converted model then shares those buffers
+// instead of copying every tensor_content into a new tensor. A value that
+// does not match its dtype and shape stays in its node, for the converter to
+// report. Null when nothing moved.
+std::shared_ptr<converter::ConstValues> MoveConstValuesOut(tf::GraphDef* graph) {
+  constexpr int64_t kMinBytes = int64_t{64} << 10;
+  auto values = std::make_shared<converter::ConstValues>();
+  for (tf::NodeDef& node : *graph->mutable_node()) {
+    if (node.op() != "Const") continue;
+    auto it = node.mutable_attr()->find("value");
+    if (it == node.mutable_attr()->end() || !it->second.has_tensor()) continue;
+    tf::TensorProto* proto = it->second.mutable_tensor();
+    if (static_cast<int64_t>(proto->tensor_content().size()) < kMinBytes) continue;
+    auto dtype = converter::ToOnnxType(proto->dtype());
+    if (!dtype.ok() || ir::ElementSize(*dtype) == 0) continue;
+    std::optional<std::vector<int64_t>> dims = converter::ToDims(proto->tensor_shape());
+    if (!dims) continue;
+    // Checked as ToIrTensor checks (it reports what fails here).
+    if (!converter::CheckTfRank(static_cast<int>(dims->size()), "constant").ok()) continue;
+    const int64_t size = static_cast<int64_t>(proto->tensor_content().size());
+    int64_t bytes = ir::ElementSize(*dtype);
+    for (int64_t d : *dims) bytes = d < 0 || bytes < 0 || (d > 0 && bytes > size / d) ? -1 : bytes * d;
+    if (bytes != size) continue;
+    auto tensor = ir::Tensor::FromRaw(*dtype, *std::move(dims),
+                                      std::move(*proto->mutable_tensor_content()));
+    proto->clear_tensor_content();
+    if (!tensor.ok()) continue;  // not reached: the size was checked
+    (*node.mutable_attr())[converter::kConstValueAttr].set_b(true);
+    (*values)[node.name()] = *std::move(tensor);
+  }
+  if (values->empty()) return nullptr;
+  return values;
 }
 
 }  // namespace
@@ -279,6 +317,8 @@ absl::StatusOr<ConvertSummary> ConvertModel(const ConvertOptions& o) {
   }
   if (!graphdef.empty()) {
     ASSIGN_OR_RETURN(graph, converter::ReadGraphDef(graphdef));
+    // The weights move to the side table the converted model shares.
+    options.const_values = MoveConstValuesOut(&graph);
   } else {
     // A SavedModel is frozen in memory (functions inlined, variables read
     // from the checkpoint), then converted like a GraphDef.

@@ -59,31 +59,67 @@ void CopyUnitsAnySize(const char* src, char* dst, int esize, const Plan& p, int6
   }
 }
 
+// The same transpose on fewer dims: size-1 dims dropped, and input dims that
+// stay next to each other and in order in the output merged into one (a 3x3
+// HWIO filter's H and W). The tiles of CopyUnits then span the merged dims:
+// 9 elements wide instead of 3.
+void Simplify(const std::vector<int64_t>& in_dims, const std::vector<int64_t>& perm,
+              std::vector<int64_t>* dims, std::vector<int64_t>* new_perm) {
+  // Output-order runs of consecutive input dims (size-1 dims left out).
+  // Dims with only size-1 dims between them count as adjacent: those move
+  // nothing.
+  auto adjacent = [&](int64_t prev, int64_t d) {
+    if (prev >= d) return false;
+    for (int64_t k = prev + 1; k < d; ++k) {
+      if (in_dims[k] != 1) return false;
+    }
+    return true;
+  };
+  std::vector<std::vector<int64_t>> runs;
+  for (int64_t d : perm) {
+    if (in_dims[d] == 1) continue;
+    if (!runs.empty() && adjacent(runs.back().back(), d)) {
+      runs.back().push_back(d);
+    } else {
+      runs.push_back({d});
+    }
+  }
+  std::vector<int64_t> order(runs.size());  // runs by their first input dim
+  for (size_t i = 0; i < runs.size(); ++i) order[i] = static_cast<int64_t>(i);
+  std::sort(order.begin(), order.end(),
+            [&](int64_t x, int64_t y) { return runs[x][0] < runs[y][0]; });
+  std::vector<int64_t> new_index(runs.size());
+  dims->clear();
+  for (size_t j = 0; j < order.size(); ++j) {
+    int64_t size = 1;
+    for (int64_t d : runs[order[j]]) size *= in_dims[d];
+    dims->push_back(size);
+    new_index[order[j]] = static_cast<int64_t>(j);
+  }
+  new_perm->assign(new_index.begin(), new_index.end());
+}
+
 }  // namespace
 
-void TransposeCopy(const char* src, char* dst, int esize, const std::vector<int64_t>& in_dims,
-                   const std::vector<int64_t>& perm) {
-  const int r = static_cast<int>(in_dims.size());
+void TransposeCopy(const char* src, char* dst, int esize, const std::vector<int64_t>& dims_given,
+                   const std::vector<int64_t>& perm_given) {
   int64_t n = 1;
-  for (int64_t d : in_dims) n *= d;
+  for (int64_t d : dims_given) n *= d;
   if (n == 0) return;
+  std::vector<int64_t> in_dims, perm;
+  Simplify(dims_given, perm_given, &in_dims, &perm);
+  const int r = static_cast<int>(in_dims.size());
+  if (r <= 1) {  // one element, or nothing moves
+    std::memcpy(dst, src, static_cast<size_t>(n * esize));
+    return;
+  }
   std::vector<int64_t> in_strides(r, 1), out_strides(r, 1), out_stride_of(r, 1);
   for (int i = r - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in_dims[i + 1];
   for (int i = r - 2; i >= 0; --i) out_strides[i] = out_strides[i + 1] * in_dims[perm[i + 1]];
   for (int i = 0; i < r; ++i) out_stride_of[perm[i]] = out_strides[i];
-  // Size-1 dims move nothing: leave them out, then pick a and b among the
-  // rest (the last remaining input dim, and the last remaining output one).
-  int a = -1, b = -1;
-  for (int d = r - 1; d >= 0 && a < 0; --d) {
-    if (in_dims[d] > 1) a = d;
-  }
-  for (int i = r - 1; i >= 0 && b < 0; --i) {
-    if (in_dims[perm[i]] > 1) b = static_cast<int>(perm[i]);
-  }
-  if (a < 0) {  // a single element
-    std::memcpy(dst, src, static_cast<size_t>(esize));
-    return;
-  }
+  // a: the innermost input dim, b: the innermost output one.
+  const int a = r - 1;
+  const int b = static_cast<int>(perm[r - 1]);
   Plan p;
   p.a_size = in_dims[a];
   p.a_in = in_strides[a];
@@ -94,7 +130,7 @@ void TransposeCopy(const char* src, char* dst, int esize, const std::vector<int6
     p.b_out = out_stride_of[b];
   }
   for (int d = 0; d < r; ++d) {
-    if (d == a || d == b || in_dims[d] == 1) continue;
+    if (d == a || d == b) continue;
     p.outer_dims.push_back(in_dims[d]);
     p.outer_in.push_back(in_strides[d]);
     p.outer_out.push_back(out_stride_of[d]);

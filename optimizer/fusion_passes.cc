@@ -1,6 +1,7 @@
 // fuse_conv_scale_bias and fuse_matmul_add_into_gemm.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "optimizer/passes.h"
@@ -104,9 +105,10 @@ void FoldNumeric(const std::string& op, const ir::Tensor& w, const ir::Tensor* b
   if (scale) {
     const int64_t per = w.num_elements() / std::max<int64_t>(m, 1);
     auto wd = w.data<T>();
-    // Written straight into the new tensor's buffer (no second copy).
-    std::string nw_raw(wd.size() * sizeof(T), '\0');
-    T* nw = reinterpret_cast<T*>(nw_raw.data());
+    // Written straight into the new tensor's buffer (no second copy, and no
+    // zero-fill: new T[] leaves it uninitialized).
+    std::shared_ptr<T[]> nw_buf(new T[std::max<size_t>(wd.size(), 1)]);
+    T* nw = nw_buf.get();
     // Heavy per-channel work (large filters) runs on TBB.
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, m, 16),
                       [&](const tbb::blocked_range<int64_t>& r) {
@@ -121,7 +123,9 @@ void FoldNumeric(const std::string& op, const ir::Tensor& w, const ir::Tensor* b
                           }
                         }
                       });
-    w_out = *ir::Tensor::FromRaw(ir::DataTypeOf<T>(), w.dims(), std::move(nw_raw));
+    w_out = *ir::Tensor::FromShared(
+        ir::DataTypeOf<T>(), w.dims(), std::move(nw_buf),
+        absl::string_view(reinterpret_cast<const char*>(nw), wd.size() * sizeof(T)));
   }
   for (int64_t c = 0; c < m; ++c) {
     if (op == "Mul") bias[c] = bias[c] * s[c];

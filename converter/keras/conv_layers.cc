@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/mapped_file.h"
 #include "common/status_macros.h"
 #include "converter/emit/padding.h"
 #include "converter/keras/image_resize.h"
@@ -97,7 +98,10 @@ absl::StatusOr<ir::Tensor> OnnxKernel(const LayerContext& ctx, int index, const 
   if (k.rank() != n + 2) {
     return ctx.Error(absl::StrCat(what, " has rank ", k.rank(), ", expected ", n + 2));
   }
-  return k.Transposed(KernelPerm(n));
+  auto transposed = k.Transposed(KernelPerm(n));
+  // A kernel viewing a mapped .h5 is not read again: hold one copy of it.
+  if (transposed.ok()) ReleaseMappedPages(k.raw());
+  return transposed;
 }
 
 // Depthwise kernel (k..., in, multiplier) -> ONNX (in * multiplier, 1, k...).
@@ -111,7 +115,9 @@ absl::StatusOr<ir::Tensor> OnnxDepthwiseKernel(const LayerContext& ctx, int inde
   dims.push_back(1);
   dims.push_back(k.dims()[n] * k.dims()[n + 1]);
   ASSIGN_OR_RETURN(ir::Tensor r, k.Reshaped(dims));
-  return r.Transposed(KernelPerm(n));
+  auto transposed = r.Transposed(KernelPerm(n));
+  if (transposed.ok()) ReleaseMappedPages(k.raw());  // as in OnnxKernel
+  return transposed;
 }
 
 struct ConvParams {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/mapped_file.h"
 
 namespace onnxsmith::converter::keras::h5 {
 
@@ -324,6 +325,10 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ReadStringListAttr(
   return std::optional<std::vector<std::string>>(std::move(joined));
 }
 
+// Datasets this large are mapped rather than read (smaller ones share pages
+// with the file's metadata, and cost a mapping each).
+constexpr int64_t kMapDatasetBytes = int64_t{64} << 10;
+
 absl::StatusOr<ir::Tensor> ReadDataset(const File& file, const std::string& path) {
   const std::string what = absl::StrCat(file.what, ": dataset '", path, "'");
   if (!IsDataset(file.file.get(), path)) {
@@ -406,6 +411,23 @@ absl::StatusOr<ir::Tensor> ReadDataset(const File& file, const std::string& path
   const int64_t out_bytes = elements * ir::ElementSize(dtype);
   if (out_bytes > kMaxDatasetBytes) {
     return absl::InvalidArgumentError(absl::StrCat(what, " is too large (", out_bytes, " bytes)"));
+  }
+  // A contiguous, unfiltered float32 dataset of a file on disk is viewed in
+  // place (mapped, as SavedModel variables are): no copy, and a filter
+  // transposed from it releases the view's pages (ReleaseMappedPages).
+  if (nfilters <= 0 && file.raw->mapped && elements > 0 && dtype == ir::DataType::kFloat &&
+      H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && H5Tequal(type.get(), H5T_IEEE_F32LE) > 0 &&
+      out_bytes >= kMapDatasetBytes) {
+    const haddr_t offset = H5Dget_offset(ds.get());
+    if (offset != HADDR_UNDEF && offset <= static_cast<haddr_t>(file.size) &&
+        static_cast<haddr_t>(out_bytes) <= static_cast<haddr_t>(file.size) - offset) {
+      auto region = MapFileRange(file.what, static_cast<int64_t>(offset), out_bytes, what);
+      if (region.ok()) {
+        const absl::string_view bytes = (*region)->bytes();
+        return ir::Tensor::FromShared(dtype, std::move(dims), *std::move(region), bytes);
+      }
+    }
+    H5Eclear2(H5E_DEFAULT);  // else read as below
   }
   std::string raw(static_cast<size_t>(out_bytes), '\0');
   if (elements > 0 &&

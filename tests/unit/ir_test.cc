@@ -64,6 +64,11 @@ TEST(TensorTest, BigTransposesMatchTheDefinition) {
   CheckBigTranspose<int64_t>({7, 5, 3, 2, 311}, {4, 0, 3, 1, 2});
   CheckBigTranspose<uint8_t>({512, 1031}, {1, 0});
   CheckBigTranspose<int16_t>({1, 1, 300000}, {2, 1, 0});
+  // Dims merged across size-1 dims; innermost dims that stay innermost.
+  CheckBigTranspose<float>({40, 1, 50, 60}, {2, 3, 0, 1});
+  CheckBigTranspose<float>({30, 40, 50}, {1, 0, 2});
+  CheckBigTranspose<float>({60, 1, 70, 30}, {0, 2, 1, 3});  // moves nothing
+  CheckBigTranspose<float>({7, 7, 3, 64}, {3, 2, 0, 1});
 }
 
 TEST(TensorTest, FromRawRejectsSizeMismatch) {
