@@ -12,6 +12,8 @@
 // go_backwards scans the steps in reverse and, as Keras, keeps the outputs in
 // that order. Keras requires static channel and spatial sizes, so the output
 // sizes are known at conversion.
+#include "converter/keras/conv_lstm.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -178,14 +180,15 @@ absl::StatusOr<std::shared_ptr<ir::Graph>> BuildStep(LayerContext& ctx, const Co
   return graph;
 }
 
-absl::Status ConvertConvLstm(LayerContext& ctx) {
-  if (ctx.Bool("stateful", false)) {
-    return ctx.Unsupported("stateful=True (the state carried between batches is not in the model file)");
-  }
+}  // namespace
+
+// stateful=True converts as one call from zero states (or initial_state):
+// Keras saves no state, a loaded layer starts from zeros.
+absl::Status ConvertConvLstmDirection(LayerContext& ctx, int dirs, int d) {
   ASSIGN_OR_RETURN(ConvLstmShape s, ReadShape(ctx));
   CellSpec cell;
   cell.use_bias = ctx.Bool("use_bias", true);
-  ASSIGN_OR_RETURN(DirectionWeights w, CellWeights(ctx, cell, 1, 0, ""));
+  ASSIGN_OR_RETURN(DirectionWeights w, CellWeights(ctx, cell, dirs, d, ""));
   ASSIGN_OR_RETURN(std::string kernel, ctx.CachedConst("kernel", [&]() {
     return OnnxKernel(ctx, w.kernel, s, s.channels, "kernel");
   }));
@@ -294,6 +297,10 @@ absl::Status ConvertConvLstm(LayerContext& ctx) {
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+absl::Status ConvertConvLstm(LayerContext& ctx) { return ConvertConvLstmDirection(ctx, 1, 0); }
 
 }  // namespace
 

@@ -18,8 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "converter/emit/graph_builder.h"
+#include "converter/keras/conv_lstm.h"
 #include "converter/keras/layer_context.h"
 #include "converter/keras/layer_registry.h"
+#include "converter/keras/recurrent_scan.h"
 #include "converter/keras/recurrent_weights.h"
 
 namespace onnxsmith::converter::keras {
@@ -43,11 +45,9 @@ absl::StatusOr<SequenceOptions> ReadSequenceOptions(const LayerContext& ctx, con
     const Json* v = FindNonNull(cfg, key);
     return v ? AsBool(*v).value_or(false) : false;
   };
-  if (flag("stateful")) {
-    return ctx.Unsupported(
-        "stateful=True (the state carried from one batch to the next lives outside the model "
-        "file); rebuild the layer with stateful=False and pass the state as initial_state");
-  }
+  // stateful=True: the carried state is not saved (a loaded layer starts
+  // from zeros, as after reset_states), so each run is one call from zero
+  // states, or from initial_state; return_state hands the state back.
   SequenceOptions o;
   o.return_sequences = flag("return_sequences");
   o.return_state = flag("return_state");
@@ -210,6 +210,34 @@ struct RecurrentOutputs {
   std::vector<std::string> states;
 };
 
+// RunRecurrent for cells ONNX's recurrent ops cannot express (their
+// activations): one Scan per cell with Keras's own step (recurrent_scan.h),
+// masked steps skipped inside it. x [B, T, F] and mask [B, T] are in the
+// order the layer runs (reversed for go_backwards).
+absl::StatusOr<RecurrentOutputs> RunScanned(LayerContext& ctx, const RecurrentSpec& spec, int dirs, int d,
+                                            const std::string& x, const std::optional<std::string>& mask,
+                                            const std::vector<std::string>& init) {
+  std::string seq = ctx.Transpose(x, {1, 0, 2});  // [T, B, F]
+  std::optional<std::string> mask_tb;
+  if (mask) mask_tb = ctx.Transpose(*mask, {1, 0});
+  RecurrentOutputs out;
+  size_t first_state = 0;
+  for (size_t k = 0; k < spec.cells.size(); ++k) {
+    const CellSpec& cell = spec.cells[k];
+    ASSIGN_OR_RETURN(DirectionWeights dw, CellWeights(ctx, cell, dirs, d, spec.cell_names[k]));
+    std::vector<std::string> cell_init;
+    if (!init.empty()) cell_init.assign(init.begin() + first_state, init.begin() + first_state + cell.NumStates());
+    first_state += cell.NumStates();
+    ASSIGN_OR_RETURN(ScannedCell sc, ScanCell(ctx, cell, dw, absl::StrCat("scan", d, "/", k, "/"), seq, mask_tb,
+                                              cell_init, spec.opts.zero_output_for_mask));
+    seq = sc.sequence;
+    out.output = sc.last_output;
+    out.states.insert(out.states.end(), sc.states.begin(), sc.states.end());
+  }
+  if (spec.opts.return_sequences) out.output = spec.opts.time_major ? seq : ctx.Transpose(seq, {1, 0, 2});
+  return out;
+}
+
 // Runs `spec` (direction d of `dirs` of the layer's weights) on x (float,
 // [batch, steps, features], or time-major) with `mask` ([batch, steps],
 // optional) from `init` (the flattened initial states, or none).
@@ -220,18 +248,23 @@ absl::StatusOr<RecurrentOutputs> RunRecurrent(LayerContext& ctx, const Recurrent
   if (!init.empty() && static_cast<int>(init.size()) != spec.NumStates()) {
     return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ", spec.NumStates()));
   }
-  if (opts.time_major && mask) return ctx.Unsupported("a mask with time_major=True");
-  const int64_t time_axis = opts.time_major ? 0 : 1;
+  if (opts.time_major) {  // [T, B, F] with a [T, B] mask (Keras 2): run batch-major
+    x = ctx.Transpose(x, {1, 0, 2});
+    if (mask) mask = ctx.Transpose(*mask, {1, 0});
+  }
   if (opts.go_backwards) {  // Keras reverses the sequence (and mask), outputs stay in that order
-    x = Reverse(ctx, x, time_axis);
+    x = Reverse(ctx, x, 1);
     if (mask) mask = Reverse(ctx, *mask, 1);
   }
+  bool onnx_activations = true;
+  for (const CellSpec& c : spec.cells) onnx_activations &= MakeOnnxActivations(ctx, {c}).ok();
+  if (!onnx_activations) return RunScanned(ctx, spec, dirs, d, x, mask, init);
   std::optional<MaskPlan> plan;
   if (mask) {
     plan = PlanMask(ctx, *mask);
     x = CompactSteps(ctx, *plan, x);
   }
-  std::string seq = opts.time_major ? x : ctx.Transpose(x, {1, 0, 2});  // [T, B, F]
+  std::string seq = ctx.Transpose(x, {1, 0, 2});  // [T, B, F]
   std::vector<std::string> states;
   std::vector<std::string> state_init;  // each state's initial value ("" if none)
   std::string last_h;
@@ -276,8 +309,9 @@ absl::StatusOr<RecurrentOutputs> RunRecurrent(LayerContext& ctx, const Recurrent
 
   RecurrentOutputs out;
   if (opts.return_sequences) {
-    out.output = opts.time_major ? seq : ctx.Transpose(seq, {1, 0, 2});
+    out.output = ctx.Transpose(seq, {1, 0, 2});
     if (plan) out.output = ExpandSteps(ctx, *plan, out.output, opts.zero_output_for_mask);
+    if (opts.time_major) out.output = ctx.Transpose(out.output, {1, 0, 2});
   } else {
     out.output = last_h;
     // No valid step: Keras's last output is zeros (ONNX Runtime's Y_h of a
@@ -323,7 +357,7 @@ absl::Status ConvertRecurrentLayer(LayerContext& ctx) {
   ASSIGN_OR_RETURN(RecurrentOutputs r,
                    RunRecurrent(ctx, spec, 1, 0, x, ctx.InputMaskTensor(0), InitialStates(ctx)));
   ctx.SetOutput(0, r.output);
-  if (spec.opts.return_sequences && !spec.opts.time_major) ctx.PropagateMask();
+  if (spec.opts.return_sequences) ctx.PropagateMask();
   if (spec.opts.return_state) {
     for (size_t s = 0; s < r.states.size(); ++s) ctx.SetOutput(1 + static_cast<int>(s), r.states[s]);
   }
@@ -336,50 +370,23 @@ absl::StatusOr<RecurrentSpec> ReadWrappedLayer(const LayerContext& ctx, const Js
   return ReadRecurrentSpec(ctx, wrapped.first, *wrapped.second);
 }
 
-// Two recurrent layers of any kinds run on the same input, the backward one
-// on the reversed sequence (its sequence output flipped back), merged.
-absl::Status ConvertBidirectional(LayerContext& ctx) {
-  ASSIGN_OR_RETURN(RecurrentSpec fwd, ReadWrappedLayer(ctx, ctx.cfg("layer"), "layer"));
-  RecurrentSpec bwd = fwd;
-  if (ctx.has("backward_layer")) {
-    ASSIGN_OR_RETURN(bwd, ReadWrappedLayer(ctx, ctx.cfg("backward_layer"), "backward_layer"));
-  } else {
-    bwd.opts.go_backwards = !fwd.opts.go_backwards;
-  }
-  if (fwd.opts.go_backwards || !bwd.opts.go_backwards) {
-    return ctx.Unsupported("a forward layer with go_backwards=True (its backward twin then runs forwards)");
-  }
-  if (fwd.opts.time_major || bwd.opts.time_major) return ctx.Unsupported("time_major=True inside Bidirectional");
-  // Keras outputs zeros at masked steps of the sequences Bidirectional merges.
-  fwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
-  bwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
-  bwd.opts.return_sequences = fwd.opts.return_sequences;
-  // merge_mode=None (saved as null) returns the two directions as two outputs.
+// Bidirectional's merge_mode: "concat", "sum", "mul", "ave", or "" (None:
+// the two directions as two outputs).
+absl::StatusOr<std::string> MergeMode(const LayerContext& ctx) {
   const Json* mm = Find(ctx.config(), "merge_mode");
-  std::string merge_mode = mm == nullptr ? "concat" : mm->is_null() ? "" : ctx.String("merge_mode", "?");
+  const std::string merge_mode = mm == nullptr ? "concat" : mm->is_null() ? "" : ctx.String("merge_mode", "?");
   if (!merge_mode.empty() && merge_mode != "concat" && merge_mode != "sum" && merge_mode != "mul" &&
       merge_mode != "ave") {
     return ctx.Unsupported(absl::StrCat("merge_mode '", merge_mode, "'"));
   }
-  if (merge_mode != "concat" && !merge_mode.empty() && fwd.cells.back().units != bwd.cells.back().units) {
-    return ctx.Error(absl::StrCat("merge_mode '", merge_mode, "' of directions with ", fwd.cells.back().units,
-                                  " and ", bwd.cells.back().units, " units"));
-  }
-  ASSIGN_OR_RETURN(std::string x, SequenceInput(ctx));
-  const std::optional<std::string> mask = ctx.InputMaskTensor(0);
-  std::vector<std::string> init = InitialStates(ctx), finit, binit;
-  if (!init.empty()) {
-    const size_t nf = fwd.NumStates();
-    if (init.size() != nf + bwd.NumStates()) {
-      return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ",
-                                    nf + bwd.NumStates()));
-    }
-    finit.assign(init.begin(), init.begin() + nf);
-    binit.assign(init.begin() + nf, init.end());
-  }
-  ASSIGN_OR_RETURN(RecurrentOutputs f, RunRecurrent(ctx, fwd, 2, 0, x, mask, finit));
-  ASSIGN_OR_RETURN(RecurrentOutputs b, RunRecurrent(ctx, bwd, 2, 1, x, mask, binit));
-  if (fwd.opts.return_sequences) b.output = Reverse(ctx, b.output, 1);
+  return merge_mode;
+}
+
+// Keras's Bidirectional output: the merged outputs (the backward sequence
+// flipped along `time_axis` first), then the forward and the backward states.
+void SetBidirectionalOutputs(LayerContext& ctx, const std::string& merge_mode, bool return_sequences,
+                             int64_t time_axis, const RecurrentOutputs& f, RecurrentOutputs b) {
+  if (return_sequences) b.output = Reverse(ctx, b.output, time_axis);
   int k = 0;
   if (merge_mode == "concat") {
     ctx.SetOutput(k++, ctx.AddNode("Concat", {f.output, b.output}, {Attribute::Int("axis", -1)}));
@@ -394,11 +401,98 @@ absl::Status ConvertBidirectional(LayerContext& ctx) {
     ctx.SetOutput(k++, f.output);
     ctx.SetOutput(k++, b.output);
   }
-  if (fwd.opts.return_sequences) ctx.PropagateMask();
-  if (fwd.opts.return_state) {
-    for (const std::string& s : f.states) ctx.SetOutput(k++, s);
-    for (const std::string& s : b.states) ctx.SetOutput(k++, s);
+  if (return_sequences) ctx.PropagateMask();
+  for (const std::string& s : f.states) ctx.SetOutput(k++, s);
+  for (const std::string& s : b.states) ctx.SetOutput(k++, s);
+}
+
+// The initial states of a Bidirectional call split between its directions
+// (Keras: the first half forward).
+absl::Status SplitInitialStates(const LayerContext& ctx, const std::vector<std::string>& init, size_t nf,
+                                size_t nb, std::vector<std::string>* finit, std::vector<std::string>* binit) {
+  if (init.empty()) return absl::OkStatus();
+  if (init.size() != nf + nb) {
+    return ctx.Error(absl::StrCat("got ", init.size(), " initial state tensors, expected ", nf + nb));
   }
+  finit->assign(init.begin(), init.begin() + nf);
+  binit->assign(init.begin() + nf, init.end());
+  return absl::OkStatus();
+}
+
+// Bidirectional around ConvLSTM1D/2D/3D: each direction is converted as the
+// wrapped layer itself (conv_lstm.cc) on the Bidirectional's input.
+absl::Status ConvertBidirectionalConvLstm(LayerContext& ctx, const std::string& merge_mode,
+                                          const std::pair<std::string, const Json*>& fwd_layer) {
+  std::pair<std::string, const Json*> bwd_layer = fwd_layer;
+  Json backward_config;
+  if (ctx.has("backward_layer")) {
+    ASSIGN_OR_RETURN(bwd_layer, WrappedSpec(ctx, ctx.cfg("backward_layer"), "backward_layer"));
+    if (bwd_layer.first != fwd_layer.first) {
+      return ctx.Unsupported(absl::StrCat("a ", fwd_layer.first, " with a backward_layer of class ",
+                                          bwd_layer.first));
+    }
+  } else {  // the forward layer's config, running the other way (Keras 2: not; Keras 3: always backwards)
+    backward_config = *fwd_layer.second;
+    const Json* gb = FindNonNull(backward_config, "go_backwards");
+    backward_config["go_backwards"] = ctx.keras_major() >= 3 || !(gb && AsBool(*gb).value_or(false));
+    bwd_layer.second = &backward_config;
+  }
+  const Json* rs = FindNonNull(*fwd_layer.second, "return_sequences");
+  const bool return_sequences = rs && AsBool(*rs).value_or(false);
+  std::vector<std::string> init = InitialStates(ctx), finit, binit;
+  RETURN_IF_ERROR(SplitInitialStates(ctx, init, 2, 2, &finit, &binit));
+  std::vector<std::pair<std::string, std::string>> masks;
+  for (const std::string& m : ctx.kwarg_inputs("mask")) masks.emplace_back("mask", m);
+  RecurrentOutputs dir[2];
+  for (int d = 0; d < 2; ++d) {
+    const auto& layer = d == 0 ? fwd_layer : bwd_layer;
+    KerasLayerSpec spec = ctx.layer();
+    spec.class_name = layer.first;
+    spec.config = layer.second;
+    std::vector<std::string> inputs = {ctx.input(0)};
+    for (const std::string& s : d == 0 ? finit : binit) inputs.push_back(s);
+    LayerContext sub(spec, ctx.node(), ctx.node_index(), absl::StrCat(ctx.name(), d == 0 ? "/forward" : "/backward"),
+                     inputs, {ctx.input_mask(0)}, masks, &ctx.weights(), &ctx.env());
+    RETURN_IF_ERROR(ConvertConvLstmDirection(sub, 2, d));
+    dir[d].output = sub.outputs()[0];
+    dir[d].states.assign(sub.outputs().begin() + 1, sub.outputs().end());
+  }
+  SetBidirectionalOutputs(ctx, merge_mode, return_sequences, 1, dir[0], dir[1]);
+  return absl::OkStatus();
+}
+
+// Two recurrent layers of any kinds run on the same input, each in its own
+// direction (go_backwards), the backward one's sequence flipped, merged.
+absl::Status ConvertBidirectional(LayerContext& ctx) {
+  ASSIGN_OR_RETURN(std::string merge_mode, MergeMode(ctx));
+  ASSIGN_OR_RETURN(auto fwd_layer, WrappedSpec(ctx, ctx.cfg("layer"), "layer"));
+  if (absl::StartsWith(fwd_layer.first, "ConvLSTM")) return ConvertBidirectionalConvLstm(ctx, merge_mode, fwd_layer);
+  ASSIGN_OR_RETURN(RecurrentSpec fwd, ReadRecurrentSpec(ctx, fwd_layer.first, *fwd_layer.second));
+  RecurrentSpec bwd = fwd;
+  if (ctx.has("backward_layer")) {
+    ASSIGN_OR_RETURN(bwd, ReadWrappedLayer(ctx, ctx.cfg("backward_layer"), "backward_layer"));
+  } else {  // Keras 2 flips go_backwards; Keras 3 (which refuses two backward layers) sets it
+    bwd.opts.go_backwards = ctx.keras_major() >= 3 || !fwd.opts.go_backwards;
+  }
+  if (fwd.opts.time_major != bwd.opts.time_major) {
+    return ctx.Error("the forward and backward layers disagree on time_major");
+  }
+  // Keras outputs zeros at masked steps of the sequences Bidirectional merges.
+  fwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
+  bwd.opts.zero_output_for_mask = fwd.opts.return_sequences;
+  bwd.opts.return_sequences = fwd.opts.return_sequences;
+  if (merge_mode != "concat" && !merge_mode.empty() && fwd.cells.back().units != bwd.cells.back().units) {
+    return ctx.Error(absl::StrCat("merge_mode '", merge_mode, "' of directions with ", fwd.cells.back().units,
+                                  " and ", bwd.cells.back().units, " units"));
+  }
+  ASSIGN_OR_RETURN(std::string x, SequenceInput(ctx));
+  const std::optional<std::string> mask = ctx.InputMaskTensor(0);
+  std::vector<std::string> finit, binit;
+  RETURN_IF_ERROR(SplitInitialStates(ctx, InitialStates(ctx), fwd.NumStates(), bwd.NumStates(), &finit, &binit));
+  ASSIGN_OR_RETURN(RecurrentOutputs f, RunRecurrent(ctx, fwd, 2, 0, x, mask, finit));
+  ASSIGN_OR_RETURN(RecurrentOutputs b, RunRecurrent(ctx, bwd, 2, 1, x, mask, binit));
+  if (!fwd.opts.return_state) f.states.clear(), b.states.clear();
+  SetBidirectionalOutputs(ctx, merge_mode, fwd.opts.return_sequences, fwd.opts.time_major ? 0 : 1, f, b);
   return absl::OkStatus();
 }
 
@@ -408,13 +502,14 @@ void RegisterRecurrentLayers(LayerRegistry& r) {
   // Input 0 is the sequence; more are initial states.
   r.Register({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1"},
              InputsAtLeast(1), ConvertRecurrentLayer,
-             "ONNX LSTM/GRU/RNN; states, masks (not with time_major=True)");
+             "ONNX LSTM/GRU/RNN; states, masks, time_major, go_backwards; stateful (each run starts from "
+             "zero states or initial_state: Keras saves no state)");
   r.Register({"RNN"}, InputsAtLeast(1), ConvertRecurrentLayer,
              "around an LSTMCell, GRUCell or SimpleRNNCell, or a StackedRNNCells of them (one ONNX op per "
              "cell); states, masks");
   r.Register({"Bidirectional"}, InputsAtLeast(1), ConvertBidirectional,
-             "merge_mode concat, sum, mul, ave or none; a backward_layer of any recurrent kind and size; "
-             "states, masks");
+             "merge_mode concat, sum, mul, ave or none; a backward_layer of any recurrent kind and size, "
+             "either running backwards; around ConvLSTM1D/2D/3D; states, masks");
 }
 
 }  // namespace onnxsmith::converter::keras

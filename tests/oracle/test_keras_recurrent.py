@@ -155,30 +155,7 @@ def test_recurrent(name, fmt, convert_keras, keras_dir, tmp_path):
     assert not ops & {"Loop", "Scan"}, sorted(ops)
 
 
-def test_unsupported_activation_is_clear(convert_keras, keras_dir, tmp_path):
-    keras = _keras()
-    x = keras.Input((4, 3))
-    model = keras.Model(x, keras.layers.LSTM(3, activation="gelu")(x))
-    path = tmp_path / "gelu_lstm.keras"
-    model.save(str(path))
-    out = tmp_path / "out.onnx"
-    proc = convert_keras(path, out)
-    assert proc.returncode == 1
-    assert "lstm" in proc.stderr and "gelu" in proc.stderr, proc.stderr
-    assert not out.exists()
-
-
-def test_stateful_is_refused(convert_keras, tmp_path):
-    keras = _keras()
-    x = keras.Input(batch_shape=(2, 4, 3))
-    model = keras.Model(x, keras.layers.GRU(3, stateful=True)(x))
-    path = tmp_path / "stateful.keras"
-    model.save(str(path))
-    out = tmp_path / "out.onnx"
-    proc = convert_keras(path, out)
-    assert proc.returncode == 1
-    assert "stateful" in proc.stderr, proc.stderr
-    assert not out.exists()
+# gelu cells and stateful=True convert now: test_keras_recurrent3.py.
 
 
 def build_cudnn_twins():
