@@ -30,20 +30,20 @@ def good_graph(frozen_cache):
 
 @pytest.fixture(scope="module")
 def unsupported_graph(frozen_cache):
-    """A graph with ops outside the handler set: 2 x Digamma and 1 x UniqueV2. It carries
+    """A graph with ops outside the handler set: 2 x Dawsn and 1 x UniqueV2. It carries
     `_output_shapes` so that the outputs of passed-through custom ops have known ranks (ONNX
     needs shapes on graph outputs, and a converter cannot infer a custom op's shape)."""
     tf = get_tf()
 
     @tf.function
     def f(x):
-        a = tf.raw_ops.Digamma(x=x)
-        b = tf.raw_ops.Digamma(x=a)
+        a = tf.raw_ops.Dawsn(x=x)
+        b = tf.raw_ops.Dawsn(x=a)
         u = tf.raw_ops.UniqueV2(x=tf.reshape(b, [-1]), axis=tf.constant([0], tf.int64))
         return tf.nn.relu(b), u.y, u.idx
 
     return frozen_cache.get(
-        "bad_input_unsupported_v3",
+        "bad_input_unsupported_v4",
         lambda p: freeze(f, [tf.TensorSpec([3, 4], tf.float32, name="x")], p, add_shapes=True),
     )
 
@@ -289,11 +289,11 @@ def _node_names(frozen, op):
 
 
 def test_unsupported_ops(unsupported_graph, convert, out_dir):
-    assert unsupported_graph.op_types.get("Digamma") == 2 and unsupported_graph.op_types.get("UniqueV2") == 1
+    assert unsupported_graph.op_types.get("Dawsn") == 2 and unsupported_graph.op_types.get("UniqueV2") == 1
     proc = convert(unsupported_graph.path, out_dir / "m.onnx")
-    assert_clean_failure(proc, out_dir, "unsupported TensorFlow op type", "Digamma", "UniqueV2")
+    assert_clean_failure(proc, out_dir, "unsupported TensorFlow op type", "Dawsn", "UniqueV2")
     msg = proc.stderr
-    for op in ("Digamma", "UniqueV2"):
+    for op in ("Dawsn", "UniqueV2"):
         nodes = _node_names(unsupported_graph, op)
         assert any(n in msg for n in nodes), f"no {op} node name ({nodes}) in the message\n" + describe(proc)
     assert "--custom-ops" in msg or "--custom_ops" in msg, describe(proc)
@@ -305,12 +305,12 @@ def _custom_nodes(model, op):
 
 def test_custom_ops_explicit_domain(unsupported_graph, convert, out_dir):
     out = out_dir / "m.onnx"
-    proc = convert(unsupported_graph.path, out, "--custom-ops", "Digamma:com.example.tf,UniqueV2:com.example.tf")
+    proc = convert(unsupported_graph.path, out, "--custom-ops", "Dawsn:com.example.tf,UniqueV2:com.example.tf")
     assert proc.returncode == 0, describe(proc)
     model = check_onnx(out)
     domains = {imp.domain: imp.version for imp in model.opset_import}
     assert "com.example.tf" in domains, f"opset_import lacks the custom domain: {domains}"
-    cum, uniq = _custom_nodes(model, "Digamma"), _custom_nodes(model, "UniqueV2")
+    cum, uniq = _custom_nodes(model, "Dawsn"), _custom_nodes(model, "UniqueV2")
     assert len(cum) == 2 and len(uniq) == 1, [(n.op_type, n.domain) for n in model.graph.node]
     assert all(n.domain == "com.example.tf" for n in cum + uniq), [(n.op_type, n.domain) for n in cum + uniq]
     # UniqueV2 has two outputs (y, idx), both used as graph outputs.
@@ -321,16 +321,16 @@ def test_custom_ops_explicit_domain(unsupported_graph, convert, out_dir):
 
 def test_custom_ops_default_domain(unsupported_graph, convert, out_dir):
     out = out_dir / "m.onnx"
-    proc = convert(unsupported_graph.path, out, "--custom-ops", "Digamma,UniqueV2")
+    proc = convert(unsupported_graph.path, out, "--custom-ops", "Dawsn,UniqueV2")
     assert proc.returncode == 0, describe(proc)
     model = check_onnx(out)
     domains = {imp.domain for imp in model.opset_import}
-    for n in _custom_nodes(model, "Digamma") + _custom_nodes(model, "UniqueV2"):
+    for n in _custom_nodes(model, "Dawsn") + _custom_nodes(model, "UniqueV2"):
         assert n.domain not in ("", "ai.onnx"), f"{n.op_type} must not be in the ONNX domain"
         assert n.domain in domains, f"domain {n.domain} missing from opset_import {domains}"
 
 
 def test_custom_ops_partial(unsupported_graph, convert, out_dir):
-    """Only Digamma passed through: UniqueV2 is still unsupported, and named."""
-    proc = convert(unsupported_graph.path, out_dir / "m.onnx", "--custom-ops", "Digamma")
+    """Only Dawsn passed through: UniqueV2 is still unsupported, and named."""
+    proc = convert(unsupported_graph.path, out_dir / "m.onnx", "--custom-ops", "Dawsn")
     assert_clean_failure(proc, out_dir, "UniqueV2")
