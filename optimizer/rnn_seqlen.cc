@@ -123,10 +123,12 @@ std::string SequenceLens(GraphEditor& ed, const std::string& seq_len) {
 
 void GuardedFinalState(GraphEditor& ed, const std::string& seq_len, const std::string& last,
                        const std::string& initial, const std::string& out) {
-  if (IsZeroValue(ed, initial)) {
-    AxesOp(ed, "Squeeze", last, 0, out);
-    return;
-  }
+  // ONNX Runtime's RNN leaves Y_h of a zero-length row unwritten (garbage),
+  // so even a zero initial state is selected explicitly (as a scalar: the
+  // fused cells are float).
+  const std::string fallback =
+      IsZeroValue(ed, initial) ? ed.AddInitializer("rnn_state_zero", ir::Tensor::Scalar<float>(0.0f))
+                               : initial;
   ir::Node greater;
   greater.op_type = "Greater";
   greater.inputs = {seq_len, ed.AddInitializer("rnn_len_zero", ir::Tensor::Scalar<int32_t>(0))};
@@ -134,7 +136,7 @@ void GuardedFinalState(GraphEditor& ed, const std::string& seq_len, const std::s
   const std::string started = ed.AddNode(std::move(greater))->outputs[0];
   ir::Node where;
   where.op_type = "Where";
-  where.inputs = {AxesOp(ed, "Unsqueeze", started, 1), AxesOp(ed, "Squeeze", last, 0), initial};
+  where.inputs = {AxesOp(ed, "Unsqueeze", started, 1), AxesOp(ed, "Squeeze", last, 0), fallback};
   where.outputs = {out};
   ed.AddNode(std::move(where));
 }

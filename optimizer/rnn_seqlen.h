@@ -32,7 +32,7 @@ bool IsLengthBound(const GraphEditor& ed, const BodyView& bv, const std::string&
 bool IsZeroValue(const GraphEditor& ed, const std::string& v);
 
 // L as sequence_lens (int32), and a final state guarded for L = 0 rows
-// (`initial` there) unless `initial` is zero.
+// (`initial` there, or zeros: ONNX Runtime leaves such rows unwritten).
 std::string SequenceLens(GraphEditor& ed, const std::string& seq_len);
 void GuardedFinalState(GraphEditor& ed, const std::string& seq_len, const std::string& last,
                        const std::string& initial, const std::string& out);
