@@ -22,11 +22,8 @@ from keras_lib import (  # noqa: F401  (fixtures and the report hook)
     keras_dir,
     op_types,
 )
-from test_keras_recurrent import _mask_steps  # steps masked at the start, middle and end
-
-
-def _layers():
-    return _keras().layers
+# _mask_steps: steps masked at the start, middle and end of rows
+from test_keras_recurrent import _layers, _mask_steps
 
 
 # --- Bidirectional: any go_backwards pairing ---
